@@ -1,0 +1,263 @@
+#include "app/cli.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <boost/program_options.hpp>
+#include <tbb/info.h>
+
+#include "app/study_config.h"
+#include "app/study_run.h"
+#include "engine/config_error.h"
+#include "engine/output.h"
+#include "trialsim/version.h"
+
+namespace po = boost::program_options;
+
+namespace trialsim {
+namespace {
+
+constexpr const char* TOP_USAGE =
+    "trialsim — Monte Carlo simulation of clinical trial designs\n\n"
+    "Usage:\n"
+    "  trialsim run CONFIG [options]     simulate a study and write its operating characteristics\n"
+    "  trialsim validate CONFIG [--set key.path=value ...]\n"
+    "                                    check a config without running it\n"
+    "  trialsim COMMAND --help           options of a command\n"
+    "  trialsim --version\n\n"
+    "Exit codes: 0 success, 1 runtime failure, 2 invalid input.\n";
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string utc_timestamp(std::chrono::system_clock::time_point when) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(when);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+po::variables_map parse(const std::vector<std::string>& arguments, const po::options_description& options,
+                        const po::positional_options_description& positional) {
+  po::variables_map values;
+  try {
+    po::store(po::command_line_parser(arguments).options(options).positional(positional).run(), values);
+    po::notify(values);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  return values;
+}
+
+po::options_description common_config_options() {
+  po::options_description options;
+  options.add_options()
+      ("config", po::value<std::string>(), "study config (YAML)")
+      ("set", po::value<std::vector<std::string>>()->composing(),
+       "override a config value by its key path, e.g. --set design.sample_size=50 "
+       "(list items by index: scenarios.0.response_rate=0.7); repeatable");
+  return options;
+}
+
+std::vector<std::string> overrides_from(const po::variables_map& values) {
+  return values.count("set") ? values["set"].as<std::vector<std::string>>()
+                             : std::vector<std::string>{};
+}
+
+std::string require_config(const po::variables_map& values, const char* command) {
+  if (!values.count("config")) {
+    throw UsageError(std::string("missing CONFIG: usage: trialsim ") + command + " CONFIG");
+  }
+  return values["config"].as<std::string>();
+}
+
+void print_summary(const StudyConfig& config, const StudyResult& result,
+                   const std::filesystem::path& output) {
+  std::printf("%s: %s, n = %d, H0: p <= %s, one-sided alpha %s; %s\n", config.name.c_str(),
+              config.simulation.mode == EvaluationMode::exact ? "exact evaluation" : "simulation",
+              config.design.sample_size, format_number(config.design.null_response_rate).c_str(),
+              format_number(config.design.alpha).c_str(),
+              result.design_facts["decision_rule"].get<std::string>().c_str());
+  for (const OcRow& row : result.rows) {
+    if (row.metric != "rejection_probability" && row.metric != "coverage") continue;
+    std::printf("  %-14s %-20s %-22s %.4f (MCSE %.4f)\n", row.scenario.c_str(), row.analysis.c_str(),
+                row.metric.c_str(), row.estimate, row.mcse);
+  }
+  std::printf("results: %s\n", output.string().c_str());
+}
+
+nlohmann::json summary_json(const StudyConfig& config, const StudyResult& result) {
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (const ResponseScenario& scenario : config.scenarios) {
+    nlohmann::json metrics = nlohmann::json::array();
+    for (std::size_t i = 0; i < result.rows.size(); ++i) {
+      const OcRow& row = result.rows[i];
+      if (row.scenario != scenario.name) continue;
+      metrics.push_back({{"analysis", row.analysis}, {"metric", row.metric},
+                         {"estimate", row.estimate}, {"mcse", row.mcse},
+                         {"replicates", row.replicates}, {"exact", result.exact_estimates[i]}});
+    }
+    scenarios.push_back({{"name", scenario.name}, {"response_rate", scenario.response_rate},
+                         {"metrics", metrics}});
+  }
+  return {{"trialsim_version", VERSION},
+          {"config_sha256", config.sha256()},
+          {"seed", config.simulation.seed},
+          {"replicates", config.simulation.replicates},
+          {"config", config.resolved()},
+          {"design", result.design_facts},
+          {"scenarios", scenarios}};
+}
+
+int command_validate(const std::vector<std::string>& arguments) {
+  po::options_description visible("trialsim validate CONFIG [options]");
+  visible.add_options()("help,h", "show this help");
+  po::options_description all;
+  all.add(visible).add(common_config_options());
+  po::positional_options_description positional;
+  positional.add("config", 1);
+  const auto values = parse(arguments, all, positional);
+  if (values.count("help")) {
+    std::cout << visible << common_config_options() << "\n";
+    return EXIT_OK;
+  }
+  const StudyConfig config = load_study_config(require_config(values, "validate"), overrides_from(values));
+  std::printf("%s: valid (schema_version %d, %zu scenario%s, config sha256 %s)\n",
+              config.config_file.c_str(), SCHEMA_VERSION, config.scenarios.size(),
+              config.scenarios.size() == 1 ? "" : "s", config.sha256().c_str());
+  return EXIT_OK;
+}
+
+int command_run(const std::vector<std::string>& arguments) {
+  po::options_description visible("trialsim run CONFIG [options]");
+  visible.add_options()
+      ("help,h", "show this help")
+      ("replicates,r", po::value<std::uint64_t>(), "number of virtual trials (overrides simulation.replicates)")
+      ("seed,s", po::value<std::uint64_t>(), "master seed (overrides simulation.seed)")
+      ("threads,t", po::value<unsigned>()->default_value(0), "worker threads; 0 = all cores. Results do not depend on it")
+      ("output,o", po::value<std::string>(), "output directory (default results/<config name>)")
+      ("exact", "compute the operating characteristics exactly instead of simulating (simulation.mode=exact)")
+      ("per-replicate", "also write replicates.csv, one row per replicate and scenario")
+      ("quiet,q", "no progress line")
+      ("progress", "progress line even when stderr is not a terminal");
+  po::options_description all;
+  all.add(visible).add(common_config_options());
+  po::positional_options_description positional;
+  positional.add("config", 1);
+  const auto values = parse(arguments, all, positional);
+  if (values.count("help")) {
+    std::cout << visible << common_config_options() << "\n";
+    return EXIT_OK;
+  }
+  if (values.count("quiet") && values.count("progress")) {
+    throw UsageError("--quiet and --progress contradict each other");
+  }
+  const auto start = std::chrono::system_clock::now();
+  const auto start_clock = std::chrono::steady_clock::now();
+
+  // Command-line shortcuts are overrides like any other, applied after --set.
+  std::vector<std::string> overrides = overrides_from(values);
+  if (values.count("replicates")) {
+    if (values["replicates"].as<std::uint64_t>() == 0) throw UsageError("--replicates must be >= 1");
+    overrides.push_back("simulation.replicates=" + std::to_string(values["replicates"].as<std::uint64_t>()));
+  }
+  if (values.count("seed")) overrides.push_back("simulation.seed=" + std::to_string(values["seed"].as<std::uint64_t>()));
+  if (values.count("exact")) overrides.push_back("simulation.mode=exact");
+  const StudyConfig config = load_study_config(require_config(values, "run"), overrides);
+
+  const std::filesystem::path output = values.count("output")
+                                           ? std::filesystem::path(values["output"].as<std::string>())
+                                           : std::filesystem::path("results") / config.name;
+  unsigned threads = values["threads"].as<unsigned>();
+  if (threads == 0) threads = static_cast<unsigned>(tbb::info::default_concurrency());
+
+  RunRequest request;
+  request.threads = threads;
+  request.progress = values.count("quiet") ? ProgressMode::quiet
+                     : values.count("progress") ? ProgressMode::always : ProgressMode::automatic;
+
+  StagedOutputDirectory stage(output);
+  std::ofstream per_replicate;
+  if (values.count("per-replicate")) {
+    if (config.simulation.mode == EvaluationMode::exact) {
+      throw UsageError("--per-replicate needs simulation; it cannot be combined with exact mode");
+    }
+    per_replicate.open(stage.staged("replicates.csv"), std::ios::binary);
+    if (!per_replicate) throw std::runtime_error("cannot write " + stage.staged("replicates.csv").string());
+    request.per_replicate = &per_replicate;
+  }
+  const StudyResult result = run_study(config, request);
+  if (per_replicate.is_open()) {
+    per_replicate.close();
+    if (!per_replicate) throw std::runtime_error("writing replicates.csv failed");
+  }
+  const double wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_clock).count();
+
+  stage.write("oc.csv", to_oc_csv(result.rows));
+  stage.write("summary.json", summary_json(config, result).dump(2) + "\n");
+  const nlohmann::json manifest = {
+      {"trialsim_version", VERSION},
+      {"git_revision", GIT_REVISION},
+      {"config_file", config.config_file},
+      {"config_sha256", config.sha256()},
+      {"overrides", overrides},
+      {"seed", config.simulation.seed},
+      {"replicates", config.simulation.replicates},
+      {"mode", config.simulation.mode == EvaluationMode::exact ? "exact" : "simulate"},
+      {"threads", threads},
+      {"start_time", utc_timestamp(start)},
+      {"wall_time_seconds", wall_seconds},
+      {"replicates_per_second",
+       config.simulation.mode == EvaluationMode::exact ? 0.0
+                                                       : static_cast<double>(config.simulation.replicates) / wall_seconds},
+  };
+  stage.write("manifest.json", manifest.dump(2) + "\n");
+  stage.commit();
+  print_summary(config, result, output);
+  return EXIT_OK;
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& arguments) {
+  try {
+    if (arguments.empty()) {
+      std::cerr << TOP_USAGE;
+      return EXIT_INVALID_INPUT;
+    }
+    const std::string& command = arguments.front();
+    const std::vector<std::string> rest(arguments.begin() + 1, arguments.end());
+    if (command == "--help" || command == "-h" || command == "help") {
+      std::cout << TOP_USAGE;
+      return EXIT_OK;
+    }
+    if (command == "--version") {
+      std::cout << "trialsim " << VERSION << " (" << GIT_REVISION << ")\n";
+      return EXIT_OK;
+    }
+    if (command == "run") return command_run(rest);
+    if (command == "validate") return command_validate(rest);
+    throw UsageError("unknown command '" + command + "'; see trialsim --help");
+  } catch (const ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return EXIT_INVALID_INPUT;
+  } catch (const UsageError& e) {
+    std::cerr << "trialsim: " << e.what() << "\n";
+    return EXIT_INVALID_INPUT;
+  } catch (const std::exception& e) {
+    std::cerr << "trialsim: error: " << e.what() << "\n";
+    return EXIT_RUNTIME_FAILURE;
+  }
+}
+
+}  // namespace trialsim

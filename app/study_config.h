@@ -1,0 +1,50 @@
+#pragma once
+// The study config: a YAML file parsed once into this immutable typed struct (schema_version 1).
+// Every key, its type, range and default is listed in the README's config reference; the parser
+// records the keys it accepts in a KeyRegistry so a test can compare the two.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/config_reader.h"
+#include "models/single_arm_binary.h"
+
+namespace trialsim {
+
+inline constexpr int SCHEMA_VERSION = 1;
+inline constexpr std::uint64_t DEFAULT_REPLICATES = 10000;
+inline constexpr std::uint64_t DEFAULT_SEED = 20240108;  // the first enrolment date of the seed study
+
+enum class EvaluationMode { simulate, exact };
+
+struct SimulationSettings {
+  std::uint64_t replicates = DEFAULT_REPLICATES;
+  std::uint64_t seed = DEFAULT_SEED;
+  EvaluationMode mode = EvaluationMode::simulate;
+};
+
+struct StudyConfig {
+  std::string config_file;
+  std::string name;         // default: the config file's stem; names the output directory
+  std::string description;
+  SimulationSettings simulation;
+  SingleArmBinaryDesign design;
+  std::vector<ResponseScenario> scenarios;
+
+  // The resolved config (after --set overrides and defaults) as JSON, for summary.json.
+  nlohmann::json resolved() const;
+  // SHA-256 of the resolved study definition (schema, name, design, scenarios). Seed and
+  // replicate count are recorded beside it in the manifest, so that shards of one study share a
+  // hash; see the README.
+  std::string sha256() const;
+};
+
+// Loads, applies overrides ("key.path=value") and validates. Throws ConfigError (exit code 2).
+StudyConfig load_study_config(const std::filesystem::path& file,
+                              const std::vector<std::string>& overrides,
+                              KeyRegistry* registry = nullptr);
+
+}  // namespace trialsim

@@ -1,0 +1,106 @@
+#pragma once
+// Mergeable accumulators for Monte Carlo estimates. One type serves threads, MPI ranks and
+// shards alike: `add()` one replicate's value, `merge()` another accumulator. Results are only
+// reproducible if merges happen in a fixed order (the runner merges blocks by block index), never
+// in scheduling order.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+
+namespace trialsim {
+
+// Count, mean and sum of squared deviations (Welford 1962), merged by the pairwise update of
+// Chan, Golub & LeVeque (1979). The Monte Carlo standard error of the mean is sqrt(s^2 / N).
+class MomentAccumulator {
+ public:
+  void add(double value) noexcept {
+    ++count_;
+    const double delta = value - mean_;
+    mean_ += delta / static_cast<double>(count_);
+    sum_squared_deviations_ += delta * (value - mean_);
+  }
+
+  void merge(const MomentAccumulator& other) noexcept {
+    if (other.count_ == 0) return;
+    if (count_ == 0) {
+      *this = other;
+      return;
+    }
+    const double n_a = static_cast<double>(count_);
+    const double n_b = static_cast<double>(other.count_);
+    const double n = n_a + n_b;
+    const double delta = other.mean_ - mean_;
+    mean_ += delta * (n_b / n);
+    sum_squared_deviations_ += other.sum_squared_deviations_ + delta * delta * (n_a * n_b / n);
+    count_ += other.count_;
+  }
+
+  std::uint64_t count() const noexcept { return count_; }
+  double mean() const noexcept {
+    return count_ == 0 ? std::numeric_limits<double>::quiet_NaN() : mean_;
+  }
+  // Sample variance (divisor N - 1).
+  double variance() const noexcept {
+    return count_ < 2 ? std::numeric_limits<double>::quiet_NaN()
+                      : sum_squared_deviations_ / static_cast<double>(count_ - 1);
+  }
+  // Monte Carlo standard error of the mean, sqrt(s^2 / N).
+  double mcse() const noexcept {
+    return count_ < 2 ? std::numeric_limits<double>::quiet_NaN()
+                      : std::sqrt(variance() / static_cast<double>(count_));
+  }
+
+ private:
+  std::uint64_t count_ = 0;
+  double mean_ = 0.0;
+  double sum_squared_deviations_ = 0.0;
+};
+
+// Exact distribution of a discrete-valued statistic (e.g. an interval bound for a binomial
+// count, which takes at most n + 1 values): value -> count. Memory grows with the number of
+// distinct values, never with the number of replicates, and merging is exact (integer counts),
+// so quantiles are identical whatever the merge order.
+class DiscreteDistribution {
+ public:
+  void add(double value, std::uint64_t times = 1) { counts_[value] += times; total_ += times; }
+  void merge(const DiscreteDistribution& other) {
+    for (const auto& [value, times] : other.counts_) add(value, times);
+  }
+  void clear() noexcept { counts_.clear(); total_ = 0; }
+
+  std::uint64_t count() const noexcept { return total_; }
+  std::size_t distinct_values() const noexcept { return counts_.size(); }
+
+  // Inverse-CDF quantile: the smallest value v with F(v) >= q (R's quantile type 1).
+  double quantile(double q) const {
+    if (total_ == 0) return std::numeric_limits<double>::quiet_NaN();
+    const double target = q * static_cast<double>(total_);
+    std::uint64_t cumulative = 0;
+    for (const auto& [value, times] : counts_) {
+      cumulative += times;
+      if (static_cast<double>(cumulative) >= target) return value;
+    }
+    return counts_.rbegin()->first;
+  }
+
+  // Monte Carlo standard error of quantile(q) from the order-statistic interval: half the
+  // distance between the quantiles at q -/+ sqrt(q(1-q)/N), i.e. a +/-1 SE interval for the
+  // empirical CDF mapped through the quantile function (as in posterior::mcse_quantile). For a
+  // discrete statistic this is 0 once the quantile is pinned to one atom, which is honest.
+  double quantile_mcse(double q) const {
+    if (total_ < 2) return std::numeric_limits<double>::quiet_NaN();
+    const double half_width = std::sqrt(q * (1.0 - q) / static_cast<double>(total_));
+    const double low = quantile(std::max(0.0, q - half_width));
+    const double high = quantile(std::min(1.0, q + half_width));
+    return 0.5 * (high - low);
+  }
+
+  const std::map<double, std::uint64_t>& counts() const noexcept { return counts_; }
+
+ private:
+  std::map<double, std::uint64_t> counts_;
+  std::uint64_t total_ = 0;
+};
+
+}  // namespace trialsim

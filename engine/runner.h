@@ -1,0 +1,82 @@
+#pragma once
+// Deterministic parallel runner over replicates (oneTBB).
+//
+// Replicates are cut into fixed-size blocks (`REPLICATE_BLOCK_SIZE`, independent of thread
+// count). Each block is simulated by one task into its own result object; after each wave of
+// blocks the results are handed to `consume` strictly in block order. Merging in block order
+// with a block size that never depends on the machine makes every output bit-identical for any
+// thread count. Memory is bounded by one wave of block results, whatever the replicate count.
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+namespace trialsim {
+
+inline constexpr std::uint64_t REPLICATE_BLOCK_SIZE = 1024;
+
+struct ReplicateBlock {
+  std::uint64_t index;            // block number from 0
+  std::uint64_t first_replicate;  // global replicate index of the block's first replicate
+  std::uint64_t replicate_count;
+};
+
+struct RunShape {
+  std::uint64_t first_replicate = 0;  // global index; a shard starts elsewhere
+  std::uint64_t replicate_count = 0;
+  unsigned threads = 1;
+};
+
+// Called after each finished wave with the number of replicates done so far.
+using ProgressCallback = std::function<void(std::uint64_t replicates_done)>;
+
+// BlockResult: default-constructible, with `reset()`. Workspace: per-thread scratch buffers,
+// default-constructible, reused across replicates (no per-replicate heap allocation).
+// simulate_block(const ReplicateBlock&, BlockResult&, Workspace&) fills one block's result.
+// consume(const ReplicateBlock&, const BlockResult&) runs on the calling thread in block order.
+template <class BlockResult, class Workspace, class SimulateBlock, class Consume>
+void run_replicate_blocks(const RunShape& shape, SimulateBlock&& simulate_block, Consume&& consume,
+                          const ProgressCallback& progress = {}) {
+  if (shape.replicate_count == 0) return;
+  // Blocks are aligned to global replicate indices so that a shard [first, first + count)
+  // starting on a block boundary produces exactly the blocks of the unsharded run.
+  const std::uint64_t first_block = shape.first_replicate / REPLICATE_BLOCK_SIZE;
+  const std::uint64_t end_replicate = shape.first_replicate + shape.replicate_count;
+  const std::uint64_t end_block = (end_replicate + REPLICATE_BLOCK_SIZE - 1) / REPLICATE_BLOCK_SIZE;
+
+  const unsigned threads = std::max(1u, shape.threads);
+  const std::uint64_t wave_blocks = std::max<std::uint64_t>(16, 8 * threads);
+  std::vector<BlockResult> results(wave_blocks);
+  std::vector<ReplicateBlock> blocks(wave_blocks);
+  tbb::enumerable_thread_specific<Workspace> workspaces;
+  tbb::task_arena arena(static_cast<int>(threads));
+
+  std::uint64_t done = 0;
+  for (std::uint64_t wave_start = first_block; wave_start < end_block; wave_start += wave_blocks) {
+    const std::uint64_t wave_end = std::min(end_block, wave_start + wave_blocks);
+    const std::size_t wave_size = static_cast<std::size_t>(wave_end - wave_start);
+    for (std::size_t i = 0; i < wave_size; ++i) {
+      const std::uint64_t b = wave_start + i;
+      const std::uint64_t lo = std::max(shape.first_replicate, b * REPLICATE_BLOCK_SIZE);
+      const std::uint64_t hi = std::min(end_replicate, (b + 1) * REPLICATE_BLOCK_SIZE);
+      blocks[i] = ReplicateBlock{b, lo, hi - lo};
+    }
+    arena.execute([&] {
+      tbb::parallel_for(std::size_t{0}, wave_size, [&](std::size_t i) {
+        results[i].reset();
+        simulate_block(blocks[i], results[i], workspaces.local());
+      });
+    });
+    for (std::size_t i = 0; i < wave_size; ++i) {
+      consume(blocks[i], results[i]);
+      done += blocks[i].replicate_count;
+    }
+    if (progress) progress(done);
+  }
+}
+
+}  // namespace trialsim

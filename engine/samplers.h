@@ -1,0 +1,61 @@
+#pragma once
+// Samplers owned by trialsim, so results do not depend on which standard library built the
+// binary (std:: distributions differ between libstdc++ and libc++). Each is a free function of
+// (parameters..., rng&) in the style of Stan Math's *_rng functions; the caller owns the
+// generator. Tests in tests/test_samplers.cpp check known values and moments.
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+
+namespace trialsim {
+
+// Uniform on [0, 1): the top 53 bits of one 64-bit draw, scaled by 2^-53 (exactly representable).
+template <class RNG>
+inline double uniform01(RNG& rng) {
+  return static_cast<double>(static_cast<std::uint64_t>(rng()) >> 11) * 0x1.0p-53;
+}
+
+// Uniform on (0, 1]: never 0, so log() is always finite.
+template <class RNG>
+inline double uniform01_open_below(RNG& rng) {
+  return (static_cast<double>(static_cast<std::uint64_t>(rng()) >> 11) + 1.0) * 0x1.0p-53;
+}
+
+template <class RNG>
+inline bool bernoulli(double probability, RNG& rng) {
+  return uniform01(rng) < probability;
+}
+
+// Exponential with the given rate (1/mean) by inversion: -log(U)/rate, U in (0,1].
+template <class RNG>
+inline double exponential(double rate, RNG& rng) {
+  return -std::log(uniform01_open_below(rng)) / rate;
+}
+
+// Weibull with shape k and scale lambda by inversion: lambda * (-log U)^(1/k).
+template <class RNG>
+inline double weibull(double shape, double scale, RNG& rng) {
+  return scale * std::pow(-std::log(uniform01_open_below(rng)), 1.0 / shape);
+}
+
+// Standard normal by the Box–Muller transform; one value per call (the second is discarded so
+// that a stream's n-th normal draw does not depend on earlier calls' parity).
+template <class RNG>
+inline double standard_normal(RNG& rng) {
+  const double u1 = uniform01_open_below(rng);
+  const double u2 = uniform01(rng);
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+}
+
+template <class RNG>
+inline double normal(double mean, double sd, RNG& rng) {
+  return mean + sd * standard_normal(rng);
+}
+
+// Uniform on [low, high).
+template <class RNG>
+inline double uniform(double low, double high, RNG& rng) {
+  return low + (high - low) * uniform01(rng);
+}
+
+}  // namespace trialsim

@@ -1,0 +1,121 @@
+#include "models/single_arm_binary.h"
+
+#include "engine/samplers.h"
+
+namespace trialsim {
+
+void simulate_response_counts(int sample_size, std::span<const double> response_rates, Rng& rng,
+                              std::span<int> response_counts) {
+  const std::size_t scenarios = response_rates.size();
+  for (std::size_t s = 0; s < scenarios; ++s) response_counts[s] = 0;
+  for (int patient = 0; patient < sample_size; ++patient) {
+    const double latent = uniform01(rng);
+    for (std::size_t s = 0; s < scenarios; ++s) {
+      response_counts[s] += latent < response_rates[s] ? 1 : 0;
+    }
+  }
+}
+
+void SingleArmBinaryTally::reset(int sample_size) {
+  rejection_ = {};
+  estimate_ = {};
+  coverage_ = {};
+  width_ = {};
+  lower_ = {};
+  histogram_.assign(static_cast<std::size_t>(sample_size) + 1, 0);
+}
+
+void SingleArmBinaryTally::add(int responses, const SingleArmBinaryTable& table, double true_rate,
+                               std::span<const IntervalMethod> methods) {
+  rejection_.add(table.rejects(responses) ? 1.0 : 0.0);
+  estimate_.add(table.p_hat(responses));
+  for (const IntervalMethod method : methods) {
+    const Interval& interval = table.interval(method, responses);
+    const std::size_t m = index_of(method);
+    // Closed interval: a bound equal to the true rate covers it.
+    coverage_[m].add(interval.lower <= true_rate && true_rate <= interval.upper ? 1.0 : 0.0);
+    width_[m].add(interval.upper - interval.lower);
+    lower_[m].add(interval.lower);
+  }
+  ++histogram_[static_cast<std::size_t>(responses)];
+}
+
+void SingleArmBinaryTally::merge(const SingleArmBinaryTally& other) {
+  rejection_.merge(other.rejection_);
+  estimate_.merge(other.estimate_);
+  for (std::size_t m = 0; m < INTERVAL_METHOD_COUNT; ++m) {
+    coverage_[m].merge(other.coverage_[m]);
+    width_[m].merge(other.width_[m]);
+    lower_[m].merge(other.lower_[m]);
+  }
+  if (histogram_.size() < other.histogram_.size()) histogram_.resize(other.histogram_.size(), 0);
+  for (std::size_t x = 0; x < other.histogram_.size(); ++x) histogram_[x] += other.histogram_[x];
+}
+
+namespace {
+
+OcRow make_row(const ResponseScenario& scenario, std::string_view analysis, std::string metric,
+               const MomentAccumulator& accumulator, double shift = 0.0) {
+  return {scenario.name, std::string(analysis), std::move(metric), accumulator.mean() - shift,
+          accumulator.mcse(), accumulator.count()};
+}
+
+}  // namespace
+
+std::vector<OcRow> simulated_oc_rows(const ResponseScenario& scenario,
+                                     const SingleArmBinaryDesign& design,
+                                     const SingleArmBinaryTable& table,
+                                     const SingleArmBinaryTally& tally) {
+  std::vector<OcRow> rows;
+  rows.push_back(make_row(scenario, TEST_ANALYSIS, "rejection_probability", tally.rejection()));
+  rows.push_back(make_row(scenario, ESTIMATE_ANALYSIS, "mean_estimate", tally.estimate()));
+  rows.push_back(make_row(scenario, ESTIMATE_ANALYSIS, "bias", tally.estimate(),
+                          scenario.response_rate));
+  for (const IntervalMethod method : design.intervals) {
+    const std::string_view name = to_string(method);
+    rows.push_back(make_row(scenario, name, "coverage", tally.coverage(method)));
+    rows.push_back(make_row(scenario, name, "mean_width", tally.width(method)));
+    rows.push_back(make_row(scenario, name, "mean_lower_bound", tally.lower(method)));
+    // The lower bound is a function of the responder count, so its distribution is exact from
+    // the histogram of counts.
+    DiscreteDistribution lower_bounds;
+    const auto& histogram = tally.response_count_histogram();
+    for (std::size_t x = 0; x < histogram.size(); ++x) {
+      if (histogram[x] > 0) lower_bounds.add(table.interval(method, static_cast<int>(x)).lower, histogram[x]);
+    }
+    const std::pair<const char*, double> quantiles[] = {
+        {"lower_bound_q025", 0.025}, {"lower_bound_q50", 0.5}, {"lower_bound_q975", 0.975}};
+    for (const auto& [metric, q] : quantiles) {
+      rows.push_back({scenario.name, std::string(name), metric, lower_bounds.quantile(q),
+                      lower_bounds.quantile_mcse(q), lower_bounds.count()});
+    }
+  }
+  return rows;
+}
+
+std::vector<OcRow> exact_oc_rows(const ResponseScenario& scenario,
+                                 const SingleArmBinaryDesign& design,
+                                 const SingleArmBinaryTable& table) {
+  const ExactBinaryOperatingCharacteristics exact =
+      exact_operating_characteristics(table, scenario.response_rate);
+  std::vector<OcRow> rows;
+  const auto row = [&](std::string_view analysis, std::string metric, double value) {
+    rows.push_back({scenario.name, std::string(analysis), std::move(metric), value, 0.0, 0});
+  };
+  row(TEST_ANALYSIS, "rejection_probability", exact.rejection_probability);
+  row(ESTIMATE_ANALYSIS, "mean_estimate", scenario.response_rate + exact.p_hat_bias);
+  row(ESTIMATE_ANALYSIS, "bias", exact.p_hat_bias);
+  for (const IntervalMethod method : design.intervals) {
+    const IntervalOperatingCharacteristics& oc = exact.interval(method);
+    const std::string_view name = to_string(method);
+    row(name, "coverage", oc.coverage);
+    row(name, "mean_width", oc.expected_width);
+    row(name, "mean_lower_bound", oc.expected_lower);
+    row(name, "lower_bound_q025", oc.lower_quantile_025);
+    row(name, "lower_bound_q50", oc.lower_median);
+    row(name, "lower_bound_q975", oc.lower_quantile_975);
+  }
+  return rows;
+}
+
+}  // namespace trialsim
