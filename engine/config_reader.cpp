@@ -124,6 +124,11 @@ void ConfigDocument::apply_override(const std::string& assignment) {
       if (last) {
         current[segment] = value;
       } else {
+        // A missing intermediate mapping (e.g. `simulation.seed` when the file has no
+        // `simulation:` block) is created, as the file could have written it.
+        if (!current[segment].IsDefined() || current[segment].IsNull()) {
+          current[segment] = YAML::Node(YAML::NodeType::Map);
+        }
         YAML::Node next = current[segment];
         current.reset(next);
       }
@@ -232,7 +237,7 @@ double MappingReader::to_number(const YAML::Node& node, const std::string& path)
   double value = 0.0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(value)) {
-    fail_at(node, path, "found " + describe_node(node), "a finite number");
+    fail_at(node, path, "found " + describe_node(node), "a number");
   }
   return value;
 }

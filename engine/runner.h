@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <tbb/enumerable_thread_specific.h>
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -53,6 +54,8 @@ void run_replicate_blocks(const RunShape& shape, SimulateBlock&& simulate_block,
   std::vector<BlockResult> results(wave_blocks);
   std::vector<ReplicateBlock> blocks(wave_blocks);
   tbb::enumerable_thread_specific<Workspace> workspaces;
+  // Honour the requested count even above the core count (TBB otherwise caps its workers).
+  tbb::global_control allow(tbb::global_control::max_allowed_parallelism, threads);
   tbb::task_arena arena(static_cast<int>(threads));
 
   std::uint64_t done = 0;

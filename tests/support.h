@@ -1,0 +1,70 @@
+#pragma once
+// Helpers for end-to-end tests that run the real `trialsim` binary.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace trialsim::testing {
+
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+inline std::filesystem::path source_path(const std::string& relative) {
+  return std::filesystem::path(TRIALSIM_SOURCE_DIR) / relative;
+}
+
+// A fresh, empty directory under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag) {
+    path_ = std::filesystem::temp_directory_path() /
+            ("trialsim-test-" + tag + "-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+inline std::string shell_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs `trialsim ARGS...` with stdout and stderr captured.
+inline CommandResult run_trialsim(const std::vector<std::string>& arguments, const TempDir& scratch) {
+  std::string command = shell_quote(TRIALSIM_BINARY);
+  for (const auto& argument : arguments) command.append(" ").append(shell_quote(argument));
+  const auto out = scratch / "stdout.txt";
+  const auto err = scratch / "stderr.txt";
+  // Appended piecewise: operator+ chains trip GCC 12's false -Wrestrict (GCC bug 105329).
+  command.append(" >").append(shell_quote(out.string())).append(" 2>").append(shell_quote(err.string()));
+  const int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
+}
+
+}  // namespace trialsim::testing

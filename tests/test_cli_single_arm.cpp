@@ -1,0 +1,206 @@
+// End-to-end checks of `trialsim run` on configs/examples/single-arm-binary.yaml (issue 2's
+// acceptance points): simulated operating characteristics agree with the exact ones within
+// 4 MCSE, results are byte-identical across thread counts, and broken inputs fail cleanly.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support.h"
+
+using namespace trialsim::testing;
+
+namespace {
+
+const std::string EXAMPLE = source_path("configs/examples/single-arm-binary.yaml").string();
+
+struct OcValue {
+  double estimate;
+  double mcse;
+  unsigned long long replicates;
+};
+using OcTable = std::map<std::string, OcValue>;  // key: scenario/analysis/metric
+
+OcTable read_oc(const std::filesystem::path& file) {
+  std::istringstream in(read_text(file));
+  std::string line;
+  std::getline(in, line);
+  REQUIRE(line == "scenario,analysis,metric,estimate,mcse,replicates");
+  OcTable table;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::stringstream row(line);
+    for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
+    REQUIRE(fields.size() == 6);
+    table[fields[0] + "/" + fields[1] + "/" + fields[2]] = {std::stod(fields[3]), std::stod(fields[4]),
+                                                            std::stoull(fields[5])};
+  }
+  return table;
+}
+
+// Exact values for n = 40, p0 = 0.6, one-sided alpha 0.025 (reject when X >= 31), computed by
+// scripts/r/binomial-reference.R (sum over the binomial distribution in R).
+constexpr double EXACT_SIZE = 0.015572623523328314;        // P(X >= 31 | p = 0.6)
+constexpr double EXACT_POWER_080 = 0.73177711429148329;    // P(X >= 31 | p = 0.8)
+const std::map<std::string, double> EXACT_COVERAGE = {
+    {"response-0.60/clopper_pearson", 0.96551662301710151},
+    {"response-0.80/clopper_pearson", 0.97265049379653656},
+    {"response-0.60/wilson", 0.96551662301710151},
+    {"response-0.80/wilson", 0.92829628316393187},
+    {"response-0.60/jeffreys", 0.945866766426261},
+    {"response-0.80/jeffreys", 0.95213053661160685},
+};
+
+void require_within_4_mcse(const OcValue& simulated, double exact) {
+  INFO("simulated " << simulated.estimate << " (MCSE " << simulated.mcse << "), exact " << exact);
+  REQUIRE(simulated.mcse > 0.0);
+  REQUIRE(std::abs(simulated.estimate - exact) <= 4.0 * simulated.mcse);
+}
+
+}  // namespace
+
+TEST_CASE("power and type I error agree with the exact binomial values (200k replicates)", "[cli][statistical]") {
+  TempDir dir("cli-power");
+  const auto result = run_trialsim({"run", EXAMPLE, "--replicates", "200000", "--seed", "7",
+                                    "--output", (dir / "out").string(), "--quiet"}, dir);
+  REQUIRE(result.exit_code == 0);
+  const OcTable oc = read_oc(dir / "out" / "oc.csv");
+  const OcValue size = oc.at("response-0.60/exact_binomial_test/rejection_probability");
+  const OcValue power = oc.at("response-0.80/exact_binomial_test/rejection_probability");
+  REQUIRE(size.replicates == 200000);
+  REQUIRE(EXACT_SIZE <= 0.025);
+  require_within_4_mcse(size, EXACT_SIZE);
+  require_within_4_mcse(power, EXACT_POWER_080);
+
+  SECTION("coverage of the three intervals agrees with the exact coverage") {
+    for (const auto& [key, exact] : EXACT_COVERAGE) {
+      INFO(key);
+      require_within_4_mcse(oc.at(key + "/coverage"), exact);
+    }
+    REQUIRE(EXACT_COVERAGE.at("response-0.60/clopper_pearson") >= 0.95);
+    REQUIRE(EXACT_COVERAGE.at("response-0.80/clopper_pearson") >= 0.95);
+  }
+  SECTION("bias of the estimate is zero within 4 MCSE") {
+    require_within_4_mcse(oc.at("response-0.60/response_rate/bias"), 0.0);
+    require_within_4_mcse(oc.at("response-0.80/response_rate/bias"), 0.0);
+  }
+  SECTION("summary.json carries the same numbers and the exact reference") {
+    const auto summary = nlohmann::json::parse(read_text(dir / "out" / "summary.json"));
+    REQUIRE(summary["design"]["critical_value"] == 31);
+    REQUIRE(summary["seed"] == 7);
+    const auto& metric = summary["scenarios"][1]["metrics"][0];
+    REQUIRE(metric["metric"] == "rejection_probability");
+    REQUIRE(metric["estimate"].get<double>() == power.estimate);
+    REQUIRE(metric["exact"].get<double>() == Approx(EXACT_POWER_080).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("exact mode reproduces the exact values with zero MCSE", "[cli]") {
+  TempDir dir("cli-exact");
+  const auto result = run_trialsim({"run", EXAMPLE, "--exact", "-o", (dir / "x").string(), "-q"}, dir);
+  REQUIRE(result.exit_code == 0);
+  const OcTable oc = read_oc(dir / "x" / "oc.csv");
+  REQUIRE(oc.at("response-0.80/exact_binomial_test/rejection_probability").estimate ==
+          Approx(EXACT_POWER_080).epsilon(1e-12));
+  REQUIRE(oc.at("response-0.60/exact_binomial_test/rejection_probability").mcse == 0.0);
+  REQUIRE(oc.at("response-0.80/jeffreys/coverage").estimate ==
+          Approx(EXACT_COVERAGE.at("response-0.80/jeffreys")).epsilon(1e-12));
+}
+
+TEST_CASE("results are byte-identical for 1, 2 and 8 threads", "[cli][reproducibility]") {
+  TempDir dir("cli-threads");
+  std::map<std::string, std::string> oc_by_threads;
+  std::map<std::string, std::string> summary_by_threads;
+  for (const std::string threads : {"1", "2", "8"}) {
+    const auto out = dir / ("t" + threads);
+    const auto result = run_trialsim({"run", EXAMPLE, "--replicates", "30000", "--seed", "11",
+                                      "--threads", threads, "-o", out.string(), "-q", "--per-replicate"}, dir);
+    REQUIRE(result.exit_code == 0);
+    oc_by_threads[threads] = read_text(out / "oc.csv");
+    summary_by_threads[threads] = read_text(out / "summary.json");
+    const auto manifest = nlohmann::json::parse(read_text(out / "manifest.json"));
+    REQUIRE(manifest["threads"] == std::stoi(threads));
+    if (threads == "2") {
+      // replicates.csv: a header and one row per (replicate, scenario), identical for all counts.
+      const std::string rows = read_text(out / "replicates.csv");
+      REQUIRE(std::count(rows.begin(), rows.end(), '\n') == 1 + 30000 * 2);
+      REQUIRE(rows == read_text(dir / "t1" / "replicates.csv"));
+    }
+  }
+  REQUIRE(oc_by_threads["1"].size() > 1000);
+  REQUIRE(oc_by_threads["1"] == oc_by_threads["2"]);
+  REQUIRE(oc_by_threads["1"] == oc_by_threads["8"]);
+  REQUIRE(summary_by_threads["1"] == summary_by_threads["2"]);
+  REQUIRE(summary_by_threads["1"] == summary_by_threads["8"]);
+}
+
+TEST_CASE("a different seed gives different results", "[cli][reproducibility]") {
+  TempDir dir("cli-seed");
+  for (const std::string seed : {"1", "2"}) {
+    REQUIRE(run_trialsim({"run", EXAMPLE, "-r", "5000", "-s", seed, "-o", (dir / seed).string(), "-q"}, dir).exit_code == 0);
+  }
+  REQUIRE(read_text(dir / "1" / "oc.csv") != read_text(dir / "2" / "oc.csv"));
+}
+
+TEST_CASE("broken inputs: one-line error with location and key, exit 2, no output", "[cli][errors]") {
+  TempDir dir("cli-broken");
+  const auto example = read_text(EXAMPLE);
+  const auto variant = [&](const std::string& name, const std::string& from, const std::string& to) {
+    std::string text = example;
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+    const auto path = dir / name;
+    std::ofstream(path) << text;
+    return path.string();
+  };
+  struct Case {
+    std::string file;
+    std::string expected_fragment;
+  };
+  const std::vector<Case> cases = {
+      {variant("invalid.yaml", "scenarios:", "scenarios: [\n"), ": (document): invalid YAML"},
+      {variant("unknown.yaml", "  alpha: 0.025", "  alpha: 0.025\n  alhpa: 0.05"), ":18:3: design.alhpa: unknown key"},
+      {variant("string.yaml", "sample_size: 40", "sample_size: forty"), ":15:16: design.sample_size: found \"forty\", expected an integer"},
+      {variant("alpha.yaml", "alpha: 0.025", "alpha: 1.5"), ":17:10: design.alpha: value 1.5 is out of range, expected a number in (0, 1)"},
+      {variant("n0.yaml", "sample_size: 40", "sample_size: 0"), ":15:16: design.sample_size: value 0 is out of range"},
+      {(dir / "missing.yaml").string(), ":0:0: (document): file not found"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.file);
+    const auto out = dir / "never-written";
+    const auto result = run_trialsim({"run", c.file, "-o", out.string(), "-q"}, dir);
+    REQUIRE(result.exit_code == 2);
+    REQUIRE_THAT(result.err, Catch::StartsWith(c.file + ":") && Catch::Contains(c.expected_fragment));
+    REQUIRE(std::count(result.err.begin(), result.err.end(), '\n') == 1);
+    REQUIRE(result.out.empty());
+    REQUIRE_FALSE(std::filesystem::exists(out));
+    // validate reports the same error
+    REQUIRE(run_trialsim({"validate", c.file}, dir).exit_code == 2);
+  }
+  // Nothing was staged beside the output either.
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    REQUIRE(entry.path().filename().string().find("staging") == std::string::npos);
+  }
+}
+
+TEST_CASE("command line: help, version, usage errors", "[cli]") {
+  TempDir dir("cli-usage");
+  REQUIRE(run_trialsim({"--version"}, dir).out.rfind("trialsim 0.", 0) == 0);
+  REQUIRE(run_trialsim({"--help"}, dir).exit_code == 0);
+  const auto run_help = run_trialsim({"run", "--help"}, dir);
+  REQUIRE(run_help.exit_code == 0);
+  REQUIRE_THAT(run_help.out, Catch::Contains("--replicates") && Catch::Contains("--set"));
+  REQUIRE(run_trialsim({"validate", "--help"}, dir).exit_code == 0);
+  REQUIRE(run_trialsim({"frobnicate"}, dir).exit_code == 2);
+  REQUIRE(run_trialsim({"run"}, dir).exit_code == 2);
+  REQUIRE(run_trialsim({"run", EXAMPLE, "--threads", "many"}, dir).exit_code == 2);
+  const auto valid = run_trialsim({"validate", EXAMPLE, "--set", "design.sample_size=50"}, dir);
+  REQUIRE(valid.exit_code == 0);
+  REQUIRE_THAT(valid.out, Catch::Contains("valid"));
+  const auto bad_set = run_trialsim({"validate", EXAMPLE, "--set", "design.alpha=2"}, dir);
+  REQUIRE(bad_set.exit_code == 2);
+  REQUIRE(bad_set.err == "--set design.alpha=2:1:14: design.alpha: value 2 is out of range, expected a number in (0, 1)\n");
+}

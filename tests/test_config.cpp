@@ -1,0 +1,154 @@
+// Config parsing (engine/config_reader.h, app/study_config.h): typed values, defaults, overrides,
+// and errors that carry FILE:LINE:COL and the key path.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "app/study_config.h"
+#include "support.h"
+
+using namespace trialsim;
+using trialsim::testing::TempDir;
+
+namespace {
+
+const char* VALID = R"(schema_version: 1
+design:
+  type: single_arm_binary
+  sample_size: 40
+  null_response_rate: 0.6
+scenarios:
+  - name: a
+    response_rate: 0.6
+  - name: b
+    response_rate: 0.8
+)";
+
+std::filesystem::path write(const TempDir& dir, const std::string& name, const std::string& text) {
+  const auto path = dir / name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::string error_of(const std::filesystem::path& path, const std::vector<std::string>& overrides = {}) {
+  try {
+    load_study_config(path, overrides);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("a minimal config gets the documented defaults", "[config]") {
+  TempDir dir("config-defaults");
+  const StudyConfig config = load_study_config(write(dir, "minimal.yaml", VALID), {});
+  REQUIRE(config.name == "minimal");
+  REQUIRE(config.simulation.replicates == DEFAULT_REPLICATES);
+  REQUIRE(config.simulation.seed == DEFAULT_SEED);
+  REQUIRE(config.simulation.mode == EvaluationMode::simulate);
+  REQUIRE(config.design.alpha == 0.025);
+  REQUIRE(config.design.confidence_level == 0.95);
+  REQUIRE(config.design.intervals.size() == 3);
+  REQUIRE(config.scenarios.size() == 2);
+  REQUIRE(config.scenarios[1].response_rate == 0.8);
+}
+
+TEST_CASE("overrides (--set) change values by key path, including list items", "[config]") {
+  TempDir dir("config-set");
+  const auto path = write(dir, "s.yaml", VALID);
+  const StudyConfig config = load_study_config(
+      path, {"design.sample_size=50", "scenarios.1.response_rate=0.75", "simulation.seed=3",
+             "design.intervals=[wilson]"});
+  REQUIRE(config.design.sample_size == 50);
+  REQUIRE(config.scenarios[1].response_rate == 0.75);
+  REQUIRE(config.simulation.seed == 3);
+  REQUIRE(config.design.intervals == std::vector<IntervalMethod>{IntervalMethod::wilson});
+  // The hash follows the resolved config, not the file bytes.
+  REQUIRE(config.sha256() != load_study_config(path, {}).sha256());
+  REQUIRE(load_study_config(path, {"simulation.seed=3"}).sha256() == load_study_config(path, {}).sha256());
+}
+
+TEST_CASE("errors name file, line, column, key and what was expected", "[config]") {
+  TempDir dir("config-errors");
+  SECTION("invalid YAML") {
+    const auto p = write(dir, "bad.yaml", "schema_version: 1\ndesign: [unclosed\n");
+    REQUIRE_THAT(error_of(p), Catch::StartsWith(p.string() + ":3:1: (document): invalid YAML"));
+  }
+  SECTION("unknown key") {
+    const auto p = write(dir, "unknown.yaml", replace(VALID, "  sample_size: 40", "  sample_size: 40\n  sampel_size: 41"));
+    REQUIRE(error_of(p) == p.string() + ":5:3: design.sampel_size: unknown key, expected one of alpha, "
+                                        "confidence_level, endpoint, intervals, null_response_rate, "
+                                        "sample_size, test, type");
+  }
+  SECTION("string where a number belongs") {
+    const auto p = write(dir, "string.yaml", replace(VALID, "null_response_rate: 0.6", "null_response_rate: sixty"));
+    REQUIRE(error_of(p) == p.string() + ":5:23: design.null_response_rate: found \"sixty\", expected a number");
+  }
+  SECTION("quoted number is a string") {
+    const auto p = write(dir, "quoted.yaml", replace(VALID, "sample_size: 40", "sample_size: \"40\""));
+    REQUIRE_THAT(error_of(p), Catch::Contains(":4:16: design.sample_size: found the string \"40\""));
+  }
+  SECTION("alpha out of range") {
+    const auto p = write(dir, "alpha.yaml", replace(VALID, "  sample_size: 40", "  sample_size: 40\n  alpha: 1.5"));
+    REQUIRE(error_of(p) == p.string() + ":5:10: design.alpha: value 1.5 is out of range, expected a number in (0, 1)");
+  }
+  SECTION("n = 0") {
+    const auto p = write(dir, "n0.yaml", replace(VALID, "sample_size: 40", "sample_size: 0"));
+    REQUIRE(error_of(p) == p.string() + ":4:16: design.sample_size: value 0 is out of range, expected an integer from 1 to 100000");
+  }
+  SECTION("missing required key") {
+    const auto p = write(dir, "missing.yaml", replace(VALID, "  null_response_rate: 0.6\n", ""));
+    REQUIRE(error_of(p) == p.string() + ":3:3: design.null_response_rate: missing required key, expected a number in (0, 1)");
+  }
+  SECTION("missing file") {
+    const auto p = dir / "does-not-exist.yaml";
+    REQUIRE(error_of(p) == p.string() + ":0:0: (document): file not found or not a regular file, expected a readable YAML config file");
+  }
+  SECTION("unsupported schema version") {
+    const auto p = write(dir, "v2.yaml", replace(VALID, "schema_version: 1", "schema_version: 2"));
+    REQUIRE(error_of(p) == p.string() + ":1:17: schema_version: unsupported schema version 2, expected 1");
+  }
+  SECTION("bare null as a scenario name") {
+    const auto p = write(dir, "nullname.yaml", replace(VALID, "name: a", "name: null"));
+    REQUIRE_THAT(error_of(p), Catch::Contains(":7:11: scenarios.0.name: found null"));
+  }
+  SECTION("duplicate scenario names") {
+    const auto p = write(dir, "dup.yaml", replace(VALID, "name: b", "name: a"));
+    REQUIRE_THAT(error_of(p), Catch::Contains(":9:11: scenarios.1.name: duplicate scenario name \"a\""));
+  }
+  SECTION("unknown interval method") {
+    const auto p = write(dir, "iv.yaml", replace(VALID, "  sample_size: 40", "  sample_size: 40\n  intervals: [wald]"));
+    REQUIRE(error_of(p) == p.string() + ":5:15: design.intervals.0: found \"wald\", expected a non-empty list of distinct values from clopper_pearson, wilson, jeffreys");
+  }
+  SECTION("bad --set values point at the override") {
+    const auto p = write(dir, "ok.yaml", VALID);
+    REQUIRE(error_of(p, {"design.alpha=1.5"}) ==
+            "--set design.alpha=1.5:1:14: design.alpha: value 1.5 is out of range, expected a number in (0, 1)");
+    REQUIRE(error_of(p, {"design.smaple_size=3"}) ==
+            "--set design.smaple_size=3:1:20: design.smaple_size: unknown key, expected one of alpha, "
+            "confidence_level, endpoint, intervals, null_response_rate, sample_size, test, type");
+    REQUIRE_THAT(error_of(p, {"scenarios.5.response_rate=0.1"}), Catch::Contains("no list item 5"));
+    REQUIRE_THAT(error_of(p, {"no_equals_sign"}), Catch::Contains("expected --set key.path=value"));
+  }
+}
+
+TEST_CASE("the parser records every key it accepts", "[config]") {
+  TempDir dir("config-keys");
+  KeyRegistry registry;
+  load_study_config(write(dir, "k.yaml", VALID), {}, &registry);
+  const auto& keys = registry.keys();
+  for (const char* key : {"schema_version", "name", "description", "simulation", "design.type",
+                          "design.sample_size", "design.intervals", "scenarios[].name",
+                          "scenarios[].response_rate"}) {
+    INFO(key);
+    REQUIRE(keys.count(key) == 1);
+  }
+}
