@@ -28,6 +28,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/interval.h"
+
 namespace trialsim {
 
 // ---- Binomial distribution -------------------------------------------------------------------
@@ -49,11 +51,6 @@ int exact_test_critical_value(int n, double p0, double alpha);
 double exact_test_p_value(int x, int n, double p0);
 
 // ---- Two-sided confidence intervals ----------------------------------------------------------
-
-struct Interval {
-  double lower;
-  double upper;
-};
 
 enum class IntervalMethod { clopper_pearson, wilson, jeffreys };
 

@@ -1,0 +1,31 @@
+#pragma once
+// Two-group log-rank test, optionally stratified, exactly as R's
+//   survdiff(Surv(time, status) ~ arm [+ strata(stratum)], rho = 0).
+// At each distinct event time within a stratum, with n at risk (n1 in arm 1) and d events:
+//   E1 += d n1 / n,   V += d (n - d) / (n - 1) * (n1 / n) (1 - n1 / n)   (hypergeometric, ties)
+// Stratified: O - E and V are summed over strata. chisq = (O1 - E1)^2 / V (1 df),
+// p = pchisq(chisq, 1, lower.tail = FALSE).
+// One-sided statistic: z = (O1 - E1) / sqrt(V). z < 0 when arm 1 has fewer events than
+// expected under H0, i.e. benefit for arm 1 (experimental); the one-sided p-value for benefit
+// is Phi(z). Times in months.
+#include "engine/survival/survival_data.h"
+
+namespace trialsim {
+
+struct LogRankResult {
+  double observed[2];  // events per arm
+  double expected[2];  // expected events per arm under H0 (summed over strata)
+  double variance;     // Var(O1 - E1)
+  double chisq;        // (O1 - E1)^2 / variance; NaN if variance == 0
+  double p_value;      // two-sided, chi-square 1 df
+  double z;            // (O1 - E1) / sqrt(variance); < 0 favours arm 1
+  int n_strata;        // strata used (1 if unstratified)
+};
+
+// Requires data.arm; `stratified` requires data.stratum. Throws std::invalid_argument.
+LogRankResult log_rank(const SurvivalData& data, SurvivalWorkspace& ws, bool stratified = false);
+
+// One-sided p-value for benefit of arm 1: Phi(z) (NaN if z is NaN).
+double log_rank_one_sided_p(const LogRankResult& r);
+
+}  // namespace trialsim
