@@ -1,6 +1,7 @@
 #include "app/cli.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -82,14 +83,14 @@ std::string require_config(const po::variables_map& values, const char* command)
 
 void print_summary(const StudyConfig& config, const StudyResult& result,
                    const std::filesystem::path& output) {
-  std::printf("%s: %s, n = %d, H0: p <= %s, one-sided alpha %s; %s\n", config.name.c_str(),
+  std::printf("%s: %s; %s\n", config.name.c_str(),
               config.simulation.mode == EvaluationMode::exact ? "exact evaluation" : "simulation",
-              config.design.sample_size, format_number(config.design.null_response_rate).c_str(),
-              format_number(config.design.alpha).c_str(),
               result.design_facts["decision_rule"].get<std::string>().c_str());
   for (const OcRow& row : result.rows) {
-    if (row.metric != "rejection_probability" && row.metric != "coverage") continue;
-    std::printf("  %-14s %-20s %-22s %.4f (MCSE %.4f)\n", row.scenario.c_str(), row.analysis.c_str(),
+    const bool headline = row.metric == "rejection_probability" || row.metric == "coverage" ||
+                          row.metric == "ci_coverage" || row.metric == "study_duration_mean";
+    if (!headline) continue;
+    std::printf("  %-16s %-22s %-22s %.4f (MCSE %.4f)\n", row.scenario.c_str(), row.analysis.c_str(),
                 row.metric.c_str(), row.estimate, row.mcse);
   }
   std::printf("results: %s\n", output.string().c_str());
@@ -97,17 +98,18 @@ void print_summary(const StudyConfig& config, const StudyResult& result,
 
 nlohmann::json summary_json(const StudyConfig& config, const StudyResult& result) {
   nlohmann::json scenarios = nlohmann::json::array();
-  for (const ResponseScenario& scenario : config.scenarios) {
+  for (const std::string& name : config.scenario_names()) {
     nlohmann::json metrics = nlohmann::json::array();
     for (std::size_t i = 0; i < result.rows.size(); ++i) {
       const OcRow& row = result.rows[i];
-      if (row.scenario != scenario.name) continue;
-      metrics.push_back({{"analysis", row.analysis}, {"metric", row.metric},
-                         {"estimate", row.estimate}, {"mcse", row.mcse},
-                         {"replicates", row.replicates}, {"exact", result.exact_estimates[i]}});
+      if (row.scenario != name) continue;
+      nlohmann::json metric = {{"analysis", row.analysis}, {"metric", row.metric},
+                               {"estimate", row.estimate}, {"mcse", row.mcse},
+                               {"replicates", row.replicates}};
+      if (!std::isnan(result.exact_estimates[i])) metric["exact"] = result.exact_estimates[i];
+      metrics.push_back(metric);
     }
-    scenarios.push_back({{"name", scenario.name}, {"response_rate", scenario.response_rate},
-                         {"metrics", metrics}});
+    scenarios.push_back({{"name", name}, {"metrics", metrics}});
   }
   return {{"trialsim_version", VERSION},
           {"config_sha256", config.sha256()},
@@ -131,9 +133,10 @@ int command_validate(const std::vector<std::string>& arguments) {
     return EXIT_OK;
   }
   const StudyConfig config = load_study_config(require_config(values, "validate"), overrides_from(values));
+  const std::size_t scenarios = config.scenario_names().size();
   std::printf("%s: valid (schema_version %d, %zu scenario%s, config sha256 %s)\n",
-              config.config_file.c_str(), SCHEMA_VERSION, config.scenarios.size(),
-              config.scenarios.size() == 1 ? "" : "s", config.sha256().c_str());
+              config.config_file.c_str(), SCHEMA_VERSION, scenarios, scenarios == 1 ? "" : "s",
+              config.sha256().c_str());
   return EXIT_OK;
 }
 

@@ -3,23 +3,11 @@
 #include <limits>
 #include <set>
 
+#include "app/study_config_designs.h"
 #include "engine/output.h"
 
 namespace trialsim {
 namespace {
-
-IntervalMethod interval_method_from(const std::string& name) {
-  for (const IntervalMethod method : ALL_INTERVAL_METHODS) {
-    if (to_string(method) == name) return method;
-  }
-  throw std::logic_error("unknown interval method " + name);  // parser restricts the choices
-}
-
-std::vector<std::string> interval_method_names() {
-  std::vector<std::string> names;
-  for (const IntervalMethod method : ALL_INTERVAL_METHODS) names.emplace_back(to_string(method));
-  return names;
-}
 
 SimulationSettings read_simulation(MappingReader& root) {
   SimulationSettings settings;
@@ -37,44 +25,16 @@ SimulationSettings read_simulation(MappingReader& root) {
   return settings;
 }
 
-SingleArmBinaryDesign read_design(MappingReader& root) {
-  MappingReader design = root.mapping("design");
-  design.required_choice("type", {"single_arm_binary"});
-  design.optional_choice("endpoint", "best_overall_response", {"best_overall_response"});
-  design.optional_choice("test", "exact_binomial", {"exact_binomial"});
-  SingleArmBinaryDesign out;
-  out.sample_size = static_cast<int>(design.required_integer("sample_size", 1, 100000));
-  out.null_response_rate = design.required_number("null_response_rate", NumberRange::open_unit());
-  out.alpha = design.optional_number("alpha", 0.025, NumberRange::open_unit());
-  out.confidence_level = design.optional_number("confidence_level", 0.95, NumberRange::open_unit());
-  const auto names = interval_method_names();
-  out.intervals.clear();
-  for (const auto& name : design.optional_choice_list("intervals", names, names)) {
-    out.intervals.push_back(interval_method_from(name));
-  }
-  design.finish();
-  return out;
-}
-
-std::vector<ResponseScenario> read_scenarios(MappingReader& root) {
-  std::vector<ResponseScenario> scenarios;
-  std::set<std::string> seen;
-  for (MappingReader& item : root.mapping_list("scenarios", 1)) {
-    ResponseScenario scenario;
-    scenario.name = item.required_string("name");
-    if (scenario.name.empty() || !seen.insert(scenario.name).second) {
-      item.fail("name", scenario.name.empty() ? "empty scenario name"
-                                              : "duplicate scenario name \"" + scenario.name + "\"",
-                "a unique, non-empty name");
-    }
-    scenario.response_rate = item.required_number("response_rate", NumberRange::closed_unit());
-    item.finish();
-    scenarios.push_back(std::move(scenario));
-  }
-  return scenarios;
-}
-
 }  // namespace
+
+std::string read_unique_scenario_name(MappingReader& item, std::set<std::string>& seen) {
+  std::string name = item.required_string("name");
+  if (name.empty() || !seen.insert(name).second) {
+    item.fail("name", name.empty() ? "empty scenario name" : "duplicate scenario name \"" + name + "\"",
+              "a unique, non-empty name");
+  }
+  return name;
+}
 
 StudyConfig load_study_config(const std::filesystem::path& file,
                               const std::vector<std::string>& overrides, KeyRegistry* registry) {
@@ -96,20 +56,32 @@ StudyConfig load_study_config(const std::filesystem::path& file,
   }
   config.description = root.optional_string("description", "");
   config.simulation = read_simulation(root);
-  config.design = read_design(root);
-  config.scenarios = read_scenarios(root);
+
+  // The design type decides which keys the design, model and scenarios may hold. With a key
+  // registry (documentation check) every design's keys are declared.
+  const std::string type = MappingReader(root.mapping("design")).required_choice("type", DESIGN_TYPES);
+  if (type == "single_arm_binary") {
+    config.study = read_single_arm_binary(root);
+  } else {
+    if (config.simulation.mode == EvaluationMode::exact) {
+      root.mapping("simulation").fail("mode", "exact evaluation is not available for design type " + type,
+                                      "simulate (exact mode exists for single_arm_binary only)");
+    }
+    config.study = read_two_arm_survival(root);
+  }
   root.finish();
   return config;
 }
 
+std::vector<std::string> StudyConfig::scenario_names() const {
+  std::vector<std::string> names;
+  std::visit([&](const auto& s) { for (const auto& scenario : s.scenarios) names.push_back(scenario.name); },
+             study);
+  return names;
+}
+
 nlohmann::json StudyConfig::resolved() const {
-  nlohmann::json intervals = nlohmann::json::array();
-  for (const IntervalMethod method : design.intervals) intervals.push_back(to_string(method));
-  nlohmann::json scenario_list = nlohmann::json::array();
-  for (const ResponseScenario& scenario : scenarios) {
-    scenario_list.push_back({{"name", scenario.name}, {"response_rate", scenario.response_rate}});
-  }
-  return {
+  nlohmann::json out = {
       {"schema_version", SCHEMA_VERSION},
       {"name", name},
       {"description", description},
@@ -117,17 +89,10 @@ nlohmann::json StudyConfig::resolved() const {
        {{"replicates", simulation.replicates},
         {"seed", simulation.seed},
         {"mode", simulation.mode == EvaluationMode::exact ? "exact" : "simulate"}}},
-      {"design",
-       {{"type", "single_arm_binary"},
-        {"endpoint", "best_overall_response"},
-        {"test", "exact_binomial"},
-        {"sample_size", design.sample_size},
-        {"null_response_rate", design.null_response_rate},
-        {"alpha", design.alpha},
-        {"confidence_level", design.confidence_level},
-        {"intervals", intervals}}},
-      {"scenarios", scenario_list},
   };
+  const nlohmann::json study_part = std::visit([](const auto& s) { return resolved_study(s); }, study);
+  out.update(study_part);
+  return out;
 }
 
 std::string StudyConfig::sha256() const {

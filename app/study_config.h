@@ -5,12 +5,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/config_reader.h"
 #include "models/single_arm_binary.h"
+#include "models/two_arm_survival.h"
 
 namespace trialsim {
 
@@ -26,19 +28,30 @@ struct SimulationSettings {
   EvaluationMode mode = EvaluationMode::simulate;
 };
 
-struct StudyConfig {
-  std::string config_file;
-  std::string name;         // default: the config file's stem; names the output directory
-  std::string description;
-  SimulationSettings simulation;
+struct SingleArmBinaryStudy {
   SingleArmBinaryDesign design;
   std::vector<ResponseScenario> scenarios;
+};
 
+struct TwoArmSurvivalStudy {
+  TwoArmSurvivalDesign design;
+  std::string endpoint;          // label, e.g. overall_survival
+  nlohmann::json control_model;  // the control-arm survival as written (resolved() echoes it)
+  std::vector<SurvivalScenario> scenarios;
+};
+
+struct StudyConfig {
+  std::string config_file;
+  std::string name;  // default: the config file's stem; names the output directory
+  std::string description;
+  SimulationSettings simulation;
+  std::variant<SingleArmBinaryStudy, TwoArmSurvivalStudy> study;
+
+  std::vector<std::string> scenario_names() const;
   // The resolved config (after --set overrides and defaults) as JSON, for summary.json.
   nlohmann::json resolved() const;
-  // SHA-256 of the resolved study definition (schema, name, design, scenarios). Seed and
-  // replicate count are recorded beside it in the manifest, so that shards of one study share a
-  // hash; see the README.
+  // SHA-256 of the resolved study definition (schema, name, design, model, scenarios). Seed,
+  // replicate count and mode are recorded beside it in the manifest; see the README.
   std::string sha256() const;
 };
 

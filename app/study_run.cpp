@@ -9,107 +9,59 @@
 namespace trialsim {
 namespace {
 
-struct BinaryBlockResult {
-  std::vector<SingleArmBinaryTally> tallies;
+// One block's per-scenario tallies and (optionally) its replicates.csv rows.
+template <class Tally>
+struct BlockResult {
+  std::vector<Tally> tallies;
   std::string per_replicate_rows;
   void reset() { per_replicate_rows.clear(); }
 };
+
+// The common shape of every design's simulation: replicates in deterministic blocks; each
+// replicate draws its scenario-independent cohort once and applies every scenario to it
+// (common random numbers); block tallies are merged in block order.
+// make_tally() -> Tally (reset state); simulate(replicate, tallies, workspace, rows_or_null).
+template <class Tally, class Workspace, class MakeTally, class Simulate>
+std::vector<Tally> run_scenario_tallies(const StudyConfig& config, const RunRequest& request,
+                                        std::size_t scenario_count, const std::string& header,
+                                        MakeTally make_tally, Simulate simulate) {
+  const bool keep_rows = request.per_replicate != nullptr;
+  if (keep_rows) *request.per_replicate << header;
+  std::vector<Tally> totals(scenario_count, make_tally());
+  const auto simulate_block = [&](const ReplicateBlock& block, BlockResult<Tally>& result, Workspace& workspace) {
+    if (result.tallies.size() != scenario_count) result.tallies.assign(scenario_count, make_tally());
+    for (auto& tally : result.tallies) tally.reset();
+    for (std::uint64_t r = block.first_replicate; r < block.first_replicate + block.replicate_count; ++r) {
+      simulate(r, result.tallies, workspace, keep_rows ? &result.per_replicate_rows : nullptr);
+    }
+  };
+  const auto consume = [&](const ReplicateBlock&, const BlockResult<Tally>& result) {
+    for (std::size_t s = 0; s < scenario_count; ++s) totals[s].merge(result.tallies[s]);
+    if (keep_rows) *request.per_replicate << result.per_replicate_rows;
+  };
+  ProgressLine progress(config.simulation.replicates, request.progress);
+  run_replicate_blocks<BlockResult<Tally>, Workspace>(
+      RunShape{0, config.simulation.replicates, request.threads}, simulate_block, consume,
+      [&](std::uint64_t done) { progress.update(done); });
+  progress.finish();
+  return totals;
+}
+
+void append_fields(std::string& out, std::uint64_t replicate, const std::string& scenario) {
+  out += std::to_string(replicate);
+  out += ',';
+  out += csv_field(scenario);
+}
+
+// ---------------------------------------------------------------- single-arm binary
 
 struct BinaryWorkspace {
   std::vector<int> response_counts;
 };
 
-void append_replicate_row(std::string& out, std::uint64_t replicate, const ResponseScenario& scenario,
-                          int responses, const SingleArmBinaryTable& table,
-                          const SingleArmBinaryDesign& design) {
-  out += std::to_string(replicate);
-  out += ',';
-  out += csv_field(scenario.name);
-  out += ',';
-  out += std::to_string(responses);
-  out += ',';
-  out += format_number(table.p_hat(responses));
-  out += table.rejects(responses) ? ",1" : ",0";
-  for (const IntervalMethod method : design.intervals) {
-    const Interval& interval = table.interval(method, responses);
-    out += ',';
-    out += format_number(interval.lower);
-    out += ',';
-    out += format_number(interval.upper);
-  }
-  out += '\n';
-}
-
-std::string per_replicate_header(const SingleArmBinaryDesign& design) {
-  std::string header = "replicate,scenario,responses,estimate,reject_h0";
-  for (const IntervalMethod method : design.intervals) {
-    const std::string_view name = to_string(method);
-    header.append(",").append(name).append("_lower,").append(name).append("_upper");
-  }
-  return header + "\n";
-}
-
-std::vector<OcRow> simulate(const StudyConfig& config, const SingleArmBinaryTable& table,
-                            const RunRequest& request) {
-  const SingleArmBinaryDesign& design = config.design;
-  const std::size_t scenario_count = config.scenarios.size();
-  std::vector<double> rates;
-  for (const ResponseScenario& scenario : config.scenarios) rates.push_back(scenario.response_rate);
-  const bool keep_rows = request.per_replicate != nullptr;
-  if (keep_rows) *request.per_replicate << per_replicate_header(design);
-
-  std::vector<SingleArmBinaryTally> totals(scenario_count);
-  for (auto& total : totals) total.reset(design.sample_size);
-
-  const auto simulate_block = [&](const ReplicateBlock& block, BinaryBlockResult& result,
-                                  BinaryWorkspace& workspace) {
-    if (result.tallies.size() != scenario_count) result.tallies.resize(scenario_count);
-    for (auto& tally : result.tallies) tally.reset(design.sample_size);
-    workspace.response_counts.resize(scenario_count);
-    for (std::uint64_t r = block.first_replicate; r < block.first_replicate + block.replicate_count; ++r) {
-      Rng rng = make_stream(config.simulation.seed, r, StreamPurpose::response);
-      simulate_response_counts(design.sample_size, rates, rng, workspace.response_counts);
-      for (std::size_t s = 0; s < scenario_count; ++s) {
-        const int responses = workspace.response_counts[s];
-        result.tallies[s].add(responses, table, rates[s], design.intervals);
-        if (keep_rows) {
-          append_replicate_row(result.per_replicate_rows, r, config.scenarios[s], responses, table, design);
-        }
-      }
-    }
-  };
-  const auto consume = [&](const ReplicateBlock&, const BinaryBlockResult& result) {
-    for (std::size_t s = 0; s < scenario_count; ++s) totals[s].merge(result.tallies[s]);
-    if (keep_rows) *request.per_replicate << result.per_replicate_rows;
-  };
-
-  ProgressLine progress(config.simulation.replicates, request.progress);
-  run_replicate_blocks<BinaryBlockResult, BinaryWorkspace>(
-      RunShape{0, config.simulation.replicates, request.threads}, simulate_block, consume,
-      [&](std::uint64_t done) { progress.update(done); });
-  progress.finish();
-
-  std::vector<OcRow> rows;
-  for (std::size_t s = 0; s < scenario_count; ++s) {
-    auto scenario_rows = simulated_oc_rows(config.scenarios[s], design, table, totals[s]);
-    rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
-  }
-  return rows;
-}
-
-std::vector<OcRow> exact(const StudyConfig& config, const SingleArmBinaryTable& table) {
-  std::vector<OcRow> rows;
-  for (const ResponseScenario& scenario : config.scenarios) {
-    auto scenario_rows = exact_oc_rows(scenario, config.design, table);
-    rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
-  }
-  return rows;
-}
-
-}  // namespace
-
-StudyResult run_study(const StudyConfig& config, const RunRequest& request) {
-  const SingleArmBinaryDesign& design = config.design;
+StudyResult run_single_arm_binary(const StudyConfig& config, const SingleArmBinaryStudy& study,
+                                  const RunRequest& request) {
+  const SingleArmBinaryDesign& design = study.design;
   const SingleArmBinaryTable table(design.sample_size, design.null_response_rate, design.alpha,
                                    design.confidence_level);
   StudyResult result;
@@ -121,18 +73,116 @@ StudyResult run_study(const StudyConfig& config, const RunRequest& request) {
       {"exact_size", binomial_upper_tail(table.critical_value(), design.sample_size,
                                          design.null_response_rate)},
   };
-  const std::vector<OcRow> exact_rows = exact(config, table);
+  std::vector<OcRow> exact_rows;
+  for (const ResponseScenario& scenario : study.scenarios) {
+    auto rows = exact_oc_rows(scenario, design, table);
+    exact_rows.insert(exact_rows.end(), rows.begin(), rows.end());
+  }
   if (config.simulation.mode == EvaluationMode::exact) {
     result.rows = exact_rows;
   } else {
-    result.rows = simulate(config, table, request);
+    std::vector<double> rates;
+    for (const ResponseScenario& scenario : study.scenarios) rates.push_back(scenario.response_rate);
+    std::string header = "replicate,scenario,responses,estimate,reject_h0";
+    for (const IntervalMethod method : design.intervals) {
+      const std::string_view name = to_string(method);
+      header.append(",").append(name).append("_lower,").append(name).append("_upper");
+    }
+    header += '\n';
+    const auto totals = run_scenario_tallies<SingleArmBinaryTally, BinaryWorkspace>(
+        config, request, rates.size(), header,
+        [&] {
+          SingleArmBinaryTally tally;
+          tally.reset(design.sample_size);
+          return tally;
+        },
+        [&](std::uint64_t r, std::vector<SingleArmBinaryTally>& tallies, BinaryWorkspace& ws, std::string* rows) {
+          ws.response_counts.resize(rates.size());
+          Rng rng = make_stream(config.simulation.seed, r, StreamPurpose::response);
+          simulate_response_counts(design.sample_size, rates, rng, ws.response_counts);
+          for (std::size_t s = 0; s < rates.size(); ++s) {
+            const int x = ws.response_counts[s];
+            tallies[s].add(x, table, rates[s], design.intervals);
+            if (!rows) continue;
+            append_fields(*rows, r, study.scenarios[s].name);
+            *rows += ',' + std::to_string(x) + ',' + format_number(table.p_hat(x)) + (table.rejects(x) ? ",1" : ",0");
+            for (const IntervalMethod method : design.intervals) {
+              const Interval& interval = table.interval(method, x);
+              *rows += ',' + format_number(interval.lower) + ',' + format_number(interval.upper);
+            }
+            *rows += '\n';
+          }
+        });
+    for (std::size_t s = 0; s < totals.size(); ++s) {
+      auto rows = simulated_oc_rows(study.scenarios[s], design, table, totals[s]);
+      result.rows.insert(result.rows.end(), rows.begin(), rows.end());
+    }
   }
-  // Both row lists come from the same (scenario, analysis, metric) sequence.
+  // Both row lists follow the same (scenario, analysis, metric) sequence.
   for (std::size_t i = 0; i < result.rows.size(); ++i) {
     result.exact_estimates.push_back(i < exact_rows.size() ? exact_rows[i].estimate
                                                            : std::numeric_limits<double>::quiet_NaN());
   }
   return result;
+}
+
+// ---------------------------------------------------------------- two-arm survival
+
+StudyResult run_two_arm_survival(const StudyConfig& config, const TwoArmSurvivalStudy& study,
+                                 const RunRequest& request) {
+  const TwoArmSurvivalDesign& design = study.design;
+  const double allocation_experimental =
+      static_cast<double>(design.allocation_experimental) /
+      static_cast<double>(design.allocation_control + design.allocation_experimental);
+  const auto totals = run_scenario_tallies<TwoArmSurvivalTally, TwoArmSurvivalWorkspace>(
+      config, request, study.scenarios.size(),
+      "replicate,scenario,patients_analysed,events,study_duration,logrank_z,reject_h0,cox_hr\n",
+      [&] { return TwoArmSurvivalTally(design); },
+      [&](std::uint64_t r, std::vector<TwoArmSurvivalTally>& tallies, TwoArmSurvivalWorkspace& ws, std::string* rows) {
+        draw_cohort(design, config.simulation.seed, r, ws);
+        for (std::size_t s = 0; s < tallies.size(); ++s) {
+          const SurvivalReplicateSummary summary = tallies[s].simulate_and_add(design, study.scenarios[s], ws);
+          if (!rows) continue;
+          append_fields(*rows, r, study.scenarios[s].name);
+          *rows += ',' + std::to_string(summary.patients_analysed) + ',' + std::to_string(summary.events) + ',' +
+                   format_number(summary.study_duration) + ',' + format_number(summary.logrank_z) +
+                   (summary.rejected ? ",1," : ",0,") + format_number(summary.hazard_ratio) + '\n';
+        }
+      });
+  StudyResult result;
+  nlohmann::json schoenfeld = nlohmann::json::object();
+  for (std::size_t s = 0; s < totals.size(); ++s) {
+    auto rows = totals[s].oc_rows(design, study.scenarios[s]);
+    result.rows.insert(result.rows.end(), rows.begin(), rows.end());
+    if (design.timing.trigger == AnalysisTiming::Trigger::events) {
+      schoenfeld[study.scenarios[s].name] = schoenfeld_power(
+          design.timing.target_events, study.scenarios[s].hazard_ratio, design.alpha, allocation_experimental);
+    }
+  }
+  result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
+  result.design_facts = {
+      {"control_hazard_per_month", study.scenarios.front().control_hazard},
+      {"decision_rule", "reject H0: HR >= 1 when the log-rank z <= -" +
+                            format_number(normal_critical_value(1.0 - 2.0 * design.alpha)) +
+                            " (one-sided alpha " + format_number(design.alpha) + ")"},
+  };
+  if (!schoenfeld.empty()) result.design_facts["schoenfeld_power"] = schoenfeld;
+  return result;
+}
+
+}  // namespace
+
+StudyResult run_study(const StudyConfig& config, const RunRequest& request) {
+  return std::visit(
+      [&](const auto& study) -> StudyResult {
+        using Study = std::decay_t<decltype(study)>;
+        if constexpr (std::is_same_v<Study, SingleArmBinaryStudy>) {
+          return run_single_arm_binary(config, study, request);
+        } else {
+          return run_two_arm_survival(config, study, request);
+        }
+      },
+      config.study);
 }
 
 }  // namespace trialsim

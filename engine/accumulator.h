@@ -4,6 +4,7 @@
 // reproducible if merges happen in a fixed order (the runner merges blocks by block index), never
 // in scheduling order.
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -101,6 +102,34 @@ class DiscreteDistribution {
  private:
   std::map<double, std::uint64_t> counts_;
   std::uint64_t total_ = 0;
+};
+
+// Distribution of a continuous statistic (e.g. study duration in months) held as exact counts of
+// values rounded to a fixed `resolution`: quantiles are exact to within resolution / 2, memory
+// grows with the range of values / resolution, never with the number of replicates, and merging
+// stays exact and order-independent.
+class QuantisedDistribution {
+ public:
+  explicit QuantisedDistribution(double resolution = 0.01) : resolution_(resolution) {}
+  void add(double value) {
+    if (std::isfinite(value)) {
+      values_.add(std::round(value / resolution_) * resolution_);
+    } else {
+      ++non_finite_;
+    }
+  }
+  void merge(const QuantisedDistribution& other) {
+    values_.merge(other.values_);
+    non_finite_ += other.non_finite_;
+  }
+  double resolution() const noexcept { return resolution_; }
+  std::uint64_t non_finite() const noexcept { return non_finite_; }
+  const DiscreteDistribution& values() const noexcept { return values_; }
+
+ private:
+  double resolution_;
+  DiscreteDistribution values_;
+  std::uint64_t non_finite_ = 0;
 };
 
 }  // namespace trialsim

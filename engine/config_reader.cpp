@@ -357,6 +357,28 @@ std::vector<std::string> MappingReader::optional_choice_list(
   return out;
 }
 
+std::vector<double> MappingReader::optional_number_list(const std::string& key,
+                                                       const std::vector<double>& default_value,
+                                                       const NumberRange& range, bool increasing) {
+  const YAML::Node value = child(key);
+  if (!value.IsDefined() || value.IsNull()) return default_value;
+  const std::string expected = std::string("a non-empty list of numbers") +
+                               (increasing ? " in increasing order" : "") + ", each " + range.describe();
+  if (!value.IsSequence() || value.size() == 0) {
+    fail_at(value, child_path(key), "found " + describe_node(value), expected);
+  }
+  std::vector<double> out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const std::string item_path = child_path(key) + "." + std::to_string(i);
+    const double number = to_number(value[i], item_path);
+    if (!range.contains(number) || (increasing && !out.empty() && number <= out.back())) {
+      fail_at(value[i], item_path, "value " + value[i].Scalar() + " is out of range or order", expected);
+    }
+    out.push_back(number);
+  }
+  return out;
+}
+
 bool MappingReader::optional_bool(const std::string& key, bool default_value) {
   const YAML::Node value = child(key);
   if (!value.IsDefined() || value.IsNull()) return default_value;

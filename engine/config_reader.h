@@ -94,6 +94,10 @@ class MappingReader {
   std::vector<std::string> optional_choice_list(const std::string& key,
                                                 const std::vector<std::string>& default_value,
                                                 const std::vector<std::string>& choices);
+  // A non-empty list of numbers, each in `range`, strictly increasing when `increasing`.
+  std::vector<double> optional_number_list(const std::string& key,
+                                           const std::vector<double>& default_value,
+                                           const NumberRange& range, bool increasing);
   bool optional_bool(const std::string& key, bool default_value);
 
   MappingReader mapping(const std::string& key);

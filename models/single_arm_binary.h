@@ -43,6 +43,7 @@ void simulate_response_counts(int sample_size, std::span<const double> response_
 class SingleArmBinaryTally {
  public:
   void reset(int sample_size);
+  void reset() { reset(static_cast<int>(histogram_.size()) - 1); }  // same sample size
   void add(int responses, const SingleArmBinaryTable& table, double true_rate,
            std::span<const IntervalMethod> methods);
   void merge(const SingleArmBinaryTally& other);

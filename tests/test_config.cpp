@@ -50,15 +50,16 @@ std::string replace(std::string text, const std::string& from, const std::string
 TEST_CASE("a minimal config gets the documented defaults", "[config]") {
   TempDir dir("config-defaults");
   const StudyConfig config = load_study_config(write(dir, "minimal.yaml", VALID), {});
+  const auto& study = std::get<SingleArmBinaryStudy>(config.study);
   REQUIRE(config.name == "minimal");
   REQUIRE(config.simulation.replicates == DEFAULT_REPLICATES);
   REQUIRE(config.simulation.seed == DEFAULT_SEED);
   REQUIRE(config.simulation.mode == EvaluationMode::simulate);
-  REQUIRE(config.design.alpha == 0.025);
-  REQUIRE(config.design.confidence_level == 0.95);
-  REQUIRE(config.design.intervals.size() == 3);
-  REQUIRE(config.scenarios.size() == 2);
-  REQUIRE(config.scenarios[1].response_rate == 0.8);
+  REQUIRE(study.design.alpha == 0.025);
+  REQUIRE(study.design.confidence_level == 0.95);
+  REQUIRE(study.design.intervals.size() == 3);
+  REQUIRE(study.scenarios.size() == 2);
+  REQUIRE(study.scenarios[1].response_rate == 0.8);
 }
 
 TEST_CASE("overrides (--set) change values by key path, including list items", "[config]") {
@@ -67,10 +68,11 @@ TEST_CASE("overrides (--set) change values by key path, including list items", "
   const StudyConfig config = load_study_config(
       path, {"design.sample_size=50", "scenarios.1.response_rate=0.75", "simulation.seed=3",
              "design.intervals=[wilson]"});
-  REQUIRE(config.design.sample_size == 50);
-  REQUIRE(config.scenarios[1].response_rate == 0.75);
+  const auto& study = std::get<SingleArmBinaryStudy>(config.study);
+  REQUIRE(study.design.sample_size == 50);
+  REQUIRE(study.scenarios[1].response_rate == 0.75);
   REQUIRE(config.simulation.seed == 3);
-  REQUIRE(config.design.intervals == std::vector<IntervalMethod>{IntervalMethod::wilson});
+  REQUIRE(study.design.intervals == std::vector<IntervalMethod>{IntervalMethod::wilson});
   // The hash follows the resolved config, not the file bytes.
   REQUIRE(config.sha256() != load_study_config(path, {}).sha256());
   REQUIRE(load_study_config(path, {"simulation.seed=3"}).sha256() == load_study_config(path, {}).sha256());

@@ -1,0 +1,271 @@
+#include "app/study_config_designs.h"
+
+#include <cmath>
+#include <limits>
+
+namespace trialsim {
+namespace {
+
+constexpr double INF = std::numeric_limits<double>::infinity();
+
+std::vector<std::string> interval_method_names() {
+  std::vector<std::string> names;
+  for (const IntervalMethod method : ALL_INTERVAL_METHODS) names.emplace_back(to_string(method));
+  return names;
+}
+
+IntervalMethod interval_method_from(const std::string& name) {
+  for (const IntervalMethod method : ALL_INTERVAL_METHODS) {
+    if (to_string(method) == name) return method;
+  }
+  throw std::logic_error("unknown interval method " + name);  // the parser restricts the choices
+}
+
+const char* ci_type_name(CiType type) {
+  switch (type) {
+    case CiType::plain: return "plain";
+    case CiType::log: return "log";
+    case CiType::log_log: return "log_log";
+  }
+  return "log_log";
+}
+
+AccrualModel read_accrual(MappingReader& design, int sample_size) {
+  MappingReader accrual = design.mapping("accrual");
+  AccrualModel model;
+  const std::string type = accrual.required_choice("type", {"uniform", "piecewise"});
+  if (type == "uniform") {
+    model.kind = AccrualModel::Kind::uniform;
+    model.duration = accrual.required_number("duration", NumberRange::positive());
+  } else {
+    model.kind = AccrualModel::Kind::piecewise;
+    auto segments = accrual.mapping_list("rates", 1);
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+      const bool last = i + 1 == segments.size();
+      AccrualSegment segment;
+      // Every segment but the last needs a duration; the last lasts until n have arrived.
+      segment.duration = last ? segments[i].optional_number("duration", INF, NumberRange::positive())
+                              : segments[i].required_number("duration", NumberRange::positive());
+      segment.rate = segments[i].required_number("rate", NumberRange::non_negative());
+      segments[i].finish();
+      model.segments.push_back(segment);
+    }
+    double expected = 0.0;
+    for (const auto& s : model.segments) expected += s.rate * s.duration;
+    if (!(expected > 0.0) || (std::isfinite(expected) && model.segments.back().rate == 0.0)) {
+      accrual.fail("rates", "the accrual rates never enrol anyone after the last segment",
+                   "a last segment with a positive rate");
+    }
+    if (std::isfinite(expected)) {
+      accrual.fail("rates", "the last segment has a finite duration, so accrual could stop before " +
+                                std::to_string(sample_size) + " patients",
+                   "no duration on the last segment (it lasts until the sample size is reached)");
+    }
+  }
+  accrual.finish();
+  return model;
+}
+
+AnalysisTiming read_timing(MappingReader& design, int sample_size) {
+  MappingReader analysis = design.mapping("analysis");
+  AnalysisTiming timing;
+  const std::string trigger = analysis.required_choice("trigger", {"events", "calendar", "after_last_enrolment"});
+  if (trigger == "events") {
+    timing.trigger = AnalysisTiming::Trigger::events;
+    timing.target_events = static_cast<int>(analysis.required_integer("events", 1, sample_size));
+  } else if (trigger == "calendar") {
+    timing.trigger = AnalysisTiming::Trigger::calendar;
+    timing.calendar_time = analysis.required_number("calendar_time", NumberRange::positive());
+  } else {
+    timing.trigger = AnalysisTiming::Trigger::after_last_enrolment;
+    timing.follow_up_after_last = analysis.required_number("follow_up", NumberRange::non_negative());
+  }
+  timing.minimum_follow_up = analysis.optional_number("minimum_follow_up", 0.0, NumberRange::non_negative());
+  analysis.finish();
+  return timing;
+}
+
+// Control-arm exponential hazard (per month) from exactly one of hazard, median or
+// survival_at {time, probability}: lambda = log(2)/median = -log(S(t))/t.
+double read_control_hazard(MappingReader& root, nlohmann::json& echo) {
+  MappingReader model = root.mapping("model");
+  model.required_choice("type", {"exponential"});
+  MappingReader control = model.mapping("control_survival");
+  const int given = static_cast<int>(control.has("hazard")) + static_cast<int>(control.has("median")) +
+                    static_cast<int>(control.has("survival_at"));
+  if (given != 1) {
+    control.fail("", "found " + std::to_string(given) + " of hazard, median, survival_at",
+                 "exactly one of them");
+  }
+  double hazard = 0.0;
+  if (control.has("hazard")) {
+    hazard = control.required_number("hazard", NumberRange::positive());
+    echo = {{"hazard", hazard}};
+  } else if (control.has("median")) {
+    const double median = control.required_number("median", NumberRange::positive());
+    hazard = std::log(2.0) / median;
+    echo = {{"median", median}};
+  } else {
+    MappingReader at = control.mapping("survival_at");
+    const double time = at.required_number("time", NumberRange::positive());
+    const double probability = at.required_number("probability", NumberRange::open_unit());
+    at.finish();
+    hazard = -std::log(probability) / time;
+    echo = {{"survival_at", {{"time", time}, {"probability", probability}}}};
+  }
+  // Declare all three alternatives for the key registry even when one was used.
+  if (!control.has("hazard")) control.optional_number("hazard", 0.0, NumberRange::positive());
+  if (!control.has("median")) control.optional_number("median", 0.0, NumberRange::positive());
+  if (!control.has("survival_at")) control.optional_mapping("survival_at");
+  control.finish();
+  model.finish();
+  echo["hazard_per_month"] = hazard;
+  return hazard;
+}
+
+}  // namespace
+
+SingleArmBinaryStudy read_single_arm_binary(MappingReader& root) {
+  MappingReader design = root.mapping("design");
+  design.required_choice("type", DESIGN_TYPES);
+  design.optional_choice("endpoint", "best_overall_response", {"best_overall_response"});
+  design.optional_choice("test", "exact_binomial", {"exact_binomial"});
+  SingleArmBinaryStudy study;
+  SingleArmBinaryDesign& out = study.design;
+  out.sample_size = static_cast<int>(design.required_integer("sample_size", 1, 100000));
+  out.null_response_rate = design.required_number("null_response_rate", NumberRange::open_unit());
+  out.alpha = design.optional_number("alpha", 0.025, NumberRange::open_unit());
+  out.confidence_level = design.optional_number("confidence_level", 0.95, NumberRange::open_unit());
+  const auto names = interval_method_names();
+  out.intervals.clear();
+  for (const auto& name : design.optional_choice_list("intervals", names, names)) {
+    out.intervals.push_back(interval_method_from(name));
+  }
+  design.finish();
+
+  std::set<std::string> seen;
+  for (MappingReader& item : root.mapping_list("scenarios", 1)) {
+    ResponseScenario scenario;
+    scenario.name = read_unique_scenario_name(item, seen);
+    scenario.response_rate = item.required_number("response_rate", NumberRange::closed_unit());
+    item.finish();
+    study.scenarios.push_back(std::move(scenario));
+  }
+  return study;
+}
+
+TwoArmSurvivalStudy read_two_arm_survival(MappingReader& root) {
+  MappingReader design = root.mapping("design");
+  design.required_choice("type", DESIGN_TYPES);
+  TwoArmSurvivalStudy study;
+  TwoArmSurvivalDesign& out = study.design;
+  study.endpoint = design.optional_choice("endpoint", "overall_survival",
+                                          {"overall_survival", "relapse_free_survival", "event_free_survival"});
+  design.optional_choice("test", "logrank", {"logrank"});
+  out.sample_size = static_cast<int>(design.required_integer("sample_size", 2, 100000));
+  if (auto allocation = design.optional_mapping("allocation")) {
+    out.allocation_control = static_cast<int>(allocation->optional_integer("control", 1, 1, 16));
+    out.allocation_experimental = static_cast<int>(allocation->optional_integer("experimental", 1, 1, 16));
+    allocation->finish();
+  }
+  out.accrual = read_accrual(design, out.sample_size);
+  if (auto dropout = design.optional_mapping("dropout")) {
+    out.dropout_rate_control = dropout->optional_number("control_rate", 0.0, NumberRange::non_negative());
+    out.dropout_rate_experimental = dropout->optional_number("experimental_rate", 0.0, NumberRange::non_negative());
+    dropout->finish();
+  }
+  out.timing = read_timing(design, out.sample_size);
+  out.alpha = design.optional_number("alpha", 0.025, NumberRange::open_unit());
+  out.confidence_level = design.optional_number("confidence_level", 0.95, NumberRange::open_unit());
+  out.landmarks = design.optional_number_list("landmarks", {12.0}, NumberRange::positive(), true);
+  const std::string ci = design.optional_choice("landmark_ci", "log_log", {"plain", "log", "log_log"});
+  out.landmark_ci = ci == "plain" ? CiType::plain : ci == "log" ? CiType::log : CiType::log_log;
+  out.ties = design.optional_choice("cox_ties", "efron", {"efron", "breslow"}) == "breslow" ? CoxTies::breslow
+                                                                                         : CoxTies::efron;
+  design.finish();
+
+  const double control_hazard = read_control_hazard(root, study.control_model);
+  std::set<std::string> seen;
+  for (MappingReader& item : root.mapping_list("scenarios", 1)) {
+    SurvivalScenario scenario;
+    scenario.name = read_unique_scenario_name(item, seen);
+    scenario.hazard_ratio = item.required_number("hazard_ratio", NumberRange::positive());
+    scenario.control_hazard = control_hazard;
+    item.finish();
+    study.scenarios.push_back(std::move(scenario));
+  }
+  return study;
+}
+
+nlohmann::json resolved_study(const SingleArmBinaryStudy& study) {
+  const SingleArmBinaryDesign& design = study.design;
+  nlohmann::json intervals = nlohmann::json::array();
+  for (const IntervalMethod method : design.intervals) intervals.push_back(to_string(method));
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (const ResponseScenario& s : study.scenarios) {
+    scenarios.push_back({{"name", s.name}, {"response_rate", s.response_rate}});
+  }
+  return {{"design",
+           {{"type", "single_arm_binary"},
+            {"endpoint", "best_overall_response"},
+            {"test", "exact_binomial"},
+            {"sample_size", design.sample_size},
+            {"null_response_rate", design.null_response_rate},
+            {"alpha", design.alpha},
+            {"confidence_level", design.confidence_level},
+            {"intervals", intervals}}},
+          {"scenarios", scenarios}};
+}
+
+nlohmann::json resolved_study(const TwoArmSurvivalStudy& study) {
+  const TwoArmSurvivalDesign& d = study.design;
+  nlohmann::json accrual;
+  if (d.accrual.kind == AccrualModel::Kind::uniform) {
+    accrual = {{"type", "uniform"}, {"duration", d.accrual.duration}};
+  } else {
+    nlohmann::json rates = nlohmann::json::array();
+    for (const auto& s : d.accrual.segments) {
+      nlohmann::json segment = {{"rate", s.rate}};
+      if (std::isfinite(s.duration)) segment["duration"] = s.duration;
+      rates.push_back(segment);
+    }
+    accrual = {{"type", "piecewise"}, {"rates", rates}};
+  }
+  nlohmann::json analysis = {{"minimum_follow_up", d.timing.minimum_follow_up}};
+  switch (d.timing.trigger) {
+    case AnalysisTiming::Trigger::events:
+      analysis["trigger"] = "events";
+      analysis["events"] = d.timing.target_events;
+      break;
+    case AnalysisTiming::Trigger::calendar:
+      analysis["trigger"] = "calendar";
+      analysis["calendar_time"] = d.timing.calendar_time;
+      break;
+    case AnalysisTiming::Trigger::after_last_enrolment:
+      analysis["trigger"] = "after_last_enrolment";
+      analysis["follow_up"] = d.timing.follow_up_after_last;
+      break;
+  }
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (const SurvivalScenario& s : study.scenarios) {
+    scenarios.push_back({{"name", s.name}, {"hazard_ratio", s.hazard_ratio}});
+  }
+  return {{"design",
+           {{"type", "two_arm_survival"},
+            {"endpoint", study.endpoint},
+            {"test", "logrank"},
+            {"sample_size", d.sample_size},
+            {"allocation", {{"control", d.allocation_control}, {"experimental", d.allocation_experimental}}},
+            {"accrual", accrual},
+            {"dropout", {{"control_rate", d.dropout_rate_control}, {"experimental_rate", d.dropout_rate_experimental}}},
+            {"analysis", analysis},
+            {"alpha", d.alpha},
+            {"confidence_level", d.confidence_level},
+            {"landmarks", d.landmarks},
+            {"landmark_ci", ci_type_name(d.landmark_ci)},
+            {"cox_ties", d.ties == CoxTies::breslow ? "breslow" : "efron"}}},
+          {"model", {{"type", "exponential"}, {"control_survival", study.control_model}}},
+          {"scenarios", scenarios}};
+}
+
+}  // namespace trialsim

@@ -1,0 +1,75 @@
+#pragma once
+// Trial conduct in calendar time: accrual, the analysis cut-off, and the data cut.
+//
+// Clocks: *calendar time* runs from the first possible enrolment (month 0 of the study); each
+// patient's *own clock* runs from their entry (infusion / randomisation). All times in months.
+// A patient's true event and dropout times are on their own clock; the analysis cut-off is a
+// calendar time; the data cut converts between the two exactly as a real database lock does:
+//   * patients entering at or after the cut-off are not in the analysis;
+//   * status = 1 only if the event came no later than dropout and no later than the cut-off
+//     (entry + event <= cut-off, on the calendar clock); observed time = the event time then,
+//     else min(dropout, cut-off - entry).
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <vector>
+
+#include "engine/rng.h"
+
+namespace trialsim {
+
+inline constexpr double NEVER = std::numeric_limits<double>::infinity();
+
+// Piecewise-constant accrual: `rate` patients per month for `duration` months, segment after
+// segment; the last segment may last forever (duration = NEVER). A ramp-up is a rising sequence
+// of rates. Uniform accrual of n patients over D months is its own kind (fixed n, fixed span).
+struct AccrualSegment {
+  double duration;  // months
+  double rate;      // patients per month
+};
+
+struct AccrualModel {
+  enum class Kind { uniform, piecewise };
+  Kind kind = Kind::uniform;
+  double duration = 0.0;                 // uniform: months over which entries are uniform
+  std::vector<AccrualSegment> segments;  // piecewise: in calendar order
+};
+
+// Entry (calendar) times of `out.size()` patients, ascending.
+// uniform: the order statistics of n iid U(0, duration) draws (sorted, O(n log n));
+// piecewise: arrivals of a Poisson process with the piecewise-constant rate, by inversion of the
+// cumulative rate (exponential gaps on the unit-rate clock). Throws std::invalid_argument when
+// the segments end (finite total duration) before n patients have arrived.
+void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double> out);
+
+// When the analysis happens.
+struct AnalysisTiming {
+  enum class Trigger { calendar, after_last_enrolment, events };
+  Trigger trigger = Trigger::events;
+  double calendar_time = 0.0;        // calendar: the cut-off (months since study start)
+  double follow_up_after_last = 0.0; // after_last_enrolment: months after the last entry
+  int target_events = 0;             // events: cut-off at the calendar time of this event
+  double minimum_follow_up = 0.0;    // if > 0, the cut-off is never before last entry + this
+};
+
+struct CutoffResult {
+  double calendar_time;  // the cut-off
+  bool target_reached;   // events trigger: false when fewer events ever occur (then the cut-off
+                         // is the time the last patient's follow-up ends: all data are in)
+};
+
+// entry: calendar entry times; event_time/dropout_time on each patient's own clock (NEVER for
+// none). `scratch` is reused (no allocation once it is large enough). O(n) on average
+// (nth_element) for the events trigger.
+CutoffResult analysis_cutoff(const AnalysisTiming& timing, std::span<const double> entry,
+                             std::span<const double> event_time,
+                             std::span<const double> dropout_time, std::vector<double>& scratch);
+
+// The data cut at `cutoff` (calendar). Writes one (time, status) per *included* patient, in
+// patient order, plus each included patient's original index; returns how many were included.
+// Output spans must have room for all patients.
+std::size_t cut_data(double cutoff, std::span<const double> entry, std::span<const double> event_time,
+                     std::span<const double> dropout_time, std::span<double> time_out,
+                     std::span<int> status_out, std::span<std::uint32_t> index_out);
+
+}  // namespace trialsim

@@ -1,0 +1,246 @@
+#include "models/two_arm_survival.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <boost/math/distributions/normal.hpp>
+
+#include "engine/samplers.h"
+
+namespace trialsim {
+
+void TwoArmSurvivalWorkspace::resize(std::size_t n) {
+  for (auto* v : {&entry, &unit_event, &unit_dropout, &event_time, &dropout_time, &time, &reverse_time}) {
+    v->resize(n);
+  }
+  for (auto* v : {&arm, &status, &reverse_status, &analysed_arm}) v->resize(n);
+  index.resize(n);
+  scratch.reserve(n);
+}
+
+void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::uint64_t replicate,
+                 TwoArmSurvivalWorkspace& ws) {
+  const auto n = static_cast<std::size_t>(design.sample_size);
+  ws.resize(n);
+  Rng enrolment = make_stream(seed, replicate, StreamPurpose::enrolment);
+  sample_entry_times(design.accrual, enrolment, ws.entry);
+
+  // Permuted blocks of 2 * (a_c + a_e): within a block, a Fisher–Yates shuffle of the fixed
+  // allocation list, so every block is balanced to the allocation ratio.
+  Rng randomisation = make_stream(seed, replicate, StreamPurpose::randomisation);
+  const std::size_t block = 2 * static_cast<std::size_t>(design.allocation_control + design.allocation_experimental);
+  const std::size_t control_per_block = 2 * static_cast<std::size_t>(design.allocation_control);
+  for (std::size_t start = 0; start < n; start += block) {
+    const std::size_t end = std::min(n, start + block);
+    int list[64];  // block <= 64 is enforced by the config (allocation ratios up to 16:16)
+    for (std::size_t j = 0; j < block; ++j) list[j] = j < control_per_block ? 0 : 1;
+    for (std::size_t j = block - 1; j > 0; --j) {
+      const auto k = static_cast<std::size_t>(uniform01(randomisation) * static_cast<double>(j + 1));
+      std::swap(list[j], list[k]);
+    }
+    for (std::size_t i = start; i < end; ++i) ws.arm[i] = list[i - start];
+  }
+
+  Rng outcomes = make_stream(seed, replicate, StreamPurpose::outcomes);
+  Rng dropout = make_stream(seed, replicate, StreamPurpose::dropout);
+  for (std::size_t i = 0; i < n; ++i) {
+    ws.unit_event[i] = exponential(1.0, outcomes);
+    ws.unit_dropout[i] = exponential(1.0, dropout);
+  }
+}
+
+TwoArmSurvivalTally::TwoArmSurvivalTally(const TwoArmSurvivalDesign& design)
+    : landmarks_(2 * design.landmarks.size()), duration_distribution_(design.duration_resolution) {}
+
+void TwoArmSurvivalTally::reset() {
+  for (auto& landmark : landmarks_) landmark = {};
+  rejection_ = logrank_z_ = cox_infinite_ = log_hr_ = log_hr_error_ = hr_ = hr_coverage_ = {};
+  median_reached_[0] = median_reached_[1] = {};
+  duration_ = events_ = target_reached_ = analysed_ = follow_up_reverse_km_ = follow_up_simple_ = {};
+  duration_distribution_ = QuantisedDistribution(duration_distribution_.resolution());
+  event_distribution_.clear();
+}
+
+void TwoArmSurvivalTally::merge(const TwoArmSurvivalTally& o) {
+  rejection_.merge(o.rejection_);
+  logrank_z_.merge(o.logrank_z_);
+  cox_infinite_.merge(o.cox_infinite_);
+  log_hr_.merge(o.log_hr_);
+  log_hr_error_.merge(o.log_hr_error_);
+  hr_.merge(o.hr_);
+  hr_coverage_.merge(o.hr_coverage_);
+  for (std::size_t k = 0; k < landmarks_.size(); ++k) {
+    landmarks_[k].estimable.merge(o.landmarks_[k].estimable);
+    landmarks_[k].estimate.merge(o.landmarks_[k].estimate);
+    landmarks_[k].error.merge(o.landmarks_[k].error);
+    landmarks_[k].coverage.merge(o.landmarks_[k].coverage);
+    landmarks_[k].width.merge(o.landmarks_[k].width);
+  }
+  for (int a = 0; a < 2; ++a) median_reached_[a].merge(o.median_reached_[a]);
+  duration_.merge(o.duration_);
+  events_.merge(o.events_);
+  target_reached_.merge(o.target_reached_);
+  analysed_.merge(o.analysed_);
+  follow_up_reverse_km_.merge(o.follow_up_reverse_km_);
+  follow_up_simple_.merge(o.follow_up_simple_);
+  duration_distribution_.merge(o.duration_distribution_);
+  event_distribution_.merge(o.event_distribution_);
+}
+
+SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvivalDesign& design,
+                                           const SurvivalScenario& scenario,
+                                           TwoArmSurvivalWorkspace& ws) {
+  const std::size_t n = ws.entry.size();
+  const double hazard[2] = {scenario.control_hazard, scenario.control_hazard * scenario.hazard_ratio};
+  const double dropout_rate[2] = {design.dropout_rate_control, design.dropout_rate_experimental};
+  for (std::size_t i = 0; i < n; ++i) {
+    const int a = ws.arm[i];
+    ws.event_time[i] = ws.unit_event[i] / hazard[a];
+    ws.dropout_time[i] = dropout_rate[a] > 0.0 ? ws.unit_dropout[i] / dropout_rate[a] : NEVER;
+  }
+  const CutoffResult cutoff = analysis_cutoff(design.timing, ws.entry, ws.event_time, ws.dropout_time, ws.scratch);
+  const std::size_t m = cut_data(cutoff.calendar_time, ws.entry, ws.event_time, ws.dropout_time,
+                                 ws.time, ws.status, ws.index);
+  int events = 0;
+  for (std::size_t j = 0; j < m; ++j) {
+    ws.analysed_arm[j] = ws.arm[ws.index[j]];
+    events += ws.status[j];
+  }
+  const SurvivalData data{std::span<const double>(ws.time.data(), m),
+                          std::span<const int>(ws.status.data(), m),
+                          std::span<const int>(ws.analysed_arm.data(), m)};
+
+  // Conduct facts.
+  duration_.add(cutoff.calendar_time);
+  duration_distribution_.add(cutoff.calendar_time);
+  events_.add(events);
+  event_distribution_.add(events);
+  target_reached_.add(cutoff.target_reached ? 1.0 : 0.0);
+  analysed_.add(static_cast<double>(m));
+
+  // Log-rank, one-sided for benefit of the experimental arm (z < 0).
+  const double z_alpha = normal_critical_value(1.0 - 2.0 * design.alpha);  // z_{1-alpha}
+  const LogRankResult logrank = log_rank(data, ws.survival);
+  const bool rejected = logrank.z <= -z_alpha;  // NaN z (no events) never rejects
+  rejection_.add(rejected ? 1.0 : 0.0);
+  if (std::isfinite(logrank.z)) logrank_z_.add(logrank.z);
+
+  // Cox HR (experimental vs control) with Wald CI.
+  CoxOptions cox_options;
+  cox_options.ties = design.ties;
+  cox_options.level = design.confidence_level;
+  cox_ph_arm(data, ws.survival, ws.cox, cox_options);
+  const bool finite = ws.cox.status == CoxStatus::converged && !ws.cox.coef.empty() && !ws.cox.coef[0].infinite;
+  cox_infinite_.add(finite ? 0.0 : 1.0);
+  if (finite) {
+    const CoxCoefficient& c = ws.cox.coef[0];
+    log_hr_.add(c.beta);
+    log_hr_error_.add(c.beta - std::log(scenario.hazard_ratio));
+    hr_.add(c.hr);
+    hr_coverage_.add(c.lower <= scenario.hazard_ratio && scenario.hazard_ratio <= c.upper ? 1.0 : 0.0);
+  }
+
+  // Kaplan–Meier per arm: landmarks and medians.
+  const std::size_t landmark_count = design.landmarks.size();
+  for (int a = 0; a < 2; ++a) {
+    kaplan_meier(data, ws.survival, ws.curve, a);
+    for (std::size_t k = 0; k < landmark_count; ++k) {
+      const double t = design.landmarks[k];
+      const double truth = std::exp(-hazard[a] * t);
+      const LandmarkEstimate est = survival_at(ws.curve, t, design.landmark_ci, design.confidence_level);
+      LandmarkTally& tally = landmarks_[static_cast<std::size_t>(a) * landmark_count + k];
+      const bool usable = est.estimable && std::isfinite(est.lower) && std::isfinite(est.upper);
+      tally.estimable.add(usable ? 1.0 : 0.0);
+      if (usable) {
+        tally.estimate.add(est.surv);
+        tally.error.add(est.surv - truth);
+        tally.coverage.add(est.lower <= truth && truth <= est.upper ? 1.0 : 0.0);
+        tally.width.add(est.upper - est.lower);
+      }
+    }
+    const MedianEstimate median = median_survival(ws.curve, ws.survival, design.landmark_ci, design.confidence_level);
+    median_reached_[a].add(median.median ? 1.0 : 0.0);
+  }
+
+  // Median follow-up: reverse Kaplan–Meier (censoring as the event; Schemper & Smith 1996) and
+  // the simple median of observed times.
+  for (std::size_t j = 0; j < m; ++j) ws.reverse_status[j] = 1 - ws.status[j];
+  const SurvivalData reverse{data.time, std::span<const int>(ws.reverse_status.data(), m)};
+  kaplan_meier(reverse, ws.survival, ws.curve);
+  const MedianEstimate reverse_median = median_survival(ws.curve, ws.survival);
+  if (reverse_median.median) follow_up_reverse_km_.add(*reverse_median.median);
+  if (m > 0) {
+    std::copy(ws.time.begin(), ws.time.begin() + static_cast<std::ptrdiff_t>(m), ws.reverse_time.begin());
+    auto mid = ws.reverse_time.begin() + static_cast<std::ptrdiff_t>(m / 2);
+    std::nth_element(ws.reverse_time.begin(), mid, ws.reverse_time.begin() + static_cast<std::ptrdiff_t>(m));
+    double median_time = *mid;
+    if (m % 2 == 0) median_time = 0.5 * (median_time + *std::max_element(ws.reverse_time.begin(), mid));
+    follow_up_simple_.add(median_time);
+  }
+  return {cutoff.calendar_time, static_cast<int>(m), events, logrank.z, rejected,
+          ws.cox.coef.empty() ? std::numeric_limits<double>::quiet_NaN() : ws.cox.coef[0].hr};
+}
+
+namespace {
+
+std::string landmark_label(double t) {
+  std::string text = format_number(t);
+  return "t" + text;
+}
+
+}  // namespace
+
+std::vector<OcRow> TwoArmSurvivalTally::oc_rows(const TwoArmSurvivalDesign& design,
+                                                const SurvivalScenario& scenario) const {
+  std::vector<OcRow> rows;
+  const auto add = [&](const std::string& analysis, const std::string& metric, const MomentAccumulator& acc,
+                       double shift = 0.0) {
+    rows.push_back({scenario.name, analysis, metric, acc.mean() - shift, acc.mcse(), acc.count()});
+  };
+  const auto add_quantiles = [&](const std::string& analysis, const std::string& stem, const DiscreteDistribution& d) {
+    for (const auto& [suffix, q] : {std::pair{"_q025", 0.025}, std::pair{"_q50", 0.5}, std::pair{"_q975", 0.975}}) {
+      rows.push_back({scenario.name, analysis, stem + suffix, d.quantile(q), d.quantile_mcse(q), d.count()});
+    }
+  };
+  add("logrank", "rejection_probability", rejection_);
+  add("logrank", "mean_z", logrank_z_);
+  add("cox", "infinite_estimate_probability", cox_infinite_);
+  add("cox", "mean_log_hr", log_hr_);
+  add("cox", "log_hr_bias", log_hr_error_);
+  add("cox", "mean_hr", hr_);
+  add("cox", "hr_bias", hr_, scenario.hazard_ratio);
+  add("cox", "hr_ci_coverage", hr_coverage_);
+  const char* arm_names[2] = {"control", "experimental"};
+  const std::size_t landmark_count = design.landmarks.size();
+  for (int a = 0; a < 2; ++a) {
+    for (std::size_t k = 0; k < landmark_count; ++k) {
+      const LandmarkTally& t = landmarks_[static_cast<std::size_t>(a) * landmark_count + k];
+      const std::string analysis = std::string("km_") + arm_names[a] + "_" + landmark_label(design.landmarks[k]);
+      add(analysis, "estimable_probability", t.estimable);
+      add(analysis, "mean_estimate", t.estimate);
+      add(analysis, "bias", t.error);
+      add(analysis, "ci_coverage", t.coverage);
+      add(analysis, "mean_ci_width", t.width);
+    }
+    add(std::string("median_") + arm_names[a], "reached_probability", median_reached_[a]);
+  }
+  add("conduct", "study_duration_mean", duration_);
+  add_quantiles("conduct", "study_duration", duration_distribution_.values());
+  add("conduct", "events_mean", events_);
+  add_quantiles("conduct", "events", event_distribution_);
+  add("conduct", "event_target_reached_probability", target_reached_);
+  add("conduct", "patients_analysed_mean", analysed_);
+  add("conduct", "median_follow_up_reverse_km_mean", follow_up_reverse_km_);
+  add("conduct", "median_follow_up_simple_mean", follow_up_simple_);
+  return rows;
+}
+
+double schoenfeld_power(double events, double hazard_ratio, double alpha, double allocation_experimental) {
+  const boost::math::normal standard;
+  const double r = allocation_experimental;
+  const double drift = std::sqrt(events * r * (1.0 - r)) * std::abs(std::log(hazard_ratio));
+  return boost::math::cdf(standard, drift - boost::math::quantile(standard, 1.0 - alpha));
+}
+
+}  // namespace trialsim

@@ -1,0 +1,114 @@
+#pragma once
+// Two-arm randomised study with a time-to-event endpoint (e.g. overall survival), conducted in
+// calendar time: patients enter by an accrual model, are randomised in permuted blocks, may drop
+// out, and the data are cut at an analysis trigger (calendar date, follow-up after the last
+// entry, or a target number of events).
+//
+// Patient model: exponential event times. Control hazard lambda_c (per month), experimental
+// hazard HR * lambda_c. Patient i draws one unit exponential E_i from the replicate's `outcomes`
+// stream and one D_i from its `dropout` stream; T_i = E_i / hazard(arm_i), dropout at
+// D_i / dropout_rate(arm_i). Entry times (`enrolment`) and arms (`randomisation`) are shared by
+// all scenarios of a replicate, so scenarios differ only by the hazard ratio (common random
+// numbers).
+//
+// Analysis of each cohort: one-sided log-rank test (reject when z <= -z_{1-alpha}; z < 0 favours
+// the experimental arm), Cox HR with Wald CI, Kaplan–Meier survival per arm at landmarks with
+// the chosen CI, medians per arm, and conduct facts (duration, events, median follow-up by
+// reverse Kaplan–Meier and by the simple median of observed times).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/accumulator.h"
+#include "engine/conduct.h"
+#include "engine/output.h"
+#include "engine/rng.h"
+#include "engine/survival/cox.h"
+#include "engine/survival/kaplan_meier.h"
+#include "engine/survival/km_summary.h"
+#include "engine/survival/logrank.h"
+
+namespace trialsim {
+
+struct TwoArmSurvivalDesign {
+  int sample_size = 0;
+  int allocation_control = 1;       // allocation ratio control : experimental
+  int allocation_experimental = 1;
+  AccrualModel accrual;
+  double dropout_rate_control = 0.0;       // exponential dropout hazard, per month
+  double dropout_rate_experimental = 0.0;
+  AnalysisTiming timing;
+  double alpha = 0.025;  // one-sided level of the log-rank test
+  double confidence_level = 0.95;
+  CiType landmark_ci = CiType::log_log;
+  std::vector<double> landmarks{12.0};  // months
+  CoxTies ties = CoxTies::efron;
+  double duration_resolution = 0.01;  // months; quantiles of study duration are this precise
+};
+
+struct SurvivalScenario {
+  std::string name;
+  double control_hazard = 0.0;  // per month
+  double hazard_ratio = 1.0;    // experimental vs control
+};
+
+// Per-thread buffers, sized once per cohort size and reused (no allocation per replicate).
+struct TwoArmSurvivalWorkspace {
+  std::vector<double> entry, unit_event, unit_dropout, event_time, dropout_time, time, reverse_time;
+  std::vector<int> arm, status, reverse_status, analysed_arm;
+  std::vector<std::uint32_t> index;
+  std::vector<double> scratch;
+  SurvivalWorkspace survival;
+  KaplanMeierCurve curve;
+  CoxFit cox;
+  void resize(std::size_t n);
+};
+
+// The scenario-independent part of a replicate: entry times, arms and latent unit exponentials.
+void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::uint64_t replicate,
+                 TwoArmSurvivalWorkspace& ws);
+
+// What one analysed cohort looked like (one row of replicates.csv).
+struct SurvivalReplicateSummary {
+  double study_duration;  // calendar months to the cut-off
+  int patients_analysed;
+  int events;
+  double logrank_z;
+  bool rejected;
+  double hazard_ratio;  // Cox estimate; Inf/0 for an infinite estimate
+};
+
+// Monte Carlo tallies of one scenario.
+class TwoArmSurvivalTally {
+ public:
+  explicit TwoArmSurvivalTally(const TwoArmSurvivalDesign& design);
+  void reset();
+  void merge(const TwoArmSurvivalTally& other);
+
+  // Applies the scenario to the drawn cohort, cuts the data, analyses and tallies.
+  SurvivalReplicateSummary simulate_and_add(const TwoArmSurvivalDesign& design,
+                                            const SurvivalScenario& scenario,
+                                            TwoArmSurvivalWorkspace& ws);
+
+  std::vector<OcRow> oc_rows(const TwoArmSurvivalDesign& design, const SurvivalScenario& scenario) const;
+  std::uint64_t replicates() const noexcept { return rejection_.count(); }
+
+ private:
+  struct LandmarkTally {
+    MomentAccumulator estimable, estimate, error, coverage, width;
+  };
+  MomentAccumulator rejection_, logrank_z_;
+  MomentAccumulator cox_infinite_, log_hr_, log_hr_error_, hr_, hr_coverage_;
+  std::vector<LandmarkTally> landmarks_;  // [arm * landmarks + k]
+  MomentAccumulator median_reached_[2];
+  MomentAccumulator duration_, events_, target_reached_, analysed_, follow_up_reverse_km_,
+      follow_up_simple_;
+  QuantisedDistribution duration_distribution_;
+  DiscreteDistribution event_distribution_;
+};
+
+// Schoenfeld (1981) approximation to the power of the one-sided log-rank test with D events and
+// allocation fraction r to the experimental arm: Phi(sqrt(D r (1-r)) |log HR| - z_{1-alpha}).
+double schoenfeld_power(double events, double hazard_ratio, double alpha, double allocation_experimental);
+
+}  // namespace trialsim
