@@ -12,6 +12,7 @@
 #include <boost/program_options.hpp>
 #include <tbb/info.h>
 
+#include "app/analyze.h"
 #include "app/study_config.h"
 #include "app/study_run.h"
 #include "engine/config_error.h"
@@ -29,6 +30,8 @@ constexpr const char* TOP_USAGE =
     "  trialsim run CONFIG [options]     simulate a study and write its operating characteristics\n"
     "  trialsim validate CONFIG [--set key.path=value ...]\n"
     "                                    check a config without running it\n"
+    "  trialsim analyze DATA.csv [options]\n"
+    "                                    Kaplan-Meier, log-rank and Cox of an observed dataset (JSON)\n"
     "  trialsim COMMAND --help           options of a command\n"
     "  trialsim --version\n\n"
     "Exit codes: 0 success, 1 runtime failure, 2 invalid input.\n";
@@ -250,6 +253,7 @@ int run_cli(const std::vector<std::string>& arguments) {
     }
     if (command == "run") return command_run(rest);
     if (command == "validate") return command_validate(rest);
+    if (command == "analyze") return command_analyze(rest);
     throw UsageError("unknown command '" + command + "'; see trialsim --help");
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";

@@ -1,0 +1,117 @@
+// End-to-end checks of configs/examples/two-arm-survival.yaml (issue 3): log-rank type I error
+// and power, reproducibility across thread counts, conduct facts.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support.h"
+
+using namespace trialsim::testing;
+
+namespace {
+
+const std::string EXAMPLE = source_path("configs/examples/two-arm-survival.yaml").string();
+
+struct OcValue {
+  double estimate;
+  double mcse;
+};
+
+std::map<std::string, OcValue> read_oc(const std::filesystem::path& file) {
+  std::istringstream in(read_text(file));
+  std::string line;
+  std::getline(in, line);
+  std::map<std::string, OcValue> table;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream row(line);
+    for (std::string field; std::getline(row, field, ',');) f.push_back(field);
+    table[f[0] + "/" + f[1] + "/" + f[2]] = {f[3] == "NA" ? NAN : std::stod(f[3]), f[4] == "NA" ? NAN : std::stod(f[4])};
+  }
+  return table;
+}
+
+}  // namespace
+
+TEST_CASE("two-arm example: log-rank size within 4 MCSE of 0.025, power near Schoenfeld", "[cli][survival][statistical]") {
+  TempDir dir("cli-two-arm");
+  const auto result = run_trialsim({"run", EXAMPLE, "--replicates", "200000", "--seed", "3", "-o",
+                                    (dir / "out").string(), "-q"}, dir);
+  REQUIRE(result.exit_code == 0);
+  const auto oc = read_oc(dir / "out" / "oc.csv");
+
+  const OcValue size = oc.at("hr-1.0/logrank/rejection_probability");
+  INFO("type I error " << size.estimate << " (MCSE " << size.mcse << ")");
+  REQUIRE(std::abs(size.estimate - 0.025) <= 4.0 * size.mcse);
+
+  // Schoenfeld (1981): power = Phi(sqrt(D/4) |log HR| - z_{0.975}) with D = 60 events, 1:1.
+  //   HR 0.6: Phi(sqrt(15) * 0.510826 - 1.959964) = Phi(0.018459) = 0.50736
+  //   HR 0.4: Phi(sqrt(15) * 0.916291 - 1.959964) = Phi(1.588813) = 0.94395
+  // The approximation is asymptotic; at 60 events it agrees with the exact log-rank power to
+  // about 0.01, so we allow 0.02 (the MCSE at 200k replicates is ~0.001).
+  const OcValue power_06 = oc.at("hr-0.6/logrank/rejection_probability");
+  const OcValue power_04 = oc.at("hr-0.4/logrank/rejection_probability");
+  INFO("power HR 0.6 " << power_06.estimate << ", HR 0.4 " << power_04.estimate);
+  REQUIRE(std::abs(power_06.estimate - 0.50736) <= 0.02);
+  REQUIRE(std::abs(power_04.estimate - 0.94395) <= 0.02);
+
+  const auto summary = nlohmann::json::parse(read_text(dir / "out" / "summary.json"));
+  REQUIRE(summary["design"]["schoenfeld_power"]["hr-0.6"].get<double>() == Approx(0.50736).epsilon(1e-4));
+  REQUIRE(summary["design"]["schoenfeld_power"]["hr-0.4"].get<double>() == Approx(0.94395).epsilon(1e-4));
+
+  // Every analysis happens at exactly 60 events (no dropout: the target is always reached).
+  REQUIRE(oc.at("hr-0.6/conduct/events_mean").estimate == 60.0);
+  REQUIRE(oc.at("hr-0.6/conduct/event_target_reached_probability").estimate == 1.0);
+  // Under exponential control survival with S(12) = 0.55, the true 12-month survival is inside
+  // the log-log interval about 95 % of the time (n = 60 per arm).
+  const OcValue coverage = oc.at("hr-1.0/km_control_t12/ci_coverage");
+  REQUIRE(std::abs(coverage.estimate - 0.95) < 0.01);
+  // The Cox log-HR estimate is nearly unbiased at 60 events.
+  const OcValue bias = oc.at("hr-0.6/cox/log_hr_bias");
+  REQUIRE(std::abs(bias.estimate) < 0.02);
+}
+
+TEST_CASE("two-arm example: byte-identical results for 1, 2 and 8 threads", "[cli][survival][reproducibility]") {
+  TempDir dir("cli-two-arm-threads");
+  std::map<std::string, std::string> oc;
+  for (const std::string threads : {"1", "2", "8"}) {
+    const auto out = dir / ("t" + threads);
+    REQUIRE(run_trialsim({"run", EXAMPLE, "-r", "3000", "-s", "5", "-t", threads, "-o", out.string(), "-q",
+                          "--per-replicate"}, dir).exit_code == 0);
+    oc[threads] = read_text(out / "oc.csv") + read_text(out / "summary.json") + read_text(out / "replicates.csv");
+  }
+  REQUIRE(oc["1"] == oc["2"]);
+  REQUIRE(oc["1"] == oc["8"]);
+}
+
+TEST_CASE("two-arm config errors are located", "[cli][survival][errors]") {
+  TempDir dir("cli-two-arm-errors");
+  const auto variant = [&](const std::string& from, const std::string& to) {
+    std::string text = read_text(EXAMPLE);
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+    const auto path = dir / "variant.yaml";
+    std::ofstream(path) << text;
+    return path.string();
+  };
+  const auto check = [&](const std::string& file, const std::string& fragment) {
+    const auto r = run_trialsim({"validate", file}, dir);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 2);
+    REQUIRE_THAT(r.err, Catch::Contains(fragment));
+  };
+  check(variant("events: 60", "events: 121"), "design.analysis.events: value 121 is out of range, expected an integer from 1 to 120");
+  check(variant("probability: 0.55", "probability: 1.2"), "model.control_survival.survival_at.probability: value 1.2 is out of range");
+  check(variant("survival_at: {time: 12, probability: 0.55}", "median: 14\n    hazard: 0.05"),
+        "model.control_survival: found 2 of hazard, median, survival_at, expected exactly one of them");
+  check(variant("trigger: events", "trigger: whenever"), "design.analysis.trigger: unknown value \"whenever\"");
+  check(variant("landmarks: [12]", "landmarks: [12, 6]"), "design.landmarks.1: value 6 is out of range or order");
+  const auto exact = run_trialsim({"run", EXAMPLE, "--exact", "-o", (dir / "x").string()}, dir);
+  REQUIRE(exact.exit_code == 2);
+  REQUIRE_THAT(exact.err, Catch::Contains("simulation.mode: exact evaluation is not available"));
+  REQUIRE_FALSE(std::filesystem::exists(dir / "x"));
+}

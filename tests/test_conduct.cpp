@@ -1,0 +1,132 @@
+// Trial conduct (engine/conduct.h): accrual, analysis cut-off and the data cut on the right clock.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "engine/conduct.h"
+#include "engine/rng.h"
+
+using namespace trialsim;
+
+TEST_CASE("the data cut excludes late entrants, censors at the cut, keeps each patient's clock", "[conduct]") {
+  // Calendar cut-off at month 20. Times on each patient's own clock (months from entry).
+  //  0: entry 2,  event 10 -> calendar 12 <= 20: event at 10
+  //  1: entry 5,  event 18 -> calendar 23 > 20: censored at 20 - 5 = 15
+  //  2: entry 12, dropout 3 before event 6 -> censored at 3 (lost to follow-up)
+  //  3: entry 21 (after the cut): not in the analysis
+  //  4: entry 20 exactly (enrolled on the cut date): not in the analysis (no follow-up)
+  //  5: entry 15, event exactly at the cut (15 + 5 = 20): an event at 5
+  //  6: entry 1,  no event, no dropout -> censored at 19
+  const std::vector<double> entry = {2, 5, 12, 21, 20, 15, 1};
+  const std::vector<double> event = {10, 18, 6, 1, 1, 5, NEVER};
+  const std::vector<double> dropout = {NEVER, NEVER, 3, NEVER, NEVER, NEVER, NEVER};
+  std::vector<double> time(entry.size());
+  std::vector<int> status(entry.size());
+  std::vector<std::uint32_t> index(entry.size());
+  const std::size_t included = cut_data(20.0, entry, event, dropout, time, status, index);
+  REQUIRE(included == 5);
+  const std::vector<std::uint32_t> expected_index = {0, 1, 2, 5, 6};
+  const std::vector<double> expected_time = {10, 15, 3, 5, 19};
+  const std::vector<int> expected_status = {1, 0, 0, 1, 0};
+  for (std::size_t j = 0; j < included; ++j) {
+    INFO("row " << j);
+    REQUIRE(index[j] == expected_index[j]);
+    REQUIRE(time[j] == expected_time[j]);
+    REQUIRE(status[j] == expected_status[j]);
+  }
+}
+
+TEST_CASE("cut-off triggers", "[conduct]") {
+  const std::vector<double> entry = {0, 1, 2, 3, 4};
+  const std::vector<double> event = {5, 1, 10, NEVER, 2};  // calendar: 5, 2, 12, -, 6
+  const std::vector<double> dropout = {NEVER, NEVER, 8, NEVER, NEVER};  // patient 2 lost at 8
+  std::vector<double> scratch;
+  AnalysisTiming timing;
+  SECTION("target events: the calendar time of the k-th observed event") {
+    timing.trigger = AnalysisTiming::Trigger::events;
+    timing.target_events = 3;
+    const CutoffResult cut = analysis_cutoff(timing, entry, event, dropout, scratch);
+    REQUIRE(cut.calendar_time == 6.0);  // events at calendar 2, 5, 6 (patient 2 dropped out first)
+    REQUIRE(cut.target_reached);
+  }
+  SECTION("target never reached: analyse when follow-up of everyone has ended") {
+    timing.trigger = AnalysisTiming::Trigger::events;
+    timing.target_events = 4;
+    const CutoffResult cut = analysis_cutoff(timing, entry, event, dropout, scratch);
+    REQUIRE_FALSE(cut.target_reached);
+    REQUIRE(cut.calendar_time == 10.0);  // patient 2's dropout at 2 + 8; patient 3 is never observed to fail
+  }
+  SECTION("calendar date, and a minimum follow-up that pushes it later") {
+    timing.trigger = AnalysisTiming::Trigger::calendar;
+    timing.calendar_time = 5.0;
+    REQUIRE(analysis_cutoff(timing, entry, event, dropout, scratch).calendar_time == 5.0);
+    timing.minimum_follow_up = 3.0;
+    REQUIRE(analysis_cutoff(timing, entry, event, dropout, scratch).calendar_time == 7.0);  // last entry 4 + 3
+  }
+  SECTION("fixed follow-up after the last enrolment") {
+    timing.trigger = AnalysisTiming::Trigger::after_last_enrolment;
+    timing.follow_up_after_last = 12.0;
+    REQUIRE(analysis_cutoff(timing, entry, event, dropout, scratch).calendar_time == 16.0);
+  }
+}
+
+TEST_CASE("uniform accrual: sorted entries inside the period, mean D/2", "[conduct][statistical]") {
+  AccrualModel accrual;
+  accrual.kind = AccrualModel::Kind::uniform;
+  accrual.duration = 18.0;
+  std::vector<double> entry(120);
+  double sum = 0.0;
+  const int replicates = 2000;
+  for (int r = 0; r < replicates; ++r) {
+    Rng rng = make_stream(5, static_cast<std::uint64_t>(r), StreamPurpose::enrolment);
+    sample_entry_times(accrual, rng, entry);
+    REQUIRE(std::is_sorted(entry.begin(), entry.end()));
+    REQUIRE(entry.front() >= 0.0);
+    REQUIRE(entry.back() < 18.0);
+    for (double t : entry) sum += t;
+  }
+  const double draws = 120.0 * replicates;
+  // U(0, 18): mean 9, SD 18/sqrt(12).
+  REQUIRE(std::abs(sum / draws - 9.0) < 4.0 * 18.0 / std::sqrt(12.0) / std::sqrt(draws));
+}
+
+TEST_CASE("piecewise accrual: a ramp-up enrols at the stated rates", "[conduct][statistical]") {
+  // 2 patients/month for 6 months, then 6/month: the expected entry time of the 12th patient is
+  // near month 6, and the number entering in the first 6 months is Poisson(12) unless n is
+  // reached (n = 60 here, never reached by month 6 in practice).
+  AccrualModel accrual;
+  accrual.kind = AccrualModel::Kind::piecewise;
+  accrual.segments = {{6.0, 2.0}, {NEVER, 6.0}};
+  std::vector<double> entry(60);
+  double in_first_segment = 0.0;
+  double in_first_segment_sq = 0.0;
+  double last_entry_sum = 0.0;
+  const int replicates = 4000;
+  for (int r = 0; r < replicates; ++r) {
+    Rng rng = make_stream(9, static_cast<std::uint64_t>(r), StreamPurpose::enrolment);
+    sample_entry_times(accrual, rng, entry);
+    REQUIRE(std::is_sorted(entry.begin(), entry.end()));
+    const double count = static_cast<double>(std::count_if(entry.begin(), entry.end(), [](double t) { return t < 6.0; }));
+    in_first_segment += count;
+    in_first_segment_sq += count * count;
+    last_entry_sum += entry.back();
+  }
+  const double mean_count = in_first_segment / replicates;
+  REQUIRE(std::abs(mean_count - 12.0) < 4.0 * std::sqrt(12.0 / replicates));  // Poisson: var = mean
+  const double variance = in_first_segment_sq / replicates - mean_count * mean_count;
+  REQUIRE(std::abs(variance - 12.0) < 4.0 * 12.0 * std::sqrt(2.0 / replicates) + 0.5);
+  // The 60th arrival: Lambda = 60 on average -> 12 in the first 6 months, 48 more at 6/month:
+  // about month 14 (the Gamma(60) arrival mean mapped through the rate).
+  REQUIRE(std::abs(last_entry_sum / replicates - 14.0) < 0.1);
+}
+
+TEST_CASE("piecewise accrual that ends too early is an error", "[conduct]") {
+  AccrualModel accrual;
+  accrual.kind = AccrualModel::Kind::piecewise;
+  accrual.segments = {{2.0, 1.0}};
+  std::vector<double> entry(100);
+  Rng rng = make_stream(1, 0, StreamPurpose::enrolment);
+  REQUIRE_THROWS_AS(sample_entry_times(accrual, rng, entry), std::invalid_argument);
+}
