@@ -70,16 +70,26 @@ AnalysisTiming read_timing(MappingReader& design, int sample_size) {
   MappingReader analysis = design.mapping("analysis");
   AnalysisTiming timing;
   const std::string trigger = analysis.required_choice("trigger", {"events", "calendar", "after_last_enrolment"});
-  if (trigger == "events") {
-    timing.trigger = AnalysisTiming::Trigger::events;
-    timing.target_events = static_cast<int>(analysis.required_integer("events", 1, sample_size));
-  } else if (trigger == "calendar") {
-    timing.trigger = AnalysisTiming::Trigger::calendar;
-    timing.calendar_time = analysis.required_number("calendar_time", NumberRange::positive());
-  } else {
-    timing.trigger = AnalysisTiming::Trigger::after_last_enrolment;
-    timing.follow_up_after_last = analysis.required_number("follow_up", NumberRange::non_negative());
-  }
+  // The key of the chosen trigger is required; the other triggers' keys may stay in the file
+  // (validated, unused), so that `--set design.analysis.trigger=...` can switch between them.
+  const auto read_events = [&](bool required) {
+    return static_cast<int>(required ? analysis.required_integer("events", 1, sample_size)
+                                     : analysis.optional_integer("events", 1, 1, sample_size));
+  };
+  const auto read_calendar = [&](bool required) {
+    return required ? analysis.required_number("calendar_time", NumberRange::positive())
+                    : analysis.optional_number("calendar_time", 1.0, NumberRange::positive());
+  };
+  const auto read_follow_up = [&](bool required) {
+    return required ? analysis.required_number("follow_up", NumberRange::non_negative())
+                    : analysis.optional_number("follow_up", 0.0, NumberRange::non_negative());
+  };
+  timing.trigger = trigger == "events"     ? AnalysisTiming::Trigger::events
+                   : trigger == "calendar" ? AnalysisTiming::Trigger::calendar
+                                           : AnalysisTiming::Trigger::after_last_enrolment;
+  timing.target_events = read_events(trigger == "events");
+  timing.calendar_time = read_calendar(trigger == "calendar");
+  timing.follow_up_after_last = read_follow_up(trigger == "after_last_enrolment");
   timing.minimum_follow_up = analysis.optional_number("minimum_follow_up", 0.0, NumberRange::non_negative());
   analysis.finish();
   return timing;

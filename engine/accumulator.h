@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <vector>
 
 namespace trialsim {
 
@@ -104,31 +105,69 @@ class DiscreteDistribution {
   std::uint64_t total_ = 0;
 };
 
-// Distribution of a continuous statistic (e.g. study duration in months) held as exact counts of
-// values rounded to a fixed `resolution`: quantiles are exact to within resolution / 2, memory
-// grows with the range of values / resolution, never with the number of replicates, and merging
-// stays exact and order-independent.
+// Distribution of a statistic (e.g. study duration in months, or an event count) held as counts
+// of values rounded to a fixed `resolution`, in a dense histogram over the bins seen so far:
+// quantiles are exact to within resolution / 2; memory grows with the range of values /
+// resolution, never with the number of replicates; merging is exact and order-independent; and
+// once the range has been seen, adding a value never allocates (hot-loop safe).
 class QuantisedDistribution {
  public:
   explicit QuantisedDistribution(double resolution = 0.01) : resolution_(resolution) {}
-  void add(double value) {
-    if (std::isfinite(value)) {
-      values_.add(std::round(value / resolution_) * resolution_);
-    } else {
-      ++non_finite_;
+
+  void add(double value, std::uint64_t times = 1) {
+    if (!std::isfinite(value)) {
+      non_finite_ += times;
+      return;
     }
+    const auto bin = static_cast<std::int64_t>(std::llround(value / resolution_));
+    if (counts_.empty()) {
+      first_bin_ = bin;
+      counts_.assign(1, 0);
+    } else if (bin < first_bin_) {
+      counts_.insert(counts_.begin(), static_cast<std::size_t>(first_bin_ - bin), 0);
+      first_bin_ = bin;
+    } else if (bin >= first_bin_ + static_cast<std::int64_t>(counts_.size())) {
+      counts_.resize(static_cast<std::size_t>(bin - first_bin_ + 1), 0);
+    }
+    counts_[static_cast<std::size_t>(bin - first_bin_)] += times;
+    total_ += times;
   }
+
   void merge(const QuantisedDistribution& other) {
-    values_.merge(other.values_);
+    for (std::size_t i = 0; i < other.counts_.size(); ++i) {
+      if (other.counts_[i] > 0) add(other.value_of(i), other.counts_[i]);
+    }
     non_finite_ += other.non_finite_;
   }
+
+  // Zero the counts, keeping the allocated range.
+  void reset() noexcept {
+    std::fill(counts_.begin(), counts_.end(), 0);
+    total_ = 0;
+    non_finite_ = 0;
+  }
+
   double resolution() const noexcept { return resolution_; }
+  std::uint64_t count() const noexcept { return total_; }
   std::uint64_t non_finite() const noexcept { return non_finite_; }
-  const DiscreteDistribution& values() const noexcept { return values_; }
+
+  // The exact distribution of the rounded values (for quantiles and their MCSE).
+  DiscreteDistribution distribution() const {
+    DiscreteDistribution out;
+    for (std::size_t i = 0; i < counts_.size(); ++i) {
+      if (counts_[i] > 0) out.add(value_of(i), counts_[i]);
+    }
+    return out;
+  }
 
  private:
+  double value_of(std::size_t i) const noexcept {
+    return static_cast<double>(first_bin_ + static_cast<std::int64_t>(i)) * resolution_;
+  }
   double resolution_;
-  DiscreteDistribution values_;
+  std::int64_t first_bin_ = 0;
+  std::vector<std::uint64_t> counts_;
+  std::uint64_t total_ = 0;
   std::uint64_t non_finite_ = 0;
 };
 

@@ -58,8 +58,8 @@ void TwoArmSurvivalTally::reset() {
   rejection_ = logrank_z_ = cox_infinite_ = log_hr_ = log_hr_error_ = hr_ = hr_coverage_ = {};
   median_reached_[0] = median_reached_[1] = {};
   duration_ = events_ = target_reached_ = analysed_ = follow_up_reverse_km_ = follow_up_simple_ = {};
-  duration_distribution_ = QuantisedDistribution(duration_distribution_.resolution());
-  event_distribution_.clear();
+  duration_distribution_.reset();
+  event_distribution_.reset();
 }
 
 void TwoArmSurvivalTally::merge(const TwoArmSurvivalTally& o) {
@@ -226,9 +226,9 @@ std::vector<OcRow> TwoArmSurvivalTally::oc_rows(const TwoArmSurvivalDesign& desi
     add(std::string("median_") + arm_names[a], "reached_probability", median_reached_[a]);
   }
   add("conduct", "study_duration_mean", duration_);
-  add_quantiles("conduct", "study_duration", duration_distribution_.values());
+  add_quantiles("conduct", "study_duration", duration_distribution_.distribution());
   add("conduct", "events_mean", events_);
-  add_quantiles("conduct", "events", event_distribution_);
+  add_quantiles("conduct", "events", event_distribution_.distribution());
   add("conduct", "event_target_reached_probability", target_reached_);
   add("conduct", "patients_analysed_mean", analysed_);
   add("conduct", "median_follow_up_reverse_km_mean", follow_up_reverse_km_);

@@ -104,7 +104,7 @@ class TwoArmSurvivalTally {
   MomentAccumulator duration_, events_, target_reached_, analysed_, follow_up_reverse_km_,
       follow_up_simple_;
   QuantisedDistribution duration_distribution_;
-  DiscreteDistribution event_distribution_;
+  QuantisedDistribution event_distribution_{1.0};
 };
 
 // Schoenfeld (1981) approximation to the power of the one-sided log-rank test with D events and
