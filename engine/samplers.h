@@ -58,4 +58,42 @@ inline double uniform(double low, double high, RNG& rng) {
   return low + (high - low) * uniform01(rng);
 }
 
+// Gamma(shape, 1) by Marsaglia & Tsang (2000), ACM TOMS 26:363; shape < 1 by the boost
+// U^(1/shape) (Marsaglia & Tsang, sec. 6). Scale it by multiplying the result.
+template <class RNG>
+inline double standard_gamma(double shape, RNG& rng) {
+  if (shape < 1.0) {
+    const double u = uniform01_open_below(rng);
+    return standard_gamma(shape + 1.0, rng) * std::pow(u, 1.0 / shape);
+  }
+  const double d = shape - 1.0 / 3.0;
+  const double c = 1.0 / std::sqrt(9.0 * d);
+  for (;;) {
+    double x = 0.0;
+    double v = 0.0;
+    do {
+      x = standard_normal(rng);
+      v = 1.0 + c * x;
+    } while (v <= 0.0);
+    v = v * v * v;
+    const double u = uniform01_open_below(rng);
+    if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
+    if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
+  }
+}
+
+// Beta(a, b) as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b).
+template <class RNG>
+inline double beta(double a, double b, RNG& rng) {
+  const double x = standard_gamma(a, rng);
+  const double y = standard_gamma(b, rng);
+  return x / (x + y);
+}
+
+// Lognormal given its median and the SD of the log.
+template <class RNG>
+inline double lognormal_median(double median, double sdlog, RNG& rng) {
+  return median * std::exp(sdlog * standard_normal(rng));
+}
+
 }  // namespace trialsim
