@@ -26,8 +26,9 @@ ObservedOutcome observe_endpoint(Endpoint endpoint, const PatientTrajectory& pat
       if (!responder_seen) return {false, 0.0, 0};
       return first_event(relapse_or_death, censor, 0.0);
     case Endpoint::duration_of_response:
+      // Relapse ends the response; death in remission censors it (see the header).
       if (!responder_seen) return {false, 0.0, 0};
-      return first_event(relapse_or_death, censor, patient.response_time);
+      return first_event(patient.relapse_time, std::min(censor, patient.death_time), patient.response_time);
     case Endpoint::event_free_survival:
       if (!patient.responded) return {true, 0.0, 1};  // non-response: event at day 0
       return first_event(relapse_or_death, censor, 0.0);

@@ -30,6 +30,8 @@ TEST_CASE("responder who relapses then dies", "[endpoints]") {
 
 TEST_CASE("responder who dies in remission: competing risk for relapse", "[endpoints]") {
   const PatientTrajectory p{true, 1.0, NONE, 4.0, NONE};
+  // DOR: death in remission censors the response duration at 4 - 1 = 3 months.
+  require_outcome(observe_endpoint(Endpoint::duration_of_response, p, 24.0), true, 3.0, 0);
   require_outcome(observe_endpoint(Endpoint::cumulative_incidence_of_relapse, p, 24.0), true, 4.0, 2);
   require_outcome(observe_endpoint(Endpoint::relapse_free_survival, p, 24.0), true, 4.0, 1);
 }

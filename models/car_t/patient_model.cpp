@@ -1,0 +1,187 @@
+#include "models/car_t/patient_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <boost/math/distributions/normal.hpp>
+
+#include "engine/samplers.h"
+
+namespace trialsim::car_t {
+namespace {
+
+double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// Standard normal quantile, for thresholding the Gaussian copula.
+double normal_quantile(double p) {
+  static const boost::math::normal standard;
+  return boost::math::quantile(standard, std::clamp(p, 1e-300, 1.0 - 1e-16));
+}
+
+}  // namespace
+
+const std::vector<NamedParameter>& parameter_table() {
+  using P = CarTParameters;
+  static const std::vector<NamedParameter> table = {
+      {"p_extramedullary", "proportion", &P::p_extramedullary},
+      {"p_cns_given_extramedullary", "proportion", &P::p_cns_given_extramedullary},
+      {"p_ph_positive", "proportion", &P::p_ph_positive},
+      {"p_tp53", "proportion", &P::p_tp53},
+      {"p_kmt2a", "proportion", &P::p_kmt2a},
+      {"p_ikzf1", "proportion", &P::p_ikzf1},
+      {"p_prior_blinatumomab", "proportion", &P::p_prior_blinatumomab},
+      {"p_prior_inotuzumab", "proportion", &P::p_prior_inotuzumab},
+      {"ph_ikzf1_correlation", "-", &P::ph_ikzf1_correlation},
+      {"response_logit_intercept", "log-odds", &P::response_logit_intercept},
+      {"response_logit_emd", "log-odds ratio", &P::response_logit_emd},
+      {"p_mrd_negative", "proportion of responders", &P::p_mrd_negative},
+      {"response_time", "months", &P::response_time},
+      {"cure_fraction", "proportion of responders", &P::cure_fraction},
+      {"relapse_shape", "-", &P::relapse_shape},
+      {"relapse_scale", "months", &P::relapse_scale},
+      {"p_cd19_negative_relapse", "proportion of relapses", &P::p_cd19_negative_relapse},
+      {"p_maintenance", "proportion of responders", &P::p_maintenance},
+      {"maintenance_hazard_ratio", "-", &P::maintenance_hazard_ratio},
+      {"nonrelapse_mortality_rate", "per month", &P::nonrelapse_mortality_rate},
+      {"p_infection_given_nonrelapse_death", "proportion", &P::p_infection_given_nonrelapse_death},
+      {"death_after_relapse_rate", "per month", &P::death_after_relapse_rate},
+      {"death_after_nonresponse_rate", "per month", &P::death_after_nonresponse_rate},
+      {"dropout_rate", "per month", &P::dropout_rate},
+      {"p_crs_any", "proportion", &P::p_crs_any},
+      {"p_crs_grade3plus_non_emd", "proportion", &P::p_crs_grade3plus_non_emd},
+      {"p_crs_grade3plus_emd", "proportion", &P::p_crs_grade3plus_emd},
+      {"q_crs_grade2_of_mild", "proportion", &P::q_crs_grade2_of_mild},
+      {"q_crs_grade4_of_severe", "proportion", &P::q_crs_grade4_of_severe},
+      {"p_icans_non_emd", "proportion", &P::p_icans_non_emd},
+      {"p_icans_emd", "proportion", &P::p_icans_emd},
+      {"q_icans_grade3plus", "proportion of ICANS", &P::q_icans_grade3plus},
+      {"q_icans_grade4_of_severe", "proportion", &P::q_icans_grade4_of_severe},
+      {"crs_onset_median_days", "days", &P::crs_onset_median_days},
+      {"crs_onset_sdlog", "-", &P::crs_onset_sdlog},
+      {"icans_onset_median_days", "days", &P::icans_onset_median_days},
+      {"icans_onset_sdlog", "-", &P::icans_onset_sdlog},
+  };
+  return table;
+}
+
+CarTStreams::CarTStreams(std::uint64_t seed, std::uint64_t replicate)
+    : covariates(make_stream(seed, replicate, StreamPurpose::covariates)),
+      response(make_stream(seed, replicate, StreamPurpose::response)),
+      outcomes(make_stream(seed, replicate, StreamPurpose::outcomes)),
+      adverse_events(make_stream(seed, replicate, StreamPurpose::adverse_events)),
+      dropout(make_stream(seed, replicate, StreamPurpose::dropout)) {}
+
+double response_probability(const CarTParameters& p, bool extramedullary) {
+  return logistic(p.response_logit_intercept + (extramedullary ? p.response_logit_emd : 0.0));
+}
+
+double population_response_probability(const CarTParameters& p) {
+  return p.p_extramedullary * response_probability(p, true) +
+         (1.0 - p.p_extramedullary) * response_probability(p, false);
+}
+
+double population_crs_probability(const CarTParameters& p) { return p.p_crs_any; }
+
+double population_icans_probability(const CarTParameters& p) {
+  return p.p_extramedullary * p.p_icans_emd + (1.0 - p.p_extramedullary) * p.p_icans_non_emd;
+}
+
+void simulate_patient(const CarTParameters& p, CarTStreams& s, CarTPatient& out) {
+  out = CarTPatient{};
+  // 1. Covariates: 9 draws (two normals for the copula, seven uniforms).
+  const double z_ph = standard_normal(s.covariates);
+  const double z_other = standard_normal(s.covariates);
+  const double z_ikzf1 = p.ph_ikzf1_correlation * z_ph +
+                         std::sqrt(1.0 - p.ph_ikzf1_correlation * p.ph_ikzf1_correlation) * z_other;
+  out.ph_positive = z_ph < normal_quantile(p.p_ph_positive);
+  out.ikzf1 = z_ikzf1 < normal_quantile(p.p_ikzf1);
+  out.extramedullary = uniform01(s.covariates) < p.p_extramedullary;
+  const double u_cns = uniform01(s.covariates);
+  out.cns = out.extramedullary && u_cns < p.p_cns_given_extramedullary;
+  out.tp53 = uniform01(s.covariates) < p.p_tp53;
+  out.kmt2a = uniform01(s.covariates) < p.p_kmt2a;
+  out.prior_blinatumomab = uniform01(s.covariates) < p.p_prior_blinatumomab;
+  out.prior_inotuzumab = uniform01(s.covariates) < p.p_prior_inotuzumab;
+
+  // 2-3. Response and MRD: 2 draws.
+  const double u_response = uniform01(s.response);
+  const double u_mrd = uniform01(s.response);
+  out.responded = u_response < response_probability(p, out.extramedullary);
+  out.mrd_negative = out.responded && u_mrd < p.p_mrd_negative;
+
+  // Outcomes: 9 draws whatever the path.
+  const double u_maintenance = uniform01(s.outcomes);
+  const double u_maintenance_type = uniform01(s.outcomes);
+  const double u_cure = uniform01(s.outcomes);
+  const double e_relapse = exponential(1.0, s.outcomes);
+  const double u_cd19 = uniform01(s.outcomes);
+  const double e_nonrelapse_death = exponential(1.0, s.outcomes);
+  const double u_infection = uniform01(s.outcomes);
+  const double e_disease_death = exponential(1.0, s.outcomes);
+  const double e_dropout = exponential(1.0, s.dropout);
+
+  PatientTrajectory& t = out.trajectory;
+  t.dropout_time = p.dropout_rate > 0.0 ? e_dropout / p.dropout_rate : NEVER_TIME;
+  const DeathCause nonrelapse_cause =
+      u_infection < p.p_infection_given_nonrelapse_death ? DeathCause::infection : DeathCause::other;
+  if (out.responded) {
+    t.responded = true;
+    t.response_time = p.response_time;
+    double hazard_multiplier = 1.0;
+    if (u_maintenance < p.p_maintenance) {
+      const double tki = p.maintenance_shares[0];
+      const double chemo = tki + p.maintenance_shares[1];
+      out.maintenance = u_maintenance_type < tki     ? Maintenance::tki
+                        : u_maintenance_type < chemo ? Maintenance::low_dose_chemotherapy
+                                                     : Maintenance::inotuzumab;
+      hazard_multiplier = p.maintenance_hazard_ratio;
+    }
+    const bool cured = u_cure < p.cure_fraction;
+    const double relapse = cured ? NEVER_TIME
+                                 : p.response_time + p.relapse_scale * std::pow(e_relapse / hazard_multiplier,
+                                                                                1.0 / p.relapse_shape);
+    const double nonrelapse_death =
+        p.response_time + e_nonrelapse_death / (p.nonrelapse_mortality_rate * hazard_multiplier);
+    if (relapse < nonrelapse_death) {
+      out.relapsed = true;
+      out.cd19_negative_relapse = u_cd19 < p.p_cd19_negative_relapse;
+      t.relapse_time = relapse;
+      t.death_time = relapse + e_disease_death / p.death_after_relapse_rate;
+      out.death_cause = DeathCause::disease;
+    } else {
+      t.death_time = nonrelapse_death;
+      out.death_cause = nonrelapse_cause;
+    }
+  } else {
+    const double disease_death = e_disease_death / p.death_after_nonresponse_rate;
+    const double nonrelapse_death = e_nonrelapse_death / p.nonrelapse_mortality_rate;
+    t.death_time = std::min(disease_death, nonrelapse_death);
+    out.death_cause = disease_death <= nonrelapse_death ? DeathCause::disease : nonrelapse_cause;
+  }
+
+  // 5. CRS and ICANS: 6 draws.
+  const double u_crs = uniform01(s.adverse_events);
+  const double u_crs_grade = uniform01(s.adverse_events);
+  const double crs_onset = lognormal_median(p.crs_onset_median_days, p.crs_onset_sdlog, s.adverse_events);
+  const double u_icans = uniform01(s.adverse_events);
+  const double u_icans_grade = uniform01(s.adverse_events);
+  const double icans_onset = lognormal_median(p.icans_onset_median_days, p.icans_onset_sdlog, s.adverse_events);
+  const double p_crs3 = out.extramedullary ? p.p_crs_grade3plus_emd : p.p_crs_grade3plus_non_emd;
+  if (u_crs < p_crs3) {
+    out.crs_grade = u_crs_grade < p.q_crs_grade4_of_severe ? 4 : 3;
+  } else if (u_crs < std::max(p.p_crs_any, p_crs3)) {
+    out.crs_grade = u_crs_grade < p.q_crs_grade2_of_mild ? 2 : 1;
+  }
+  if (out.crs_grade > 0) out.crs_onset_day = crs_onset;
+  const double p_icans = out.extramedullary ? p.p_icans_emd : p.p_icans_non_emd;
+  if (u_icans < p_icans) {
+    const double severe = p.q_icans_grade3plus;
+    out.icans_grade = u_icans_grade < severe * p.q_icans_grade4_of_severe ? 4
+                      : u_icans_grade < severe                           ? 3
+                      : u_icans_grade < severe + (1.0 - severe) / 2.0    ? 2
+                                                                          : 1;
+    out.icans_onset_day = icans_onset;
+  }
+}
+
+}  // namespace trialsim::car_t
