@@ -13,6 +13,7 @@
 #include <tbb/info.h>
 
 #include "app/analyze.h"
+#include "app/fit_command.h"
 #include "app/study_config.h"
 #include "app/study_run.h"
 #include "engine/config_error.h"
@@ -32,6 +33,8 @@ constexpr const char* TOP_USAGE =
     "                                    check a config without running it\n"
     "  trialsim analyze DATA.csv [options]\n"
     "                                    Kaplan-Meier, log-rank and Cox of an observed dataset (JSON)\n"
+    "  trialsim fit EVIDENCE [--output FILE]\n"
+    "                                    calibrate the CAR-T patient model to published evidence\n"
     "  trialsim COMMAND --help           options of a command\n"
     "  trialsim --version\n\n"
     "Exit codes: 0 success, 1 runtime failure, 2 invalid input.\n";
@@ -254,6 +257,7 @@ int run_cli(const std::vector<std::string>& arguments) {
     if (command == "run") return command_run(rest);
     if (command == "validate") return command_validate(rest);
     if (command == "analyze") return command_analyze(rest);
+    if (command == "fit") return command_fit(rest);
     throw UsageError("unknown command '" + command + "'; see trialsim --help");
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";
