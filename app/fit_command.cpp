@@ -105,9 +105,10 @@ FittedModel load_fitted_model(const std::filesystem::path& file) {
   }
   point.finish();
   MappingReader draws = root.mapping("draws");
-  const YAML::Node columns = document.root()["draws"]["columns"];
-  const YAML::Node values = document.root()["draws"]["values"];
-  draws.optional_mapping("columns");  // declare; validated below
+  const YAML::Node columns = draws.raw("columns");
+  const YAML::Node values = draws.raw("values");
+  draws.finish();
+  root.finish();
   if (!columns.IsSequence()) draws.fail("columns", "found no list", "a list of parameter names");
   if (!values.IsSequence()) draws.fail("values", "found no list", "a list of rows");
   std::vector<double car_t::CarTParameters::*> members;
@@ -140,8 +141,6 @@ FittedModel load_fitted_model(const std::filesystem::path& file) {
     }
     model.draws.push_back(draw);
   }
-  // `columns` and `values` are read directly above; mark them consumed.
-  draws.has("values");
   return model;
 }
 
@@ -150,7 +149,7 @@ int command_fit(const std::vector<std::string>& arguments) {
   visible.add_options()
       ("help,h", "show this help")
       ("output,o", po::value<std::string>(), "fitted parameter file (default results/<evidence name>-fit/fitted-model.yaml); "
-                                             "the calibration report goes beside it as calibration.csv")
+                                             "the calibration report goes beside it as <name>.calibration.csv")
       ("seed,s", po::value<std::uint64_t>()->default_value(20240108), "master seed")
       ("draws", po::value<std::uint64_t>()->default_value(200000), "ABC prior draws")
       ("accepted", po::value<std::size_t>()->default_value(1000), "ABC draws kept as the posterior sample")
@@ -203,9 +202,10 @@ int command_fit(const std::vector<std::string>& arguments) {
     const std::filesystem::path directory = output.has_parent_path() ? output.parent_path() : ".";
     std::filesystem::create_directories(directory);
     write_file_atomically(output, fitted_model_yaml(fit, evidence_file.string(), sha256_hex(read_file(evidence_file)), settings));
-    write_file_atomically(directory / "calibration.csv", calibration_csv(fit));
+    const std::filesystem::path calibration = directory / (output.stem().string() + ".calibration.csv");
+    write_file_atomically(calibration, calibration_csv(fit));
     if (!quiet) print_report(fit, seconds);
-    std::printf("fitted model: %s\ncalibration: %s\n", output.string().c_str(), (directory / "calibration.csv").string().c_str());
+    std::printf("fitted model: %s\ncalibration: %s\n", output.string().c_str(), calibration.string().c_str());
     return EXIT_OK;
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";

@@ -62,6 +62,12 @@ StudyConfig load_study_config(const std::filesystem::path& file,
   const std::string type = MappingReader(root.mapping("design")).required_choice("type", DESIGN_TYPES);
   if (type == "single_arm_binary") {
     config.study = read_single_arm_binary(root);
+  } else if (type == "single_arm_car_t") {
+    if (config.simulation.mode == EvaluationMode::exact) {
+      root.mapping("simulation").fail("mode", "exact evaluation is not available for design type " + type,
+                                      "simulate (exact mode exists for single_arm_binary only)");
+    }
+    config.study = read_single_arm_car_t(root, file);
   } else {
     if (config.simulation.mode == EvaluationMode::exact) {
       root.mapping("simulation").fail("mode", "exact evaluation is not available for design type " + type,

@@ -12,6 +12,7 @@
 
 #include "engine/config_reader.h"
 #include "models/single_arm_binary.h"
+#include "models/car_t/single_arm_study.h"
 #include "models/two_arm_survival.h"
 
 namespace trialsim {
@@ -40,12 +41,21 @@ struct TwoArmSurvivalStudy {
   std::vector<SurvivalScenario> scenarios;
 };
 
+// A future single-arm CAR-T study simulated from a fitted patient model.
+struct SingleArmCarTStudy {
+  car_t::SingleArmCarTDesign design;
+  std::string fitted_file;  // as resolved (relative to the config file's directory)
+  std::vector<std::pair<std::string, double>> model_overrides;
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> scenario_overrides;
+  std::vector<car_t::CarTScenario> scenarios;  // parameters = fitted point + overrides; truth filled at run
+};
+
 struct StudyConfig {
   std::string config_file;
   std::string name;  // default: the config file's stem; names the output directory
   std::string description;
   SimulationSettings simulation;
-  std::variant<SingleArmBinaryStudy, TwoArmSurvivalStudy> study;
+  std::variant<SingleArmBinaryStudy, TwoArmSurvivalStudy, SingleArmCarTStudy> study;
 
   std::vector<std::string> scenario_names() const;
   // The resolved config (after --set overrides and defaults) as JSON, for summary.json.

@@ -1,7 +1,12 @@
 #include "app/study_config_designs.h"
 
 #include <cmath>
+#include <fstream>
 #include <limits>
+#include <sstream>
+
+#include "app/fit_command.h"
+#include "engine/output.h"
 
 namespace trialsim {
 namespace {
@@ -133,7 +138,115 @@ double read_control_hazard(MappingReader& root, nlohmann::json& echo) {
   return hazard;
 }
 
+nlohmann::json accrual_json(const AccrualModel& model) {
+  if (model.kind == AccrualModel::Kind::uniform) return {{"type", "uniform"}, {"duration", model.duration}};
+  nlohmann::json rates = nlohmann::json::array();
+  for (const auto& s : model.segments) {
+    nlohmann::json segment = {{"rate", s.rate}};
+    if (std::isfinite(s.duration)) segment["duration"] = s.duration;
+    rates.push_back(segment);
+  }
+  return {{"type", "piecewise"}, {"rates", rates}};
+}
+
+nlohmann::json timing_json(const AnalysisTiming& timing) {
+  nlohmann::json analysis = {{"minimum_follow_up", timing.minimum_follow_up}};
+  switch (timing.trigger) {
+    case AnalysisTiming::Trigger::events:
+      analysis["trigger"] = "events";
+      analysis["events"] = timing.target_events;
+      break;
+    case AnalysisTiming::Trigger::calendar:
+      analysis["trigger"] = "calendar";
+      analysis["calendar_time"] = timing.calendar_time;
+      break;
+    case AnalysisTiming::Trigger::after_last_enrolment:
+      analysis["trigger"] = "after_last_enrolment";
+      analysis["follow_up"] = timing.follow_up_after_last;
+      break;
+  }
+  return analysis;
+}
+
+// `overrides: {parameter_name: value, ...}` of the CAR-T model, validated by name.
+std::vector<std::pair<std::string, double>> read_parameter_overrides(MappingReader& parent) {
+  std::vector<std::pair<std::string, double>> out;
+  auto overrides = parent.optional_mapping("overrides");
+  if (!overrides) return out;
+  car_t::CarTParameters probe;
+  for (const std::string& name : overrides->keys()) {
+    try {
+      car_t::get_parameter(probe, name);
+    } catch (const std::invalid_argument&) {
+      overrides->fail(name, "unknown model parameter", "a parameter name from the README's parameter table");
+    }
+    out.emplace_back(name, overrides->required_number(name, {-1e6, 1e6, true, true}));
+  }
+  overrides->finish();
+  return out;
+}
+
+std::vector<std::string> interval_names_of(const std::vector<IntervalMethod>& methods) {
+  std::vector<std::string> names;
+  for (const IntervalMethod m : methods) names.emplace_back(to_string(m));
+  return names;
+}
+
+nlohmann::json overrides_json(const std::vector<std::pair<std::string, double>>& overrides) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : overrides) out[name] = value;
+  return out;
+}
+
 }  // namespace
+
+SingleArmCarTStudy read_single_arm_car_t(MappingReader& root, const std::filesystem::path& config_file) {
+  MappingReader design = root.mapping("design");
+  design.required_choice("type", DESIGN_TYPES);
+  SingleArmCarTStudy study;
+  car_t::SingleArmCarTDesign& out = study.design;
+  out.sample_size = static_cast<int>(design.required_integer("sample_size", 1, 100000));
+  out.accrual = read_accrual(design, out.sample_size);
+  out.timing = read_timing(design, out.sample_size);
+  out.null_response_rate = design.required_number("null_response_rate", NumberRange::open_unit());
+  out.alpha = design.optional_number("alpha", 0.025, NumberRange::open_unit());
+  out.confidence_level = design.optional_number("confidence_level", 0.95, NumberRange::open_unit());
+  const auto names = interval_method_names();
+  out.intervals.clear();
+  for (const auto& name : design.optional_choice_list("intervals", names, names)) out.intervals.push_back(interval_method_from(name));
+  out.landmarks = design.optional_number_list("landmarks", {12.0}, NumberRange::positive(), true);
+  const std::string ci = design.optional_choice("landmark_ci", "log_log", {"plain", "log", "log_log"});
+  out.landmark_ci = ci == "plain" ? CiType::plain : ci == "log" ? CiType::log : CiType::log_log;
+  design.finish();
+
+  MappingReader model = root.mapping("model");
+  const std::string fitted = model.required_string("fitted");
+  // A relative path is relative to the config file, so configs can be run from anywhere.
+  const std::filesystem::path fitted_path = std::filesystem::path(fitted).is_absolute()
+                                                ? std::filesystem::path(fitted)
+                                                : config_file.parent_path() / fitted;
+  if (!std::filesystem::is_regular_file(fitted_path)) {
+    model.fail("fitted", "no fitted model file at " + fitted_path.string(), "the output of `trialsim fit`");
+  }
+  study.fitted_file = fitted_path.lexically_normal().string();
+  const FittedModel fitted_model = load_fitted_model(fitted_path);
+  study.model_overrides = read_parameter_overrides(model);
+  model.finish();
+
+  std::set<std::string> seen;
+  for (MappingReader& item : root.mapping_list("scenarios", 1)) {
+    car_t::CarTScenario scenario;
+    scenario.name = read_unique_scenario_name(item, seen);
+    scenario.parameters = fitted_model.point;
+    for (const auto& [name, value] : study.model_overrides) car_t::set_parameter(scenario.parameters, name, value);
+    const auto overrides = read_parameter_overrides(item);
+    for (const auto& [name, value] : overrides) car_t::set_parameter(scenario.parameters, name, value);
+    item.finish();
+    study.scenario_overrides.emplace_back(scenario.name, overrides);
+    study.scenarios.push_back(std::move(scenario));
+  }
+  return study;
+}
 
 SingleArmBinaryStudy read_single_arm_binary(MappingReader& root) {
   MappingReader design = root.mapping("design");
@@ -227,35 +340,37 @@ nlohmann::json resolved_study(const SingleArmBinaryStudy& study) {
           {"scenarios", scenarios}};
 }
 
+nlohmann::json resolved_study(const SingleArmCarTStudy& study) {
+  const car_t::SingleArmCarTDesign& d = study.design;
+  std::ifstream in(study.fitted_file, std::ios::binary);
+  std::stringstream fitted_bytes;
+  fitted_bytes << in.rdbuf();
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (const auto& [name, overrides] : study.scenario_overrides) {
+    scenarios.push_back({{"name", name}, {"overrides", overrides_json(overrides)}});
+  }
+  return {{"design",
+           {{"type", "single_arm_car_t"},
+            {"sample_size", d.sample_size},
+            {"accrual", accrual_json(d.accrual)},
+            {"analysis", timing_json(d.timing)},
+            {"null_response_rate", d.null_response_rate},
+            {"alpha", d.alpha},
+            {"confidence_level", d.confidence_level},
+            {"intervals", interval_names_of(d.intervals)},
+            {"landmarks", d.landmarks},
+            {"landmark_ci", ci_type_name(d.landmark_ci)}}},
+          {"model",
+           {{"fitted", study.fitted_file},
+            {"fitted_sha256", sha256_hex(fitted_bytes.str())},
+            {"overrides", overrides_json(study.model_overrides)}}},
+          {"scenarios", scenarios}};
+}
+
 nlohmann::json resolved_study(const TwoArmSurvivalStudy& study) {
   const TwoArmSurvivalDesign& d = study.design;
-  nlohmann::json accrual;
-  if (d.accrual.kind == AccrualModel::Kind::uniform) {
-    accrual = {{"type", "uniform"}, {"duration", d.accrual.duration}};
-  } else {
-    nlohmann::json rates = nlohmann::json::array();
-    for (const auto& s : d.accrual.segments) {
-      nlohmann::json segment = {{"rate", s.rate}};
-      if (std::isfinite(s.duration)) segment["duration"] = s.duration;
-      rates.push_back(segment);
-    }
-    accrual = {{"type", "piecewise"}, {"rates", rates}};
-  }
-  nlohmann::json analysis = {{"minimum_follow_up", d.timing.minimum_follow_up}};
-  switch (d.timing.trigger) {
-    case AnalysisTiming::Trigger::events:
-      analysis["trigger"] = "events";
-      analysis["events"] = d.timing.target_events;
-      break;
-    case AnalysisTiming::Trigger::calendar:
-      analysis["trigger"] = "calendar";
-      analysis["calendar_time"] = d.timing.calendar_time;
-      break;
-    case AnalysisTiming::Trigger::after_last_enrolment:
-      analysis["trigger"] = "after_last_enrolment";
-      analysis["follow_up"] = d.timing.follow_up_after_last;
-      break;
-  }
+  const nlohmann::json accrual = accrual_json(d.accrual);
+  const nlohmann::json analysis = timing_json(d.timing);
   nlohmann::json scenarios = nlohmann::json::array();
   for (const SurvivalScenario& s : study.scenarios) {
     scenarios.push_back({{"name", s.name}, {"hazard_ratio", s.hazard_ratio}});

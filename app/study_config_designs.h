@@ -9,13 +9,15 @@
 
 namespace trialsim {
 
-inline const std::vector<std::string> DESIGN_TYPES = {"single_arm_binary", "two_arm_survival"};
+inline const std::vector<std::string> DESIGN_TYPES = {"single_arm_binary", "two_arm_survival", "single_arm_car_t"};
 
 SingleArmBinaryStudy read_single_arm_binary(MappingReader& root);
 TwoArmSurvivalStudy read_two_arm_survival(MappingReader& root);
+SingleArmCarTStudy read_single_arm_car_t(MappingReader& root, const std::filesystem::path& config_file);
 
 nlohmann::json resolved_study(const SingleArmBinaryStudy& study);
 nlohmann::json resolved_study(const TwoArmSurvivalStudy& study);
+nlohmann::json resolved_study(const SingleArmCarTStudy& study);
 
 std::string read_unique_scenario_name(MappingReader& item, std::set<std::string>& seen);
 

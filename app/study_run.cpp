@@ -170,6 +170,53 @@ StudyResult run_two_arm_survival(const StudyConfig& config, const TwoArmSurvival
   return result;
 }
 
+// ---------------------------------------------------------------- single-arm CAR-T (fitted model)
+
+StudyResult run_single_arm_car_t(const StudyConfig& config, const SingleArmCarTStudy& study, const RunRequest& request) {
+  const car_t::SingleArmCarTDesign& design = study.design;
+  const SingleArmBinaryTable table(design.sample_size, design.null_response_rate, design.alpha, design.confidence_level);
+  std::vector<car_t::CarTScenario> scenarios = study.scenarios;
+  for (auto& scenario : scenarios) {
+    scenario.truth = car_t::true_values(scenario.parameters, design.landmarks, config.simulation.seed);
+  }
+  const auto totals = run_scenario_tallies<car_t::SingleArmCarTTally, car_t::SingleArmCarTWorkspace>(
+      config, request, scenarios.size(), "replicate,scenario,responses,crs_any,crs_grade3plus,icans_any,deaths,study_duration\n",
+      [&] { return car_t::SingleArmCarTTally(design); },
+      [&](std::uint64_t r, std::vector<car_t::SingleArmCarTTally>& tallies, car_t::SingleArmCarTWorkspace& ws,
+          std::string* rows) {
+        for (std::size_t s = 0; s < tallies.size(); ++s) {
+          const car_t::CarTReplicateSummary summary =
+              tallies[s].simulate_and_add(design, table, scenarios[s], config.simulation.seed, r, ws);
+          if (rows) {
+            append_fields(*rows, r, scenarios[s].name);
+            *rows += ',' + std::to_string(summary.responses) + ',' + std::to_string(summary.crs_any) + ',' +
+                     std::to_string(summary.crs_grade3plus) + ',' + std::to_string(summary.icans_any) + ',' +
+                     std::to_string(summary.deaths) + ',' + format_number(summary.study_duration) + '\n';
+          }
+        }
+      });
+  StudyResult result;
+  nlohmann::json truths = nlohmann::json::object();
+  for (std::size_t s = 0; s < totals.size(); ++s) {
+    auto rows = totals[s].oc_rows(design, scenarios[s]);
+    result.rows.insert(result.rows.end(), rows.begin(), rows.end());
+    const car_t::CarTTruth& t = scenarios[s].truth;
+    truths[scenarios[s].name] = {{"orr", t.orr}, {"crs_any_grade", t.crs_any}, {"crs_grade3plus", t.crs_grade3plus},
+                                 {"icans_any_grade", t.icans_any}, {"os_at_landmarks", t.os_at},
+                                 {"rfs_at_landmarks", t.rfs_at}};
+  }
+  result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
+  result.design_facts = {
+      {"critical_value", table.critical_value()},
+      {"decision_rule", "reject H0: ORR <= " + format_number(design.null_response_rate) + " when responses >= " +
+                            std::to_string(table.critical_value()) + " of " + std::to_string(design.sample_size)},
+      {"exact_size", binomial_upper_tail(table.critical_value(), design.sample_size, design.null_response_rate)},
+      {"fitted_model", study.fitted_file},
+      {"true_values", truths},
+  };
+  return result;
+}
+
 }  // namespace
 
 StudyResult run_study(const StudyConfig& config, const RunRequest& request) {
@@ -178,6 +225,8 @@ StudyResult run_study(const StudyConfig& config, const RunRequest& request) {
         using Study = std::decay_t<decltype(study)>;
         if constexpr (std::is_same_v<Study, SingleArmBinaryStudy>) {
           return run_single_arm_binary(config, study, request);
+        } else if constexpr (std::is_same_v<Study, SingleArmCarTStudy>) {
+          return run_single_arm_car_t(config, study, request);
         } else {
           return run_two_arm_survival(config, study, request);
         }

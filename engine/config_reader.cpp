@@ -214,6 +214,12 @@ YAML::Node MappingReader::child(const std::string& key) {
   return std::as_const(node_)[key];
 }
 
+std::vector<std::string> MappingReader::keys() const {
+  std::vector<std::string> out;
+  for (const auto& entry : node_) out.push_back(entry.first.Scalar());
+  return out;
+}
+
 bool MappingReader::has(const std::string& key) const {
   const YAML::Node value = std::as_const(node_)[key];
   return value.IsDefined() && !value.IsNull();

@@ -106,6 +106,12 @@ class MappingReader {
   std::vector<MappingReader> mapping_list(const std::string& key, std::size_t min_items);
 
   bool has(const std::string& key) const;
+  // The raw node of `key`, marked consumed, for structures the typed readers do not cover (the
+  // caller validates it and reports errors with `fail`/`locate`).
+  YAML::Node raw(const std::string& key) { return child(key); }
+  // Keys present in the mapping, in file order (for mappings whose keys are names, such as
+  // parameter overrides). Reading them with the typed readers marks them consumed.
+  std::vector<std::string> keys() const;
   const std::string& key_path() const noexcept { return key_path_; }
 
   // Throws ConfigError for the first key present in the mapping but never read.
