@@ -99,7 +99,21 @@ void print_summary(const StudyConfig& config, const StudyResult& result,
     std::printf("  %-16s %-22s %-22s %.4f (MCSE %.4f)\n", row.scenario.c_str(), row.analysis.c_str(),
                 row.metric.c_str(), row.estimate, row.mcse);
   }
+  if (!result.precision.is_null()) {
+    const auto& p = result.precision;
+    std::printf("precision: MCSE of %s/%s/%s = %.5f (target %.5f) after %llu replicates (cap %llu)%s\n",
+                p["scenario"].get<std::string>().c_str(), p["analysis"].get<std::string>().c_str(),
+                p["metric"].get<std::string>().c_str(), p["mcse"].get<double>(), p["target_mcse"].get<double>(),
+                static_cast<unsigned long long>(p["replicates"].get<std::uint64_t>()),
+                static_cast<unsigned long long>(p["max_replicates"].get<std::uint64_t>()),
+                p["target_reached"].get<bool>() ? "" : " — target NOT reached");
+  }
   std::printf("results: %s\n", output.string().c_str());
+}
+
+// Replicates actually simulated: the configured count, or what precision mode ran.
+std::uint64_t replicates_run(const StudyConfig& config, const StudyResult& result) {
+  return result.precision.is_null() ? config.simulation.replicates : result.precision["replicates"].get<std::uint64_t>();
 }
 
 nlohmann::json summary_json(const StudyConfig& config, const StudyResult& result) {
@@ -117,13 +131,16 @@ nlohmann::json summary_json(const StudyConfig& config, const StudyResult& result
     }
     scenarios.push_back({{"name", name}, {"metrics", metrics}});
   }
-  return {{"trialsim_version", VERSION},
+  const std::uint64_t replicates = replicates_run(config, result);
+  nlohmann::json summary = {{"trialsim_version", VERSION},
           {"config_sha256", config.sha256()},
           {"seed", config.simulation.seed},
-          {"replicates", config.simulation.replicates},
+          {"replicates", replicates},
           {"config", config.resolved()},
           {"design", result.design_facts},
           {"scenarios", scenarios}};
+  if (!result.precision.is_null()) summary["precision"] = result.precision;
+  return summary;
 }
 
 int command_validate(const std::vector<std::string>& arguments) {
@@ -221,14 +238,14 @@ int command_run(const std::vector<std::string>& arguments) {
       {"config_sha256", config.sha256()},
       {"overrides", overrides},
       {"seed", config.simulation.seed},
-      {"replicates", config.simulation.replicates},
+      {"replicates", replicates_run(config, result)},
       {"mode", config.simulation.mode == EvaluationMode::exact ? "exact" : "simulate"},
       {"threads", threads},
       {"start_time", utc_timestamp(start)},
       {"wall_time_seconds", wall_seconds},
       {"replicates_per_second",
        config.simulation.mode == EvaluationMode::exact ? 0.0
-                                                       : static_cast<double>(config.simulation.replicates) / wall_seconds},
+                                                       : static_cast<double>(replicates_run(config, result)) / wall_seconds},
   };
   stage.write("manifest.json", manifest.dump(2) + "\n");
   stage.commit();

@@ -20,6 +20,17 @@ SimulationSettings read_simulation(MappingReader& root) {
     settings.mode = simulation->optional_choice("mode", "simulate", {"simulate", "exact"}) == "exact"
                         ? EvaluationMode::exact
                         : EvaluationMode::simulate;
+    if (auto precision = simulation->optional_mapping("precision")) {
+      PrecisionTarget target;
+      target.scenario = precision->required_string("scenario");
+      target.analysis = precision->required_string("analysis");
+      target.metric = precision->required_string("metric");
+      target.target_mcse = precision->required_number("target_mcse", NumberRange::positive());
+      target.max_replicates = static_cast<std::uint64_t>(
+          precision->optional_integer("max_replicates", 10000000, 1024, MAX));
+      precision->finish();
+      settings.precision = target;
+    }
     simulation->finish();
   }
   return settings;
@@ -96,6 +107,11 @@ nlohmann::json StudyConfig::resolved() const {
         {"seed", simulation.seed},
         {"mode", simulation.mode == EvaluationMode::exact ? "exact" : "simulate"}}},
   };
+  if (simulation.precision) {
+    const PrecisionTarget& p = *simulation.precision;
+    out["simulation"]["precision"] = {{"scenario", p.scenario}, {"analysis", p.analysis}, {"metric", p.metric},
+                                      {"target_mcse", p.target_mcse}, {"max_replicates", p.max_replicates}};
+  }
   const nlohmann::json study_part = std::visit([](const auto& s) { return resolved_study(s); }, study);
   out.update(study_part);
   return out;

@@ -3,6 +3,7 @@
 // Every key, its type, range and default is listed in the README's config reference; the parser
 // records the keys it accepts in a KeyRegistry so a test can compare the two.
 #include <cstdint>
+#include <optional>
 #include <filesystem>
 #include <string>
 #include <variant>
@@ -23,10 +24,18 @@ inline constexpr std::uint64_t DEFAULT_SEED = 20240108;  // the first enrolment 
 
 enum class EvaluationMode { simulate, exact };
 
+// Precision mode: run until the MCSE of one metric is at most target_mcse, or max_replicates.
+struct PrecisionTarget {
+  std::string scenario, analysis, metric;
+  double target_mcse = 0.0;
+  std::uint64_t max_replicates = 0;
+};
+
 struct SimulationSettings {
   std::uint64_t replicates = DEFAULT_REPLICATES;
   std::uint64_t seed = DEFAULT_SEED;
   EvaluationMode mode = EvaluationMode::simulate;
+  std::optional<PrecisionTarget> precision;
 };
 
 struct SingleArmBinaryStudy {

@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "engine/config_error.h"
 #include "engine/runner.h"
 
 namespace trialsim {
@@ -20,11 +21,18 @@ struct BlockResult {
 // The common shape of every design's simulation: replicates in deterministic blocks; each
 // replicate draws its scenario-independent cohort once and applies every scenario to it
 // (common random numbers); block tallies are merged in block order.
-// make_tally() -> Tally (reset state); simulate(replicate, tallies, workspace, rows_or_null).
-template <class Tally, class Workspace, class MakeTally, class Simulate>
-std::vector<Tally> run_scenario_tallies(const StudyConfig& config, const RunRequest& request,
+// make_tally() -> Tally (reset state); simulate(replicate, tallies, workspace, rows_or_null);
+// rows_of(totals) -> the OC rows.
+//
+// Precision mode (simulation.precision): after the first `replicates` (rounded up to whole
+// blocks), if the MCSE of the named metric is above target, more blocks are run — continuing the
+// same block sequence, so the result equals a single run of the final replicate count — with the
+// count scaled by (mcse / target)^2, until the target or the cap is reached.
+template <class Tally, class Workspace, class MakeTally, class Simulate, class RowsOf>
+std::vector<OcRow> run_scenario_tallies(const StudyConfig& config, const RunRequest& request,
                                         std::size_t scenario_count, const std::string& header,
-                                        MakeTally make_tally, Simulate simulate) {
+                                        MakeTally make_tally, Simulate simulate, RowsOf rows_of,
+                                        nlohmann::json& precision_report) {
   const bool keep_rows = request.per_replicate != nullptr;
   if (keep_rows) *request.per_replicate << header;
   std::vector<Tally> totals(scenario_count, make_tally());
@@ -39,12 +47,44 @@ std::vector<Tally> run_scenario_tallies(const StudyConfig& config, const RunRequ
     for (std::size_t s = 0; s < scenario_count; ++s) totals[s].merge(result.tallies[s]);
     if (keep_rows) *request.per_replicate << result.per_replicate_rows;
   };
-  ProgressLine progress(config.simulation.replicates, request.progress);
-  run_replicate_blocks<BlockResult<Tally>, Workspace>(
-      RunShape{0, config.simulation.replicates, request.threads}, simulate_block, consume,
-      [&](std::uint64_t done) { progress.update(done); });
-  progress.finish();
-  return totals;
+  const std::optional<PrecisionTarget>& precision = config.simulation.precision;
+  const auto whole_blocks = [](std::uint64_t n) {
+    return (n + REPLICATE_BLOCK_SIZE - 1) / REPLICATE_BLOCK_SIZE * REPLICATE_BLOCK_SIZE;
+  };
+  std::uint64_t done = 0;
+  std::uint64_t target_count = precision ? std::min(whole_blocks(config.simulation.replicates), precision->max_replicates)
+                                         : config.simulation.replicates;
+  std::vector<OcRow> rows;
+  for (;;) {
+    ProgressLine progress(target_count - done, request.progress);
+    run_replicate_blocks<BlockResult<Tally>, Workspace>(
+        RunShape{done, target_count - done, request.threads}, simulate_block, consume,
+        [&](std::uint64_t n) { progress.update(n); });
+    progress.finish();
+    done = target_count;
+    rows = rows_of(totals);
+    if (!precision) break;
+    const OcRow* headline = nullptr;
+    for (const OcRow& row : rows) {
+      if (row.scenario == precision->scenario && row.analysis == precision->analysis && row.metric == precision->metric) headline = &row;
+    }
+    if (!headline) {
+      throw ConfigError({config.config_file, 0, 0}, "simulation.precision",
+                        "no metric " + precision->scenario + "/" + precision->analysis + "/" + precision->metric + " in the results",
+                        "a scenario, analysis and metric that appear in oc.csv");
+    }
+    const bool reached = headline->mcse <= precision->target_mcse;
+    precision_report = {{"scenario", precision->scenario}, {"analysis", precision->analysis},
+                        {"metric", precision->metric}, {"target_mcse", precision->target_mcse},
+                        {"mcse", headline->mcse}, {"estimate", headline->estimate},
+                        {"replicates", done}, {"max_replicates", precision->max_replicates},
+                        {"target_reached", reached}};
+    if (reached || done >= precision->max_replicates) break;
+    const double ratio = headline->mcse / precision->target_mcse;
+    const auto needed = static_cast<std::uint64_t>(std::ceil(static_cast<double>(done) * ratio * ratio * 1.05));
+    target_count = std::min(precision->max_replicates, whole_blocks(std::max(needed, done + REPLICATE_BLOCK_SIZE)));
+  }
+  return rows;
 }
 
 void append_fields(std::string& out, std::uint64_t replicate, const std::string& scenario) {
@@ -89,7 +129,7 @@ StudyResult run_single_arm_binary(const StudyConfig& config, const SingleArmBina
       header.append(",").append(name).append("_lower,").append(name).append("_upper");
     }
     header += '\n';
-    const auto totals = run_scenario_tallies<SingleArmBinaryTally, BinaryWorkspace>(
+    result.rows = run_scenario_tallies<SingleArmBinaryTally, BinaryWorkspace>(
         config, request, rates.size(), header,
         [&] {
           SingleArmBinaryTally tally;
@@ -112,11 +152,16 @@ StudyResult run_single_arm_binary(const StudyConfig& config, const SingleArmBina
             }
             *rows += '\n';
           }
-        });
-    for (std::size_t s = 0; s < totals.size(); ++s) {
-      auto rows = simulated_oc_rows(study.scenarios[s], design, table, totals[s]);
-      result.rows.insert(result.rows.end(), rows.begin(), rows.end());
-    }
+        },
+        [&](const std::vector<SingleArmBinaryTally>& totals) {
+          std::vector<OcRow> out;
+          for (std::size_t s = 0; s < totals.size(); ++s) {
+            auto rows = simulated_oc_rows(study.scenarios[s], design, table, totals[s]);
+            out.insert(out.end(), rows.begin(), rows.end());
+          }
+          return out;
+        },
+        result.precision);
   }
   // Both row lists follow the same (scenario, analysis, metric) sequence.
   for (std::size_t i = 0; i < result.rows.size(); ++i) {
@@ -134,7 +179,8 @@ StudyResult run_two_arm_survival(const StudyConfig& config, const TwoArmSurvival
   const double allocation_experimental =
       static_cast<double>(design.allocation_experimental) /
       static_cast<double>(design.allocation_control + design.allocation_experimental);
-  const auto totals = run_scenario_tallies<TwoArmSurvivalTally, TwoArmSurvivalWorkspace>(
+  StudyResult result;
+  result.rows = run_scenario_tallies<TwoArmSurvivalTally, TwoArmSurvivalWorkspace>(
       config, request, study.scenarios.size(),
       "replicate,scenario,patients_analysed,events,study_duration,logrank_z,reject_h0,cox_hr\n",
       [&] { return TwoArmSurvivalTally(design); },
@@ -148,15 +194,21 @@ StudyResult run_two_arm_survival(const StudyConfig& config, const TwoArmSurvival
                    format_number(summary.study_duration) + ',' + format_number(summary.logrank_z) +
                    (summary.rejected ? ",1," : ",0,") + format_number(summary.hazard_ratio) + '\n';
         }
-      });
-  StudyResult result;
+      },
+      [&](const std::vector<TwoArmSurvivalTally>& totals) {
+        std::vector<OcRow> out;
+        for (std::size_t s = 0; s < totals.size(); ++s) {
+          auto rows = totals[s].oc_rows(design, study.scenarios[s]);
+          out.insert(out.end(), rows.begin(), rows.end());
+        }
+        return out;
+      },
+      result.precision);
   nlohmann::json schoenfeld = nlohmann::json::object();
-  for (std::size_t s = 0; s < totals.size(); ++s) {
-    auto rows = totals[s].oc_rows(design, study.scenarios[s]);
-    result.rows.insert(result.rows.end(), rows.begin(), rows.end());
+  for (const SurvivalScenario& scenario : study.scenarios) {
     if (design.timing.trigger == AnalysisTiming::Trigger::events) {
-      schoenfeld[study.scenarios[s].name] = schoenfeld_power(
-          design.timing.target_events, study.scenarios[s].hazard_ratio, design.alpha, allocation_experimental);
+      schoenfeld[scenario.name] = schoenfeld_power(design.timing.target_events, scenario.hazard_ratio, design.alpha,
+                                                   allocation_experimental);
     }
   }
   result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
@@ -179,7 +231,8 @@ StudyResult run_single_arm_car_t(const StudyConfig& config, const SingleArmCarTS
   for (auto& scenario : scenarios) {
     scenario.truth = car_t::true_values(scenario.parameters, design.landmarks, config.simulation.seed);
   }
-  const auto totals = run_scenario_tallies<car_t::SingleArmCarTTally, car_t::SingleArmCarTWorkspace>(
+  StudyResult result;
+  result.rows = run_scenario_tallies<car_t::SingleArmCarTTally, car_t::SingleArmCarTWorkspace>(
       config, request, scenarios.size(), "replicate,scenario,responses,crs_any,crs_grade3plus,icans_any,deaths,study_duration\n",
       [&] { return car_t::SingleArmCarTTally(design); },
       [&](std::uint64_t r, std::vector<car_t::SingleArmCarTTally>& tallies, car_t::SingleArmCarTWorkspace& ws,
@@ -194,12 +247,18 @@ StudyResult run_single_arm_car_t(const StudyConfig& config, const SingleArmCarTS
                      std::to_string(summary.deaths) + ',' + format_number(summary.study_duration) + '\n';
           }
         }
-      });
-  StudyResult result;
+      },
+      [&](const std::vector<car_t::SingleArmCarTTally>& totals) {
+        std::vector<OcRow> out;
+        for (std::size_t s = 0; s < totals.size(); ++s) {
+          auto rows = totals[s].oc_rows(design, scenarios[s]);
+          out.insert(out.end(), rows.begin(), rows.end());
+        }
+        return out;
+      },
+      result.precision);
   nlohmann::json truths = nlohmann::json::object();
-  for (std::size_t s = 0; s < totals.size(); ++s) {
-    auto rows = totals[s].oc_rows(design, scenarios[s]);
-    result.rows.insert(result.rows.end(), rows.begin(), rows.end());
+  for (std::size_t s = 0; s < scenarios.size(); ++s) {
     const car_t::CarTTruth& t = scenarios[s].truth;
     truths[scenarios[s].name] = {{"orr", t.orr}, {"crs_any_grade", t.crs_any}, {"crs_grade3plus", t.crs_grade3plus},
                                  {"icans_any_grade", t.icans_any}, {"os_at_landmarks", t.os_at},

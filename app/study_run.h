@@ -25,6 +25,7 @@ struct StudyResult {
   // Exact value of each simulated row where the maths gives one (same order as rows; NaN when
   // there is none), so the summary sets simulation beside the exact answer.
   std::vector<double> exact_estimates;
+  nlohmann::json precision;  // precision mode: target, achieved MCSE, replicates used (else null)
 };
 
 StudyResult run_study(const StudyConfig& config, const RunRequest& request);

@@ -204,3 +204,35 @@ TEST_CASE("command line: help, version, usage errors", "[cli]") {
   REQUIRE(bad_set.exit_code == 2);
   REQUIRE(bad_set.err == "--set design.alpha=2:1:14: design.alpha: value 2 is out of range, expected a number in (0, 1)\n");
 }
+
+TEST_CASE("precision mode runs until the MCSE target and equals a plain run of the same count", "[cli][precision]") {
+  TempDir dir("cli-precision");
+  const std::string precision =
+      "simulation.precision={scenario: response-0.80, analysis: exact_binomial_test, metric: rejection_probability, "
+      "target_mcse: 0.002, max_replicates: 500000}";
+  REQUIRE(run_trialsim({"run", EXAMPLE, "-r", "10000", "-o", (dir / "p").string(), "-q", "--set", precision}, dir).exit_code == 0);
+  const auto summary = nlohmann::json::parse(read_text(dir / "p" / "summary.json"));
+  const auto replicates = summary["precision"]["replicates"].get<std::uint64_t>();
+  // Power 0.73 has SD 0.44: MCSE 0.002 needs about 0.197 / 0.002^2 = 49 000 replicates; the run
+  // starts at 10 240 (whole blocks) and scales up by (mcse / target)^2.
+  REQUIRE(summary["precision"]["target_reached"] == true);
+  REQUIRE(summary["precision"]["mcse"].get<double>() <= 0.002);
+  REQUIRE(replicates > 40000);
+  REQUIRE(replicates < 80000);
+  REQUIRE(replicates % 1024 == 0);
+  REQUIRE(summary["replicates"] == replicates);
+  REQUIRE(run_trialsim({"run", EXAMPLE, "-r", std::to_string(replicates), "-o", (dir / "plain").string(), "-q"}, dir).exit_code == 0);
+  REQUIRE(read_text(dir / "p" / "oc.csv") == read_text(dir / "plain" / "oc.csv"));
+
+  SECTION("the cap stops a target that cannot be reached, and says so") {
+    const std::string capped =
+        "simulation.precision={scenario: response-0.80, analysis: exact_binomial_test, metric: rejection_probability, "
+        "target_mcse: 0.0001, max_replicates: 20480}";
+    const auto r = run_trialsim({"run", EXAMPLE, "-r", "10000", "-o", (dir / "c").string(), "--set", capped}, dir);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE_THAT(r.out, Catch::Contains("target NOT reached"));
+    const auto s = nlohmann::json::parse(read_text(dir / "c" / "summary.json"));
+    REQUIRE(s["precision"]["replicates"] == 20480);
+    REQUIRE(s["precision"]["target_reached"] == false);
+  }
+}
