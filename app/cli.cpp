@@ -14,6 +14,7 @@
 
 #include "app/analyze.h"
 #include "app/fit_command.h"
+#include "app/grid_run.h"
 #include "app/study_config.h"
 #include "app/study_run.h"
 #include "engine/config_error.h"
@@ -212,6 +213,28 @@ int command_run(const std::vector<std::string>& arguments) {
                      : values.count("progress") ? ProgressMode::always : ProgressMode::automatic;
 
   StagedOutputDirectory stage(output);
+  if (!config.grid.empty() || config.search) {
+    if (values.count("per-replicate")) throw UsageError("--per-replicate cannot be combined with a grid or search");
+    const GridOutcome grid = run_grid(config, require_config(values, "run"), overrides, request);
+    const double wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_clock).count();
+    stage.write("oc.csv", to_oc_csv(grid.rows));
+    stage.write("grid.csv", grid.grid_csv);
+    if (config.search) stage.write("search.csv", grid.search_csv);
+    nlohmann::json summary = {{"trialsim_version", VERSION}, {"config_sha256", config.sha256()},
+                              {"seed", config.simulation.seed}, {"replicates_per_cell", grid.replicates},
+                              {"config", config.resolved()}};
+    summary.update(grid.summary);
+    stage.write("summary.json", summary.dump(2) + "\n");
+    const nlohmann::json manifest = {
+        {"trialsim_version", VERSION}, {"git_revision", GIT_REVISION}, {"config_file", config.config_file},
+        {"config_sha256", config.sha256()}, {"overrides", overrides}, {"seed", config.simulation.seed},
+        {"replicates_per_cell", grid.replicates}, {"cells", grid.summary["cells"].size()}, {"threads", threads},
+        {"start_time", utc_timestamp(start)}, {"wall_time_seconds", wall_seconds}};
+    stage.write("manifest.json", manifest.dump(2) + "\n");
+    stage.commit();
+    std::printf("%s: %sresults: %s\n", config.name.c_str(), grid.report.c_str(), output.string().c_str());
+    return EXIT_OK;
+  }
   std::ofstream per_replicate;
   if (values.count("per-replicate")) {
     if (config.simulation.mode == EvaluationMode::exact) {

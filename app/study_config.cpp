@@ -36,7 +36,67 @@ SimulationSettings read_simulation(MappingReader& root) {
   return settings;
 }
 
+void read_grid_and_search(MappingReader& root, StudyConfig& config) {
+  if (auto grid = root.optional_mapping("grid")) {
+    for (const std::string& key_path : grid->keys()) {
+      const YAML::Node values = grid->raw(key_path);
+      if (!values.IsSequence() || values.size() == 0) {
+        grid->fail(key_path, "found no list of values", "a non-empty list of values for " + key_path);
+      }
+      GridAxis axis{key_path, {}};
+      for (const auto& value : values) {
+        if (!value.IsScalar()) grid->fail(key_path, "a grid value is not a scalar", "numbers or strings");
+        axis.values.push_back(value.Scalar());
+      }
+      config.grid.push_back(axis);
+    }
+    grid->finish();
+  }
+  if (auto search = root.optional_mapping("search")) {
+    if (!config.grid.empty()) search->fail("", "a config has both grid and search", "one of them");
+    SearchSpec spec;
+    spec.parameter = search->required_string("parameter");
+    constexpr auto MAX = std::numeric_limits<std::int64_t>::max();
+    spec.from = search->required_integer("from", 1, MAX);
+    spec.to = search->required_integer("to", spec.from, MAX);
+    spec.step = search->optional_integer("step", 1, 1, MAX);
+    if ((spec.to - spec.from) / spec.step > 2000) search->fail("to", "more than 2000 values to search", "a narrower range or a larger step");
+    MappingReader target = search->mapping("target");
+    spec.scenario = target.required_string("scenario");
+    spec.analysis = target.required_string("analysis");
+    spec.metric = target.required_string("metric");
+    spec.at_least = target.required_number("at_least", NumberRange::closed_unit());
+    target.finish();
+    search->finish();
+    config.search = spec;
+  }
+}
+
 }  // namespace
+
+std::vector<std::vector<std::string>> grid_cells(const StudyConfig& config) {
+  std::vector<GridAxis> axes = config.grid;
+  if (config.search) {
+    GridAxis axis{config.search->parameter, {}};
+    for (std::int64_t v = config.search->from; v <= config.search->to; v += config.search->step) {
+      axis.values.push_back(std::to_string(v));
+    }
+    axes.push_back(axis);
+  }
+  std::vector<std::vector<std::string>> cells{{}};
+  for (const GridAxis& axis : axes) {
+    std::vector<std::vector<std::string>> next;
+    for (const auto& cell : cells) {
+      for (const std::string& value : axis.values) {
+        auto extended = cell;
+        extended.push_back(axis.key_path + "=" + value);
+        next.push_back(extended);
+      }
+    }
+    cells = next;
+  }
+  return cells;
+}
 
 std::string read_unique_scenario_name(MappingReader& item, std::set<std::string>& seen) {
   std::string name = item.required_string("name");
@@ -67,6 +127,7 @@ StudyConfig load_study_config(const std::filesystem::path& file,
   }
   config.description = root.optional_string("description", "");
   config.simulation = read_simulation(root);
+  read_grid_and_search(root, config);
 
   // The design type decides which keys the design, model and scenarios may hold. With a key
   // registry (documentation check) every design's keys are declared.
@@ -119,6 +180,15 @@ nlohmann::json StudyConfig::resolved() const {
 
 std::string StudyConfig::sha256() const {
   nlohmann::json definition = resolved();
+  // Grid and search are part of the study definition too.
+  nlohmann::json grid_json = nlohmann::json::array();
+  for (const GridAxis& axis : grid) grid_json.push_back({{"key", axis.key_path}, {"values", axis.values}});
+  if (!grid.empty()) definition["grid"] = grid_json;
+  if (search) {
+    definition["search"] = {{"parameter", search->parameter}, {"from", search->from}, {"to", search->to},
+                            {"step", search->step}, {"scenario", search->scenario}, {"analysis", search->analysis},
+                            {"metric", search->metric}, {"at_least", search->at_least}};
+  }
   definition.erase("simulation");
   definition.erase("description");
   return sha256_hex(definition.dump());

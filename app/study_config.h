@@ -59,12 +59,29 @@ struct SingleArmCarTStudy {
   std::vector<car_t::CarTScenario> scenarios;  // parameters = fitted point + overrides; truth filled at run
 };
 
+// A grid of runs: every combination of the axes' values, each applied like `--set key=value`.
+struct GridAxis {
+  std::string key_path;
+  std::vector<std::string> values;  // YAML text of each value
+};
+
+// Sample-size (or any one-parameter) search: the smallest value whose target metric reaches
+// `at_least`, from a sweep over [from, to] by `step`, all on common random numbers.
+struct SearchSpec {
+  std::string parameter;
+  std::int64_t from = 0, to = 0, step = 1;
+  std::string scenario, analysis, metric;
+  double at_least = 0.0;
+};
+
 struct StudyConfig {
   std::string config_file;
   std::string name;  // default: the config file's stem; names the output directory
   std::string description;
   SimulationSettings simulation;
   std::variant<SingleArmBinaryStudy, TwoArmSurvivalStudy, SingleArmCarTStudy> study;
+  std::vector<GridAxis> grid;         // empty: a single run
+  std::optional<SearchSpec> search;   // a search is a one-axis grid plus a decision
 
   std::vector<std::string> scenario_names() const;
   // The resolved config (after --set overrides and defaults) as JSON, for summary.json.
@@ -78,5 +95,9 @@ struct StudyConfig {
 StudyConfig load_study_config(const std::filesystem::path& file,
                               const std::vector<std::string>& overrides,
                               KeyRegistry* registry = nullptr);
+
+// The grid cells of a config: for each, the overrides that define it (one empty cell when the
+// config has no grid or search).
+std::vector<std::vector<std::string>> grid_cells(const StudyConfig& config);
 
 }  // namespace trialsim
