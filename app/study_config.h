@@ -57,6 +57,10 @@ struct SingleArmCarTStudy {
   std::vector<std::pair<std::string, double>> model_overrides;
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> scenario_overrides;
   std::vector<car_t::CarTScenario> scenarios;  // parameters = fitted point + overrides; truth filled at run
+  // model.uncertainty: posterior — every scenario is also run with each replicate's parameters
+  // drawn from the fitted posterior draws (+ the same overrides): assurance next to power.
+  bool assurance = false;
+  std::vector<car_t::CarTParameters> posterior_draws;
 };
 
 // A grid of runs: every combination of the axes' values, each applied like `--set key=value`.

@@ -231,6 +231,11 @@ SingleArmCarTStudy read_single_arm_car_t(MappingReader& root, const std::filesys
   study.fitted_file = fitted_path.lexically_normal().string();
   const FittedModel fitted_model = load_fitted_model(fitted_path);
   study.model_overrides = read_parameter_overrides(model);
+  study.assurance = model.optional_choice("uncertainty", "point", {"point", "posterior"}) == "posterior";
+  if (study.assurance) {
+    if (fitted_model.draws.empty()) model.fail("uncertainty", "the fitted model has no posterior draws", "point");
+    study.posterior_draws = fitted_model.draws;
+  }
   model.finish();
 
   std::set<std::string> seen;
@@ -363,6 +368,7 @@ nlohmann::json resolved_study(const SingleArmCarTStudy& study) {
           {"model",
            {{"fitted", study.fitted_file},
             {"fitted_sha256", sha256_hex(fitted_bytes.str())},
+            {"uncertainty", study.assurance ? "posterior" : "point"},
             {"overrides", overrides_json(study.model_overrides)}}},
           {"scenarios", scenarios}};
 }

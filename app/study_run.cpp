@@ -6,6 +6,8 @@
 
 #include "engine/config_error.h"
 #include "engine/runner.h"
+#include "engine/samplers.h"
+#include "models/car_t/calibration.h"
 
 namespace trialsim {
 namespace {
@@ -227,21 +229,50 @@ StudyResult run_two_arm_survival(const StudyConfig& config, const TwoArmSurvival
 StudyResult run_single_arm_car_t(const StudyConfig& config, const SingleArmCarTStudy& study, const RunRequest& request) {
   const car_t::SingleArmCarTDesign& design = study.design;
   const SingleArmBinaryTable table(design.sample_size, design.null_response_rate, design.alpha, design.confidence_level);
+  // Entries: each configured scenario at the point estimate, then (assurance) the same scenario
+  // with parameters drawn per replicate from the posterior draws, each draw with the overrides.
   std::vector<car_t::CarTScenario> scenarios = study.scenarios;
   for (auto& scenario : scenarios) {
     scenario.truth = car_t::true_values(scenario.parameters, design.landmarks, config.simulation.seed);
   }
+  std::vector<std::vector<car_t::CarTScenario>> draws_by_scenario(scenarios.size());
+  if (study.assurance) {
+    for (std::size_t s = 0; s < study.scenarios.size(); ++s) {
+      for (const car_t::CarTParameters& draw : study.posterior_draws) {
+        car_t::CarTScenario d{study.scenarios[s].name + " (assurance)", draw, {}};
+        for (const auto& [name, value] : study.model_overrides) car_t::set_parameter(d.parameters, name, value);
+        for (const auto& [name, value] : study.scenario_overrides[s].second) car_t::set_parameter(d.parameters, name, value);
+        d.truth = car_t::true_values(d.parameters, design.landmarks, config.simulation.seed, 0);
+        draws_by_scenario[s].push_back(std::move(d));
+      }
+    }
+  }
+  const std::size_t point_count = scenarios.size();
+  const std::size_t entries = study.assurance ? 2 * point_count : point_count;
+  const auto scenario_for = [&](std::size_t entry, std::uint64_t replicate) -> const car_t::CarTScenario& {
+    if (entry < point_count) return scenarios[entry];
+    // The draw is chosen by the replicate's own `parameters` stream: the same replicate uses the
+    // same draw in every scenario (common random numbers across scenarios).
+    Rng rng = make_stream(config.simulation.seed, replicate, StreamPurpose::parameters);
+    const auto& draws = draws_by_scenario[entry - point_count];
+    const auto j = static_cast<std::size_t>(uniform01(rng) * static_cast<double>(draws.size()));
+    return draws[std::min(j, draws.size() - 1)];
+  };
+  const auto name_of = [&](std::size_t entry) {
+    return entry < point_count ? scenarios[entry].name : draws_by_scenario[entry - point_count].front().name;
+  };
   StudyResult result;
   result.rows = run_scenario_tallies<car_t::SingleArmCarTTally, car_t::SingleArmCarTWorkspace>(
-      config, request, scenarios.size(), "replicate,scenario,responses,crs_any,crs_grade3plus,icans_any,deaths,study_duration\n",
+      config, request, entries, "replicate,scenario,responses,crs_any,crs_grade3plus,icans_any,deaths,study_duration\n",
       [&] { return car_t::SingleArmCarTTally(design); },
       [&](std::uint64_t r, std::vector<car_t::SingleArmCarTTally>& tallies, car_t::SingleArmCarTWorkspace& ws,
           std::string* rows) {
         for (std::size_t s = 0; s < tallies.size(); ++s) {
+          const car_t::CarTScenario& scenario = scenario_for(s, r);
           const car_t::CarTReplicateSummary summary =
-              tallies[s].simulate_and_add(design, table, scenarios[s], config.simulation.seed, r, ws);
+              tallies[s].simulate_and_add(design, table, scenario, config.simulation.seed, r, ws);
           if (rows) {
-            append_fields(*rows, r, scenarios[s].name);
+            append_fields(*rows, r, name_of(s));
             *rows += ',' + std::to_string(summary.responses) + ',' + std::to_string(summary.crs_any) + ',' +
                      std::to_string(summary.crs_grade3plus) + ',' + std::to_string(summary.icans_any) + ',' +
                      std::to_string(summary.deaths) + ',' + format_number(summary.study_duration) + '\n';
@@ -251,7 +282,8 @@ StudyResult run_single_arm_car_t(const StudyConfig& config, const SingleArmCarTS
       [&](const std::vector<car_t::SingleArmCarTTally>& totals) {
         std::vector<OcRow> out;
         for (std::size_t s = 0; s < totals.size(); ++s) {
-          auto rows = totals[s].oc_rows(design, scenarios[s]);
+          car_t::CarTScenario labelled = s < point_count ? scenarios[s] : car_t::CarTScenario{name_of(s), {}, {}};
+          auto rows = totals[s].oc_rows(design, labelled);
           out.insert(out.end(), rows.begin(), rows.end());
         }
         return out;

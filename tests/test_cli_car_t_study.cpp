@@ -7,7 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/fit_command.h"
 #include "engine/binomial.h"
+#include "models/car_t/patient_model.h"
 #include "support.h"
 
 using namespace trialsim::testing;
@@ -122,4 +124,31 @@ TEST_CASE("CAR-T study config errors are located", "[cli][car_t][errors]") {
   const auto missing = run_trialsim({"validate", write_variant("inati-cel-post-hsct.yaml\n", "nowhere.yaml\n")}, dir);
   REQUIRE(missing.exit_code == 2);
   REQUIRE_THAT(missing.err, Catch::Contains("model.fitted: no fitted model file at"));
+}
+
+TEST_CASE("assurance equals the exact average power over the posterior draws", "[cli][car_t][assurance][statistical]") {
+  // Each assurance replicate uses one posterior draw, chosen uniformly; patients are independent,
+  // so given the draw the responder count is Binomial(45, ORR(draw)). Assurance is therefore the
+  // average over draws of the exact power, and the simulation must agree within 4 MCSE.
+  TempDir dir("cli-car-t-assurance");
+  const auto result = run_trialsim({"run", MAIN_STUDY, "-r", "40000", "-o", (dir / "out").string(), "-q"}, dir);
+  REQUIRE(result.exit_code == 0);
+  const auto oc = read_oc(dir / "out" / "oc.csv");
+  const trialsim::FittedModel fitted = trialsim::load_fitted_model(source_path("configs/fitted/inati-cel-post-hsct.yaml"));
+  REQUIRE(fitted.draws.size() == 1000);
+  double exact_assurance = 0.0;
+  for (const auto& draw : fitted.draws) {
+    exact_assurance += trialsim::binomial_upper_tail(34, 45, trialsim::car_t::population_response_probability(draw));
+  }
+  exact_assurance /= static_cast<double>(fitted.draws.size());
+  const OcValue assurance = oc.at("fitted (assurance)/exact_binomial_test/rejection_probability");
+  const OcValue power = oc.at("fitted/exact_binomial_test/rejection_probability");
+  INFO("assurance " << assurance.estimate << " exact " << exact_assurance << " power " << power.estimate);
+  REQUIRE(std::abs(assurance.estimate - exact_assurance) <= 4.0 * assurance.mcse);
+  // Power at the point estimate (ORR 0.84) is high, on the concave part of the power curve, so
+  // averaging over the ORR uncertainty lowers it: assurance < power, by several points.
+  REQUIRE(power.estimate - assurance.estimate > 0.03);
+  // Near H0 the power curve is convex: uncertainty raises the probability of success.
+  REQUIRE(oc.at("orr-about-0.60 (assurance)/exact_binomial_test/rejection_probability").estimate >
+          oc.at("orr-about-0.60/exact_binomial_test/rejection_probability").estimate + 0.03);
 }

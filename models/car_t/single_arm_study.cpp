@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "engine/endpoints.h"
 #include "engine/samplers.h"
@@ -10,6 +11,15 @@ namespace trialsim::car_t {
 
 CarTTruth true_values(const CarTParameters& p, const std::vector<double>& landmarks, std::uint64_t seed, int patients) {
   CarTTruth truth;
+  if (patients == 0) {  // closed-form truths only; survival truths unknown (NaN)
+    truth.orr = population_response_probability(p);
+    truth.crs_any = population_crs_probability(p);
+    truth.icans_any = population_icans_probability(p);
+    truth.crs_grade3plus = p.p_extramedullary * p.p_crs_grade3plus_emd + (1.0 - p.p_extramedullary) * p.p_crs_grade3plus_non_emd;
+    truth.os_at.assign(landmarks.size(), std::numeric_limits<double>::quiet_NaN());
+    truth.rfs_at.assign(landmarks.size(), std::numeric_limits<double>::quiet_NaN());
+    return truth;
+  }
   truth.orr = population_response_probability(p);
   truth.crs_any = population_crs_probability(p);
   truth.icans_any = population_icans_probability(p);
@@ -63,9 +73,12 @@ void add_interval(auto& tally, bool estimable, double estimate, double lower, do
   tally.estimable.add(estimable ? 1.0 : 0.0);
   if (!estimable) return;
   tally.estimate.add(estimate);
+  tally.width.add(upper - lower);
+  // Without a known truth (assurance draws: survival truths are not computed per draw), bias and
+  // coverage are not tallied.
+  if (!std::isfinite(truth)) return;
   tally.error.add(estimate - truth);
   tally.coverage.add(lower <= truth && truth <= upper ? 1.0 : 0.0);
-  tally.width.add(upper - lower);
 }
 
 }  // namespace

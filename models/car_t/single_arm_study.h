@@ -42,6 +42,7 @@ struct CarTTruth {
 
 // Exact where the model gives it in closed form (ORR, ICANS, CRS any); otherwise by simulating
 // `patients` uncensored patients from dedicated streams (binomial MC SE <= 0.5 / sqrt(patients)).
+// patients = 0: closed-form truths only, survival truths NaN (not tallied).
 CarTTruth true_values(const CarTParameters& parameters, const std::vector<double>& landmarks,
                       std::uint64_t seed, int patients = 400000);
 
