@@ -134,6 +134,12 @@ StudyConfig load_study_config(const std::filesystem::path& file,
   const std::string type = MappingReader(root.mapping("design")).required_choice("type", DESIGN_TYPES);
   if (type == "single_arm_binary") {
     config.study = read_single_arm_binary(root);
+  } else if (type == "single_arm_sequential") {
+    if (config.simulation.mode == EvaluationMode::exact) {
+      root.mapping("simulation").fail("mode", "exact evaluation is not available for design type " + type,
+                                      "simulate (summary.json carries the exact values beside the simulation)");
+    }
+    config.study = read_single_arm_sequential(root);
   } else if (type == "single_arm_car_t") {
     if (config.simulation.mode == EvaluationMode::exact) {
       root.mapping("simulation").fail("mode", "exact evaluation is not available for design type " + type,

@@ -14,6 +14,7 @@
 #include "engine/config_reader.h"
 #include "models/single_arm_binary.h"
 #include "models/car_t/single_arm_study.h"
+#include "models/single_arm_sequential.h"
 #include "models/two_arm_survival.h"
 
 namespace trialsim {
@@ -78,12 +79,18 @@ struct SearchSpec {
   double at_least = 0.0;
 };
 
+struct SingleArmSequentialStudy {
+  SingleArmSequentialDesign design;
+  nlohmann::json design_echo;  // the rule as resolved (the searched Simon design included)
+  std::vector<SequentialScenario> scenarios;
+};
+
 struct StudyConfig {
   std::string config_file;
   std::string name;  // default: the config file's stem; names the output directory
   std::string description;
   SimulationSettings simulation;
-  std::variant<SingleArmBinaryStudy, TwoArmSurvivalStudy, SingleArmCarTStudy> study;
+  std::variant<SingleArmBinaryStudy, TwoArmSurvivalStudy, SingleArmCarTStudy, SingleArmSequentialStudy> study;
   std::vector<GridAxis> grid;         // empty: a single run
   std::optional<SearchSpec> search;   // a search is a one-axis grid plus a decision
 

@@ -9,7 +9,7 @@
 
 namespace trialsim {
 
-inline const std::vector<std::string> DESIGN_TYPES = {"single_arm_binary", "two_arm_survival", "single_arm_car_t"};
+inline const std::vector<std::string> DESIGN_TYPES = {"single_arm_binary", "two_arm_survival", "single_arm_car_t", "single_arm_sequential"};
 
 SingleArmBinaryStudy read_single_arm_binary(MappingReader& root);
 TwoArmSurvivalStudy read_two_arm_survival(MappingReader& root);
@@ -18,6 +18,8 @@ SingleArmCarTStudy read_single_arm_car_t(MappingReader& root, const std::filesys
 nlohmann::json resolved_study(const SingleArmBinaryStudy& study);
 nlohmann::json resolved_study(const TwoArmSurvivalStudy& study);
 nlohmann::json resolved_study(const SingleArmCarTStudy& study);
+nlohmann::json resolved_study(const SingleArmSequentialStudy& study);
+SingleArmSequentialStudy read_single_arm_sequential(MappingReader& root);
 
 std::string read_unique_scenario_name(MappingReader& item, std::set<std::string>& seen);
 

@@ -308,6 +308,63 @@ StudyResult run_single_arm_car_t(const StudyConfig& config, const SingleArmCarTS
   return result;
 }
 
+// ---------------------------------------------------------------- single-arm sequential
+
+struct SequentialWorkspace {
+  std::vector<double> response_u, toxicity_u;
+};
+
+StudyResult run_single_arm_sequential(const StudyConfig& config, const SingleArmSequentialStudy& study,
+                                      const RunRequest& request) {
+  const SingleArmSequentialDesign& design = study.design;
+  const auto n_max = static_cast<std::size_t>(design.efficacy.max_patients());
+  StudyResult result;
+  result.rows = run_scenario_tallies<SingleArmSequentialTally, SequentialWorkspace>(
+      config, request, study.scenarios.size(),
+      "replicate,scenario,success,early_efficacy,early_futility,safety_stop,patients\n",
+      [] { return SingleArmSequentialTally{}; },
+      [&](std::uint64_t r, std::vector<SingleArmSequentialTally>& tallies, SequentialWorkspace& ws, std::string* rows) {
+        ws.response_u.resize(n_max);
+        ws.toxicity_u.resize(n_max);
+        Rng response = make_stream(config.simulation.seed, r, StreamPurpose::response);
+        Rng toxicity = make_stream(config.simulation.seed, r, StreamPurpose::adverse_events);
+        for (std::size_t i = 0; i < n_max; ++i) {
+          ws.response_u[i] = uniform01(response);
+          ws.toxicity_u[i] = uniform01(toxicity);
+        }
+        for (std::size_t s = 0; s < tallies.size(); ++s) {
+          const SequentialReplicate outcome = run_sequential_trial(design, study.scenarios[s], ws.response_u, ws.toxicity_u);
+          tallies[s].add(outcome);
+          if (!rows) continue;
+          append_fields(*rows, r, study.scenarios[s].name);
+          *rows += std::string(outcome.success ? ",1" : ",0") + (outcome.early_efficacy ? ",1" : ",0") +
+                   (outcome.early_futility ? ",1" : ",0") + (outcome.safety_stop ? ",1," : ",0,") +
+                   std::to_string(outcome.patients) + '\n';
+        }
+      },
+      [&](const std::vector<SingleArmSequentialTally>& totals) {
+        std::vector<OcRow> out;
+        for (std::size_t s = 0; s < totals.size(); ++s) {
+          auto rows = totals[s].oc_rows(design, study.scenarios[s]);
+          out.insert(out.end(), rows.begin(), rows.end());
+        }
+        return out;
+      },
+      result.precision);
+  for (const SequentialScenario& scenario : study.scenarios) {
+    const std::vector<double> exact = exact_sequential_rows(design, scenario);
+    result.exact_estimates.insert(result.exact_estimates.end(), exact.begin(), exact.end());
+  }
+  result.design_facts = study.design_echo;
+  result.design_facts["decision_rule"] =
+      design.efficacy.kind == SequentialEfficacyRule::Kind::simon
+          ? "Simon two-stage: stop after " + std::to_string(design.efficacy.simon.n1) + " patients if responses <= " +
+                std::to_string(design.efficacy.simon.r1) + "; reject H0 if responses > " +
+                std::to_string(design.efficacy.simon.r) + " of " + std::to_string(design.efficacy.simon.n)
+          : "Bayesian beta-binomial monitoring up to " + std::to_string(n_max) + " patients";
+  return result;
+}
+
 }  // namespace
 
 StudyResult run_study(const StudyConfig& config, const RunRequest& request) {
@@ -316,6 +373,8 @@ StudyResult run_study(const StudyConfig& config, const RunRequest& request) {
         using Study = std::decay_t<decltype(study)>;
         if constexpr (std::is_same_v<Study, SingleArmBinaryStudy>) {
           return run_single_arm_binary(config, study, request);
+        } else if constexpr (std::is_same_v<Study, SingleArmSequentialStudy>) {
+          return run_single_arm_sequential(config, study, request);
         } else if constexpr (std::is_same_v<Study, SingleArmCarTStudy>) {
           return run_single_arm_car_t(config, study, request);
         } else {
