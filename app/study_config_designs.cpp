@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "app/fit_command.h"
+#include "engine/group_sequential.h"
 #include "engine/output.h"
 
 namespace trialsim {
@@ -417,6 +418,44 @@ TwoArmSurvivalStudy read_two_arm_survival(MappingReader& root) {
   }
   out.timing = read_timing(design, out.sample_size);
   out.alpha = design.optional_number("alpha", 0.025, NumberRange::open_unit());
+  if (auto interim = design.optional_mapping("interim")) {
+    if (out.timing.trigger != AnalysisTiming::Trigger::events) {
+      interim->fail("", "interim analyses need an event-driven final analysis", "design.analysis.trigger: events");
+    }
+    const auto fractions = interim->optional_number_list("information_fractions", {}, NumberRange::open_unit(), true);
+    if (fractions.empty()) interim->fail("information_fractions", "missing required key", "a list of fractions in (0, 1)");
+    const std::string spending = interim->required_choice("spending", {"obrien_fleming", "pocock", "hwang_shih_decani"});
+    const double gamma = interim->optional_number("gamma", -4.0, {-40.0, 40.0, true, true});
+    const auto futility = interim->optional_number_list("futility", {}, {-10.0, 10.0, true, true}, false);
+    if (!futility.empty() && futility.size() != fractions.size()) {
+      interim->fail("futility", "has " + std::to_string(futility.size()) + " values",
+                    std::to_string(fractions.size()) + " benefit-z values, one per interim");
+    }
+    interim->finish();
+    // Looks at whole event counts; the boundaries use the fractions those counts give.
+    std::vector<double> information;
+    for (const double f : fractions) {
+      const int events = std::max(1, static_cast<int>(std::lround(f * out.timing.target_events)));
+      if (!out.interim_events.empty() && events <= out.interim_events.back()) {
+        design.fail("interim", "two interims fall on the same event count", "fractions further apart");
+      }
+      if (events >= out.timing.target_events) design.fail("interim", "an interim falls on the final event count", "fractions below 1");
+      out.interim_events.push_back(events);
+      information.push_back(static_cast<double>(events) / out.timing.target_events);
+    }
+    information.push_back(1.0);
+    const SpendingFunction f = spending == "obrien_fleming" ? SpendingFunction::obrien_fleming
+                               : spending == "pocock"       ? SpendingFunction::pocock
+                                                            : SpendingFunction::hwang_shih_decani;
+    GroupSequentialDesign gs = lan_demets_boundaries(information, out.alpha, f, gamma);
+    if (!futility.empty()) gs = with_futility(gs, futility);
+    out.efficacy_boundaries = gs.efficacy;
+    out.futility_boundaries.assign(gs.efficacy.size() - 1, -std::numeric_limits<double>::infinity());
+    for (std::size_t k = 0; k + 1 < gs.efficacy.size() && k < gs.futility.size(); ++k) out.futility_boundaries[k] = gs.futility[k];
+    out.spending = spending;
+    out.spending_gamma = gamma;
+    out.information_fractions = information;
+  }
   out.confidence_level = design.optional_number("confidence_level", 0.95, NumberRange::open_unit());
   out.landmarks = design.optional_number_list("landmarks", {12.0}, NumberRange::positive(), true);
   const std::string ci = design.optional_choice("landmark_ci", "log_log", {"plain", "log", "log_log"});
@@ -486,6 +525,15 @@ nlohmann::json resolved_study(const SingleArmCarTStudy& study) {
           {"scenarios", scenarios}};
 }
 
+nlohmann::json interim_json(const TwoArmSurvivalDesign& d) {
+  if (d.efficacy_boundaries.empty()) return nullptr;
+  nlohmann::json futility = nlohmann::json::array();
+  for (double f : d.futility_boundaries) futility.push_back(std::isfinite(f) ? nlohmann::json(f) : nlohmann::json(nullptr));
+  return {{"spending", d.spending}, {"gamma", d.spending_gamma}, {"interim_events", d.interim_events},
+          {"information_fractions", d.information_fractions}, {"efficacy_boundaries_benefit_z", d.efficacy_boundaries},
+          {"futility_boundaries_benefit_z", futility}};
+}
+
 nlohmann::json resolved_study(const TwoArmSurvivalStudy& study) {
   const TwoArmSurvivalDesign& d = study.design;
   const nlohmann::json accrual = accrual_json(d.accrual);
@@ -507,7 +555,8 @@ nlohmann::json resolved_study(const TwoArmSurvivalStudy& study) {
             {"confidence_level", d.confidence_level},
             {"landmarks", d.landmarks},
             {"landmark_ci", ci_type_name(d.landmark_ci)},
-            {"cox_ties", d.ties == CoxTies::breslow ? "breslow" : "efron"}}},
+            {"cox_ties", d.ties == CoxTies::breslow ? "breslow" : "efron"},
+            {"interim", interim_json(d)}}},
           {"model", {{"type", "exponential"}, {"control_survival", study.control_model}}},
           {"scenarios", scenarios}};
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/config_error.h"
+#include "engine/group_sequential.h"
 #include "engine/runner.h"
 #include "engine/samplers.h"
 #include "models/car_t/calibration.h"
@@ -221,6 +222,27 @@ StudyResult run_two_arm_survival(const StudyConfig& config, const TwoArmSurvival
                             " (one-sided alpha " + format_number(design.alpha) + ")"},
   };
   if (!schoenfeld.empty()) result.design_facts["schoenfeld_power"] = schoenfeld;
+  if (!design.efficacy_boundaries.empty()) {
+    // Exact group-sequential crossing probabilities under the Schoenfeld drift of each scenario:
+    // benefit z at full information ~ N(-log(HR) sqrt(D r (1 - r)), 1).
+    // Efficacy only (futility is non-binding): -inf futility at the interims, c_K at the end.
+    std::vector<double> no_futility(design.efficacy_boundaries.size(), -std::numeric_limits<double>::infinity());
+    no_futility.back() = design.efficacy_boundaries.back();
+    GroupSequentialDesign gs{design.information_fractions, design.efficacy_boundaries, no_futility, design.alpha};
+    nlohmann::json exact = nlohmann::json::object();
+    for (const SurvivalScenario& scenario : study.scenarios) {
+      const double drift = -std::log(scenario.hazard_ratio) *
+                           std::sqrt(design.timing.target_events * allocation_experimental * (1.0 - allocation_experimental));
+      const CrossingProbabilities crossing = crossing_probabilities(gs, drift);
+      exact[scenario.name] = {{"power", crossing.power}, {"efficacy_by_look", crossing.efficacy},
+                              {"expected_information_fraction", crossing.expected_fraction}};
+    }
+    result.design_facts["group_sequential"] = {{"efficacy_boundaries_benefit_z", design.efficacy_boundaries},
+                                               {"interim_events", design.interim_events},
+                                               {"schoenfeld_crossing", exact}};
+    result.design_facts["decision_rule"] = "group-sequential log-rank (" + design.spending +
+                                           " spending): stop for efficacy when -z >= the look's boundary";
+  }
   return result;
 }
 

@@ -51,10 +51,15 @@ void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::ui
 }
 
 TwoArmSurvivalTally::TwoArmSurvivalTally(const TwoArmSurvivalDesign& design)
-    : landmarks_(2 * design.landmarks.size()), duration_distribution_(design.duration_resolution) {}
+    : efficacy_stop_(design.efficacy_boundaries.size()),
+      futility_stop_(design.efficacy_boundaries.size()),
+      landmarks_(2 * design.landmarks.size()),
+      duration_distribution_(design.duration_resolution) {}
 
 void TwoArmSurvivalTally::reset() {
   for (auto& landmark : landmarks_) landmark = {};
+  for (auto& a : efficacy_stop_) a = {};
+  for (auto& a : futility_stop_) a = {};
   rejection_ = logrank_z_ = cox_infinite_ = log_hr_ = log_hr_error_ = hr_ = hr_coverage_ = {};
   median_reached_[0] = median_reached_[1] = {};
   duration_ = events_ = target_reached_ = analysed_ = follow_up_reverse_km_ = follow_up_simple_ = {};
@@ -64,6 +69,10 @@ void TwoArmSurvivalTally::reset() {
 
 void TwoArmSurvivalTally::merge(const TwoArmSurvivalTally& o) {
   rejection_.merge(o.rejection_);
+  for (std::size_t k = 0; k < efficacy_stop_.size(); ++k) {
+    efficacy_stop_[k].merge(o.efficacy_stop_[k]);
+    futility_stop_[k].merge(o.futility_stop_[k]);
+  }
   logrank_z_.merge(o.logrank_z_);
   cox_infinite_.merge(o.cox_infinite_);
   log_hr_.merge(o.log_hr_);
@@ -99,19 +108,65 @@ SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvi
     ws.event_time[i] = ws.unit_event[i] / hazard[a];
     ws.dropout_time[i] = dropout_rate[a] > 0.0 ? ws.unit_dropout[i] / dropout_rate[a] : NEVER;
   }
-  const CutoffResult cutoff = analysis_cutoff(design.timing, ws.entry, ws.event_time, ws.dropout_time, ws.scratch);
-  const std::size_t m = cut_data(cutoff.calendar_time, ws.entry, ws.event_time, ws.dropout_time,
-                                 ws.time, ws.status, ws.index);
-  int events = 0;
-  for (std::size_t j = 0; j < m; ++j) {
-    ws.analysed_arm[j] = ws.arm[ws.index[j]];
-    events += ws.status[j];
-  }
-  const SurvivalData data{std::span<const double>(ws.time.data(), m),
-                          std::span<const int>(ws.status.data(), m),
-                          std::span<const int>(ws.analysed_arm.data(), m)};
+  // The data cut at a timing: analysed patients' (time, status, arm) in ws; returns the cut-off
+  // and the number analysed.
+  std::size_t m = 0;
+  const auto cut_at = [&](const AnalysisTiming& timing) {
+    const CutoffResult cut = analysis_cutoff(timing, ws.entry, ws.event_time, ws.dropout_time, ws.scratch);
+    m = cut_data(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.time, ws.status, ws.index);
+    for (std::size_t j = 0; j < m; ++j) ws.analysed_arm[j] = ws.arm[ws.index[j]];
+    return cut;
+  };
+  const auto current_data = [&] {
+    return SurvivalData{std::span<const double>(ws.time.data(), m), std::span<const int>(ws.status.data(), m),
+                        std::span<const int>(ws.analysed_arm.data(), m)};
+  };
 
-  // Conduct facts.
+  // Group-sequential interims: stop at the first look whose benefit z (-log-rank z) crosses the
+  // efficacy boundary, or falls below a futility boundary (followed here; the boundaries were
+  // computed without it: non-binding).
+  const bool group_sequential = !design.efficacy_boundaries.empty();
+  const std::size_t looks = group_sequential ? design.efficacy_boundaries.size() : 1;
+  CutoffResult cutoff{};
+  LogRankResult logrank{};
+  bool rejected = false;
+  std::size_t stopped_at = looks - 1;
+  for (std::size_t k = 0; k < looks; ++k) {
+    AnalysisTiming timing = design.timing;
+    if (k + 1 < looks) timing.target_events = design.interim_events[k];
+    cutoff = cut_at(timing);
+    logrank = log_rank(current_data(), ws.survival);
+    const double benefit_z = -logrank.z;
+    if (!group_sequential) {
+      rejected = logrank.z <= -normal_critical_value(1.0 - 2.0 * design.alpha);  // z_{1-alpha}; NaN never rejects
+      break;
+    }
+    if (benefit_z >= design.efficacy_boundaries[k]) {
+      rejected = true;
+      stopped_at = k;
+      break;
+    }
+    if (k + 1 < looks && benefit_z < design.futility_boundaries[k]) {
+      stopped_at = k;
+      futility_stop_[k].add(1.0);
+      for (std::size_t j = 0; j < looks; ++j) {
+        efficacy_stop_[j].add(0.0);
+        if (j != k) futility_stop_[j].add(0.0);
+      }
+      break;
+    }
+  }
+  if (group_sequential && (rejected || stopped_at == looks - 1)) {
+    for (std::size_t j = 0; j < looks; ++j) {
+      efficacy_stop_[j].add(rejected && j == stopped_at ? 1.0 : 0.0);
+      futility_stop_[j].add(0.0);
+    }
+  }
+  const SurvivalData data = current_data();
+  int events = 0;
+  for (std::size_t j = 0; j < m; ++j) events += ws.status[j];
+
+  // Conduct facts (at the analysis that ended the trial).
   duration_.add(cutoff.calendar_time);
   duration_distribution_.add(cutoff.calendar_time);
   events_.add(events);
@@ -119,10 +174,6 @@ SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvi
   target_reached_.add(cutoff.target_reached ? 1.0 : 0.0);
   analysed_.add(static_cast<double>(m));
 
-  // Log-rank, one-sided for benefit of the experimental arm (z < 0).
-  const double z_alpha = normal_critical_value(1.0 - 2.0 * design.alpha);  // z_{1-alpha}
-  const LogRankResult logrank = log_rank(data, ws.survival);
-  const bool rejected = logrank.z <= -z_alpha;  // NaN z (no events) never rejects
   rejection_.add(rejected ? 1.0 : 0.0);
   if (std::isfinite(logrank.z)) logrank_z_.add(logrank.z);
 
@@ -205,6 +256,11 @@ std::vector<OcRow> TwoArmSurvivalTally::oc_rows(const TwoArmSurvivalDesign& desi
   };
   add("logrank", "rejection_probability", rejection_);
   add("logrank", "mean_z", logrank_z_);
+  for (std::size_t k = 0; k < efficacy_stop_.size(); ++k) {
+    const std::string look = "look" + std::to_string(k + 1);
+    add("group_sequential", "efficacy_stop_probability_" + look, efficacy_stop_[k]);
+    if (k + 1 < efficacy_stop_.size()) add("group_sequential", "futility_stop_probability_" + look, futility_stop_[k]);
+  }
   add("cox", "infinite_estimate_probability", cox_infinite_);
   add("cox", "mean_log_hr", log_hr_);
   add("cox", "log_hr_bias", log_hr_error_);

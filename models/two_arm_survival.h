@@ -44,6 +44,16 @@ struct TwoArmSurvivalDesign {
   std::vector<double> landmarks{12.0};  // months
   CoxTies ties = CoxTies::efron;
   double duration_resolution = 0.01;  // months; quantiles of study duration are this precise
+  // Group-sequential: interim analyses at these event counts (the final analysis is the
+  // `timing` above), with efficacy boundaries on the benefit z scale (-log-rank z) for every look
+  // (interims then final) and non-binding futility boundaries for the interims (-inf: none).
+  // Empty: a single analysis tested at z_{1-alpha}.
+  std::vector<int> interim_events;
+  std::vector<double> efficacy_boundaries;
+  std::vector<double> futility_boundaries;
+  std::vector<double> information_fractions;  // of every look (for reports)
+  std::string spending;                       // spending function name (for reports)
+  double spending_gamma = 0.0;
 };
 
 struct SurvivalScenario {
@@ -98,6 +108,7 @@ class TwoArmSurvivalTally {
     MomentAccumulator estimable, estimate, error, coverage, width;
   };
   MomentAccumulator rejection_, logrank_z_;
+  std::vector<MomentAccumulator> efficacy_stop_, futility_stop_;  // per look (group-sequential)
   MomentAccumulator cox_infinite_, log_hr_, log_hr_error_, hr_, hr_coverage_;
   std::vector<LandmarkTally> landmarks_;  // [arm * landmarks + k]
   MomentAccumulator median_reached_[2];
