@@ -156,6 +156,7 @@ Figure read_figure(MappingReader& item, std::set<std::string>& seen) {
       break;
     case Statistic::median_not_reached:
       f.endpoint = read_enum(item, "endpoint", TIME_TO_EVENT_ENDPOINTS);
+      f.value = 1.0;  // "not reached" is the event the figure reports; evaluate_figure scores it 1
       break;
     case Statistic::count:
       f.event = read_enum(item, "event", EVENTS);

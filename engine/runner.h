@@ -30,6 +30,10 @@ struct RunShape {
   std::uint64_t first_replicate = 0;  // global index; a shard starts elsewhere
   std::uint64_t replicate_count = 0;
   unsigned threads = 1;
+  // Replicates per block: a constant of the computation (never derived from the thread count),
+  // so results are identical for any thread count. Heavy items (e.g. calibration candidates)
+  // use smaller blocks.
+  std::uint64_t block_size = REPLICATE_BLOCK_SIZE;
 };
 
 // Called after each finished wave with the number of replicates done so far.
@@ -45,9 +49,10 @@ void run_replicate_blocks(const RunShape& shape, SimulateBlock&& simulate_block,
   if (shape.replicate_count == 0) return;
   // Blocks are aligned to global replicate indices so that a shard [first, first + count)
   // starting on a block boundary produces exactly the blocks of the unsharded run.
-  const std::uint64_t first_block = shape.first_replicate / REPLICATE_BLOCK_SIZE;
+  const std::uint64_t block_size = shape.block_size;
+  const std::uint64_t first_block = shape.first_replicate / block_size;
   const std::uint64_t end_replicate = shape.first_replicate + shape.replicate_count;
-  const std::uint64_t end_block = (end_replicate + REPLICATE_BLOCK_SIZE - 1) / REPLICATE_BLOCK_SIZE;
+  const std::uint64_t end_block = (end_replicate + block_size - 1) / block_size;
 
   const unsigned threads = std::max(1u, shape.threads);
   const std::uint64_t wave_blocks = std::max<std::uint64_t>(16, 8 * threads);
@@ -64,8 +69,8 @@ void run_replicate_blocks(const RunShape& shape, SimulateBlock&& simulate_block,
     const std::size_t wave_size = static_cast<std::size_t>(wave_end - wave_start);
     for (std::size_t i = 0; i < wave_size; ++i) {
       const std::uint64_t b = wave_start + i;
-      const std::uint64_t lo = std::max(shape.first_replicate, b * REPLICATE_BLOCK_SIZE);
-      const std::uint64_t hi = std::min(end_replicate, (b + 1) * REPLICATE_BLOCK_SIZE);
+      const std::uint64_t lo = std::max(shape.first_replicate, b * block_size);
+      const std::uint64_t hi = std::min(end_replicate, (b + 1) * block_size);
       blocks[i] = ReplicateBlock{b, lo, hi - lo};
     }
     arena.execute([&] {

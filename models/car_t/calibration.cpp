@@ -15,9 +15,15 @@ namespace {
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 // Disjoint replicate-index ranges keep every stream key distinct: ABC draws use [0, N),
-// posterior-predictive replicas [2^40, ...), point-estimate replicas [2^41, ...).
+// posterior-predictive replicas [2^40, ...), point-estimate report replicas [2^41, ...), and the
+// point-estimate search its own replicas [3 * 2^40, ...), so the report does not judge the point
+// on the replicas that chose it.
 constexpr std::uint64_t PREDICTIVE_OFFSET = 1ULL << 40;
 constexpr std::uint64_t POINT_OFFSET = 1ULL << 41;
+constexpr std::uint64_t POINT_SEARCH_OFFSET = 3ULL << 40;
+// Candidates per block in the point search (each candidate is hundreds of replicas, so small
+// blocks keep both cores busy); a constant, so results do not depend on the thread count.
+constexpr std::uint64_t SEARCH_BLOCK = 16;
 constexpr std::uint64_t PILOT_DRAWS = 4096;
 // Squared scaled distance charged when a replica cannot compute a target (e.g. no one followed
 // to the landmark): as if it missed by two prior-predictive MADs.
@@ -308,12 +314,24 @@ FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings,
   if (progress) progress("pilot");
   std::vector<std::vector<double>> pilot(targets);
   {
-    SourceCohortWorkspace ws;
-    std::vector<double> values;
-    for (std::uint64_t i = 0; i < PILOT_DRAWS; ++i) {
-      simulate_targets(parameters_for_draw(i), i, ws, values);
-      for (std::size_t t = 0; t < targets; ++t) if (std::isfinite(values[t])) pilot[t].push_back(values[t]);
-    }
+    struct PilotBlock {
+      std::vector<std::vector<double>> rows;
+      std::vector<double> values;
+      void reset() { rows.clear(); }
+    };
+    run_replicate_blocks<PilotBlock, SourceCohortWorkspace>(
+        RunShape{0, PILOT_DRAWS, settings.threads, SEARCH_BLOCK * 16},
+        [&](const ReplicateBlock& block, PilotBlock& result_block, SourceCohortWorkspace& ws) {
+          for (std::uint64_t i = block.first_replicate; i < block.first_replicate + block.replicate_count; ++i) {
+            simulate_targets(parameters_for_draw(i), i, ws, result_block.values);
+            result_block.rows.push_back(result_block.values);
+          }
+        },
+        [&](const ReplicateBlock&, const PilotBlock& result_block) {
+          for (const auto& values : result_block.rows) {
+            for (std::size_t t = 0; t < targets; ++t) if (std::isfinite(values[t])) pilot[t].push_back(values[t]);
+          }
+        });
   }
   std::vector<double> scale(targets, 1.0);
   for (std::size_t t = 0; t < targets; ++t) {
@@ -378,6 +396,17 @@ FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings,
       candidates.push_back(c);
     }
   }
+  // The point estimate should reproduce the headline figures — the whole-population and
+  // responder Kaplan–Meier landmarks (12-month OS, RFS, DOR) — most closely: they weigh
+  // HEADLINE_WEIGHT times the subgroup landmarks and event counts, which at n = 31 are noisy.
+  constexpr double HEADLINE_WEIGHT = 10.0;
+  std::vector<double> point_weight(targets, 1.0);
+  for (std::size_t t = 0; t < targets; ++t) {
+    const Figure& f = *model.targets[t];
+    if (f.statistic == Statistic::km_landmark && (f.subgroup == Subgroup::all || f.subgroup == Subgroup::responders)) {
+      point_weight[t] = HEADLINE_WEIGHT;
+    }
+  }
   struct SearchBlock {
     std::vector<std::pair<double, std::uint64_t>> scores;
     std::vector<double> values;
@@ -386,13 +415,13 @@ FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings,
   };
   std::pair<double, std::uint64_t> best{std::numeric_limits<double>::infinity(), 0};
   run_replicate_blocks<SearchBlock, SourceCohortWorkspace>(
-      RunShape{0, candidates.size(), settings.threads},
+      RunShape{0, candidates.size(), settings.threads, SEARCH_BLOCK},
       [&](const ReplicateBlock& block, SearchBlock& result_block, SourceCohortWorkspace& ws) {
         result_block.per_target.resize(targets);
         for (std::uint64_t c = block.first_replicate; c < block.first_replicate + block.replicate_count; ++c) {
           for (auto& v : result_block.per_target) v.clear();
           for (std::uint64_t r = 0; r < settings.point_search_replicas; ++r) {
-            simulate_targets(candidates[c], POINT_OFFSET + r, ws, result_block.values);
+            simulate_targets(candidates[c], POINT_SEARCH_OFFSET + r, ws, result_block.values);
             for (std::size_t t = 0; t < targets; ++t) {
               if (std::isfinite(result_block.values[t])) result_block.per_target[t].push_back(result_block.values[t]);
             }
@@ -400,7 +429,7 @@ FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings,
           double distance = 0.0;
           for (std::size_t t = 0; t < targets; ++t) {
             const double z = (quantile_of(result_block.per_target[t], 0.5) - model.targets[t]->value) / scale[t];
-            distance += std::isfinite(z) ? z * z : MISSING_PENALTY;
+            distance += point_weight[t] * (std::isfinite(z) ? z * z : MISSING_PENALTY);
           }
           result_block.scores.push_back({distance, c});
         }

@@ -10,7 +10,7 @@
 //  * ABC block — the time-to-event parameters (cure fraction, Weibull relapse latency,
 //    non-relapse, post-relapse and post-non-response death rates, maintenance hazard ratio), with
 //    the priors in the evidence's `assumptions`: approximate Bayesian computation by rejection
-//    (Pritchard et al. 1999; Beaumont et al. 2002). Each draw takes all parameters from their
+//    (Pritchard et al. 1999). Each draw takes all parameters from their
 //    prior/posterior, simulates one replica of the source study as conducted (31 patients over
 //    the entry window, one cut-off), and computes every reported Kaplan–Meier landmark and event
 //    count; the distance is the sum of squared differences to the reported values, each scaled by
@@ -36,7 +36,7 @@ struct FitSettings {
   std::uint64_t abc_draws = 200000;
   std::size_t accepted = 1000;
   std::uint64_t point_replicas = 2000;
-  std::uint64_t point_search_replicas = 400;  // replicas per candidate in the point-estimate search
+  std::uint64_t point_search_replicas = 2000;  // replicas per candidate in the point-estimate search
   unsigned threads = 1;
 };
 
