@@ -96,7 +96,7 @@ void print_summary(const StudyConfig& config, const StudyResult& result,
   for (const OcRow& row : result.rows) {
     const bool headline = row.metric == "rejection_probability" || row.metric == "coverage" ||
                           row.metric == "ci_coverage" || row.metric == "study_duration_mean";
-    if (!headline) continue;
+    if (!headline || std::isnan(row.estimate)) continue;
     std::printf("  %-16s %-22s %-22s %.4f (MCSE %.4f)\n", row.scenario.c_str(), row.analysis.c_str(),
                 row.metric.c_str(), row.estimate, row.mcse);
   }

@@ -140,6 +140,11 @@ StudyConfig load_study_config(const std::filesystem::path& file,
                                       "simulate (summary.json carries the exact values beside the simulation)");
     }
     config.study = read_single_arm_sequential(root);
+  } else if (type == "maintenance_after_car_t") {
+    if (config.simulation.mode == EvaluationMode::exact) {
+      root.mapping("simulation").fail("mode", "exact evaluation is not available for design type " + type, "simulate");
+    }
+    config.study = read_maintenance_after_car_t(root, file);
   } else if (type == "single_arm_car_t") {
     if (config.simulation.mode == EvaluationMode::exact) {
       root.mapping("simulation").fail("mode", "exact evaluation is not available for design type " + type,

@@ -13,6 +13,7 @@
 
 #include "engine/config_reader.h"
 #include "models/single_arm_binary.h"
+#include "models/car_t/maintenance_trial.h"
 #include "models/car_t/single_arm_study.h"
 #include "models/single_arm_sequential.h"
 #include "models/two_arm_survival.h"
@@ -85,12 +86,23 @@ struct SingleArmSequentialStudy {
   std::vector<SequentialScenario> scenarios;
 };
 
+// Maintenance versus observation after CAR-T response, randomised in strata, on RFS.
+struct MaintenanceTrialStudy {
+  TwoArmSurvivalDesign design;  // sample_size = responders randomised; timing on RFS events
+  std::vector<car_t::StratumCovariate> strata;
+  std::string fitted_file;
+  std::vector<std::pair<std::string, double>> model_overrides;
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> scenario_overrides;
+  std::vector<car_t::CarTScenario> scenarios;
+};
+
 struct StudyConfig {
   std::string config_file;
   std::string name;  // default: the config file's stem; names the output directory
   std::string description;
   SimulationSettings simulation;
-  std::variant<SingleArmBinaryStudy, TwoArmSurvivalStudy, SingleArmCarTStudy, SingleArmSequentialStudy> study;
+  std::variant<SingleArmBinaryStudy, TwoArmSurvivalStudy, SingleArmCarTStudy, SingleArmSequentialStudy,
+               MaintenanceTrialStudy> study;
   std::vector<GridAxis> grid;         // empty: a single run
   std::optional<SearchSpec> search;   // a search is a one-axis grid plus a decision
 

@@ -10,6 +10,9 @@
 #include "engine/output.h"
 
 namespace trialsim {
+
+nlohmann::json interim_json(const TwoArmSurvivalDesign& d);
+
 namespace {
 
 constexpr double INF = std::numeric_limits<double>::infinity();
@@ -169,6 +172,48 @@ nlohmann::json timing_json(const AnalysisTiming& timing) {
   return analysis;
 }
 
+// `design.interim`: group-sequential looks at event fractions of the final event count.
+void read_interim(MappingReader& design, TwoArmSurvivalDesign& out) {
+  if (auto interim = design.optional_mapping("interim")) {
+    if (out.timing.trigger != AnalysisTiming::Trigger::events) {
+      interim->fail("", "interim analyses need an event-driven final analysis", "design.analysis.trigger: events");
+    }
+    const auto fractions = interim->optional_number_list("information_fractions", {}, NumberRange::open_unit(), true);
+    if (fractions.empty()) interim->fail("information_fractions", "missing required key", "a list of fractions in (0, 1)");
+    const std::string spending = interim->required_choice("spending", {"obrien_fleming", "pocock", "hwang_shih_decani"});
+    const double gamma = interim->optional_number("gamma", -4.0, {-40.0, 40.0, true, true});
+    const auto futility = interim->optional_number_list("futility", {}, {-10.0, 10.0, true, true}, false);
+    if (!futility.empty() && futility.size() != fractions.size()) {
+      interim->fail("futility", "has " + std::to_string(futility.size()) + " values",
+                    std::to_string(fractions.size()) + " benefit-z values, one per interim");
+    }
+    interim->finish();
+    // Looks at whole event counts; the boundaries use the fractions those counts give.
+    std::vector<double> information;
+    for (const double f : fractions) {
+      const int events = std::max(1, static_cast<int>(std::lround(f * out.timing.target_events)));
+      if (!out.interim_events.empty() && events <= out.interim_events.back()) {
+        design.fail("interim", "two interims fall on the same event count", "fractions further apart");
+      }
+      if (events >= out.timing.target_events) design.fail("interim", "an interim falls on the final event count", "fractions below 1");
+      out.interim_events.push_back(events);
+      information.push_back(static_cast<double>(events) / out.timing.target_events);
+    }
+    information.push_back(1.0);
+    const SpendingFunction f = spending == "obrien_fleming" ? SpendingFunction::obrien_fleming
+                               : spending == "pocock"       ? SpendingFunction::pocock
+                                                            : SpendingFunction::hwang_shih_decani;
+    GroupSequentialDesign gs = lan_demets_boundaries(information, out.alpha, f, gamma);
+    if (!futility.empty()) gs = with_futility(gs, futility);
+    out.efficacy_boundaries = gs.efficacy;
+    out.futility_boundaries.assign(gs.efficacy.size() - 1, -std::numeric_limits<double>::infinity());
+    for (std::size_t k = 0; k + 1 < gs.efficacy.size() && k < gs.futility.size(); ++k) out.futility_boundaries[k] = gs.futility[k];
+    out.spending = spending;
+    out.spending_gamma = gamma;
+    out.information_fractions = information;
+  }
+}
+
 // `overrides: {parameter_name: value, ...}` of the CAR-T model, validated by name.
 std::vector<std::pair<std::string, double>> read_parameter_overrides(MappingReader& parent) {
   std::vector<std::pair<std::string, double>> out;
@@ -199,7 +244,114 @@ nlohmann::json overrides_json(const std::vector<std::pair<std::string, double>>&
   return out;
 }
 
+// `model: {fitted, overrides[, uncertainty]}` and `scenarios: [{name, overrides}]` of the designs
+// that simulate from a fitted CAR-T model.
+FittedScenarios read_fitted_scenarios(MappingReader& root, const std::filesystem::path& config_file,
+                                      bool allow_uncertainty) {
+  FittedScenarios out;
+  MappingReader model = root.mapping("model");
+  const std::string fitted = model.required_string("fitted");
+  // A relative path is relative to the config file, so configs can be run from anywhere.
+  const std::filesystem::path fitted_path = std::filesystem::path(fitted).is_absolute()
+                                                ? std::filesystem::path(fitted)
+                                                : config_file.parent_path() / fitted;
+  if (!std::filesystem::is_regular_file(fitted_path)) {
+    model.fail("fitted", "no fitted model file at " + fitted_path.string(), "the output of `trialsim fit`");
+  }
+  out.file = fitted_path.lexically_normal().string();
+  const FittedModel fitted_model = load_fitted_model(fitted_path);
+  out.model_overrides = read_parameter_overrides(model);
+  if (allow_uncertainty) {
+    out.assurance = model.optional_choice("uncertainty", "point", {"point", "posterior"}) == "posterior";
+    if (out.assurance) {
+      if (fitted_model.draws.empty()) model.fail("uncertainty", "the fitted model has no posterior draws", "point");
+      out.posterior_draws = fitted_model.draws;
+    }
+  }
+  model.finish();
+  std::set<std::string> seen;
+  for (MappingReader& item : root.mapping_list("scenarios", 1)) {
+    car_t::CarTScenario scenario;
+    scenario.name = read_unique_scenario_name(item, seen);
+    scenario.parameters = fitted_model.point;
+    for (const auto& [name, value] : out.model_overrides) car_t::set_parameter(scenario.parameters, name, value);
+    const auto overrides = read_parameter_overrides(item);
+    for (const auto& [name, value] : overrides) car_t::set_parameter(scenario.parameters, name, value);
+    item.finish();
+    out.scenario_overrides.emplace_back(scenario.name, overrides);
+    out.scenarios.push_back(std::move(scenario));
+  }
+  return out;
+}
+
+nlohmann::json fitted_model_json(const std::string& file, const std::vector<std::pair<std::string, double>>& overrides) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return {{"fitted", file}, {"fitted_sha256", sha256_hex(bytes.str())}, {"overrides", overrides_json(overrides)}};
+}
+
 }  // namespace
+
+MaintenanceTrialStudy read_maintenance_after_car_t(MappingReader& root, const std::filesystem::path& config_file) {
+  MappingReader design = root.mapping("design");
+  design.required_choice("type", DESIGN_TYPES);
+  MaintenanceTrialStudy study;
+  TwoArmSurvivalDesign& out = study.design;
+  out.sample_size = static_cast<int>(design.required_integer("sample_size", 2, 100000));
+  if (auto allocation = design.optional_mapping("allocation")) {
+    out.allocation_control = static_cast<int>(allocation->optional_integer("control", 1, 1, 16));
+    out.allocation_experimental = static_cast<int>(allocation->optional_integer("experimental", 1, 1, 16));
+    allocation->finish();
+  }
+  out.accrual = read_accrual(design, out.sample_size);
+  out.timing = read_timing(design, out.sample_size);
+  out.alpha = design.optional_number("alpha", 0.025, NumberRange::open_unit());
+  read_interim(design, out);
+  const std::vector<std::string> covariates = {"extramedullary", "ph_positive", "cns", "prior_blinatumomab", "prior_inotuzumab"};
+  for (const std::string& name : design.optional_choice_list("strata", {"extramedullary", "ph_positive"}, covariates)) {
+    study.strata.push_back(car_t::stratum_covariate_from(name));
+  }
+  out.stratified = design.optional_bool("stratified_analysis", true);
+  out.confidence_level = design.optional_number("confidence_level", 0.95, NumberRange::open_unit());
+  out.landmarks = design.optional_number_list("landmarks", {12.0}, NumberRange::positive(), true);
+  const std::string ci = design.optional_choice("landmark_ci", "log_log", {"plain", "log", "log_log"});
+  out.landmark_ci = ci == "plain" ? CiType::plain : ci == "log" ? CiType::log : CiType::log_log;
+  out.ties = design.optional_choice("cox_ties", "efron", {"efron", "breslow"}) == "breslow" ? CoxTies::breslow : CoxTies::efron;
+  design.finish();
+  FittedScenarios fitted = read_fitted_scenarios(root, config_file, false);
+  study.fitted_file = fitted.file;
+  study.model_overrides = fitted.model_overrides;
+  study.scenario_overrides = std::move(fitted.scenario_overrides);
+  study.scenarios = std::move(fitted.scenarios);
+  return study;
+}
+
+nlohmann::json resolved_study(const MaintenanceTrialStudy& study) {
+  const TwoArmSurvivalDesign& d = study.design;
+  nlohmann::json strata = nlohmann::json::array();
+  for (auto c : study.strata) strata.push_back(car_t::to_string(c));
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (const auto& [name, overrides] : study.scenario_overrides) {
+    scenarios.push_back({{"name", name}, {"overrides", overrides_json(overrides)}});
+  }
+  return {{"design",
+           {{"type", "maintenance_after_car_t"},
+            {"sample_size", d.sample_size},
+            {"allocation", {{"control", d.allocation_control}, {"experimental", d.allocation_experimental}}},
+            {"accrual", accrual_json(d.accrual)},
+            {"analysis", timing_json(d.timing)},
+            {"alpha", d.alpha},
+            {"interim", interim_json(d)},
+            {"strata", strata},
+            {"stratified_analysis", d.stratified},
+            {"confidence_level", d.confidence_level},
+            {"landmarks", d.landmarks},
+            {"landmark_ci", ci_type_name(d.landmark_ci)},
+            {"cox_ties", d.ties == CoxTies::breslow ? "breslow" : "efron"}}},
+          {"model", fitted_model_json(study.fitted_file, study.model_overrides)},
+          {"scenarios", scenarios}};
+}
 
 SingleArmCarTStudy read_single_arm_car_t(MappingReader& root, const std::filesystem::path& config_file) {
   MappingReader design = root.mapping("design");
@@ -220,37 +372,13 @@ SingleArmCarTStudy read_single_arm_car_t(MappingReader& root, const std::filesys
   out.landmark_ci = ci == "plain" ? CiType::plain : ci == "log" ? CiType::log : CiType::log_log;
   design.finish();
 
-  MappingReader model = root.mapping("model");
-  const std::string fitted = model.required_string("fitted");
-  // A relative path is relative to the config file, so configs can be run from anywhere.
-  const std::filesystem::path fitted_path = std::filesystem::path(fitted).is_absolute()
-                                                ? std::filesystem::path(fitted)
-                                                : config_file.parent_path() / fitted;
-  if (!std::filesystem::is_regular_file(fitted_path)) {
-    model.fail("fitted", "no fitted model file at " + fitted_path.string(), "the output of `trialsim fit`");
-  }
-  study.fitted_file = fitted_path.lexically_normal().string();
-  const FittedModel fitted_model = load_fitted_model(fitted_path);
-  study.model_overrides = read_parameter_overrides(model);
-  study.assurance = model.optional_choice("uncertainty", "point", {"point", "posterior"}) == "posterior";
-  if (study.assurance) {
-    if (fitted_model.draws.empty()) model.fail("uncertainty", "the fitted model has no posterior draws", "point");
-    study.posterior_draws = fitted_model.draws;
-  }
-  model.finish();
-
-  std::set<std::string> seen;
-  for (MappingReader& item : root.mapping_list("scenarios", 1)) {
-    car_t::CarTScenario scenario;
-    scenario.name = read_unique_scenario_name(item, seen);
-    scenario.parameters = fitted_model.point;
-    for (const auto& [name, value] : study.model_overrides) car_t::set_parameter(scenario.parameters, name, value);
-    const auto overrides = read_parameter_overrides(item);
-    for (const auto& [name, value] : overrides) car_t::set_parameter(scenario.parameters, name, value);
-    item.finish();
-    study.scenario_overrides.emplace_back(scenario.name, overrides);
-    study.scenarios.push_back(std::move(scenario));
-  }
+  FittedScenarios fitted = read_fitted_scenarios(root, config_file, true);
+  study.fitted_file = fitted.file;
+  study.model_overrides = fitted.model_overrides;
+  study.assurance = fitted.assurance;
+  study.posterior_draws = std::move(fitted.posterior_draws);
+  study.scenario_overrides = std::move(fitted.scenario_overrides);
+  study.scenarios = std::move(fitted.scenarios);
   return study;
 }
 
@@ -418,44 +546,7 @@ TwoArmSurvivalStudy read_two_arm_survival(MappingReader& root) {
   }
   out.timing = read_timing(design, out.sample_size);
   out.alpha = design.optional_number("alpha", 0.025, NumberRange::open_unit());
-  if (auto interim = design.optional_mapping("interim")) {
-    if (out.timing.trigger != AnalysisTiming::Trigger::events) {
-      interim->fail("", "interim analyses need an event-driven final analysis", "design.analysis.trigger: events");
-    }
-    const auto fractions = interim->optional_number_list("information_fractions", {}, NumberRange::open_unit(), true);
-    if (fractions.empty()) interim->fail("information_fractions", "missing required key", "a list of fractions in (0, 1)");
-    const std::string spending = interim->required_choice("spending", {"obrien_fleming", "pocock", "hwang_shih_decani"});
-    const double gamma = interim->optional_number("gamma", -4.0, {-40.0, 40.0, true, true});
-    const auto futility = interim->optional_number_list("futility", {}, {-10.0, 10.0, true, true}, false);
-    if (!futility.empty() && futility.size() != fractions.size()) {
-      interim->fail("futility", "has " + std::to_string(futility.size()) + " values",
-                    std::to_string(fractions.size()) + " benefit-z values, one per interim");
-    }
-    interim->finish();
-    // Looks at whole event counts; the boundaries use the fractions those counts give.
-    std::vector<double> information;
-    for (const double f : fractions) {
-      const int events = std::max(1, static_cast<int>(std::lround(f * out.timing.target_events)));
-      if (!out.interim_events.empty() && events <= out.interim_events.back()) {
-        design.fail("interim", "two interims fall on the same event count", "fractions further apart");
-      }
-      if (events >= out.timing.target_events) design.fail("interim", "an interim falls on the final event count", "fractions below 1");
-      out.interim_events.push_back(events);
-      information.push_back(static_cast<double>(events) / out.timing.target_events);
-    }
-    information.push_back(1.0);
-    const SpendingFunction f = spending == "obrien_fleming" ? SpendingFunction::obrien_fleming
-                               : spending == "pocock"       ? SpendingFunction::pocock
-                                                            : SpendingFunction::hwang_shih_decani;
-    GroupSequentialDesign gs = lan_demets_boundaries(information, out.alpha, f, gamma);
-    if (!futility.empty()) gs = with_futility(gs, futility);
-    out.efficacy_boundaries = gs.efficacy;
-    out.futility_boundaries.assign(gs.efficacy.size() - 1, -std::numeric_limits<double>::infinity());
-    for (std::size_t k = 0; k + 1 < gs.efficacy.size() && k < gs.futility.size(); ++k) out.futility_boundaries[k] = gs.futility[k];
-    out.spending = spending;
-    out.spending_gamma = gamma;
-    out.information_fractions = information;
-  }
+  read_interim(design, out);
   out.confidence_level = design.optional_number("confidence_level", 0.95, NumberRange::open_unit());
   out.landmarks = design.optional_number_list("landmarks", {12.0}, NumberRange::positive(), true);
   const std::string ci = design.optional_choice("landmark_ci", "log_log", {"plain", "log", "log_log"});
@@ -499,9 +590,6 @@ nlohmann::json resolved_study(const SingleArmBinaryStudy& study) {
 
 nlohmann::json resolved_study(const SingleArmCarTStudy& study) {
   const car_t::SingleArmCarTDesign& d = study.design;
-  std::ifstream in(study.fitted_file, std::ios::binary);
-  std::stringstream fitted_bytes;
-  fitted_bytes << in.rdbuf();
   nlohmann::json scenarios = nlohmann::json::array();
   for (const auto& [name, overrides] : study.scenario_overrides) {
     scenarios.push_back({{"name", name}, {"overrides", overrides_json(overrides)}});
@@ -517,11 +605,11 @@ nlohmann::json resolved_study(const SingleArmCarTStudy& study) {
             {"intervals", interval_names_of(d.intervals)},
             {"landmarks", d.landmarks},
             {"landmark_ci", ci_type_name(d.landmark_ci)}}},
-          {"model",
-           {{"fitted", study.fitted_file},
-            {"fitted_sha256", sha256_hex(fitted_bytes.str())},
-            {"uncertainty", study.assurance ? "posterior" : "point"},
-            {"overrides", overrides_json(study.model_overrides)}}},
+          {"model", [&] {
+             nlohmann::json m = fitted_model_json(study.fitted_file, study.model_overrides);
+             m["uncertainty"] = study.assurance ? "posterior" : "point";
+             return m;
+           }()},
           {"scenarios", scenarios}};
 }
 

@@ -9,7 +9,17 @@
 
 namespace trialsim {
 
-inline const std::vector<std::string> DESIGN_TYPES = {"single_arm_binary", "two_arm_survival", "single_arm_car_t", "single_arm_sequential"};
+inline const std::vector<std::string> DESIGN_TYPES = {"single_arm_binary", "two_arm_survival", "single_arm_car_t", "single_arm_sequential", "maintenance_after_car_t"};
+
+// The fitted model and scenarios of a design simulated from a fitted CAR-T model.
+struct FittedScenarios {
+  std::string file;
+  std::vector<std::pair<std::string, double>> model_overrides;
+  bool assurance = false;
+  std::vector<car_t::CarTParameters> posterior_draws;
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> scenario_overrides;
+  std::vector<car_t::CarTScenario> scenarios;
+};
 
 SingleArmBinaryStudy read_single_arm_binary(MappingReader& root);
 TwoArmSurvivalStudy read_two_arm_survival(MappingReader& root);
@@ -20,6 +30,8 @@ nlohmann::json resolved_study(const TwoArmSurvivalStudy& study);
 nlohmann::json resolved_study(const SingleArmCarTStudy& study);
 nlohmann::json resolved_study(const SingleArmSequentialStudy& study);
 SingleArmSequentialStudy read_single_arm_sequential(MappingReader& root);
+MaintenanceTrialStudy read_maintenance_after_car_t(MappingReader& root, const std::filesystem::path& config_file);
+nlohmann::json resolved_study(const MaintenanceTrialStudy& study);
 
 std::string read_unique_scenario_name(MappingReader& item, std::set<std::string>& seen);
 

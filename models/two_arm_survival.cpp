@@ -98,8 +98,8 @@ void TwoArmSurvivalTally::merge(const TwoArmSurvivalTally& o) {
 }
 
 SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvivalDesign& design,
-                                           const SurvivalScenario& scenario,
-                                           TwoArmSurvivalWorkspace& ws) {
+                                                               const SurvivalScenario& scenario,
+                                                               TwoArmSurvivalWorkspace& ws) {
   const std::size_t n = ws.entry.size();
   const double hazard[2] = {scenario.control_hazard, scenario.control_hazard * scenario.hazard_ratio};
   const double dropout_rate[2] = {design.dropout_rate_control, design.dropout_rate_experimental};
@@ -108,6 +108,14 @@ SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvi
     ws.event_time[i] = ws.unit_event[i] / hazard[a];
     ws.dropout_time[i] = dropout_rate[a] > 0.0 ? ws.unit_dropout[i] / dropout_rate[a] : NEVER;
   }
+  return analyse_and_add(design, scenario.hazard_ratio,
+                         [&](int arm, double t) { return std::exp(-hazard[arm] * t); }, ws);
+}
+
+SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurvivalDesign& design,
+                                                              double true_hazard_ratio,
+                                                              const std::function<double(int, double)>& true_survival,
+                                                              TwoArmSurvivalWorkspace& ws) {
   // The data cut at a timing: analysed patients' (time, status, arm) in ws; returns the cut-off
   // and the number analysed.
   std::size_t m = 0;
@@ -115,11 +123,16 @@ SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvi
     const CutoffResult cut = analysis_cutoff(timing, ws.entry, ws.event_time, ws.dropout_time, ws.scratch);
     m = cut_data(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.time, ws.status, ws.index);
     for (std::size_t j = 0; j < m; ++j) ws.analysed_arm[j] = ws.arm[ws.index[j]];
+    if (design.stratified) {
+      ws.analysed_stratum.resize(ws.entry.size());
+      for (std::size_t j = 0; j < m; ++j) ws.analysed_stratum[j] = ws.stratum[ws.index[j]];
+    }
     return cut;
   };
   const auto current_data = [&] {
     return SurvivalData{std::span<const double>(ws.time.data(), m), std::span<const int>(ws.status.data(), m),
-                        std::span<const int>(ws.analysed_arm.data(), m)};
+                        std::span<const int>(ws.analysed_arm.data(), m),
+                        design.stratified ? std::span<const int>(ws.analysed_stratum.data(), m) : std::span<const int>{}};
   };
 
   // Group-sequential interims: stop at the first look whose benefit z (-log-rank z) crosses the
@@ -135,7 +148,7 @@ SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvi
     AnalysisTiming timing = design.timing;
     if (k + 1 < looks) timing.target_events = design.interim_events[k];
     cutoff = cut_at(timing);
-    logrank = log_rank(current_data(), ws.survival);
+    logrank = log_rank(current_data(), ws.survival, design.stratified);
     const double benefit_z = -logrank.z;
     if (!group_sequential) {
       rejected = logrank.z <= -normal_critical_value(1.0 - 2.0 * design.alpha);  // z_{1-alpha}; NaN never rejects
@@ -181,15 +194,16 @@ SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvi
   CoxOptions cox_options;
   cox_options.ties = design.ties;
   cox_options.level = design.confidence_level;
+  cox_options.stratified = design.stratified;
   cox_ph_arm(data, ws.survival, ws.cox, cox_options);
   const bool finite = ws.cox.status == CoxStatus::converged && !ws.cox.coef.empty() && !ws.cox.coef[0].infinite;
   cox_infinite_.add(finite ? 0.0 : 1.0);
   if (finite) {
     const CoxCoefficient& c = ws.cox.coef[0];
     log_hr_.add(c.beta);
-    log_hr_error_.add(c.beta - std::log(scenario.hazard_ratio));
+    log_hr_error_.add(c.beta - std::log(true_hazard_ratio));
     hr_.add(c.hr);
-    hr_coverage_.add(c.lower <= scenario.hazard_ratio && scenario.hazard_ratio <= c.upper ? 1.0 : 0.0);
+    hr_coverage_.add(c.lower <= true_hazard_ratio && true_hazard_ratio <= c.upper ? 1.0 : 0.0);
   }
 
   // Kaplan–Meier per arm: landmarks and medians.
@@ -198,15 +212,17 @@ SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvi
     kaplan_meier(data, ws.survival, ws.curve, a);
     for (std::size_t k = 0; k < landmark_count; ++k) {
       const double t = design.landmarks[k];
-      const double truth = std::exp(-hazard[a] * t);
+      const double truth = true_survival(a, t);
       const LandmarkEstimate est = survival_at(ws.curve, t, design.landmark_ci, design.confidence_level);
       LandmarkTally& tally = landmarks_[static_cast<std::size_t>(a) * landmark_count + k];
       const bool usable = est.estimable && std::isfinite(est.lower) && std::isfinite(est.upper);
       tally.estimable.add(usable ? 1.0 : 0.0);
       if (usable) {
         tally.estimate.add(est.surv);
-        tally.error.add(est.surv - truth);
-        tally.coverage.add(est.lower <= truth && truth <= est.upper ? 1.0 : 0.0);
+        if (std::isfinite(truth)) {
+          tally.error.add(est.surv - truth);
+          tally.coverage.add(est.lower <= truth && truth <= est.upper ? 1.0 : 0.0);
+        }
         tally.width.add(est.upper - est.lower);
       }
     }

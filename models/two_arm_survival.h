@@ -16,6 +16,7 @@
 // the chosen CI, medians per arm, and conduct facts (duration, events, median follow-up by
 // reverse Kaplan–Meier and by the simple median of observed times).
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,8 @@ struct TwoArmSurvivalDesign {
   std::vector<double> information_fractions;  // of every look (for reports)
   std::string spending;                       // spending function name (for reports)
   double spending_gamma = 0.0;
+  // Stratified log-rank and stratified Cox by the workspace's `stratum` (randomisation strata).
+  bool stratified = false;
 };
 
 struct SurvivalScenario {
@@ -65,7 +68,7 @@ struct SurvivalScenario {
 // Per-thread buffers, sized once per cohort size and reused (no allocation per replicate).
 struct TwoArmSurvivalWorkspace {
   std::vector<double> entry, unit_event, unit_dropout, event_time, dropout_time, time, reverse_time;
-  std::vector<int> arm, status, reverse_status, analysed_arm;
+  std::vector<int> arm, status, reverse_status, analysed_arm, stratum, analysed_stratum;
   std::vector<std::uint32_t> index;
   std::vector<double> scratch;
   SurvivalWorkspace survival;
@@ -99,6 +102,14 @@ class TwoArmSurvivalTally {
   SurvivalReplicateSummary simulate_and_add(const TwoArmSurvivalDesign& design,
                                             const SurvivalScenario& scenario,
                                             TwoArmSurvivalWorkspace& ws);
+
+  // The analysis part alone, for cohorts whose true times another patient model filled in:
+  // ws.entry (calendar), ws.arm, ws.event_time, ws.dropout_time (own clock) and, when the
+  // design is stratified, ws.stratum. `true_hazard_ratio` is the target of the Cox estimate;
+  // `true_survival(arm, t)` the true S(t) per arm (NaN: unknown, coverage not tallied).
+  SurvivalReplicateSummary analyse_and_add(const TwoArmSurvivalDesign& design, double true_hazard_ratio,
+                                           const std::function<double(int, double)>& true_survival,
+                                           TwoArmSurvivalWorkspace& ws);
 
   std::vector<OcRow> oc_rows(const TwoArmSurvivalDesign& design, const SurvivalScenario& scenario) const;
   std::uint64_t replicates() const noexcept { return rejection_.count(); }
