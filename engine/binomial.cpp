@@ -1,5 +1,7 @@
 #include "engine/binomial.h"
 
+#include "engine/argument_checks.h"
+
 #include <algorithm>
 #include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/normal.hpp>
@@ -14,16 +16,11 @@
 namespace trialsim {
 namespace {
 
-// ---- Argument checks (Stan style: function, argument, value, expectation) ---------------------
+using checks::throw_invalid;
+using checks::check_probability;
+using checks::check_open_unit;
 
-template <class T>
-[[noreturn]] void throw_invalid(const char* function, const char* argument, T value,
-                                const std::string& expected) {
-  std::ostringstream message;
-  message.precision(17);
-  message << function << ": " << argument << " is " << value << ", but must be " << expected;
-  throw std::invalid_argument(message.str());
-}
+// ---- Argument checks (Stan style: function, argument, value, expectation) ---------------------
 
 // n + 1 must be representable: the critical value can be n + 1.
 void check_trial_size(const char* function, int n) {
@@ -39,14 +36,6 @@ void check_count(const char* function, const char* argument, int x, int n, int m
                   "in [0, " + std::string(max_x == n ? "n" : "n + 1") + "] = [0, " +
                       std::to_string(max_x) + "]");
   }
-}
-
-void check_probability(const char* function, const char* argument, double p) {
-  if (!(p >= 0.0 && p <= 1.0)) throw_invalid(function, argument, p, "in [0, 1]");
-}
-
-void check_open_unit(const char* function, const char* argument, double value) {
-  if (!(value > 0.0 && value < 1.0)) throw_invalid(function, argument, value, "in (0, 1)");
 }
 
 // ---- Unchecked kernels (arguments already validated) ------------------------------------------

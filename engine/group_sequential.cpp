@@ -1,5 +1,7 @@
 #include "engine/group_sequential.h"
 
+#include "engine/argument_checks.h"
+
 #include <algorithm>
 #include <boost/math/constants/constants.hpp>
 #include <boost/math/special_functions/erf.hpp>
@@ -23,14 +25,7 @@ constexpr int GRID_R = 32;
 
 // ---- Argument checks (Stan style: function, argument, value, expectation) ---------------------
 
-template <class T>
-[[noreturn]] void throw_invalid(const char* function, const std::string& argument, T value,
-                                const std::string& expected) {
-  std::ostringstream message;
-  message.precision(17);
-  message << function << ": " << argument << " is " << value << ", but must be " << expected;
-  throw std::invalid_argument(message.str());
-}
+using checks::throw_invalid;
 
 std::string element(const char* name, std::size_t k) {
   return std::string(name) + "[" + std::to_string(k) + "]";

@@ -1,5 +1,7 @@
 #include "engine/sequential_monitoring.h"
 
+#include "engine/argument_checks.h"
+
 #include <algorithm>
 #include <boost/math/special_functions/beta.hpp>
 #include <boost/math/special_functions/gamma.hpp>
@@ -11,24 +13,11 @@
 namespace trialsim {
 namespace {
 
-template <class T>
-[[noreturn]] void throw_invalid(const char* function, const char* argument, T value,
-                                const std::string& expected) {
-  std::ostringstream message;
-  message.precision(17);
-  message << function << ": " << argument << " is " << value << ", but must be " << expected;
-  throw std::invalid_argument(message.str());
-}
+using checks::throw_invalid;
+using checks::check_probability;
+using checks::check_open_unit;
+using checks::check_positive;
 
-void check_positive(const char* function, const char* argument, double value) {
-  if (!(value > 0.0 && std::isfinite(value))) throw_invalid(function, argument, value, "> 0");
-}
-void check_probability(const char* function, const char* argument, double value) {
-  if (!(value >= 0.0 && value <= 1.0)) throw_invalid(function, argument, value, "in [0, 1]");
-}
-void check_open_unit(const char* function, const char* argument, double value) {
-  if (!(value > 0.0 && value < 1.0)) throw_invalid(function, argument, value, "in (0, 1)");
-}
 void check_at_least(const char* function, const char* argument, int value, int low) {
   if (value < low) throw_invalid(function, argument, value, ">= " + std::to_string(low));
 }

@@ -1,5 +1,7 @@
 #include "engine/simon_two_stage.h"
 
+#include "engine/argument_checks.h"
+
 #include <algorithm>
 #include <cstddef>
 #include <limits>
@@ -11,22 +13,9 @@
 namespace trialsim {
 namespace {
 
-template <class T>
-[[noreturn]] void throw_invalid(const char* function, const char* argument, T value,
-                                const std::string& expected) {
-  std::ostringstream message;
-  message.precision(17);
-  message << function << ": " << argument << " is " << value << ", but must be " << expected;
-  throw std::invalid_argument(message.str());
-}
-
-void check_probability(const char* function, const char* argument, double p) {
-  if (!(p >= 0.0 && p <= 1.0)) throw_invalid(function, argument, p, "in [0, 1]");
-}
-
-void check_open_unit(const char* function, const char* argument, double value) {
-  if (!(value > 0.0 && value < 1.0)) throw_invalid(function, argument, value, "in (0, 1)");
-}
+using checks::throw_invalid;
+using checks::check_probability;
+using checks::check_open_unit;
 
 void check_design(const char* function, const SimonDesign& d) {
   if (d.n < 2) throw_invalid(function, "n", d.n, ">= 2");

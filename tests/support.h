@@ -5,8 +5,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <cmath>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -65,6 +68,31 @@ inline CommandResult run_trialsim(const std::vector<std::string>& arguments, con
   command.append(" >").append(shell_quote(out.string())).append(" 2>").append(shell_quote(err.string()));
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
+}
+
+// One row of oc.csv; NA reads as NaN.
+struct OcValue {
+  double estimate;
+  double mcse;
+  unsigned long long replicates;
+};
+
+// oc.csv as a map keyed "scenario/analysis/metric" (scenario names here contain no commas).
+inline std::map<std::string, OcValue> read_oc_table(const std::filesystem::path& file) {
+  std::istringstream in(read_text(file));
+  std::string line;
+  std::getline(in, line);
+  if (line != "scenario,analysis,metric,estimate,mcse,replicates") throw std::runtime_error("bad oc.csv header: " + line);
+  const auto number = [](const std::string& text) { return text == "NA" ? NAN : std::stod(text); };
+  std::map<std::string, OcValue> table;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream row(line);
+    for (std::string field; std::getline(row, field, ',');) f.push_back(field);
+    if (f.size() != 6) throw std::runtime_error("bad oc.csv row: " + line);
+    table[f[0] + "/" + f[1] + "/" + f[2]] = {number(f[3]), number(f[4]), std::stoull(f[5])};
+  }
+  return table;
 }
 
 }  // namespace trialsim::testing

@@ -18,25 +18,6 @@ namespace {
 
 const std::string MAIN_STUDY = source_path("configs/studies/inati-cel-next-study.yaml").string();
 
-struct OcValue {
-  double estimate;
-  double mcse;
-};
-
-std::map<std::string, OcValue> read_oc(const std::filesystem::path& file) {
-  std::istringstream in(read_text(file));
-  std::string line;
-  std::getline(in, line);
-  std::map<std::string, OcValue> table;
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::stringstream row(line);
-    for (std::string field; std::getline(row, field, ',');) f.push_back(field);
-    table[f[0] + "/" + f[1] + "/" + f[2]] = {f[3] == "NA" ? NAN : std::stod(f[3]), f[4] == "NA" ? NAN : std::stod(f[4])};
-  }
-  return table;
-}
-
 }  // namespace
 
 TEST_CASE("main study: ORR power and CRS interval coverage agree with exact binomial values", "[cli][car_t][statistical]") {
@@ -44,7 +25,7 @@ TEST_CASE("main study: ORR power and CRS interval coverage agree with exact bino
   const auto result = run_trialsim({"run", MAIN_STUDY, "-r", "40000", "-s", "11", "-o", (dir / "out").string(), "-q"}, dir);
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
-  const auto oc = read_oc(dir / "out" / "oc.csv");
+  const auto oc = read_oc_table(dir / "out" / "oc.csv");
   const auto summary = nlohmann::json::parse(read_text(dir / "out" / "summary.json"));
   const int critical = summary["design"]["critical_value"].get<int>();
   REQUIRE(critical == 34);  // smallest r with P(X >= r | n = 45, p0 = 0.6) <= 0.025
@@ -133,7 +114,7 @@ TEST_CASE("assurance equals the exact average power over the posterior draws", "
   TempDir dir("cli-car-t-assurance");
   const auto result = run_trialsim({"run", MAIN_STUDY, "-r", "40000", "-o", (dir / "out").string(), "-q"}, dir);
   REQUIRE(result.exit_code == 0);
-  const auto oc = read_oc(dir / "out" / "oc.csv");
+  const auto oc = read_oc_table(dir / "out" / "oc.csv");
   const trialsim::FittedModel fitted = trialsim::load_fitted_model(source_path("configs/fitted/inati-cel-post-hsct.yaml"));
   REQUIRE(fitted.draws.size() == 1000);
   double exact_assurance = 0.0;

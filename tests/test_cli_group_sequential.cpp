@@ -16,20 +16,6 @@ namespace {
 
 const std::string EXAMPLE = source_path("configs/examples/group-sequential.yaml").string();
 
-std::map<std::string, std::pair<double, double>> read_oc(const std::filesystem::path& file) {
-  std::istringstream in(read_text(file));
-  std::string line;
-  std::getline(in, line);
-  std::map<std::string, std::pair<double, double>> table;
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::stringstream row(line);
-    for (std::string field; std::getline(row, field, ',');) f.push_back(field);
-    table[f[0] + "/" + f[1] + "/" + f[2]] = {f[3] == "NA" ? NAN : std::stod(f[3]), f[4] == "NA" ? NAN : std::stod(f[4])};
-  }
-  return table;
-}
-
 }  // namespace
 
 TEST_CASE("group-sequential example: boundaries, type I error and power", "[cli][group_sequential][statistical]") {
@@ -43,34 +29,34 @@ TEST_CASE("group-sequential example: boundaries, type I error and power", "[cli]
   REQUIRE(gs["efficacy_boundaries_benefit_z"][0].get<double>() == Approx(2.962588).margin(1e-5));
   REQUIRE(gs["efficacy_boundaries_benefit_z"][1].get<double>() == Approx(1.968596).margin(1e-5));
   REQUIRE(gs["interim_events"][0] == 30);
-  const auto oc = read_oc(dir / "out" / "oc.csv");
+  const auto oc = read_oc_table(dir / "out" / "oc.csv");
   const auto size = oc.at("hr-1.0/logrank/rejection_probability");
-  INFO("type I error " << size.first << " (MCSE " << size.second << ")");
-  REQUIRE(std::abs(size.first - 0.025) <= 4.0 * size.second);
+  INFO("type I error " << size.estimate << " (MCSE " << size.mcse << ")");
+  REQUIRE(std::abs(size.estimate - 0.025) <= 4.0 * size.mcse);
   // Stage-wise efficacy stops under H0: the spent alpha, 0.001525 at the interim.
   const auto look1 = oc.at("hr-1.0/group_sequential/efficacy_stop_probability_look1");
-  REQUIRE(std::abs(look1.first - 0.001525322757988909) <= 4.0 * look1.second);
+  REQUIRE(std::abs(look1.estimate - 0.001525322757988909) <= 4.0 * look1.mcse);
   // Power under HR 0.6 / 0.4 against the exact crossing probability at Schoenfeld's drift (an
   // asymptotic approximation, as for the single analysis: within 0.02).
   for (const std::string scenario : {"hr-0.6", "hr-0.4"}) {
     const double exact = gs["schoenfeld_crossing"][scenario]["power"].get<double>();
-    REQUIRE(std::abs(oc.at(scenario + "/logrank/rejection_probability").first - exact) < 0.02);
+    REQUIRE(std::abs(oc.at(scenario + "/logrank/rejection_probability").estimate - exact) < 0.02);
   }
   // Stopping early saves events: fewer than 60 on average under HR 0.4.
-  REQUIRE(oc.at("hr-0.4/conduct/events_mean").first < 52.0);
+  REQUIRE(oc.at("hr-0.4/conduct/events_mean").estimate < 52.0);
 }
 
 TEST_CASE("non-binding futility lowers the type I error and stops half the null trials early", "[cli][group_sequential][statistical]") {
   TempDir dir("cli-gs-futility");
   REQUIRE(run_trialsim({"run", EXAMPLE, "-r", "50000", "-o", (dir / "f").string(), "-q", "--set",
                         "design.interim.futility=[0.0]"}, dir).exit_code == 0);
-  const auto oc = read_oc(dir / "f" / "oc.csv");
+  const auto oc = read_oc_table(dir / "f" / "oc.csv");
   // Futility at benefit z < 0 at half information: under H0 that is P(Z_1 < 0) = 0.5.
   const auto futility = oc.at("hr-1.0/group_sequential/futility_stop_probability_look1");
-  REQUIRE(std::abs(futility.first - 0.5) <= 4.0 * futility.second + 0.005);
+  REQUIRE(std::abs(futility.estimate - 0.5) <= 4.0 * futility.mcse + 0.005);
   // The efficacy boundaries ignore futility (non-binding), so obeying it can only lower alpha.
   const auto size = oc.at("hr-1.0/logrank/rejection_probability");
-  REQUIRE(size.first <= 0.025 + 4.0 * size.second);
+  REQUIRE(size.estimate <= 0.025 + 4.0 * size.mcse);
   const auto summary = nlohmann::json::parse(read_text(dir / "f" / "summary.json"));
   REQUIRE(summary["design"]["group_sequential"]["efficacy_boundaries_benefit_z"][1].get<double>() ==
           Approx(1.968596).margin(1e-5));

@@ -16,30 +16,6 @@ namespace {
 
 const std::string EXAMPLE = source_path("configs/examples/single-arm-binary.yaml").string();
 
-struct OcValue {
-  double estimate;
-  double mcse;
-  unsigned long long replicates;
-};
-using OcTable = std::map<std::string, OcValue>;  // key: scenario/analysis/metric
-
-OcTable read_oc(const std::filesystem::path& file) {
-  std::istringstream in(read_text(file));
-  std::string line;
-  std::getline(in, line);
-  REQUIRE(line == "scenario,analysis,metric,estimate,mcse,replicates");
-  OcTable table;
-  while (std::getline(in, line)) {
-    std::vector<std::string> fields;
-    std::stringstream row(line);
-    for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
-    REQUIRE(fields.size() == 6);
-    table[fields[0] + "/" + fields[1] + "/" + fields[2]] = {std::stod(fields[3]), std::stod(fields[4]),
-                                                            std::stoull(fields[5])};
-  }
-  return table;
-}
-
 // Exact values for n = 40, p0 = 0.6, one-sided alpha 0.025 (reject when X >= 31), computed by
 // scripts/r/binomial-reference.R (sum over the binomial distribution in R).
 constexpr double EXACT_SIZE = 0.015572623523328314;        // P(X >= 31 | p = 0.6)
@@ -66,7 +42,7 @@ TEST_CASE("power and type I error agree with the exact binomial values (200k rep
   const auto result = run_trialsim({"run", EXAMPLE, "--replicates", "200000", "--seed", "7",
                                     "--output", (dir / "out").string(), "--quiet"}, dir);
   REQUIRE(result.exit_code == 0);
-  const OcTable oc = read_oc(dir / "out" / "oc.csv");
+  const auto oc = read_oc_table(dir / "out" / "oc.csv");
   const OcValue size = oc.at("response-0.60/exact_binomial_test/rejection_probability");
   const OcValue power = oc.at("response-0.80/exact_binomial_test/rejection_probability");
   REQUIRE(size.replicates == 200000);
@@ -101,7 +77,7 @@ TEST_CASE("exact mode reproduces the exact values with zero MCSE", "[cli]") {
   TempDir dir("cli-exact");
   const auto result = run_trialsim({"run", EXAMPLE, "--exact", "-o", (dir / "x").string(), "-q"}, dir);
   REQUIRE(result.exit_code == 0);
-  const OcTable oc = read_oc(dir / "x" / "oc.csv");
+  const auto oc = read_oc_table(dir / "x" / "oc.csv");
   REQUIRE(oc.at("response-0.80/exact_binomial_test/rejection_probability").estimate ==
           Approx(EXACT_POWER_080).epsilon(1e-12));
   REQUIRE(oc.at("response-0.60/exact_binomial_test/rejection_probability").mcse == 0.0);

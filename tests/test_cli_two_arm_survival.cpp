@@ -15,25 +15,6 @@ namespace {
 
 const std::string EXAMPLE = source_path("configs/examples/two-arm-survival.yaml").string();
 
-struct OcValue {
-  double estimate;
-  double mcse;
-};
-
-std::map<std::string, OcValue> read_oc(const std::filesystem::path& file) {
-  std::istringstream in(read_text(file));
-  std::string line;
-  std::getline(in, line);
-  std::map<std::string, OcValue> table;
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::stringstream row(line);
-    for (std::string field; std::getline(row, field, ',');) f.push_back(field);
-    table[f[0] + "/" + f[1] + "/" + f[2]] = {f[3] == "NA" ? NAN : std::stod(f[3]), f[4] == "NA" ? NAN : std::stod(f[4])};
-  }
-  return table;
-}
-
 }  // namespace
 
 TEST_CASE("two-arm example: log-rank size within 4 MCSE of 0.025, power near Schoenfeld", "[cli][survival][statistical]") {
@@ -41,7 +22,7 @@ TEST_CASE("two-arm example: log-rank size within 4 MCSE of 0.025, power near Sch
   const auto result = run_trialsim({"run", EXAMPLE, "--replicates", "200000", "--seed", "3", "-o",
                                     (dir / "out").string(), "-q"}, dir);
   REQUIRE(result.exit_code == 0);
-  const auto oc = read_oc(dir / "out" / "oc.csv");
+  const auto oc = read_oc_table(dir / "out" / "oc.csv");
 
   const OcValue size = oc.at("hr-1.0/logrank/rejection_probability");
   INFO("type I error " << size.estimate << " (MCSE " << size.mcse << ")");
