@@ -172,6 +172,26 @@ nlohmann::json timing_json(const AnalysisTiming& timing) {
   return analysis;
 }
 
+// `design.allocation: {control, experimental}` (ratio; permuted blocks of twice the sum).
+void read_allocation(MappingReader& design, TwoArmSurvivalDesign& out) {
+  if (auto allocation = design.optional_mapping("allocation")) {
+    out.allocation_control = static_cast<int>(allocation->optional_integer("control", 1, 1, 16));
+    out.allocation_experimental = static_cast<int>(allocation->optional_integer("experimental", 1, 1, 16));
+    allocation->finish();
+  }
+}
+
+// The analysis options of a two-arm survival design: interval level, KM landmarks and their
+// interval type, Cox ties.
+void read_survival_analysis_options(MappingReader& design, TwoArmSurvivalDesign& out) {
+  out.confidence_level = design.optional_number("confidence_level", 0.95, NumberRange::open_unit());
+  out.landmarks = design.optional_number_list("landmarks", {12.0}, NumberRange::positive(), true);
+  const std::string ci = design.optional_choice("landmark_ci", "log_log", {"plain", "log", "log_log"});
+  out.landmark_ci = ci == "plain" ? CiType::plain : ci == "log" ? CiType::log : CiType::log_log;
+  out.ties = design.optional_choice("cox_ties", "efron", {"efron", "breslow"}) == "breslow" ? CoxTies::breslow
+                                                                                         : CoxTies::efron;
+}
+
 // `design.interim`: group-sequential looks at event fractions of the final event count.
 void read_interim(MappingReader& design, TwoArmSurvivalDesign& out) {
   if (auto interim = design.optional_mapping("interim")) {
@@ -299,11 +319,7 @@ MaintenanceTrialStudy read_maintenance_after_car_t(MappingReader& root, const st
   MaintenanceTrialStudy study;
   TwoArmSurvivalDesign& out = study.design;
   out.sample_size = static_cast<int>(design.required_integer("sample_size", 2, 100000));
-  if (auto allocation = design.optional_mapping("allocation")) {
-    out.allocation_control = static_cast<int>(allocation->optional_integer("control", 1, 1, 16));
-    out.allocation_experimental = static_cast<int>(allocation->optional_integer("experimental", 1, 1, 16));
-    allocation->finish();
-  }
+  read_allocation(design, out);
   out.accrual = read_accrual(design, out.sample_size);
   out.timing = read_timing(design, out.sample_size);
   out.alpha = design.optional_number("alpha", 0.025, NumberRange::open_unit());
@@ -313,11 +329,7 @@ MaintenanceTrialStudy read_maintenance_after_car_t(MappingReader& root, const st
     study.strata.push_back(car_t::stratum_covariate_from(name));
   }
   out.stratified = design.optional_bool("stratified_analysis", true);
-  out.confidence_level = design.optional_number("confidence_level", 0.95, NumberRange::open_unit());
-  out.landmarks = design.optional_number_list("landmarks", {12.0}, NumberRange::positive(), true);
-  const std::string ci = design.optional_choice("landmark_ci", "log_log", {"plain", "log", "log_log"});
-  out.landmark_ci = ci == "plain" ? CiType::plain : ci == "log" ? CiType::log : CiType::log_log;
-  out.ties = design.optional_choice("cox_ties", "efron", {"efron", "breslow"}) == "breslow" ? CoxTies::breslow : CoxTies::efron;
+  read_survival_analysis_options(design, out);
   design.finish();
   FittedScenarios fitted = read_fitted_scenarios(root, config_file, false);
   study.fitted_file = fitted.file;
@@ -533,11 +545,7 @@ TwoArmSurvivalStudy read_two_arm_survival(MappingReader& root) {
                                           {"overall_survival", "relapse_free_survival", "event_free_survival"});
   design.optional_choice("test", "logrank", {"logrank"});
   out.sample_size = static_cast<int>(design.required_integer("sample_size", 2, 100000));
-  if (auto allocation = design.optional_mapping("allocation")) {
-    out.allocation_control = static_cast<int>(allocation->optional_integer("control", 1, 1, 16));
-    out.allocation_experimental = static_cast<int>(allocation->optional_integer("experimental", 1, 1, 16));
-    allocation->finish();
-  }
+  read_allocation(design, out);
   out.accrual = read_accrual(design, out.sample_size);
   if (auto dropout = design.optional_mapping("dropout")) {
     out.dropout_rate_control = dropout->optional_number("control_rate", 0.0, NumberRange::non_negative());
@@ -547,12 +555,7 @@ TwoArmSurvivalStudy read_two_arm_survival(MappingReader& root) {
   out.timing = read_timing(design, out.sample_size);
   out.alpha = design.optional_number("alpha", 0.025, NumberRange::open_unit());
   read_interim(design, out);
-  out.confidence_level = design.optional_number("confidence_level", 0.95, NumberRange::open_unit());
-  out.landmarks = design.optional_number_list("landmarks", {12.0}, NumberRange::positive(), true);
-  const std::string ci = design.optional_choice("landmark_ci", "log_log", {"plain", "log", "log_log"});
-  out.landmark_ci = ci == "plain" ? CiType::plain : ci == "log" ? CiType::log : CiType::log_log;
-  out.ties = design.optional_choice("cox_ties", "efron", {"efron", "breslow"}) == "breslow" ? CoxTies::breslow
-                                                                                         : CoxTies::efron;
+  read_survival_analysis_options(design, out);
   design.finish();
 
   const double control_hazard = read_control_hazard(root, study.control_model);

@@ -90,11 +90,32 @@ std::vector<OcRow> run_scenario_tallies(const StudyConfig& config, const RunRequ
   return rows;
 }
 
+// The OC rows of every scenario, in scenario order: rows_of_scenario(s) for s = 0..count-1.
+template <class RowsOfScenario>
+std::vector<OcRow> rows_in_scenario_order(std::size_t count, RowsOfScenario rows_of_scenario) {
+  std::vector<OcRow> out;
+  for (std::size_t s = 0; s < count; ++s) {
+    auto rows = rows_of_scenario(s);
+    out.insert(out.end(), rows.begin(), rows.end());
+  }
+  return out;
+}
+
 void append_fields(std::string& out, std::uint64_t replicate, const std::string& scenario) {
   out += std::to_string(replicate);
   out += ',';
   out += csv_field(scenario);
 }
+
+// One replicates.csv row of a two-arm survival analysis.
+void append_survival_row(std::string& out, std::uint64_t replicate, const std::string& scenario,
+                         const SurvivalReplicateSummary& summary) {
+  append_fields(out, replicate, scenario);
+  out += ',' + std::to_string(summary.patients_analysed) + ',' + std::to_string(summary.events) + ',' +
+         format_number(summary.study_duration) + ',' + format_number(summary.logrank_z) +
+         (summary.rejected ? ",1," : ",0,") + format_number(summary.hazard_ratio) + '\n';
+}
+
 
 // ---------------------------------------------------------------- single-arm binary
 
@@ -116,11 +137,8 @@ StudyResult run_single_arm_binary(const StudyConfig& config, const SingleArmBina
       {"exact_size", binomial_upper_tail(table.critical_value(), design.sample_size,
                                          design.null_response_rate)},
   };
-  std::vector<OcRow> exact_rows;
-  for (const ResponseScenario& scenario : study.scenarios) {
-    auto rows = exact_oc_rows(scenario, design, table);
-    exact_rows.insert(exact_rows.end(), rows.begin(), rows.end());
-  }
+  const std::vector<OcRow> exact_rows = rows_in_scenario_order(
+      study.scenarios.size(), [&](std::size_t s) { return exact_oc_rows(study.scenarios[s], design, table); });
   if (config.simulation.mode == EvaluationMode::exact) {
     result.rows = exact_rows;
   } else {
@@ -157,12 +175,9 @@ StudyResult run_single_arm_binary(const StudyConfig& config, const SingleArmBina
           }
         },
         [&](const std::vector<SingleArmBinaryTally>& totals) {
-          std::vector<OcRow> out;
-          for (std::size_t s = 0; s < totals.size(); ++s) {
-            auto rows = simulated_oc_rows(study.scenarios[s], design, table, totals[s]);
-            out.insert(out.end(), rows.begin(), rows.end());
-          }
-          return out;
+          return rows_in_scenario_order(totals.size(), [&](std::size_t s) {
+            return simulated_oc_rows(study.scenarios[s], design, table, totals[s]);
+          });
         },
         result.precision);
   }
@@ -192,19 +207,11 @@ StudyResult run_two_arm_survival(const StudyConfig& config, const TwoArmSurvival
         for (std::size_t s = 0; s < tallies.size(); ++s) {
           const SurvivalReplicateSummary summary = tallies[s].simulate_and_add(design, study.scenarios[s], ws);
           if (!rows) continue;
-          append_fields(*rows, r, study.scenarios[s].name);
-          *rows += ',' + std::to_string(summary.patients_analysed) + ',' + std::to_string(summary.events) + ',' +
-                   format_number(summary.study_duration) + ',' + format_number(summary.logrank_z) +
-                   (summary.rejected ? ",1," : ",0,") + format_number(summary.hazard_ratio) + '\n';
+          append_survival_row(*rows, r, study.scenarios[s].name, summary);
         }
       },
       [&](const std::vector<TwoArmSurvivalTally>& totals) {
-        std::vector<OcRow> out;
-        for (std::size_t s = 0; s < totals.size(); ++s) {
-          auto rows = totals[s].oc_rows(design, study.scenarios[s]);
-          out.insert(out.end(), rows.begin(), rows.end());
-        }
-        return out;
+        return rows_in_scenario_order(totals.size(), [&](std::size_t s) { return totals[s].oc_rows(design, study.scenarios[s]); });
       },
       result.precision);
   nlohmann::json schoenfeld = nlohmann::json::object();
@@ -302,13 +309,10 @@ StudyResult run_single_arm_car_t(const StudyConfig& config, const SingleArmCarTS
         }
       },
       [&](const std::vector<car_t::SingleArmCarTTally>& totals) {
-        std::vector<OcRow> out;
-        for (std::size_t s = 0; s < totals.size(); ++s) {
+        return rows_in_scenario_order(totals.size(), [&](std::size_t s) {
           car_t::CarTScenario labelled = s < point_count ? scenarios[s] : car_t::CarTScenario{name_of(s), {}, {}};
-          auto rows = totals[s].oc_rows(design, labelled);
-          out.insert(out.end(), rows.begin(), rows.end());
-        }
-        return out;
+          return totals[s].oc_rows(design, labelled);
+        });
       },
       result.precision);
   nlohmann::json truths = nlohmann::json::object();
@@ -365,12 +369,7 @@ StudyResult run_single_arm_sequential(const StudyConfig& config, const SingleArm
         }
       },
       [&](const std::vector<SingleArmSequentialTally>& totals) {
-        std::vector<OcRow> out;
-        for (std::size_t s = 0; s < totals.size(); ++s) {
-          auto rows = totals[s].oc_rows(design, study.scenarios[s]);
-          out.insert(out.end(), rows.begin(), rows.end());
-        }
-        return out;
+        return rows_in_scenario_order(totals.size(), [&](std::size_t s) { return totals[s].oc_rows(design, study.scenarios[s]); });
       },
       result.precision);
   for (const SequentialScenario& scenario : study.scenarios) {
@@ -408,19 +407,11 @@ StudyResult run_maintenance_trial(const StudyConfig& config, const MaintenanceTr
           const SurvivalReplicateSummary summary =
               tallies[s].analyse_and_add(design, labels[s].hazard_ratio, unknown_survival, ws);
           if (!rows) continue;
-          append_fields(*rows, r, labels[s].name);
-          *rows += ',' + std::to_string(summary.patients_analysed) + ',' + std::to_string(summary.events) + ',' +
-                   format_number(summary.study_duration) + ',' + format_number(summary.logrank_z) +
-                   (summary.rejected ? ",1," : ",0,") + format_number(summary.hazard_ratio) + '\n';
+          append_survival_row(*rows, r, labels[s].name, summary);
         }
       },
       [&](const std::vector<TwoArmSurvivalTally>& totals) {
-        std::vector<OcRow> out;
-        for (std::size_t s = 0; s < totals.size(); ++s) {
-          auto rows = totals[s].oc_rows(design, labels[s]);
-          out.insert(out.end(), rows.begin(), rows.end());
-        }
-        return out;
+        return rows_in_scenario_order(totals.size(), [&](std::size_t s) { return totals[s].oc_rows(design, labels[s]); });
       },
       result.precision);
   result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
