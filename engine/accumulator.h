@@ -105,6 +105,31 @@ class DiscreteDistribution {
   std::uint64_t total_ = 0;
 };
 
+// Tallies of one interval estimate across replicates: how often it could be computed, and when it
+// could, its mean, its error against the truth, whether its interval covered the truth, and the
+// interval's width. A NaN truth (unknown) leaves error and coverage untallied.
+struct IntervalEstimateTally {
+  MomentAccumulator estimable, estimate, error, coverage, width;
+
+  void add(bool computable, double value, double lower, double upper, double truth) {
+    estimable.add(computable ? 1.0 : 0.0);
+    if (!computable) return;
+    estimate.add(value);
+    width.add(upper - lower);
+    if (!std::isfinite(truth)) return;
+    error.add(value - truth);
+    coverage.add(lower <= truth && truth <= upper ? 1.0 : 0.0);
+  }
+
+  void merge(const IntervalEstimateTally& other) {
+    estimable.merge(other.estimable);
+    estimate.merge(other.estimate);
+    error.merge(other.error);
+    coverage.merge(other.coverage);
+    width.merge(other.width);
+  }
+};
+
 // Distribution of a statistic (e.g. study duration in months, or an event count) held as counts
 // of values rounded to a fixed `resolution`, in a dense histogram over the bins seen so far:
 // quantiles are exact to within resolution / 2; memory grows with the range of values /

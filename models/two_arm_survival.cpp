@@ -79,13 +79,7 @@ void TwoArmSurvivalTally::merge(const TwoArmSurvivalTally& o) {
   log_hr_error_.merge(o.log_hr_error_);
   hr_.merge(o.hr_);
   hr_coverage_.merge(o.hr_coverage_);
-  for (std::size_t k = 0; k < landmarks_.size(); ++k) {
-    landmarks_[k].estimable.merge(o.landmarks_[k].estimable);
-    landmarks_[k].estimate.merge(o.landmarks_[k].estimate);
-    landmarks_[k].error.merge(o.landmarks_[k].error);
-    landmarks_[k].coverage.merge(o.landmarks_[k].coverage);
-    landmarks_[k].width.merge(o.landmarks_[k].width);
-  }
+  for (std::size_t k = 0; k < landmarks_.size(); ++k) landmarks_[k].merge(o.landmarks_[k]);
   for (int a = 0; a < 2; ++a) median_reached_[a].merge(o.median_reached_[a]);
   duration_.merge(o.duration_);
   events_.merge(o.events_);
@@ -214,17 +208,8 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
       const double t = design.landmarks[k];
       const double truth = true_survival(a, t);
       const LandmarkEstimate est = survival_at(ws.curve, t, design.landmark_ci, design.confidence_level);
-      LandmarkTally& tally = landmarks_[static_cast<std::size_t>(a) * landmark_count + k];
       const bool usable = est.estimable && std::isfinite(est.lower) && std::isfinite(est.upper);
-      tally.estimable.add(usable ? 1.0 : 0.0);
-      if (usable) {
-        tally.estimate.add(est.surv);
-        if (std::isfinite(truth)) {
-          tally.error.add(est.surv - truth);
-          tally.coverage.add(est.lower <= truth && truth <= est.upper ? 1.0 : 0.0);
-        }
-        tally.width.add(est.upper - est.lower);
-      }
+      landmarks_[static_cast<std::size_t>(a) * landmark_count + k].add(usable, est.surv, est.lower, est.upper, truth);
     }
     const MedianEstimate median = median_survival(ws.curve, ws.survival, design.landmark_ci, design.confidence_level);
     median_reached_[a].add(median.median ? 1.0 : 0.0);
@@ -287,7 +272,7 @@ std::vector<OcRow> TwoArmSurvivalTally::oc_rows(const TwoArmSurvivalDesign& desi
   const std::size_t landmark_count = design.landmarks.size();
   for (int a = 0; a < 2; ++a) {
     for (std::size_t k = 0; k < landmark_count; ++k) {
-      const LandmarkTally& t = landmarks_[static_cast<std::size_t>(a) * landmark_count + k];
+      const IntervalEstimateTally& t = landmarks_[static_cast<std::size_t>(a) * landmark_count + k];
       const std::string analysis = std::string("km_") + arm_names[a] + "_" + landmark_label(design.landmarks[k]);
       add(analysis, "estimable_probability", t.estimable);
       add(analysis, "mean_estimate", t.estimate);

@@ -115,13 +115,10 @@ class TwoArmSurvivalTally {
   std::uint64_t replicates() const noexcept { return rejection_.count(); }
 
  private:
-  struct LandmarkTally {
-    MomentAccumulator estimable, estimate, error, coverage, width;
-  };
   MomentAccumulator rejection_, logrank_z_;
   std::vector<MomentAccumulator> efficacy_stop_, futility_stop_;  // per look (group-sequential)
   MomentAccumulator cox_infinite_, log_hr_, log_hr_error_, hr_, hr_coverage_;
-  std::vector<LandmarkTally> landmarks_;  // [arm * landmarks + k]
+  std::vector<IntervalEstimateTally> landmarks_;  // [arm * landmarks + k]
   MomentAccumulator median_reached_[2];
   MomentAccumulator duration_, events_, target_reached_, analysed_, follow_up_reverse_km_,
       follow_up_simple_;

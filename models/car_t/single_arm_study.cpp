@@ -59,40 +59,16 @@ void SingleArmCarTTally::reset() {
   duration_ = follow_up_ = deaths_ = {};
 }
 
-namespace {
-
-void merge_interval(auto& a, const auto& b) {
-  a.estimable.merge(b.estimable);
-  a.estimate.merge(b.estimate);
-  a.error.merge(b.error);
-  a.coverage.merge(b.coverage);
-  a.width.merge(b.width);
-}
-
-void add_interval(auto& tally, bool estimable, double estimate, double lower, double upper, double truth) {
-  tally.estimable.add(estimable ? 1.0 : 0.0);
-  if (!estimable) return;
-  tally.estimate.add(estimate);
-  tally.width.add(upper - lower);
-  // Without a known truth (assurance draws: survival truths are not computed per draw), bias and
-  // coverage are not tallied.
-  if (!std::isfinite(truth)) return;
-  tally.error.add(estimate - truth);
-  tally.coverage.add(lower <= truth && truth <= upper ? 1.0 : 0.0);
-}
-
-}  // namespace
-
 void SingleArmCarTTally::merge(const SingleArmCarTTally& o) {
   rejection_.merge(o.rejection_);
-  for (std::size_t m = 0; m < INTERVAL_METHOD_COUNT; ++m) merge_interval(response_[m], o.response_[m]);
+  for (std::size_t m = 0; m < INTERVAL_METHOD_COUNT; ++m) response_[m].merge(o.response_[m]);
   for (std::size_t k = 0; k < os_.size(); ++k) {
-    merge_interval(os_[k], o.os_[k]);
-    merge_interval(rfs_[k], o.rfs_[k]);
+    os_[k].merge(o.os_[k]);
+    rfs_[k].merge(o.rfs_[k]);
   }
-  merge_interval(crs_any_, o.crs_any_);
-  merge_interval(crs_grade3plus_, o.crs_grade3plus_);
-  merge_interval(icans_any_, o.icans_any_);
+  crs_any_.merge(o.crs_any_);
+  crs_grade3plus_.merge(o.crs_grade3plus_);
+  icans_any_.merge(o.icans_any_);
   duration_.merge(o.duration_);
   follow_up_.merge(o.follow_up_);
   deaths_.merge(o.deaths_);
@@ -127,18 +103,18 @@ CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDes
   rejection_.add(table.rejects(responders) ? 1.0 : 0.0);
   for (const IntervalMethod m : design.intervals) {
     const Interval& ci = table.interval(m, responders);
-    add_interval(response_[index_of(m)], true, table.p_hat(responders), ci.lower, ci.upper, scenario.truth.orr);
+    response_[index_of(m)].add(true, table.p_hat(responders), ci.lower, ci.upper, scenario.truth.orr);
   }
-  const auto incidence = [&](IntervalTally& tally, int count, double truth) {
+  const auto incidence = [&](IntervalEstimateTally& tally, int count, double truth) {
     const Interval ci = clopper_pearson_interval(count, design.sample_size, design.confidence_level);
-    add_interval(tally, true, static_cast<double>(count) / design.sample_size, ci.lower, ci.upper, truth);
+    tally.add(true, static_cast<double>(count) / design.sample_size, ci.lower, ci.upper, truth);
   };
   incidence(crs_any_, crs, scenario.truth.crs_any);
   incidence(crs_grade3plus_, crs3, scenario.truth.crs_grade3plus);
   incidence(icans_any_, icans, scenario.truth.icans_any);
 
   // Time to event at the data cut, each patient on their own clock.
-  const auto analyse = [&](Endpoint endpoint, std::vector<IntervalTally>& tallies, const std::vector<double>& truth) {
+  const auto analyse = [&](Endpoint endpoint, std::vector<IntervalEstimateTally>& tallies, const std::vector<double>& truth) {
     std::size_t m = 0;
     for (std::size_t i = 0; i < n; ++i) {
       if (ws.entry[i] >= cut.calendar_time) continue;
@@ -157,7 +133,7 @@ CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDes
     for (std::size_t k = 0; k < design.landmarks.size(); ++k) {
       const LandmarkEstimate e = survival_at(ws.curve, design.landmarks[k], design.landmark_ci, design.confidence_level);
       const bool usable = e.estimable && std::isfinite(e.lower) && std::isfinite(e.upper);
-      add_interval(tallies[k], usable, e.surv, e.lower, e.upper, truth[k]);
+      tallies[k].add(usable, e.surv, e.lower, e.upper, truth[k]);
     }
     return m;
   };
@@ -182,7 +158,7 @@ std::vector<OcRow> SingleArmCarTTally::oc_rows(const SingleArmCarTDesign& design
   const auto add = [&](const std::string& analysis, const std::string& metric, const MomentAccumulator& acc) {
     rows.push_back({scenario.name, analysis, metric, acc.mean(), acc.mcse(), acc.count()});
   };
-  const auto add_interval_rows = [&](const std::string& analysis, const IntervalTally& t, bool with_estimable) {
+  const auto add_interval_rows = [&](const std::string& analysis, const IntervalEstimateTally& t, bool with_estimable) {
     if (with_estimable) add(analysis, "estimable_probability", t.estimable);
     add(analysis, "mean_estimate", t.estimate);
     add(analysis, "bias", t.error);

@@ -79,13 +79,10 @@ class SingleArmCarTTally {
   std::vector<OcRow> oc_rows(const SingleArmCarTDesign& design, const CarTScenario& scenario) const;
 
  private:
-  struct IntervalTally {
-    MomentAccumulator estimable, estimate, error, coverage, width;
-  };
   MomentAccumulator rejection_;
-  IntervalTally response_[INTERVAL_METHOD_COUNT];
-  std::vector<IntervalTally> os_, rfs_;  // per landmark
-  IntervalTally crs_any_, crs_grade3plus_, icans_any_;
+  IntervalEstimateTally response_[INTERVAL_METHOD_COUNT];
+  std::vector<IntervalEstimateTally> os_, rfs_;  // per landmark
+  IntervalEstimateTally crs_any_, crs_grade3plus_, icans_any_;
   MomentAccumulator duration_, follow_up_, deaths_;
 };
 
