@@ -347,17 +347,12 @@ json analyze_dataset(const SurvivalTable& table, const AnalyzeSettings& settings
 
 namespace {
 
-class AnalyzeUsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 std::vector<double> parse_landmarks(const std::string& list) {
   std::vector<double> landmarks;
   for (const std::string_view field : split_fields(list)) {
     const auto t = parse_whole<double>(field);
     if (!t || !std::isfinite(*t) || *t < 0)
-      throw AnalyzeUsageError("--landmarks: " + in_quotes(field) +
+      throw UsageError("--landmarks: " + in_quotes(field) +
                               " is not a time, expected comma-separated months >= 0, e.g. 6,12");
     landmarks.push_back(*t);
   }
@@ -368,7 +363,7 @@ CiType parse_conf_type(const std::string& name) {
   if (name == "plain") return CiType::plain;
   if (name == "log") return CiType::log;
   if (name == "log-log") return CiType::log_log;
-  throw AnalyzeUsageError("--conf-type: " + in_quotes(name) + ", expected plain, log or log-log");
+  throw UsageError("--conf-type: " + in_quotes(name) + ", expected plain, log or log-log");
 }
 
 int analyze_main(const std::vector<std::string>& arguments) {
@@ -401,26 +396,26 @@ int analyze_main(const std::vector<std::string>& arguments) {
     po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
     po::notify(values);
   } catch (const po::error& e) {
-    throw AnalyzeUsageError(e.what());
+    throw UsageError(e.what());
   }
   if (values.count("help")) {
     std::cout << visible << "\n";
     return EXIT_OK;
   }
   if (!values.count("data"))
-    throw AnalyzeUsageError("missing DATA.csv: usage: trialsim analyze DATA.csv [options]");
+    throw UsageError("missing DATA.csv: usage: trialsim analyze DATA.csv [options]");
 
   AnalyzeSettings settings;
   settings.landmarks = parse_landmarks(values["landmarks"].as<std::string>());
   settings.conf_type = parse_conf_type(values["conf-type"].as<std::string>());
   settings.level = values["level"].as<double>();
   if (!(settings.level > 0.0 && settings.level < 1.0))
-    throw AnalyzeUsageError("--level must be in (0, 1), e.g. 0.95");
+    throw UsageError("--level must be in (0, 1), e.g. 0.95");
   settings.tau = values.count("tau")
                      ? values["tau"].as<double>()
                      : *std::max_element(settings.landmarks.begin(), settings.landmarks.end());
   if (!std::isfinite(settings.tau) || settings.tau < 0.0)
-    throw AnalyzeUsageError("--tau must be a finite time >= 0 (months)");
+    throw UsageError("--tau must be a finite time >= 0 (months)");
 
   const SurvivalTable table = read_survival_csv(values["data"].as<std::string>());
   const json report = analyze_dataset(table, settings);  // complete before anything is printed
@@ -433,15 +428,8 @@ int analyze_main(const std::vector<std::string>& arguments) {
 int command_analyze(const std::vector<std::string>& arguments) {
   try {
     return analyze_main(arguments);
-  } catch (const ConfigError& e) {
-    std::cerr << e.what() << "\n";
-    return EXIT_INVALID_INPUT;
-  } catch (const AnalyzeUsageError& e) {
-    std::cerr << "trialsim: " << e.what() << "\n";
-    return EXIT_INVALID_INPUT;
   } catch (const std::exception& e) {
-    std::cerr << "trialsim: error: " << e.what() << "\n";
-    return EXIT_RUNTIME_FAILURE;
+    return report_failure(e);
   }
 }
 

@@ -40,11 +40,6 @@ constexpr const char* TOP_USAGE =
     "  trialsim --version\n\n"
     "Exit codes: 0 success, 1 runtime failure, 2 invalid input.\n";
 
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 std::string utc_timestamp(std::chrono::system_clock::time_point when) {
   const std::time_t t = std::chrono::system_clock::to_time_t(when);
   std::tm tm{};
@@ -278,6 +273,19 @@ int command_run(const std::vector<std::string>& arguments) {
 
 }  // namespace
 
+int report_failure(const std::exception& error) {
+  if (dynamic_cast<const ConfigError*>(&error)) {
+    std::cerr << error.what() << "\n";  // already FILE:LINE:COL: key: ...
+    return EXIT_INVALID_INPUT;
+  }
+  if (dynamic_cast<const UsageError*>(&error)) {
+    std::cerr << "trialsim: " << error.what() << "\n";
+    return EXIT_INVALID_INPUT;
+  }
+  std::cerr << "trialsim: error: " << error.what() << "\n";
+  return EXIT_RUNTIME_FAILURE;
+}
+
 int run_cli(const std::vector<std::string>& arguments) {
   try {
     if (arguments.empty()) {
@@ -299,15 +307,8 @@ int run_cli(const std::vector<std::string>& arguments) {
     if (command == "analyze") return command_analyze(rest);
     if (command == "fit") return command_fit(rest);
     throw UsageError("unknown command '" + command + "'; see trialsim --help");
-  } catch (const ConfigError& e) {
-    std::cerr << e.what() << "\n";
-    return EXIT_INVALID_INPUT;
-  } catch (const UsageError& e) {
-    std::cerr << "trialsim: " << e.what() << "\n";
-    return EXIT_INVALID_INPUT;
   } catch (const std::exception& e) {
-    std::cerr << "trialsim: error: " << e.what() << "\n";
-    return EXIT_RUNTIME_FAILURE;
+    return report_failure(e);
   }
 }
 

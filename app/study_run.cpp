@@ -107,7 +107,10 @@ void append_fields(std::string& out, std::uint64_t replicate, const std::string&
   out += csv_field(scenario);
 }
 
-// One replicates.csv row of a two-arm survival analysis.
+// replicates.csv of the two-arm survival analyses: the header and one row.
+constexpr const char* SURVIVAL_REPLICATE_HEADER =
+    "replicate,scenario,patients_analysed,events,study_duration,logrank_z,reject_h0,cox_hr\n";
+
 void append_survival_row(std::string& out, std::uint64_t replicate, const std::string& scenario,
                          const SurvivalReplicateSummary& summary) {
   append_fields(out, replicate, scenario);
@@ -200,7 +203,7 @@ StudyResult run_two_arm_survival(const StudyConfig& config, const TwoArmSurvival
   StudyResult result;
   result.rows = run_scenario_tallies<TwoArmSurvivalTally, TwoArmSurvivalWorkspace>(
       config, request, study.scenarios.size(),
-      "replicate,scenario,patients_analysed,events,study_duration,logrank_z,reject_h0,cox_hr\n",
+      SURVIVAL_REPLICATE_HEADER,
       [&] { return TwoArmSurvivalTally(design); },
       [&](std::uint64_t r, std::vector<TwoArmSurvivalTally>& tallies, TwoArmSurvivalWorkspace& ws, std::string* rows) {
         draw_cohort(design, config.simulation.seed, r, ws);
@@ -399,7 +402,7 @@ StudyResult run_maintenance_trial(const StudyConfig& config, const MaintenanceTr
   StudyResult result;
   result.rows = run_scenario_tallies<TwoArmSurvivalTally, TwoArmSurvivalWorkspace>(
       config, request, study.scenarios.size(),
-      "replicate,scenario,patients_analysed,events,study_duration,logrank_z,reject_h0,cox_hr\n",
+      SURVIVAL_REPLICATE_HEADER,
       [&] { return TwoArmSurvivalTally(design); },
       [&](std::uint64_t r, std::vector<TwoArmSurvivalTally>& tallies, TwoArmSurvivalWorkspace& ws, std::string* rows) {
         for (std::size_t s = 0; s < tallies.size(); ++s) {
