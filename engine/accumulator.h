@@ -53,6 +53,12 @@ class MomentAccumulator {
                       : std::sqrt(variance() / static_cast<double>(count_));
   }
 
+  // Serialization (engine/cluster/archive.h): every member, bit-exact.
+  template <class Archive>
+  void visit(Archive& archive) {
+    archive(count_, mean_, sum_squared_deviations_);
+  }
+
  private:
   std::uint64_t count_ = 0;
   double mean_ = 0.0;
@@ -100,6 +106,11 @@ class DiscreteDistribution {
 
   const std::map<double, std::uint64_t>& counts() const noexcept { return counts_; }
 
+  template <class Archive>
+  void visit(Archive& archive) {
+    archive(counts_, total_);
+  }
+
  private:
   std::map<double, std::uint64_t> counts_;
   std::uint64_t total_ = 0;
@@ -127,6 +138,11 @@ struct IntervalEstimateTally {
     error.merge(other.error);
     coverage.merge(other.coverage);
     width.merge(other.width);
+  }
+
+  template <class Archive>
+  void visit(Archive& archive) {
+    archive(estimable, estimate, error, coverage, width);
   }
 };
 
@@ -177,6 +193,11 @@ class QuantisedDistribution {
   std::uint64_t non_finite() const noexcept { return non_finite_; }
 
   // The exact distribution of the rounded values (for quantiles and their MCSE).
+  template <class Archive>
+  void visit(Archive& archive) {
+    archive(resolution_, first_bin_, counts_, total_, non_finite_);
+  }
+
   DiscreteDistribution distribution() const {
     DiscreteDistribution out;
     for (std::size_t i = 0; i < counts_.size(); ++i) {

@@ -58,6 +58,12 @@ class SingleArmBinaryTally {
   // that is a function of x (used for quantiles of interval bounds).
   const std::vector<std::uint64_t>& response_count_histogram() const noexcept { return histogram_; }
 
+  // Every member, for shard files, checkpoints and MPI (engine/cluster/archive.h).
+  template <class Archive>
+  void visit(Archive& archive) {
+    archive(rejection_, estimate_, coverage_, width_, lower_, histogram_);
+  }
+
  private:
   MomentAccumulator rejection_;
   MomentAccumulator estimate_;

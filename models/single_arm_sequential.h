@@ -59,6 +59,12 @@ class SingleArmSequentialTally {
   void merge(const SingleArmSequentialTally& o);
   std::vector<OcRow> oc_rows(const SingleArmSequentialDesign& design, const SequentialScenario& scenario) const;
 
+  // Every member, for shard files, checkpoints and MPI (engine/cluster/archive.h).
+  template <class Archive>
+  void visit(Archive& archive) {
+    archive(success_, early_efficacy_, early_futility_, safety_stop_, patients_);
+  }
+
  private:
   MomentAccumulator success_, early_efficacy_, early_futility_, safety_stop_, patients_;
 };

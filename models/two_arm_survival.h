@@ -114,6 +114,14 @@ class TwoArmSurvivalTally {
   std::vector<OcRow> oc_rows(const TwoArmSurvivalDesign& design, const SurvivalScenario& scenario) const;
   std::uint64_t replicates() const noexcept { return rejection_.count(); }
 
+  // Every member, for shard files, checkpoints and MPI (engine/cluster/archive.h).
+  template <class Archive>
+  void visit(Archive& archive) {
+    archive(rejection_, logrank_z_, efficacy_stop_, futility_stop_, cox_infinite_, log_hr_, log_hr_error_, hr_,
+            hr_coverage_, landmarks_, median_reached_, duration_, events_, target_reached_, analysed_,
+            follow_up_reverse_km_, follow_up_simple_, duration_distribution_, event_distribution_);
+  }
+
  private:
   MomentAccumulator rejection_, logrank_z_;
   std::vector<MomentAccumulator> efficacy_stop_, futility_stop_;  // per look (group-sequential)

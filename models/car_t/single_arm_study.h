@@ -78,6 +78,12 @@ class SingleArmCarTTally {
                         SingleArmCarTWorkspace& ws);
   std::vector<OcRow> oc_rows(const SingleArmCarTDesign& design, const CarTScenario& scenario) const;
 
+  // Every member, for shard files, checkpoints and MPI (engine/cluster/archive.h).
+  template <class Archive>
+  void visit(Archive& archive) {
+    archive(rejection_, response_, os_, rfs_, crs_any_, crs_grade3plus_, icans_any_, duration_, follow_up_, deaths_);
+  }
+
  private:
   MomentAccumulator rejection_;
   IntervalEstimateTally response_[INTERVAL_METHOD_COUNT];

@@ -1,0 +1,167 @@
+#pragma once
+// Bit-exact binary serialization of Monte Carlo tallies, for shard files, checkpoints and MPI
+// exchange. A tally lists its members once, in `template <class Archive> void visit(Archive&)`;
+// the same function writes (ByteWriter) and reads (ByteReader). Doubles travel as their IEEE-754
+// bits, so a tally that is written and read back merges to exactly the same result: that is what
+// makes merged shards byte-identical to a single run.
+//
+// The format is native-endian (the file header records a byte-order marker, see
+// partial_file.h); integers are fixed width; containers carry their length.
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace trialsim {
+
+// Raised when bytes do not decode (truncated or corrupt partial results).
+class ArchiveError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class ByteWriter;
+class ByteReader;
+
+template <class T>
+concept Visitable = requires(T& t, ByteWriter& w) { t.visit(w); };
+
+class ByteWriter {
+ public:
+  static constexpr bool reading = false;
+
+  template <class... T>
+  void operator()(T&... values) {
+    (write(values), ...);
+  }
+  const std::string& bytes() const noexcept { return bytes_; }
+  std::string take() noexcept { return std::move(bytes_); }
+
+ private:
+  template <class T>
+  void write(T& value) {
+    if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
+      char raw[sizeof(T)];
+      std::memcpy(raw, &value, sizeof(T));
+      bytes_.append(raw, sizeof(T));
+    } else if constexpr (Visitable<T>) {
+      value.visit(*this);
+    } else {
+      write_container(value);
+    }
+  }
+  template <class T, std::size_t N>
+  void write_container(std::array<T, N>& values) {
+    for (T& v : values) write(v);
+  }
+  template <class T, std::size_t N>
+  void write_container(T (&values)[N]) {
+    for (T& v : values) write(v);
+  }
+  template <class T>
+  void write_container(std::vector<T>& values) {
+    std::uint64_t size = values.size();
+    write(size);
+    for (T& v : values) write(v);
+  }
+  template <class K, class V>
+  void write_container(std::map<K, V>& values) {
+    std::uint64_t size = values.size();
+    write(size);
+    for (auto& [key, value] : values) {
+      K k = key;
+      write(k);
+      write(value);
+    }
+  }
+  std::string bytes_;
+};
+
+class ByteReader {
+ public:
+  static constexpr bool reading = true;
+
+  explicit ByteReader(std::string_view bytes) : bytes_(bytes) {}
+
+  template <class... T>
+  void operator()(T&... values) {
+    (read(values), ...);
+  }
+  bool exhausted() const noexcept { return position_ == bytes_.size(); }
+
+ private:
+  void take(void* out, std::size_t size) {
+    if (bytes_.size() - position_ < size) throw ArchiveError("partial results are truncated or corrupt");
+    std::memcpy(out, bytes_.data() + position_, size);
+    position_ += size;
+  }
+  std::uint64_t read_size() {
+    std::uint64_t size = 0;
+    take(&size, sizeof size);
+    // A length can never exceed the bytes left (every element takes at least one byte).
+    if (size > bytes_.size() - position_) throw ArchiveError("partial results are truncated or corrupt");
+    return size;
+  }
+  template <class T>
+  void read(T& value) {
+    if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
+      take(&value, sizeof(T));
+    } else if constexpr (Visitable<T>) {
+      value.visit(*this);
+    } else {
+      read_container(value);
+    }
+  }
+  template <class T, std::size_t N>
+  void read_container(std::array<T, N>& values) {
+    for (T& v : values) read(v);
+  }
+  template <class T, std::size_t N>
+  void read_container(T (&values)[N]) {
+    for (T& v : values) read(v);
+  }
+  template <class T>
+  void read_container(std::vector<T>& values) {
+    const std::uint64_t size = read_size();
+    // Keep existing elements (a tally may need its constructor's state) and resize.
+    values.resize(static_cast<std::size_t>(size));
+    for (T& v : values) read(v);
+  }
+  template <class K, class V>
+  void read_container(std::map<K, V>& values) {
+    const std::uint64_t size = read_size();
+    values.clear();
+    for (std::uint64_t i = 0; i < size; ++i) {
+      K key{};
+      V value{};
+      read(key);
+      read(value);
+      values.emplace(key, value);
+    }
+  }
+  std::string_view bytes_;
+  std::size_t position_ = 0;
+};
+
+// Encodes one visitable value.
+template <class T>
+std::string encode(const T& value) {
+  ByteWriter writer;
+  writer(const_cast<T&>(value));  // visit() is shared with reading, so it is not const
+  return writer.take();
+}
+
+// Decodes into `value` (constructed by the caller with the right shape); all bytes must be used.
+template <class T>
+void decode(std::string_view bytes, T& value) {
+  ByteReader reader(bytes);
+  reader(value);
+  if (!reader.exhausted()) throw ArchiveError("partial results have trailing bytes (corrupt or another format)");
+}
+
+}  // namespace trialsim
