@@ -15,6 +15,7 @@
 #include "app/analyze.h"
 #include "app/fit_command.h"
 #include "app/grid_run.h"
+#include "app/report.h"
 #include "app/study_config.h"
 #include "app/study_run.h"
 #include "engine/config_error.h"
@@ -36,6 +37,7 @@ constexpr const char* TOP_USAGE =
     "                                    Kaplan-Meier, log-rank and Cox of an observed dataset (JSON)\n"
     "  trialsim fit EVIDENCE [--output FILE]\n"
     "                                    calibrate the CAR-T patient model to published evidence\n"
+    "  trialsim report RESULTS_DIR       HTML report with figures (report.html; needs gnuplot)\n"
     "  trialsim COMMAND --help           options of a command\n"
     "  trialsim --version\n\n"
     "Exit codes: 0 success, 1 runtime failure, 2 invalid input.\n";
@@ -169,6 +171,7 @@ int command_run(const std::vector<std::string>& arguments) {
       ("output,o", po::value<std::string>(), "output directory (default results/<config name>)")
       ("exact", "compute the operating characteristics exactly instead of simulating (simulation.mode=exact)")
       ("per-replicate", "also write replicates.csv, one row per replicate and scenario")
+      ("report", "also write the HTML report (report.html, figures/) into the output directory; needs gnuplot")
       ("quiet,q", "no progress line")
       ("progress", "progress line even when stderr is not a terminal");
   po::options_description all;
@@ -183,6 +186,7 @@ int command_run(const std::vector<std::string>& arguments) {
   if (values.count("quiet") && values.count("progress")) {
     throw UsageError("--quiet and --progress contradict each other");
   }
+  if (values.count("report")) check_report_tools();  // before a long run, not after
   const auto start = std::chrono::system_clock::now();
   const auto start_clock = std::chrono::steady_clock::now();
 
@@ -228,6 +232,7 @@ int command_run(const std::vector<std::string>& arguments) {
     stage.write("manifest.json", manifest.dump(2) + "\n");
     stage.commit();
     std::printf("%s: %sresults: %s\n", config.name.c_str(), grid.report.c_str(), output.string().c_str());
+    if (values.count("report")) std::printf("report: %s\n", write_report(output).html.string().c_str());
     return EXIT_OK;
   }
   std::ofstream per_replicate;
@@ -249,6 +254,7 @@ int command_run(const std::vector<std::string>& arguments) {
 
   stage.write("oc.csv", to_oc_csv(result.rows));
   stage.write("summary.json", summary_json(config, result).dump(2) + "\n");
+  for (const auto& [file_name, contents] : result.report_files) stage.write(file_name, contents);
   const nlohmann::json manifest = {
       {"trialsim_version", VERSION},
       {"git_revision", GIT_REVISION},
@@ -268,6 +274,7 @@ int command_run(const std::vector<std::string>& arguments) {
   stage.write("manifest.json", manifest.dump(2) + "\n");
   stage.commit();
   print_summary(config, result, output);
+  if (values.count("report")) std::printf("report: %s\n", write_report(output).html.string().c_str());
   return EXIT_OK;
 }
 
@@ -306,6 +313,7 @@ int run_cli(const std::vector<std::string>& arguments) {
     if (command == "validate") return command_validate(rest);
     if (command == "analyze") return command_analyze(rest);
     if (command == "fit") return command_fit(rest);
+    if (command == "report") return command_report(rest);
     throw UsageError("unknown command '" + command + "'; see trialsim --help");
   } catch (const std::exception& e) {
     return report_failure(e);

@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "app/report_run_files.h"
 #include "engine/config_error.h"
 #include "engine/group_sequential.h"
 #include "engine/runner.h"
@@ -312,6 +313,9 @@ StudyResult run_single_arm_car_t(const StudyConfig& config, const SingleArmCarTS
         }
       },
       [&](const std::vector<car_t::SingleArmCarTTally>& totals) {
+        std::vector<std::string> names;
+        for (std::size_t s = 0; s < totals.size(); ++s) names.push_back(name_of(s));
+        result.report_files = car_t_report_files(totals, names, design, table);
         return rows_in_scenario_order(totals.size(), [&](std::size_t s) {
           car_t::CarTScenario labelled = s < point_count ? scenarios[s] : car_t::CarTScenario{name_of(s), {}, {}};
           return totals[s].oc_rows(design, labelled);

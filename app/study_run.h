@@ -26,6 +26,8 @@ struct StudyResult {
   // there is none), so the summary sets simulation beside the exact answer.
   std::vector<double> exact_estimates;
   nlohmann::json precision;  // precision mode: target, achieved MCSE, replicates used (else null)
+  // Further result files (name, contents) for `trialsim report`, e.g. curves.csv (app/report_run_files.h).
+  std::vector<std::pair<std::string, std::string>> report_files;
 };
 
 StudyResult run_study(const StudyConfig& config, const RunRequest& request);

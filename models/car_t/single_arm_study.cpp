@@ -48,7 +48,9 @@ CarTTruth true_values(const CarTParameters& p, const std::vector<double>& landma
 }
 
 SingleArmCarTTally::SingleArmCarTTally(const SingleArmCarTDesign& design)
-    : os_(design.landmarks.size()), rfs_(design.landmarks.size()) {}
+    : os_(design.landmarks.size()), rfs_(design.landmarks.size()) {
+  for (auto& band : km_bands_) band.assign(KM_BAND_POINTS, QuantisedDistribution(KM_BAND_RESOLUTION));
+}
 
 void SingleArmCarTTally::reset() {
   rejection_ = {};
@@ -57,6 +59,11 @@ void SingleArmCarTTally::reset() {
   for (auto& t : rfs_) t = {};
   crs_any_ = crs_grade3plus_ = icans_any_ = {};
   duration_ = follow_up_ = deaths_ = {};
+  for (auto& band : km_bands_) {
+    for (auto& at_time : band) at_time.reset();
+  }
+  responder_counts_.clear();
+  duration_histogram_.reset();
 }
 
 void SingleArmCarTTally::merge(const SingleArmCarTTally& o) {
@@ -72,6 +79,11 @@ void SingleArmCarTTally::merge(const SingleArmCarTTally& o) {
   duration_.merge(o.duration_);
   follow_up_.merge(o.follow_up_);
   deaths_.merge(o.deaths_);
+  for (int e = 0; e < BAND_ENDPOINT_COUNT; ++e) {
+    for (std::size_t k = 0; k < km_bands_[e].size(); ++k) km_bands_[e][k].merge(o.km_bands_[e][k]);
+  }
+  responder_counts_.merge(o.responder_counts_);
+  duration_histogram_.merge(o.duration_histogram_);
 }
 
 CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDesign& design, const SingleArmBinaryTable& table,
@@ -98,6 +110,8 @@ CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDes
   }
   const CutoffResult cut = analysis_cutoff(design.timing, ws.entry, ws.death, ws.dropout, ws.scratch);
   duration_.add(cut.calendar_time);
+  duration_histogram_.add(cut.calendar_time);
+  responder_counts_.add(responders);
 
   // Response and AEs are known for every enrolled, infused patient (assessed within weeks).
   rejection_.add(table.rejects(responders) ? 1.0 : 0.0);
@@ -114,7 +128,9 @@ CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDes
   incidence(icans_any_, icans, scenario.truth.icans_any);
 
   // Time to event at the data cut, each patient on their own clock.
-  const auto analyse = [&](Endpoint endpoint, std::vector<IntervalEstimateTally>& tallies, const std::vector<double>& truth) {
+  // tallies/truth: the landmark estimates (none for DOR, which only feeds the report's band).
+  const auto analyse = [&](Endpoint endpoint, BandEndpoint band, std::vector<IntervalEstimateTally>* tallies,
+                           const std::vector<double>* truth) {
     std::size_t m = 0;
     for (std::size_t i = 0; i < n; ++i) {
       if (ws.entry[i] >= cut.calendar_time) continue;
@@ -125,19 +141,31 @@ CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDes
       ++m;
     }
     if (m == 0) {
-      for (auto& t : tallies) t.estimable.add(0.0);
+      if (tallies) {
+        for (auto& t : *tallies) t.estimable.add(0.0);
+      }
       return m;
     }
     const SurvivalData data{std::span<const double>(ws.time.data(), m), std::span<const int>(ws.status.data(), m)};
     kaplan_meier(data, ws.survival, ws.curve);
-    for (std::size_t k = 0; k < design.landmarks.size(); ++k) {
+    for (std::size_t k = 0; tallies && k < design.landmarks.size(); ++k) {
       const LandmarkEstimate e = survival_at(ws.curve, design.landmarks[k], design.landmark_ci, design.confidence_level);
       const bool usable = e.estimable && std::isfinite(e.lower) && std::isfinite(e.upper);
-      tallies[k].add(usable, e.surv, e.lower, e.upper, truth[k]);
+      (*tallies)[k].add(usable, e.surv, e.lower, e.upper, (*truth)[k]);
+    }
+    // The curve on the band grid, as survival_at (step value; not estimable beyond last_time).
+    std::vector<QuantisedDistribution>& grid = km_bands_[static_cast<int>(band)];
+    std::size_t row = 0;
+    double surv = 1.0;
+    for (int k = 0; k < KM_BAND_POINTS; ++k) {
+      const double t = k * KM_BAND_STEP;
+      if (t > ws.curve.last_time) break;
+      while (row < ws.curve.size() && ws.curve.time[row] <= t) surv = ws.curve.surv[row++];
+      grid[static_cast<std::size_t>(k)].add(surv);
     }
     return m;
   };
-  const std::size_t analysed = analyse(Endpoint::overall_survival, os_, scenario.truth.os_at);
+  const std::size_t analysed = analyse(Endpoint::overall_survival, BandEndpoint::os, &os_, &scenario.truth.os_at);
   int deaths = 0;
   for (std::size_t j = 0; j < analysed; ++j) deaths += ws.status[j];
   deaths_.add(deaths);
@@ -149,7 +177,8 @@ CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDes
     if (analysed % 2 == 0) median = 0.5 * (median + *std::max_element(ws.time.begin(), mid));
     follow_up_.add(median);
   }
-  analyse(Endpoint::relapse_free_survival, rfs_, scenario.truth.rfs_at);
+  analyse(Endpoint::relapse_free_survival, BandEndpoint::rfs, &rfs_, &scenario.truth.rfs_at);
+  analyse(Endpoint::duration_of_response, BandEndpoint::dor, nullptr, nullptr);
   return {responders, crs, crs3, icans, deaths, cut.calendar_time};
 }
 

@@ -52,6 +52,18 @@ struct CarTScenario {
   CarTTruth truth;
 };
 
+// Times (months from infusion; DOR: from response) at which every cohort's Kaplan–Meier curves
+// of OS, RFS and DOR are tallied, for the report's bands of simulated curves (curves.csv).
+inline constexpr double KM_BAND_STEP = 1.0;
+inline constexpr int KM_BAND_POINTS = 37;  // 0, 1, ..., 36 months
+// Resolution of the tallied survival values (quantiles of the bands are exact to half of it).
+inline constexpr double KM_BAND_RESOLUTION = 0.005;
+// Bin width of the study-duration histogram (distributions.csv), months.
+inline constexpr double DURATION_HISTOGRAM_RESOLUTION = 0.1;
+
+enum class BandEndpoint { os = 0, rfs = 1, dor = 2 };
+inline constexpr int BAND_ENDPOINT_COUNT = 3;
+
 struct SingleArmCarTWorkspace {
   std::vector<CarTPatient> patients;
   std::vector<double> entry, death, dropout, time, scratch;
@@ -78,10 +90,21 @@ class SingleArmCarTTally {
                         SingleArmCarTWorkspace& ws);
   std::vector<OcRow> oc_rows(const SingleArmCarTDesign& design, const CarTScenario& scenario) const;
 
+  // Distributions behind the report's figures: per band endpoint, the cohorts' KM estimates at
+  // time k * KM_BAND_STEP (only cohorts where S(t) is estimable: t within follow-up); the number
+  // of responders; the study duration (months from first entry to the cut).
+  const std::vector<QuantisedDistribution>& km_band(BandEndpoint endpoint) const {
+    return km_bands_[static_cast<int>(endpoint)];
+  }
+  const DiscreteDistribution& responder_counts() const { return responder_counts_; }
+  const QuantisedDistribution& duration_histogram() const { return duration_histogram_; }
+  std::uint64_t cohorts() const { return rejection_.count(); }
+
   // Every member, for shard files, checkpoints and MPI (engine/cluster/archive.h).
   template <class Archive>
   void visit(Archive& archive) {
-    archive(rejection_, response_, os_, rfs_, crs_any_, crs_grade3plus_, icans_any_, duration_, follow_up_, deaths_);
+    archive(rejection_, response_, os_, rfs_, crs_any_, crs_grade3plus_, icans_any_, duration_, follow_up_, deaths_,
+            km_bands_, responder_counts_, duration_histogram_);
   }
 
  private:
@@ -90,6 +113,9 @@ class SingleArmCarTTally {
   std::vector<IntervalEstimateTally> os_, rfs_;  // per landmark
   IntervalEstimateTally crs_any_, crs_grade3plus_, icans_any_;
   MomentAccumulator duration_, follow_up_, deaths_;
+  std::vector<QuantisedDistribution> km_bands_[BAND_ENDPOINT_COUNT];  // per endpoint, per band time
+  DiscreteDistribution responder_counts_;
+  QuantisedDistribution duration_histogram_{DURATION_HISTOGRAM_RESOLUTION};
 };
 
 }  // namespace trialsim::car_t

@@ -1,0 +1,66 @@
+#include "app/report.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include "app/cli.h"
+#include "app/report_data.h"
+#include "app/report_figures.h"
+#include "app/report_gnuplot.h"
+#include "app/report_html.h"
+#include "engine/output.h"
+
+namespace po = boost::program_options;
+
+namespace trialsim {
+
+void check_report_tools() { report::find_gnuplot(); }
+
+ReportOutcome write_report(const std::filesystem::path& dir) {
+  const std::filesystem::path gnuplot = report::find_gnuplot();
+  const report::ResultsDirectory results = report::load_results(dir);
+  const std::vector<report::RenderedFigure> figures = report::render_figures(report::figure_specs(results), gnuplot);
+  const std::filesystem::path figure_dir = dir / "figures";
+  std::filesystem::create_directories(figure_dir);
+  ReportOutcome outcome{dir / "report.html", {}};
+  for (const report::RenderedFigure& f : figures) {
+    write_file_atomically(figure_dir / (f.spec.id + ".svg"), f.svg);
+    write_file_atomically(figure_dir / (f.spec.id + ".png"), f.png);
+    write_file_atomically(figure_dir / (f.spec.id + ".gp"), f.script);
+    outcome.figures.push_back(f.spec.id);
+  }
+  write_file_atomically(outcome.html, report::report_html(results, figures));
+  return outcome;
+}
+
+int command_report(const std::vector<std::string>& arguments) {
+  po::options_description visible("trialsim report RESULTS_DIR");
+  visible.add_options()("help,h", "show this help");
+  po::options_description all;
+  all.add(visible).add_options()("results", po::value<std::string>());
+  po::positional_options_description positional;
+  positional.add("results", 1);
+  po::variables_map values;
+  try {
+    po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
+    po::notify(values);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  if (values.count("help")) {
+    std::cout << visible
+              << "\nWrites RESULTS_DIR/report.html (self-contained: opens offline) and each figure as\n"
+                 "RESULTS_DIR/figures/<name>.{svg,png,gp}. Needs gnuplot on PATH (Debian: gnuplot-nox).\n";
+    return EXIT_OK;
+  }
+  if (!values.count("results")) throw UsageError("missing RESULTS_DIR: usage: trialsim report RESULTS_DIR");
+  const ReportOutcome outcome = write_report(values["results"].as<std::string>());
+  std::string list;
+  for (const auto& id : outcome.figures) list += (list.empty() ? "" : ", ") + id;
+  std::printf("report: %s (%zu figures: %s)\n", outcome.html.string().c_str(), outcome.figures.size(), list.c_str());
+  return EXIT_OK;
+}
+
+}  // namespace trialsim

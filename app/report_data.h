@@ -1,0 +1,76 @@
+#pragma once
+// What `trialsim report` reads from a results directory: oc.csv, summary.json, manifest.json,
+// and where present grid.csv / search.csv (grids and searches), curves.csv (Kaplan–Meier bands),
+// distributions.csv (histograms), the calibration table of the fitted model and the reported
+// landmarks of its evidence. Nothing here draws; report_figures.h and report_html.h do.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace trialsim::report {
+
+// A CSV file as text fields (RFC 4180 quoting; the files trialsim writes).
+struct CsvTable {
+  std::filesystem::path file;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+
+  // Index of a column; throws std::runtime_error naming the file if it is absent.
+  std::size_t column(std::string_view name) const;
+  bool has_column(std::string_view name) const;
+};
+
+CsvTable read_csv(const std::filesystem::path& file);
+
+// A number field: "NA", "" -> NaN; "Inf"/"-Inf" -> infinities. Throws on anything else.
+double number_field(const std::string& text);
+
+// One row of oc.csv.
+struct OcEntry {
+  std::string scenario, analysis, metric;
+  double estimate = 0.0, mcse = 0.0;
+  double replicates = 0.0;
+};
+
+// Assurance entries of the CAR-T design are named "<scenario> (assurance)".
+bool is_assurance(const std::string& scenario);
+std::string without_assurance(const std::string& scenario);
+
+// A Kaplan–Meier figure reported by the evidence behind the fitted model (e.g. 12-month OS 0.645).
+struct ReportedLandmark {
+  std::string id;
+  std::string endpoint;  // "os", "rfs", "dor"
+  double time = 0.0;     // months
+  double value = 0.0;    // survival proportion
+};
+
+struct ResultsDirectory {
+  std::filesystem::path dir;
+  nlohmann::json summary;   // summary.json
+  nlohmann::json manifest;  // manifest.json
+  CsvTable oc;
+  std::optional<CsvTable> grid, search, curves, distributions;
+  // Calibration report beside the fitted model (single_arm_car_t and maintenance designs).
+  std::optional<CsvTable> calibration;
+  std::filesystem::path fitted_model;  // empty when the design has none
+  std::vector<ReportedLandmark> landmarks;
+  std::string landmarks_note;  // why landmarks are missing, if they are
+
+  std::vector<OcEntry> oc_entries;    // oc.csv in file order
+  std::vector<std::string> scenarios;  // distinct scenarios of oc.csv, in file order
+
+  bool is_grid() const { return grid.has_value(); }
+  // The OC row (scenario, analysis, metric), or nullptr.
+  const OcEntry* find(const std::string& scenario, const std::string& analysis, const std::string& metric) const;
+  // The resolved config recorded in summary.json (null if absent).
+  const nlohmann::json& config() const;
+};
+
+// Throws std::runtime_error (exit code 1) when a required file is missing or malformed.
+ResultsDirectory load_results(const std::filesystem::path& dir);
+
+}  // namespace trialsim::report

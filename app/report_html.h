@@ -1,0 +1,17 @@
+#pragma once
+// The report page: one self-contained HTML file (styles inline, figures as data: URIs, no script,
+// nothing fetched), readable offline and printable.
+#include <string>
+#include <vector>
+
+#include "app/report_data.h"
+#include "app/report_gnuplot.h"
+
+namespace trialsim::report {
+
+std::string report_html(const ResultsDirectory& results, const std::vector<RenderedFigure>& figures);
+
+std::string html_escape(const std::string& text);
+std::string base64(const std::string& bytes);
+
+}  // namespace trialsim::report

@@ -1,0 +1,55 @@
+#include "app/report_run_files.h"
+
+#include <cmath>
+
+#include "engine/output.h"
+
+namespace trialsim {
+namespace {
+
+// A value held as bin * resolution, printed as its shortest decimal (0.645, not 0.6450000000000001).
+double tidy(double value, double resolution) { return std::round(value / resolution) / std::round(1.0 / resolution); }
+
+}  // namespace
+
+std::vector<NamedFile> car_t_report_files(const std::vector<car_t::SingleArmCarTTally>& totals,
+                                          const std::vector<std::string>& scenario_names,
+                                          const car_t::SingleArmCarTDesign& design, const SingleArmBinaryTable& table) {
+  std::string curves = "scenario,endpoint,time,cohorts,estimable_probability,q025,q50,q975\n";
+  std::string histograms = "scenario,quantity,value,cohorts\n";
+  constexpr const char* ENDPOINTS[car_t::BAND_ENDPOINT_COUNT] = {"os", "rfs", "dor"};
+  for (std::size_t s = 0; s < totals.size(); ++s) {
+    const car_t::SingleArmCarTTally& tally = totals[s];
+    const std::string scenario = csv_field(scenario_names[s]);
+    const auto all = static_cast<double>(tally.cohorts());
+    for (int e = 0; e < car_t::BAND_ENDPOINT_COUNT; ++e) {
+      const auto& band = tally.km_band(static_cast<car_t::BandEndpoint>(e));
+      for (std::size_t k = 0; k < band.size(); ++k) {
+        if (band[k].count() == 0) continue;
+        const DiscreteDistribution d = band[k].distribution();
+        curves += scenario + ',' + ENDPOINTS[e] + ',' + format_number(static_cast<double>(k) * car_t::KM_BAND_STEP) +
+                  ',' + std::to_string(d.count()) + ',' + format_number(static_cast<double>(d.count()) / all) + ',' +
+                  format_number(tidy(d.quantile(0.025), car_t::KM_BAND_RESOLUTION)) + ',' +
+                  format_number(tidy(d.quantile(0.5), car_t::KM_BAND_RESOLUTION)) + ',' +
+                  format_number(tidy(d.quantile(0.975), car_t::KM_BAND_RESOLUTION)) + '\n';
+      }
+    }
+    for (const auto& [responders, count] : tally.responder_counts().counts()) {
+      histograms += scenario + ",responders," + format_number(responders) + ',' + std::to_string(count) + '\n';
+    }
+    for (const IntervalMethod method : design.intervals) {
+      for (const auto& [responders, count] : tally.responder_counts().counts()) {
+        const double lower = table.interval(method, static_cast<int>(responders)).lower;
+        histograms += scenario + ",orr_" + std::string(to_string(method)) + "_lower_bound," + format_number(lower) +
+                      ',' + std::to_string(count) + '\n';
+      }
+    }
+    const DiscreteDistribution durations = tally.duration_histogram().distribution();
+    for (const auto& [months, count] : durations.counts()) {
+      histograms += scenario + ",study_duration," + format_number(tidy(months, car_t::DURATION_HISTOGRAM_RESOLUTION)) + ',' + std::to_string(count) + '\n';
+    }
+  }
+  return {{"curves.csv", curves}, {"distributions.csv", histograms}};
+}
+
+}  // namespace trialsim

@@ -1,0 +1,28 @@
+#pragma once
+// Files a run writes for `trialsim report` beyond oc.csv: the data of figures that operating
+// characteristics alone cannot draw. Deterministic: built from merged tallies only.
+//
+// curves.csv        scenario,endpoint,time,cohorts,estimable_probability,q025,q50,q975
+//                   Kaplan–Meier bands: per endpoint (os, rfs, dor) and time (months from
+//                   infusion; dor: from response), the 2.5/50/97.5 % quantiles of the cohorts'
+//                   KM estimates S(t) over the cohorts where S(t) is estimable (t within their
+//                   follow-up); estimable_probability = those cohorts / all cohorts.
+// distributions.csv scenario,quantity,value,cohorts
+//                   histograms: `responders` (count), `orr_<interval>_lower_bound` (proportion)
+//                   and `study_duration` (months, bins of 0.1): cohorts with that value.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/binomial.h"
+#include "models/car_t/single_arm_study.h"
+
+namespace trialsim {
+
+using NamedFile = std::pair<std::string, std::string>;  // file name, contents
+
+std::vector<NamedFile> car_t_report_files(const std::vector<car_t::SingleArmCarTTally>& totals,
+                                          const std::vector<std::string>& scenario_names,
+                                          const car_t::SingleArmCarTDesign& design, const SingleArmBinaryTable& table);
+
+}  // namespace trialsim
