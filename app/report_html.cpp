@@ -97,7 +97,11 @@ std::string oc_section(const ResultsDirectory& r) {
       std::string group;
       for (const auto& [analysis, metric] : keys) {
         bool any = false;
-        for (const auto& s : *group_scenarios) any = any || r.find(s, analysis, metric) != nullptr;
+        // Rows undefined in every column (e.g. bias against an unknown truth) are left out.
+        for (const auto& s : *group_scenarios) {
+          const OcEntry* e = r.find(s, analysis, metric);
+          any = any || (e != nullptr && !std::isnan(e->estimate));
+        }
         if (!any) continue;
         if (analysis != group) {
           group = analysis;
@@ -290,13 +294,14 @@ std::string report_html(const ResultsDirectory& r, const std::vector<RenderedFig
   out += "<p class=\"lede\">" + replicates + " virtual cohorts per scenario · seed " + text_of(r.manifest, "seed") +
          " · config sha256 " + text_of(r.manifest, "config_sha256").substr(0, 12) + "… · trialsim " +
          text_of(r.manifest, "trialsim_version") + " · run " + text_of(r.manifest, "start_time") + "</p>\n";
-  out += "<nav><a href=\"#oc\">Operating characteristics</a><a href=\"#power\">Power</a><a href=\"#survival\">Survival "
+  out += "<nav><a href=\"#power\">Power</a><a href=\"#oc\">Operating characteristics</a><a href=\"#survival\">Survival "
          "curves</a><a href=\"#calibration\">Calibration</a><a href=\"#distributions\">Distributions</a><a "
          "href=\"#provenance\">Provenance</a></nav></header>\n";
   int number = 0;
-  out += oc_section(r);
+  // The decision figure first, then every number behind it.
   out += "<section id=\"power\"><h2>Power</h2>\n" +
          figures_section(figures, "power", number, "No rejection probability in these results.") + "</section>\n";
+  out += oc_section(r);
   out += "<section id=\"survival\"><h2>Simulated survival curves</h2>\n" +
          figures_section(figures, "survival", number,
                          "This run wrote no Kaplan–Meier bands (curves.csv): they are produced by the single_arm_car_t "
