@@ -209,7 +209,7 @@ std::optional<FigureSpec> power_curve(const ResultsDirectory& r) {
     extra = "set arrow from " + num(chosen) + ", graph 0 to " + num(chosen) + ", graph 1 nohead dt 4 lw 1.2 lc rgb " +
             GREY + "\nset label " +
             gp_single("smallest value reaching the target: " + num(chosen)) + " at " + num(chosen) +
-            ", graph 0.06 left offset char 0.6,0 tc rgb " + GREY + "\n";
+            ", graph 0.08 right offset char -0.6,0 tc rgb " + GREY + "\n";
   }
   std::string tics;
   if (!numeric) {
@@ -220,7 +220,7 @@ std::optional<FigureSpec> power_curve(const ResultsDirectory& r) {
   f.body = std::string(STYLE) + tics + extra + "set yrange [0:1.05]\nset ytics 0.1\nset offsets graph 0.03, graph 0.03, 0, 0\n" +
            "set xlabel " + gp_single(parameter_label(x_key)) + "\n" +
            "set ylabel 'P(reject H0): power, or type I error where H0 holds'\n" +
-           "set key outside below horizontal center\n" + "plot " + plots + "\n";
+           "set key outside top center horizontal maxcols 2 Left reverse samplen 3\n" + "plot " + plots + "\n";
   f.caption = "Rejection probability at each value of " + x_key + ", every value simulated on the same seed (common random "
               "numbers), so the curve's shape is not Monte Carlo noise. Bars: ±2 MCSE (widest ±" + fixed(widest, 4) +
               "). Dashed red: the target power; dotted grey: the one-sided α.";
