@@ -1,6 +1,7 @@
 #include "engine/conduct.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -42,6 +43,98 @@ void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double>
   }
 }
 
+namespace {
+
+// The value of rank `rank` (from 0) of `values`, which may be reordered: what nth_element would
+// leave at values[rank]. Up to 1024 values: a bucket selection (count values into equal-width
+// buckets over [min, max], then select within the one bucket holding the rank), expected O(n)
+// with few unpredictable branches; above that, nth_element.
+double kth_smallest(std::vector<double>& values, std::size_t rank) {
+  constexpr std::size_t MAX_BUCKETS = 1024;
+  const std::size_t n = values.size();
+  if (n > MAX_BUCKETS || n < 16) {
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank), values.end());
+    return values[rank];
+  }
+  double lo = values[0], hi = values[0];
+  for (const double v : values) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
+  if (!std::isfinite(scale)) scale = 0.0;
+  const auto bucket_of = [&](double v) { return std::min(n - 1, static_cast<std::size_t>((v - lo) * scale)); };
+  std::array<std::uint16_t, MAX_BUCKETS> count;
+  std::fill_n(count.begin(), n, std::uint16_t{0});
+  for (const double v : values) ++count[bucket_of(v)];
+  std::size_t bucket = 0, below = 0;
+  while (below + count[bucket] <= rank) below += count[bucket++];
+  // The bucket's values, compacted to the front (written always, kept by arithmetic).
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = values[i];
+    values[kept] = v;
+    kept += bucket_of(v) == bucket ? 1 : 0;
+  }
+  const auto first = values.begin();
+  std::nth_element(first, first + static_cast<std::ptrdiff_t>(rank - below), first + static_cast<std::ptrdiff_t>(kept));
+  return values[rank - below];
+}
+
+// Sorts `values` ascending: up to 1024 values by a bucket sort over [min, max] through
+// `scratch` (expected O(n) for spread-out values such as uniform entry times; crowded buckets
+// by std::sort), above that by std::sort.
+void sort_values(std::span<double> values, std::vector<double>& scratch) {
+  constexpr std::size_t MAX_BUCKETS = 1024;
+  const std::size_t n = values.size();
+  if (n > MAX_BUCKETS || n < 16) {
+    std::sort(values.begin(), values.end());
+    return;
+  }
+  double lo = values[0], hi = values[0];
+  for (const double v : values) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
+  if (!std::isfinite(scale)) scale = 0.0;
+  const auto bucket_of = [&](double v) { return std::min(n - 1, static_cast<std::size_t>((v - lo) * scale)); };
+  std::array<std::uint16_t, MAX_BUCKETS + 1> offset;
+  std::fill_n(offset.begin(), n + 1, std::uint16_t{0});
+  for (const double v : values) ++offset[bucket_of(v) + 1];
+  for (std::size_t b = 0; b < n; ++b) offset[b + 1] = static_cast<std::uint16_t>(offset[b + 1] + offset[b]);
+  scratch.resize(n);
+  for (const double v : values) scratch[offset[bucket_of(v)]++] = v;
+  // offset[b] is now the end of bucket b; buckets are in order, each is sorted in place.
+  std::size_t begin = 0;
+  for (std::size_t b = 0; b < n; ++b) {
+    const std::size_t end = offset[b];
+    if (end - begin > 32) {
+      std::sort(scratch.begin() + static_cast<std::ptrdiff_t>(begin), scratch.begin() + static_cast<std::ptrdiff_t>(end));
+    } else {
+      for (std::size_t k = begin + 1; k < end; ++k) {
+        const double v = scratch[k];
+        std::size_t j = k;
+        for (; j > begin && v < scratch[j - 1]; --j) scratch[j] = scratch[j - 1];
+        scratch[j] = v;
+      }
+    }
+    begin = end;
+  }
+  std::copy(scratch.begin(), scratch.end(), values.begin());
+}
+
+}  // namespace
+
+void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double> out, std::vector<double>& scratch) {
+  if (accrual.kind == AccrualModel::Kind::uniform) {
+    for (double& t : out) t = uniform(0.0, accrual.duration, rng);
+    sort_values(out, scratch);
+    return;
+  }
+  sample_entry_times(accrual, rng, out);
+}
+
 CutoffResult analysis_cutoff(const AnalysisTiming& timing, std::span<const double> entry,
                              std::span<const double> event_time,
                              std::span<const double> dropout_time, std::vector<double>& scratch) {
@@ -58,23 +151,25 @@ CutoffResult analysis_cutoff(const AnalysisTiming& timing, std::span<const doubl
       break;
   }
   // Calendar times of the events that will ever be observed (event before dropout).
-  scratch.clear();
+  // Written unconditionally and kept by arithmetic: the event-or-dropout test is a coin flip
+  // that a branch would mispredict half the time.
+  scratch.resize(entry.size());
+  std::size_t observed = 0;
   double end_of_all_follow_up = 0.0;
   for (std::size_t i = 0; i < entry.size(); ++i) {
     const double own = std::min(event_time[i], dropout_time[i]);
-    if (event_time[i] <= dropout_time[i] && std::isfinite(event_time[i])) {
-      scratch.push_back(entry[i] + event_time[i]);
-    }
-    if (std::isfinite(own)) end_of_all_follow_up = std::max(end_of_all_follow_up, entry[i] + own);
+    scratch[observed] = entry[i] + event_time[i];
+    observed += event_time[i] <= dropout_time[i] && std::isfinite(event_time[i]) ? 1 : 0;
+    end_of_all_follow_up = std::max(end_of_all_follow_up, std::isfinite(own) ? entry[i] + own : 0.0);
   }
+  scratch.resize(observed);
   const auto k = static_cast<std::size_t>(timing.target_events);
   if (scratch.size() < k || k == 0) {
     // The target is never reached: analyse when nothing more can happen (or, if some patients
     // are followed forever without event, at the last event/dropout time).
     return {std::max(end_of_all_follow_up, earliest), false};
   }
-  std::nth_element(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(k - 1), scratch.end());
-  return {std::max(scratch[k - 1], earliest), true};
+  return {std::max(kth_smallest(scratch, k - 1), earliest), true};
 }
 
 std::size_t cut_data(double cutoff, std::span<const double> entry, std::span<const double> event_time,

@@ -41,6 +41,9 @@ struct AccrualModel {
 // cumulative rate (exponential gaps on the unit-rate clock). Throws std::invalid_argument when
 // the segments end (finite total duration) before n patients have arrived.
 void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double> out);
+// The same entry times, sorted through `scratch` by a bucket sort (uniform accrual: O(n)
+// expected instead of O(n log n)); no allocation once `scratch` is large enough.
+void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double> out, std::vector<double>& scratch);
 
 // When the analysis happens.
 struct AnalysisTiming {

@@ -24,7 +24,7 @@ void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::ui
   const auto n = static_cast<std::size_t>(design.sample_size);
   ws.resize(n);
   Rng enrolment = make_stream(seed, replicate, StreamPurpose::enrolment);
-  sample_entry_times(design.accrual, enrolment, ws.entry);
+  sample_entry_times(design.accrual, enrolment, ws.entry, ws.scratch);
 
   // Permuted blocks of 2 * (a_c + a_e): within a block, a Fisher–Yates shuffle of the fixed
   // allocation list, so every block is balanced to the allocation ratio.
@@ -136,13 +136,23 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
   const std::size_t looks = group_sequential ? design.efficacy_boundaries.size() : 1;
   CutoffResult cutoff{};
   LogRankResult logrank{};
-  bool rejected = false;
+  bool rejected = false, analysed = false;
   std::size_t stopped_at = looks - 1;
   for (std::size_t k = 0; k < looks; ++k) {
     AnalysisTiming timing = design.timing;
     if (k + 1 < looks) timing.target_events = design.interim_events[k];
     cutoff = cut_at(timing);
-    logrank = log_rank(current_data(), ws.survival, design.stratified);
+    if (design.stratified) {
+      logrank = log_rank(current_data(), ws.survival, true);
+    } else {
+      sort_cohort(current_data(), ws.survival);  // once per look, for every analysis below
+      if (k + 1 == looks) {
+        logrank = analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);  // surely the last look
+        analysed = true;
+      } else {
+        logrank = log_rank(ws.survival.sorted);
+      }
+    }
     const double benefit_z = -logrank.z;
     if (!group_sequential) {
       rejected = logrank.z <= -normal_critical_value(1.0 - 2.0 * design.alpha);  // z_{1-alpha}; NaN never rejects
@@ -170,6 +180,10 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
     }
   }
   const SurvivalData data = current_data();
+  // Kaplan-Meier curves (pooled over strata), reverse Kaplan-Meier and the Cox risk table.
+  if (design.stratified) sort_cohort(data, ws.survival);
+  if (!analysed) analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);
+  const std::span<const SortedSubject> sorted = ws.survival.sorted;
   int events = 0;
   for (std::size_t j = 0; j < m; ++j) events += ws.status[j];
 
@@ -189,7 +203,11 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
   cox_options.ties = design.ties;
   cox_options.level = design.confidence_level;
   cox_options.stratified = design.stratified;
-  cox_ph_arm(data, ws.survival, ws.cox, cox_options);
+  if (design.stratified) {
+    cox_ph_arm(data, ws.survival, ws.cox, cox_options);
+  } else {
+    cox_ph_arm_from_table(ws.survival, ws.cox, cox_options);
+  }
   const bool finite = ws.cox.status == CoxStatus::converged && !ws.cox.coef.empty() && !ws.cox.coef[0].infinite;
   cox_infinite_.add(finite ? 0.0 : 1.0);
   if (finite) {
@@ -203,31 +221,25 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
   // Kaplan–Meier per arm: landmarks and medians.
   const std::size_t landmark_count = design.landmarks.size();
   for (int a = 0; a < 2; ++a) {
-    kaplan_meier(data, ws.survival, ws.curve, a);
     for (std::size_t k = 0; k < landmark_count; ++k) {
       const double t = design.landmarks[k];
       const double truth = true_survival(a, t);
-      const LandmarkEstimate est = survival_at(ws.curve, t, design.landmark_ci, design.confidence_level);
+      const LandmarkEstimate est = survival_at(ws.curves.arm[a], t, design.landmark_ci, design.confidence_level);
       const bool usable = est.estimable && std::isfinite(est.lower) && std::isfinite(est.upper);
       landmarks_[static_cast<std::size_t>(a) * landmark_count + k].add(usable, est.surv, est.lower, est.upper, truth);
     }
-    const MedianEstimate median = median_survival(ws.curve, ws.survival, design.landmark_ci, design.confidence_level);
-    median_reached_[a].add(median.median ? 1.0 : 0.0);
+    median_reached_[a].add(survival_quantile_point(ws.curves.arm[a], 0.5) ? 1.0 : 0.0);
   }
 
   // Median follow-up: reverse Kaplan–Meier (censoring as the event; Schemper & Smith 1996) and
   // the simple median of observed times.
-  for (std::size_t j = 0; j < m; ++j) ws.reverse_status[j] = 1 - ws.status[j];
-  const SurvivalData reverse{data.time, std::span<const int>(ws.reverse_status.data(), m)};
-  kaplan_meier(reverse, ws.survival, ws.curve);
-  const MedianEstimate reverse_median = median_survival(ws.curve, ws.survival);
-  if (reverse_median.median) follow_up_reverse_km_.add(*reverse_median.median);
+  if (const auto reverse_median = survival_quantile_point(ws.curves.reverse, 0.5)) {
+    follow_up_reverse_km_.add(*reverse_median);
+  }
   if (m > 0) {
-    std::copy(ws.time.begin(), ws.time.begin() + static_cast<std::ptrdiff_t>(m), ws.reverse_time.begin());
-    auto mid = ws.reverse_time.begin() + static_cast<std::ptrdiff_t>(m / 2);
-    std::nth_element(ws.reverse_time.begin(), mid, ws.reverse_time.begin() + static_cast<std::ptrdiff_t>(m));
-    double median_time = *mid;
-    if (m % 2 == 0) median_time = 0.5 * (median_time + *std::max_element(ws.reverse_time.begin(), mid));
+    // The sorted times: the upper middle, and for even m the mean with the lower middle.
+    double median_time = sorted[m / 2].time;
+    if (m % 2 == 0) median_time = 0.5 * (median_time + sorted[m / 2 - 1].time);
     follow_up_simple_.add(median_time);
   }
   return {cutoff.calendar_time, static_cast<int>(m), events, logrank.z, rejected,

@@ -28,6 +28,7 @@
 #include "engine/survival/kaplan_meier.h"
 #include "engine/survival/km_summary.h"
 #include "engine/survival/logrank.h"
+#include "engine/survival/two_arm_pass.h"
 
 namespace trialsim {
 
@@ -73,6 +74,7 @@ struct TwoArmSurvivalWorkspace {
   std::vector<double> scratch;
   SurvivalWorkspace survival;
   KaplanMeierCurve curve;
+  TwoArmCurves curves;  // per arm and reverse, from analyse_two_arm
   CoxFit cox;
   void resize(std::size_t n);
 };

@@ -2,12 +2,26 @@
 
 #include <boost/math/distributions/normal.hpp>
 #include <limits>
+#include <numbers>
 #include <stdexcept>
+
+#include "engine/survival/two_arm_pass.h"
 
 namespace trialsim {
 namespace {
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+
+// qnorm((1 + level) / 2), as summary.coxph; the last level is remembered (per thread) because a
+// simulation fits thousands of models at one level.
+double wald_critical_value(double level) {
+  thread_local double cached_level = NaN, cached_z = 0.0;
+  if (level != cached_level) {
+    cached_z = boost::math::quantile(boost::math::normal_distribution<double>(), (1.0 + level) / 2.0);
+    cached_level = level;
+  }
+  return cached_z;
+}
 
 // Log partial likelihood at beta (internal scale), with score ws.cox_u and information
 // ws.cox_imat. ws.order / ws.cox_x / ws.cox_stratum_end describe the sorted cohort.
@@ -184,8 +198,7 @@ void fit_cox(const SurvivalData& data, Eigen::Index p, Covariate covariate, Surv
     for (Eigen::Index k = 0; k < p; ++k) out.variance(j, k) *= ws.cox_scale[j] * ws.cox_scale[k];
   ws.cox_u.array() /= ws.cox_scale.array();
   ws.cox_step.noalias() = out.variance * ws.cox_u;  // the next Newton step (coxph's `infs`)
-  const double zcrit =
-      boost::math::quantile(boost::math::normal_distribution<double>(), (1.0 + opt.level) / 2.0);
+  const double zcrit = wald_critical_value(opt.level);
   bool any_infinite = false;
   for (Eigen::Index k = 0; k < p; ++k) {
     CoxCoefficient& c = out.coef[static_cast<std::size_t>(k)];
@@ -212,6 +225,172 @@ void fit_cox(const SurvivalData& data, Eigen::Index p, Covariate covariate, Surv
                             : (converged ? CoxStatus::converged : CoxStatus::not_converged);
 }
 
+// ---- One binary covariate (the arm) ----------------------------------------------------------
+// With x in {0, 1} every risk score is 1 or e^beta, so the risk-set sums at an event time are
+// functions of the numbers at risk per arm: S0 = n0 + n1 e^beta, S1 = S2 = n1 e^beta (x^2 = x).
+// One O(n) pass builds the table of distinct event times (ws.arm_risk); each Newton iteration is
+// then O(event times) with one exp, instead of O(n) exps and Eigen products. The iteration,
+// convergence rule, step halving and infinite-estimate rule are fit_cox's; the sums are the same
+// in exact arithmetic (they may differ from fit_cox's in the last bits).
+
+// Sum of log(x) over many x as one log of a running product, renormalised by frexp.
+class LogSum {
+ public:
+  void add(double x) {
+    product_ *= x;
+    if (!(product_ >= 0x1p-500 && product_ <= 0x1p+500)) {
+      int e = 0;
+      product_ = std::frexp(product_, &e);
+      exponent_ += e;
+    }
+  }
+  double value() const { return std::log(product_) + exponent_ * std::numbers::ln2; }
+
+ private:
+  double product_ = 1.0;
+  int exponent_ = 0;
+};
+
+// Rows from subjects in analysis order (strata contiguous, time ascending within a stratum),
+// walked backwards as coxfit6 does: `time(k)`, `status(k)`, `arm(k)`, `stratum_end(k)` (k is the
+// last subject of its stratum).
+template <class Time, class Status, class Arm, class StratumEnd>
+void build_arm_risk(std::size_t n, Time time, Status status, Arm arm, StratumEnd stratum_end,
+                    std::vector<ArmRiskRow>& rows) {
+  // At most one row per subject: every block writes its row, and keeps it if it has events
+  // (arithmetic instead of unpredictable branches on arm and status).
+  rows.resize(n);
+  std::size_t kept = 0;
+  double at_risk0 = 0.0, at_risk1 = 0.0;
+  for (std::size_t k = n; k-- > 0;) {
+    if (stratum_end(k)) at_risk0 = at_risk1 = 0.0;
+    const double t = time(k);
+    double events0 = 0.0, events1 = 0.0;
+    for (std::size_t j = k + 1; j-- > 0;) {
+      const double a = arm(j), e = status(j);
+      at_risk1 += a;
+      at_risk0 += 1.0 - a;
+      events1 += a * e;
+      events0 += e - a * e;
+      k = j;
+      if (j == 0 || stratum_end(j - 1) || time(j - 1) != t) break;
+    }
+    rows[kept] = {{at_risk0, at_risk1}, {events0, events1}};
+    kept += events0 + events1 > 0.0 ? 1 : 0;
+  }
+  rows.resize(kept);
+}
+
+// Log partial likelihood at beta with score u and information imat (coxfit6's sums for x = arm).
+// Rows alternate between two sets of partial sums (two independent dependency chains).
+double arm_iteration(const std::vector<ArmRiskRow>& rows, double beta, CoxTies ties, double& u, double& imat) {
+  const double eb = std::exp(beta);
+  double events1 = 0.0, u_part[2] = {0.0, 0.0}, imat_part[2] = {0.0, 0.0};
+  LogSum log_denominators[2];
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const ArmRiskRow& row = rows[i];
+    const std::size_t lane = i & 1;
+    const double d1 = row.events[1], d = row.events[0] + row.events[1];
+    events1 += d1;
+    if (d == 1.0 || ties == CoxTies::breslow) {
+      const double risk1 = row.at_risk[1] * eb;
+      const double denom = row.at_risk[0] + risk1;
+      const double r = risk1 / denom;  // weighted mean of x over the risk set
+      log_denominators[lane].add(denom);
+      for (double j = 1.0; j < d; j += 1.0) log_denominators[lane].add(denom);
+      u_part[lane] -= d * r;
+      imat_part[lane] += d * r * (1.0 - r);
+    } else {
+      // Efron: the j-th of d tied deaths sees the risk set less (1 - (j + 1) / d) of them.
+      const double rest1 = (row.at_risk[1] - d1) * eb;
+      const double rest = (row.at_risk[0] - row.events[0]) + rest1;
+      const double tied1 = d1 * eb;
+      const double tied = row.events[0] + tied1;
+      for (double j = 1.0; j <= d; j += 1.0) {
+        const double denom = rest + (j / d) * tied;
+        const double r = (rest1 + (j / d) * tied1) / denom;
+        log_denominators[lane].add(denom);
+        u_part[lane] -= r;
+        imat_part[lane] += r * (1.0 - r);
+      }
+    }
+  }
+  u = events1 + (u_part[0] + u_part[1]);
+  imat = imat_part[0] + imat_part[1];
+  return events1 * beta - (log_denominators[0].value() + log_denominators[1].value());
+}
+
+// fit_cox for the arm table: Newton-Raphson with step halving, 1 x 1 "factorisation" (the
+// information must be finite and positive, which is fit_cox's toler_chol test for p = 1).
+void fit_arm(const std::vector<ArmRiskRow>& rows, CoxFit& out, const CoxOptions& opt) {
+  const auto usable = [](double imat) { return std::isfinite(imat) && imat > 0.0; };
+  double u = 0.0, imat = 0.0, beta = 0.0;
+  out.loglik_null = arm_iteration(rows, beta, opt.ties, u, imat);
+  double best = out.loglik_null, newlk = best;
+  bool ok = usable(imat), converged = false;
+  int iter = 0, halving = 0;
+  if (ok) {
+    double step = u / imat;
+    double newbeta = beta + step;
+    for (iter = 1; iter <= opt.max_iter; ++iter) {
+      newlk = arm_iteration(rows, newbeta, opt.ties, u, imat);
+      ok = usable(imat);
+      const bool finite = std::isfinite(newlk) && std::isfinite(u);
+      if (finite && ok && std::abs(1.0 - best / newlk) <= opt.eps) {
+        beta = newbeta;
+        converged = true;
+        break;
+      }
+      if (!finite || !ok || newlk < best) {
+        ++halving;
+        newbeta = (newbeta + halving * beta) / (halving + 1.0);
+      } else {
+        halving = 0;
+        best = newlk;
+        step = u / imat;
+        beta = newbeta;
+        newbeta = beta + step;
+      }
+    }
+    if (!converged) {
+      iter = opt.max_iter;
+      newlk = arm_iteration(rows, beta, opt.ties, u, imat);  // last good beta
+      ok = usable(imat);
+    }
+  }
+  out.iterations = iter;
+  out.loglik = newlk;
+  out.coef.resize(1);
+  out.variance.resize(1, 1);
+  CoxCoefficient& c = out.coef[0];
+  if (!ok) {
+    out.status = CoxStatus::singular;
+    out.variance.setConstant(NaN);
+    c = {NaN, NaN, NaN, NaN, NaN, NaN, NaN, false};
+    return;
+  }
+  const double variance = 1.0 / imat;
+  out.variance(0, 0) = variance;
+  const double step = std::abs(variance * u);  // the next Newton step (coxph's `infs`)
+  c.infinite = !std::isfinite(u) || (step > opt.eps && step > opt.toler_inf * std::abs(beta));
+  if (c.infinite) {
+    c.beta = std::copysign(std::numeric_limits<double>::infinity(), beta);
+    c.hr = std::exp(c.beta);
+    c.se = c.z = c.p_value = c.lower = c.upper = NaN;
+    out.status = CoxStatus::infinite_estimate;
+    return;
+  }
+  const double zcrit = wald_critical_value(opt.level);
+  c.beta = beta;
+  c.se = std::sqrt(variance);
+  c.hr = std::exp(beta);
+  c.z = beta / c.se;
+  c.p_value = chisq1_upper_tail(c.z * c.z);
+  c.lower = std::exp(beta - zcrit * c.se);
+  c.upper = std::exp(beta + zcrit * c.se);
+  out.status = converged ? CoxStatus::converged : CoxStatus::not_converged;
+}
+
 }  // namespace
 
 void cox_ph(const SurvivalData& data, const CovariateMatrix& x, SurvivalWorkspace& ws, CoxFit& out,
@@ -230,9 +409,42 @@ void cox_ph(const SurvivalData& data, const CovariateMatrix& x, SurvivalWorkspac
 void cox_ph_arm(const SurvivalData& data, SurvivalWorkspace& ws, CoxFit& out,
                 const CoxOptions& options) {
   if (!data.has_arm()) throw std::invalid_argument("cox_ph_arm: data.arm is required");
-  fit_cox(
-      data, 1, [&](std::uint32_t i, Eigen::Index) { return static_cast<double>(data.arm[i]); }, ws,
-      out, options);
+  check_survival_data(data, "cox_ph", 1);
+  if (!options.stratified) {
+    sort_cohort(data, ws);
+    cox_ph_arm(ws.sorted, ws, out, options);
+    return;
+  }
+  if (!data.has_stratum())
+    throw std::invalid_argument("cox_ph: stratified model requested but data.stratum is empty");
+  sort_subjects(data, ws, /*by_stratum=*/true);
+  const auto& order = ws.order;
+  build_arm_risk(
+      order.size(), [&](std::size_t k) { return data.time[order[k]]; },
+      [&](std::size_t k) { return static_cast<double>(data.status[order[k]]); },
+      [&](std::size_t k) { return static_cast<double>(data.arm[order[k]]); },
+      [&](std::size_t k) { return k + 1 == order.size() || data.stratum[order[k]] != data.stratum[order[k + 1]]; },
+      ws.arm_risk);
+  fit_arm(ws.arm_risk, out, options);
+}
+
+void cox_ph_arm_from_table(SurvivalWorkspace& ws, CoxFit& out, const CoxOptions& options) {
+  if (options.stratified)
+    throw std::invalid_argument("cox_ph_arm_from_table: the table is unstratified; options.stratified must be false");
+  fit_arm(ws.arm_risk, out, options);
+}
+
+void cox_ph_arm(std::span<const SortedSubject> cohort, SurvivalWorkspace& ws, CoxFit& out,
+                const CoxOptions& options) {
+  if (options.stratified)
+    throw std::invalid_argument("cox_ph_arm: a presorted cohort is unstratified; options.stratified must be false");
+  const std::size_t n = cohort.size();
+  build_arm_risk(
+      n, [&](std::size_t k) { return cohort[k].time; },
+      [&](std::size_t k) { return static_cast<double>(cohort[k].status); },
+      [&](std::size_t k) { return static_cast<double>(cohort[k].arm); }, [&](std::size_t k) { return k + 1 == n; },
+      ws.arm_risk);
+  fit_arm(ws.arm_risk, out, options);
 }
 
 }  // namespace trialsim

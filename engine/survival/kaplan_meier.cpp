@@ -16,35 +16,63 @@ void kaplan_meier(const SurvivalData& data, SurvivalWorkspace& ws, KaplanMeierCu
   check_survival_data(data, "kaplan_meier", 1);
   if (arm >= 0 && !data.has_arm())
     throw std::invalid_argument("kaplan_meier: arm selected but data.arm is empty");
-  sort_subjects(data, ws, /*by_stratum=*/false, arm);
-  out.time.clear();
-  out.n_risk.clear();
-  out.n_event.clear();
-  out.surv.clear();
-  out.var_log.clear();
-  const std::size_t n = ws.order.size();
-  out.n = n;
-  out.first_time = n ? data.time[ws.order.front()] : NaN;
-  out.last_time = n ? data.time[ws.order.back()] : NaN;
+  sort_cohort(data, ws);
+  kaplan_meier(ws.sorted, out, arm);
+}
 
+void kaplan_meier(std::span<const SortedSubject> cohort, KaplanMeierCurve& out, int arm, bool reverse) {
+  const std::size_t size = cohort.size();
+  const std::uint8_t flip = reverse ? 1 : 0;
+  std::size_t n = size;
+  double first = size ? cohort.front().time : NaN, last = size ? cohort.back().time : NaN;
+  if (arm >= 0) {
+    n = 0;
+    first = last = NaN;
+    for (const SortedSubject& s : cohort) {
+      if (s.arm != arm) continue;
+      if (n++ == 0) first = s.time;
+      last = s.time;
+    }
+  }
+  out.n = n;
+  out.first_time = first;
+  out.last_time = last;
+  // At most one row per subject; rows are written unconditionally and kept when they have
+  // events (few unpredictable branches), then the vectors are cut to the rows kept.
+  out.time.resize(size);
+  out.n_risk.resize(size);
+  out.n_event.resize(size);
+  out.surv.resize(size);
+  out.var_log.resize(size);
+  std::size_t rows = 0;
   double s = 1.0, v = 0.0;
   std::size_t at_risk = n;
-  for (std::size_t k = 0; k < n;) {
-    const double t = data.time[ws.order[k]];
+  for (std::size_t k = 0; k < size;) {
+    const double t = cohort[k].time;
     std::size_t d = 0, m = 0;
-    for (; k < n && data.time[ws.order[k]] == t; ++k, ++m) d += data.status[ws.order[k]];
-    if (d > 0) {
-      const double nr = static_cast<double>(at_risk), de = static_cast<double>(d);
-      s *= (nr - de) / nr;
-      v += at_risk > d ? de / (nr * (nr - de)) : INF;
-      out.time.push_back(t);
-      out.n_risk.push_back(static_cast<int>(at_risk));
-      out.n_event.push_back(static_cast<int>(d));
-      out.surv.push_back(s);
-      out.var_log.push_back(v);
-    }
+    do {
+      const std::size_t selected = arm < 0 || cohort[k].arm == arm ? 1 : 0;
+      m += selected;
+      d += selected & static_cast<std::size_t>(cohort[k].status ^ flip);
+      ++k;
+    } while (k < size && cohort[k].time == t);
+    // With d = 0 the factor is exactly 1 and the variance term exactly 0 (no change).
+    const double nr = at_risk > 0 ? static_cast<double>(at_risk) : 1.0, de = static_cast<double>(d);
+    s *= (nr - de) / nr;
+    v += d == 0 ? 0.0 : (at_risk > d ? de / (nr * (nr - de)) : INF);
+    out.time[rows] = t;
+    out.n_risk[rows] = static_cast<int>(at_risk);
+    out.n_event[rows] = static_cast<int>(d);
+    out.surv[rows] = s;
+    out.var_log[rows] = v;
+    rows += d > 0 ? 1 : 0;
     at_risk -= m;
   }
+  out.time.resize(rows);
+  out.n_risk.resize(rows);
+  out.n_event.resize(rows);
+  out.surv.resize(rows);
+  out.var_log.resize(rows);
 }
 
 Interval pointwise_ci(double p, double var_log, CiType type, double z) {

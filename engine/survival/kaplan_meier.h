@@ -12,6 +12,7 @@
 //   log-log : exp(-exp(log(-log S) -/+ z sqrt(Var log S) / log S)); NaN when S = 0 or S = 1
 // Times in months.
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "engine/interval.h"
@@ -40,6 +41,11 @@ struct KaplanMeierCurve {
 // ignored (pooled curve). Reuses out's vectors. Throws std::invalid_argument on bad input.
 void kaplan_meier(const SurvivalData& data, SurvivalWorkspace& ws, KaplanMeierCurve& out,
                   int arm = -1);
+
+// The same curve from a cohort sorted by sort_cohort. `reverse` swaps events and censorings
+// (the reverse Kaplan-Meier estimate of follow-up, Schemper & Smith 1996).
+void kaplan_meier(std::span<const SortedSubject> cohort, KaplanMeierCurve& out, int arm = -1,
+                  bool reverse = false);
 
 // survfit_confint(p = surv, se = sqrt(var_log), logse = TRUE, conf.type, conf.int):
 // `z` from normal_critical_value(level).

@@ -70,13 +70,42 @@ std::optional<double> findq(const KaplanMeierCurve& km, SurvivalWorkspace& ws, C
 
 }  // namespace
 
+std::optional<double> survival_quantile_point(const KaplanMeierCurve& km, double p) {
+  if (!(p > 0.0 && p < 1.0)) throw std::invalid_argument("survival_quantile_point: p must be in (0, 1)");
+  if (km.n == 0) return std::nullopt;
+  // findq's points (0, 0), [(first_time, 0)], (time_i, 1 - surv_i): y never decreases and is
+  // never NaN, so the first-occurring smallest y with y + tol >= p (resp. y - tol >= p) is the
+  // first point that satisfies it, and the last distinct value is the last point's.
+  const double tol = std::sqrt(std::numeric_limits<double>::epsilon());
+  bool have1 = false, have2 = false;
+  double x1 = 0.0, x2 = 0.0;
+  const auto visit = [&](double x, double y) {
+    if (!have1 && y + tol >= p) {
+      have1 = true;
+      x1 = x;
+    }
+    if (!have2 && y - tol >= p) {
+      have2 = true;
+      x2 = x;
+    }
+  };
+  visit(0.0, 0.0);
+  if (km.size() == 0 || km.first_time < km.time.front()) visit(km.first_time, 1.0 - 1.0);
+  for (std::size_t i = 0; i < km.size() && !have2; ++i) visit(km.time[i], 1.0 - km.surv[i]);
+  if (!have1) return std::nullopt;
+  const double y_last = km.size() == 0 ? 0.0 : 1.0 - km.surv.back();
+  if (std::abs(p - y_last) < tol) return (x1 + km.last_time) / 2.0;
+  if (!have2) return std::nullopt;
+  return (x1 + x2) / 2.0;
+}
+
 MedianEstimate survival_quantile(const KaplanMeierCurve& curve, SurvivalWorkspace& ws, double p,
                                  CiType type, double level) {
   if (!(p > 0.0 && p < 1.0)) throw std::invalid_argument("survival_quantile: p must be in (0, 1)");
   const double z = normal_critical_value(level);
   MedianEstimate m;
   if (curve.n == 0) return m;
-  m.median = findq(curve, ws, Curve::surv, type, z, p);
+  m.median = survival_quantile_point(curve, p);
   m.lower = findq(curve, ws, Curve::lower, type, z, p);
   m.upper = findq(curve, ws, Curve::upper, type, z, p);
   return m;

@@ -25,6 +25,11 @@ struct MedianEstimate {
 MedianEstimate median_survival(const KaplanMeierCurve& curve, SurvivalWorkspace& ws,
                                CiType type = CiType::log, double level = 0.95);
 
+// The point estimate alone (no confidence curves): the `median` of median_survival, the same
+// value, in one scan of the curve without sorting (S is monotone, which makes findq's search a
+// first-crossing scan). Requires 0 < p < 1.
+std::optional<double> survival_quantile_point(const KaplanMeierCurve& curve, double p = 0.5);
+
 // Quantile rule above for any probability 0 < p < 1 of the distribution function 1 - S.
 MedianEstimate survival_quantile(const KaplanMeierCurve& curve, SurvivalWorkspace& ws, double p,
                                  CiType type = CiType::log, double level = 0.95);

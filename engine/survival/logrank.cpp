@@ -5,12 +5,31 @@
 #include <stdexcept>
 
 namespace trialsim {
+namespace {
+
+// chisq, z and p from the observed, expected and variance sums.
+void finish(LogRankResult& r) {
+  const double diff = r.observed[1] - r.expected[1];
+  if (r.variance > 0.0) {
+    r.chisq = diff * diff / r.variance;
+    r.z = diff / std::sqrt(r.variance);
+    r.p_value = chisq1_upper_tail(r.chisq);
+  } else {
+    r.chisq = r.z = r.p_value = std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+}  // namespace
 
 LogRankResult log_rank(const SurvivalData& data, SurvivalWorkspace& ws, bool stratified) {
   check_survival_data(data, "log_rank", 1);
   if (!data.has_arm()) throw std::invalid_argument("log_rank: data.arm is required");
   if (stratified && !data.has_stratum())
     throw std::invalid_argument("log_rank: stratified test requested but data.stratum is empty");
+  if (!stratified) {
+    sort_cohort(data, ws);
+    return log_rank(ws.sorted);
+  }
   sort_subjects(data, ws, stratified);
   const std::size_t n = ws.order.size();
   LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, 0};
@@ -52,14 +71,41 @@ LogRankResult log_rank(const SurvivalData& data, SurvivalWorkspace& ws, bool str
     }
     begin = end;
   }
-  const double diff = r.observed[1] - r.expected[1];
-  if (r.variance > 0.0) {
-    r.chisq = diff * diff / r.variance;
-    r.z = diff / std::sqrt(r.variance);
-    r.p_value = chisq1_upper_tail(r.chisq);
-  } else {
-    r.chisq = r.z = r.p_value = std::numeric_limits<double>::quiet_NaN();
+  finish(r);
+  return r;
+}
+
+LogRankResult log_rank(std::span<const SortedSubject> cohort) {
+  // The loop above for one stratum, on contiguous records (same arithmetic, same order).
+  const std::size_t n = cohort.size();
+  LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, n > 0 ? 1 : 0};
+  double at_risk = static_cast<double>(n), at_risk1 = 0.0;
+  for (const SortedSubject& s : cohort) at_risk1 += s.arm;
+  for (std::size_t k = 0; k < n;) {
+    const double t = cohort[k].time;
+    double d = 0.0, d1 = 0.0, m = 0.0, m1 = 0.0;
+    for (; k < n && cohort[k].time == t; ++k) {
+      const double a = cohort[k].arm, e = cohort[k].status;
+      m += 1.0;
+      m1 += a;
+      d += e;
+      d1 += a * e;
+    }
+    if (d > 0.0) {
+      const double e1 = d * at_risk1 / at_risk;
+      r.observed[1] += d1;
+      r.observed[0] += d - d1;
+      r.expected[1] += e1;
+      r.expected[0] += d * (at_risk - at_risk1) / at_risk;
+      if (at_risk > 1.0) {
+        const double tmp = d * (at_risk - d) / (at_risk * (at_risk - 1.0));
+        r.variance += tmp * (at_risk1 - at_risk1 * at_risk1 / at_risk);
+      }
+    }
+    at_risk -= m;
+    at_risk1 -= m1;
   }
+  finish(r);
   return r;
 }
 

@@ -8,6 +8,8 @@
 // One-sided statistic: z = (O1 - E1) / sqrt(V). z < 0 when arm 1 has fewer events than
 // expected under H0, i.e. benefit for arm 1 (experimental); the one-sided p-value for benefit
 // is Phi(z). Times in months.
+#include <span>
+
 #include "engine/survival/survival_data.h"
 
 namespace trialsim {
@@ -24,6 +26,10 @@ struct LogRankResult {
 
 // Requires data.arm; `stratified` requires data.stratum. Throws std::invalid_argument.
 LogRankResult log_rank(const SurvivalData& data, SurvivalWorkspace& ws, bool stratified = false);
+
+// The unstratified test of a cohort already sorted by sort_cohort (the same result as
+// log_rank(data, ws) on its data).
+LogRankResult log_rank(std::span<const SortedSubject> cohort);
 
 // One-sided p-value for benefit of arm 1: Phi(z) (NaN if z is NaN).
 double log_rank_one_sided_p(const LogRankResult& r);

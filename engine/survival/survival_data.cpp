@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -59,6 +60,58 @@ void sort_subjects(const SurvivalData& data, SurvivalWorkspace& ws, bool by_stra
   });
 }
 
+void sort_cohort(const SurvivalData& data, SurvivalWorkspace& ws) {
+  check_survival_data(data, "sort_cohort", 1);
+  const std::size_t n = data.size();
+  auto& in = ws.sorted_scratch;
+  auto& out = ws.sorted;
+  in.resize(n);
+  out.resize(n);
+  if (n == 0) return;
+  double lo = data.time[0], hi = data.time[0];
+  for (std::size_t i = 0; i < n; ++i) {
+    const double t = data.time[i];
+    lo = std::min(lo, t);
+    hi = std::max(hi, t);
+    in[i] = {t, static_cast<std::uint32_t>(i), static_cast<std::uint8_t>(data.status[i]),
+             static_cast<std::uint8_t>(data.has_arm() ? data.arm[i] : 0)};
+  }
+  // Counting sort into n buckets of equal width (stable: ties keep index order), then each
+  // bucket in place. Bucket b holds times in [lo + b w, lo + (b + 1) w); the largest in the last.
+  const std::size_t buckets = n;
+  double scale = hi > lo ? static_cast<double>(buckets) / (hi - lo) : 0.0;
+  if (!std::isfinite(scale)) scale = 0.0;  // a subnormal range: one bucket, std::sort
+  const auto bucket_of = [&](double t) {
+    return std::min(buckets - 1, static_cast<std::size_t>((t - lo) * scale));
+  };
+  auto& offset = ws.buckets;
+  offset.assign(buckets + 1, 0);
+  for (const SortedSubject& s : in) ++offset[bucket_of(s.time) + 1];
+  for (std::size_t b = 0; b < buckets; ++b) offset[b + 1] += offset[b];
+  for (const SortedSubject& s : in) out[offset[bucket_of(s.time)]++] = s;
+  // offset[b] is now the end of bucket b.
+  const auto by_time_then_index = [](const SortedSubject& a, const SortedSubject& b) {
+    return a.time < b.time || (a.time == b.time && a.index < b.index);
+  };
+  std::size_t begin = 0;
+  for (std::size_t b = 0; b < buckets; ++b) {
+    const std::size_t end = offset[b];
+    if (end - begin > 32) {
+      std::sort(out.begin() + static_cast<std::ptrdiff_t>(begin), out.begin() + static_cast<std::ptrdiff_t>(end),
+                by_time_then_index);
+    } else {
+      // Insertion sort by time alone keeps equal times in index order (the input order).
+      for (std::size_t k = begin + 1; k < end; ++k) {
+        const SortedSubject s = out[k];
+        std::size_t j = k;
+        for (; j > begin && s.time < out[j - 1].time; --j) out[j] = out[j - 1];
+        out[j] = s;
+      }
+    }
+    begin = end;
+  }
+}
+
 double normal_critical_value(double level) {
   if (!(level > 0.0 && level < 1.0)) {
     std::ostringstream msg;
@@ -66,9 +119,13 @@ double normal_critical_value(double level) {
     msg << "normal_critical_value: level = " << level << ", expected 0 < level < 1";
     throw std::invalid_argument(msg.str());
   }
-  // Same floating-point expression as R's qnorm(1 - (1 - conf.int) / 2).
-  return boost::math::quantile(boost::math::normal_distribution<double>(),
-                               1.0 - (1.0 - level) / 2.0);
+  // Same floating-point expression as R's qnorm(1 - (1 - conf.int) / 2). Analyses of simulated
+  // cohorts ask for the same level again and again: remember the last one (per thread).
+  thread_local double cached_level = std::numeric_limits<double>::quiet_NaN(), cached_z = 0.0;
+  if (level == cached_level) return cached_z;
+  cached_z = boost::math::quantile(boost::math::normal_distribution<double>(), 1.0 - (1.0 - level) / 2.0);
+  cached_level = level;
+  return cached_z;
 }
 
 double chisq1_upper_tail(double x) {

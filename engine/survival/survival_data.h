@@ -43,8 +43,29 @@ struct CovariateMatrix {
 // Pointwise confidence-interval transformation, named as survfit's `conf.type`.
 enum class CiType { plain, log, log_log };
 
+// One subject of a cohort sorted once by (time, subject index) for the non-stratified analyses
+// that accept a presorted cohort (log-rank, Cox on the arm, Kaplan-Meier): a simulated trial
+// sorts each analysed cohort once and reads contiguous records, instead of sorting indices once
+// per analysis. The order, and therefore every result, is the same as sort_subjects' order.
+struct SortedSubject {
+  double time;          // months
+  std::uint32_t index;  // position in the unsorted data (the tie-breaker)
+  std::uint8_t status;  // 0 = censored, 1 = event
+  std::uint8_t arm;     // 0 = control, 1 = experimental (0 when the data have no arm)
+};
+
+// One distinct event time of a (stratum of a) two-arm cohort, for the Cox model on the arm:
+// subjects at risk (time >= t) and events at t, per arm.
+struct ArmRiskRow {
+  double at_risk[2];
+  double events[2];
+};
+
 // Scratch storage reused across calls. Contents are meaningless between calls.
 struct SurvivalWorkspace {
+  std::vector<SortedSubject> sorted, sorted_scratch;  // sort_cohort's output and scratch
+  std::vector<std::uint32_t> buckets;                 // sort_cohort's bucket offsets
+  std::vector<ArmRiskRow> arm_risk;   // Cox-on-arm risk table
   std::vector<std::uint32_t> order;  // subject indices sorted by (stratum, time, index)
 
   // Per-distinct-event-time tables (log-rank, cumulative incidence).
@@ -68,6 +89,12 @@ void check_survival_data(const SurvivalData& data, const char* function, int max
 // Fills ws.order with the indices i of subjects to analyse (all, or those with arm[i] == arm
 // when arm >= 0), sorted by (stratum if by_stratum, time, index). One O(n log n) sort.
 void sort_subjects(const SurvivalData& data, SurvivalWorkspace& ws, bool by_stratum, int arm = -1);
+
+// Checks data as check_survival_data (status 0/1) and writes its subjects into ws.sorted,
+// sorted by (time, index). A stable bucket sort over [min, max] time (expected O(n), few
+// unpredictable branches), each bucket finished by insertion sort, or by std::sort when a bucket
+// is crowded (so O(n log n) at worst). No allocation once the workspace is large enough.
+void sort_cohort(const SurvivalData& data, SurvivalWorkspace& ws);
 
 // Two-sided normal critical value z = qnorm(1 - (1 - level) / 2), as survfit and coxph compute
 // it. Throws std::invalid_argument unless 0 < level < 1.
