@@ -13,11 +13,13 @@
 #include <tbb/info.h>
 
 #include "app/analyze.h"
+#include "app/cluster_run.h"
 #include "app/fit_command.h"
 #include "app/grid_run.h"
 #include "app/report.h"
 #include "app/study_config.h"
 #include "app/study_run.h"
+#include "engine/cluster/mpi.h"
 #include "engine/config_error.h"
 #include "engine/output.h"
 #include "trialsim/version.h"
@@ -40,7 +42,8 @@ constexpr const char* TOP_USAGE =
     "  trialsim report RESULTS_DIR       HTML report with figures (report.html; needs gnuplot)\n"
     "  trialsim COMMAND --help           options of a command\n"
     "  trialsim --version\n\n"
-    "Exit codes: 0 success, 1 runtime failure, 2 invalid input.\n";
+    "Exit codes: 0 success, 1 runtime failure, 2 invalid input, 75 stopped by SIGTERM/SIGINT\n"
+    "(a checkpoint was written: continue with --resume).\n";
 
 std::string utc_timestamp(std::chrono::system_clock::time_point when) {
   const std::time_t t = std::chrono::system_clock::to_time_t(when);
@@ -141,6 +144,55 @@ nlohmann::json summary_json(const StudyConfig& config, const StudyResult& result
   return summary;
 }
 
+// oc.csv, summary.json (identical for a run and for the merge of its shards) and manifest.json
+// (how this particular run went: `run_facts` plus timings).
+void write_study_outputs(const StagedOutputDirectory& stage, const StudyConfig& config, const StudyResult& result,
+                         const std::vector<std::string>& overrides, const nlohmann::json& run_facts,
+                         std::chrono::system_clock::time_point start, std::chrono::steady_clock::time_point start_clock) {
+  stage.write("oc.csv", to_oc_csv(result.rows));
+  stage.write("summary.json", summary_json(config, result).dump(2) + "\n");
+  for (const auto& [file_name, contents] : result.report_files) stage.write(file_name, contents);
+  const double wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_clock).count();
+  nlohmann::json manifest = {
+      {"trialsim_version", VERSION},
+      {"git_revision", GIT_REVISION},
+      {"config_file", config.config_file},
+      {"config_sha256", config.sha256()},
+      {"overrides", overrides},
+      {"seed", config.simulation.seed},
+      {"replicates", replicates_run(config, result)},
+      {"mode", config.simulation.mode == EvaluationMode::exact ? "exact" : "simulate"},
+      {"start_time", utc_timestamp(start)},
+      {"wall_time_seconds", wall_seconds},
+      {"replicates_per_second",
+       config.simulation.mode == EvaluationMode::exact ? 0.0
+                                                       : static_cast<double>(replicates_run(config, result)) / wall_seconds},
+  };
+  manifest.update(run_facts);
+  stage.write("manifest.json", manifest.dump(2) + "\n");
+}
+
+// Which split-run options go together (exit code 2 otherwise).
+void check_split_run(const StudyConfig& config, bool shard, bool resume, bool per_replicate, bool grid_run) {
+  const bool exact = config.simulation.mode == EvaluationMode::exact;
+  if (shard && mpi::size() > 1) throw UsageError("--shard and mpirun split the same work: use one or the other");
+  if (shard && (grid_run || exact || config.simulation.precision || per_replicate)) {
+    throw UsageError(std::string("--shard needs a plain simulation; it cannot be combined with ") +
+                     (grid_run ? "a grid or search" : exact ? "exact mode" : config.simulation.precision ? "simulation.precision" : "--per-replicate"));
+  }
+  if (resume && (grid_run || exact || per_replicate || mpi::size() > 1)) {
+    throw UsageError(std::string("--resume continues a checkpointed simulation; checkpoints are not kept for ") +
+                     (grid_run ? "grids or searches" : exact ? "exact mode" : per_replicate ? "runs with --per-replicate" : "MPI runs"));
+  }
+}
+
+std::string read_config_text(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 int command_validate(const std::vector<std::string>& arguments) {
   po::options_description visible("trialsim validate CONFIG [options]");
   visible.add_options()("help,h", "show this help");
@@ -171,6 +223,11 @@ int command_run(const std::vector<std::string>& arguments) {
       ("output,o", po::value<std::string>(), "output directory (default results/<config name>)")
       ("exact", "compute the operating characteristics exactly instead of simulating (simulation.mode=exact)")
       ("per-replicate", "also write replicates.csv, one row per replicate and scenario")
+      ("shard", po::value<std::string>(), "compute only shard I of N (I/N, 1-based; or 'slurm' for the array task) "
+       "into a shard file for trialsim merge (default directory results/<config name>/shards)")
+      ("resume", "continue a run that was stopped, from the checkpoint in its output directory")
+      ("checkpoint-interval", po::value<unsigned>()->default_value(60),
+       "seconds between checkpoints of a simulation (0: after every wave of blocks)")
       ("report", "also write the HTML report (report.html, figures/) into the output directory; needs gnuplot")
       ("quiet,q", "no progress line")
       ("progress", "progress line even when stderr is not a terminal");
@@ -211,26 +268,86 @@ int command_run(const std::vector<std::string>& arguments) {
   request.progress = values.count("quiet") ? ProgressMode::quiet
                      : values.count("progress") ? ProgressMode::always : ProgressMode::automatic;
 
-  StagedOutputDirectory stage(output);
-  if (!config.grid.empty() || config.search) {
-    if (values.count("per-replicate")) throw UsageError("--per-replicate cannot be combined with a grid or search");
+  // Split runs (README "Cluster runs"): MPI ranks, job-array shards, checkpoints.
+  const bool grid_run = !config.grid.empty() || config.search.has_value();
+  const std::optional<ShardSpec> shard =
+      values.count("shard") ? std::optional<ShardSpec>(parse_shard(values["shard"].as<std::string>())) : std::nullopt;
+  const bool resume = values.count("resume") > 0;
+  check_split_run(config, shard.has_value(), resume, values.count("per-replicate") > 0, grid_run);
+  if (mpi::size() > 1) {
+    request.part_index = static_cast<std::uint64_t>(mpi::rank());
+    request.part_count = static_cast<std::uint64_t>(mpi::size());
+    request.exchange = mpi::all_gather;
+    if (mpi::rank() != 0) request.progress = ProgressMode::quiet;
+  }
+  const std::filesystem::path shard_directory =
+      values.count("output") ? output : std::filesystem::path("results") / config.name / "shards";
+  const RunIdentity identity{&config, read_config_text(config.config_file), overrides};
+  std::optional<Checkpointing> checkpointing;
+  if (config.simulation.mode == EvaluationMode::simulate && !values.count("per-replicate") && mpi::size() == 1 &&
+      !grid_run) {
+    checkpointing.emplace(identity, checkpoint_path(shard ? shard_directory : output, shard), shard,
+                          std::chrono::seconds(values["checkpoint-interval"].as<unsigned>()), resume, request);
+  }
+  const auto stopped = [&](const RunInterrupted& e) {
+    std::fprintf(stderr,
+                 "trialsim: stopped by a signal after %llu of %llu replicates; checkpoint written to %s; "
+                 "run the same command with --resume to continue\n",
+                 static_cast<unsigned long long>(e.replicates_done), static_cast<unsigned long long>(e.replicates_total),
+                 checkpointing ? checkpointing->file().string().c_str() : "(none)");
+    return EXIT_INTERRUPTED;
+  };
+
+  if (shard) {
+    std::vector<PartialNode> shard_nodes;
+    const auto checkpoint_save = request.save_partial;
+    request.partial_only = true;
+    request.part_index = shard->index - 1;
+    request.part_count = shard->count;
+    request.save_partial = [&](SaveReason reason, const std::function<std::vector<PartialNode>()>& nodes) {
+      if (reason == SaveReason::finished) {
+        shard_nodes = nodes();
+      } else if (checkpoint_save) {
+        checkpoint_save(reason, nodes);
+      }
+    };
+    try {
+      run_study(config, request);
+    } catch (const RunInterrupted& e) {
+      return stopped(e);
+    }
+    const std::filesystem::path file = shard_directory / shard_file_name(*shard);
+    std::filesystem::create_directories(shard_directory);
+    write_partial_results(file, PartialResults{partial_header(identity, "shard", shard), std::move(shard_nodes)});
+    if (checkpointing) checkpointing->remove();
+    std::printf("%s: shard %llu of %llu written to %s; combine all %llu with trialsim merge\n", config.name.c_str(),
+                static_cast<unsigned long long>(shard->index), static_cast<unsigned long long>(shard->count),
+                file.string().c_str(), static_cast<unsigned long long>(shard->count));
+    return EXIT_OK;
+  }
+
+  // Only rank 0 writes (every rank computes the same totals).
+  std::optional<StagedOutputDirectory> stage;
+  if (mpi::rank() == 0) stage.emplace(output);
+  if (grid_run) {
     const GridOutcome grid = run_grid(config, require_config(values, "run"), overrides, request);
+    if (!stage) return EXIT_OK;
     const double wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_clock).count();
-    stage.write("oc.csv", to_oc_csv(grid.rows));
-    stage.write("grid.csv", grid.grid_csv);
-    if (config.search) stage.write("search.csv", grid.search_csv);
+    stage->write("oc.csv", to_oc_csv(grid.rows));
+    stage->write("grid.csv", grid.grid_csv);
+    if (config.search) stage->write("search.csv", grid.search_csv);
     nlohmann::json summary = {{"trialsim_version", VERSION}, {"config_sha256", config.sha256()},
                               {"seed", config.simulation.seed}, {"replicates_per_cell", grid.replicates},
                               {"config", config.resolved()}};
     summary.update(grid.summary);
-    stage.write("summary.json", summary.dump(2) + "\n");
+    stage->write("summary.json", summary.dump(2) + "\n");
     const nlohmann::json manifest = {
         {"trialsim_version", VERSION}, {"git_revision", GIT_REVISION}, {"config_file", config.config_file},
         {"config_sha256", config.sha256()}, {"overrides", overrides}, {"seed", config.simulation.seed},
         {"replicates_per_cell", grid.replicates}, {"cells", grid.summary["cells"].size()}, {"threads", threads},
-        {"start_time", utc_timestamp(start)}, {"wall_time_seconds", wall_seconds}};
-    stage.write("manifest.json", manifest.dump(2) + "\n");
-    stage.commit();
+        {"mpi_ranks", mpi::size()}, {"start_time", utc_timestamp(start)}, {"wall_time_seconds", wall_seconds}};
+    stage->write("manifest.json", manifest.dump(2) + "\n");
+    stage->commit();
     std::printf("%s: %sresults: %s\n", config.name.c_str(), grid.report.c_str(), output.string().c_str());
     if (values.count("report")) std::printf("report: %s\n", write_report(output).html.string().c_str());
     return EXIT_OK;
@@ -240,40 +357,64 @@ int command_run(const std::vector<std::string>& arguments) {
     if (config.simulation.mode == EvaluationMode::exact) {
       throw UsageError("--per-replicate needs simulation; it cannot be combined with exact mode");
     }
-    per_replicate.open(stage.staged("replicates.csv"), std::ios::binary);
-    if (!per_replicate) throw std::runtime_error("cannot write " + stage.staged("replicates.csv").string());
+    per_replicate.open(stage->staged("replicates.csv"), std::ios::binary);
+    if (!per_replicate) throw std::runtime_error("cannot write " + stage->staged("replicates.csv").string());
     request.per_replicate = &per_replicate;
   }
-  const StudyResult result = run_study(config, request);
+  std::optional<StudyResult> result;
+  try {
+    result.emplace(run_study(config, request));
+  } catch (const RunInterrupted& e) {
+    return stopped(e);
+  }
+  if (!stage) return EXIT_OK;
   if (per_replicate.is_open()) {
     per_replicate.close();
     if (!per_replicate) throw std::runtime_error("writing replicates.csv failed");
   }
-  const double wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_clock).count();
+  nlohmann::json run_facts = {{"threads", threads}, {"mpi_ranks", mpi::size()}};
+  if (checkpointing && checkpointing->resumed()) run_facts["resumed_from_checkpoint"] = true;
+  write_study_outputs(*stage, config, *result, overrides, run_facts, start, start_clock);
+  stage->commit();
+  if (checkpointing) checkpointing->remove();
+  print_summary(config, *result, output);
+  if (values.count("report")) std::printf("report: %s\n", write_report(output).html.string().c_str());
+  return EXIT_OK;
+}
 
-  stage.write("oc.csv", to_oc_csv(result.rows));
-  stage.write("summary.json", summary_json(config, result).dump(2) + "\n");
-  for (const auto& [file_name, contents] : result.report_files) stage.write(file_name, contents);
-  const nlohmann::json manifest = {
-      {"trialsim_version", VERSION},
-      {"git_revision", GIT_REVISION},
-      {"config_file", config.config_file},
-      {"config_sha256", config.sha256()},
-      {"overrides", overrides},
-      {"seed", config.simulation.seed},
-      {"replicates", replicates_run(config, result)},
-      {"mode", config.simulation.mode == EvaluationMode::exact ? "exact" : "simulate"},
-      {"threads", threads},
-      {"start_time", utc_timestamp(start)},
-      {"wall_time_seconds", wall_seconds},
-      {"replicates_per_second",
-       config.simulation.mode == EvaluationMode::exact ? 0.0
-                                                       : static_cast<double>(replicates_run(config, result)) / wall_seconds},
-  };
-  stage.write("manifest.json", manifest.dump(2) + "\n");
+int command_merge(const std::vector<std::string>& arguments) {
+  po::options_description visible("trialsim merge SHARD... [options]  (SHARD: a shard file or a directory of them)");
+  visible.add_options()
+      ("help,h", "show this help")
+      ("output,o", po::value<std::string>(), "output directory (default results/<config name>)")
+      ("report", "also write the HTML report (report.html, figures/) into the output directory; needs gnuplot");
+  po::options_description all;
+  all.add(visible).add_options()("shards", po::value<std::vector<std::string>>(), "shard files");
+  po::positional_options_description positional;
+  positional.add("shards", -1);
+  const auto values = parse(arguments, all, positional);
+  if (values.count("help")) {
+    std::cout << visible << "\n";
+    return EXIT_OK;
+  }
+  if (!values.count("shards")) throw UsageError("missing SHARD: usage: trialsim merge SHARD... [--output DIR]");
+  if (values.count("report")) check_report_tools();
+  const auto start = std::chrono::system_clock::now();
+  const auto start_clock = std::chrono::steady_clock::now();
+  MergeInput input = load_shards(values["shards"].as<std::vector<std::string>>());
+  const std::filesystem::path output = values.count("output")
+                                           ? std::filesystem::path(values["output"].as<std::string>())
+                                           : std::filesystem::path("results") / input.config.name;
+  RunRequest request;
+  request.simulate = false;
+  request.progress = ProgressMode::quiet;
+  request.preloaded = std::move(input.nodes);
+  StagedOutputDirectory stage(output);
+  const StudyResult result = run_study(input.config, request);
+  write_study_outputs(stage, input.config, result, input.overrides, {{"merged_shards", input.shard_count}}, start,
+                      start_clock);
   stage.commit();
-  print_summary(config, result, output);
+  print_summary(input.config, result, output);
   if (values.count("report")) std::printf("report: %s\n", write_report(output).html.string().c_str());
   return EXIT_OK;
 }
@@ -281,15 +422,18 @@ int command_run(const std::vector<std::string>& arguments) {
 }  // namespace
 
 int report_failure(const std::exception& error) {
+  // Under MPI every rank meets the same invalid input: rank 0 alone says so.
+  const bool quiet_rank = mpi::rank() != 0;
   if (dynamic_cast<const ConfigError*>(&error)) {
-    std::cerr << error.what() << "\n";  // already FILE:LINE:COL: key: ...
+    if (!quiet_rank) std::cerr << error.what() << "\n";  // already FILE:LINE:COL: key: ...
     return EXIT_INVALID_INPUT;
   }
   if (dynamic_cast<const UsageError*>(&error)) {
-    std::cerr << "trialsim: " << error.what() << "\n";
+    if (!quiet_rank) std::cerr << "trialsim: " << error.what() << "\n";
     return EXIT_INVALID_INPUT;
   }
-  std::cerr << "trialsim: error: " << error.what() << "\n";
+  if (mpi::size() > 1) std::cerr << "trialsim (rank " << mpi::rank() << "): error: " << error.what() << "\n";
+  else std::cerr << "trialsim: error: " << error.what() << "\n";
   return EXIT_RUNTIME_FAILURE;
 }
 
@@ -313,6 +457,7 @@ int run_cli(const std::vector<std::string>& arguments) {
     if (command == "validate") return command_validate(rest);
     if (command == "analyze") return command_analyze(rest);
     if (command == "fit") return command_fit(rest);
+    if (command == "merge") return command_merge(rest);
     if (command == "report") return command_report(rest);
     throw UsageError("unknown command '" + command + "'; see trialsim --help");
   } catch (const std::exception& e) {

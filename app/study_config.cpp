@@ -109,7 +109,16 @@ std::string read_unique_scenario_name(MappingReader& item, std::set<std::string>
 
 StudyConfig load_study_config(const std::filesystem::path& file,
                               const std::vector<std::string>& overrides, KeyRegistry* registry) {
-  ConfigDocument document = ConfigDocument::load_file(file.string());
+  return load_study_config(ConfigDocument::load_file(file.string()), file, overrides, registry);
+}
+
+StudyConfig load_study_config_text(const std::string& text, const std::filesystem::path& file,
+                                   const std::vector<std::string>& overrides) {
+  return load_study_config(ConfigDocument::load_string(text, file.string()), file, overrides, nullptr);
+}
+
+StudyConfig load_study_config(ConfigDocument document, const std::filesystem::path& file,
+                              const std::vector<std::string>& overrides, KeyRegistry* registry) {
   for (const std::string& assignment : overrides) document.apply_override(assignment);
 
   MappingReader root(document, document.root(), "", "", registry);

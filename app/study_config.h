@@ -118,6 +118,12 @@ struct StudyConfig {
 StudyConfig load_study_config(const std::filesystem::path& file,
                               const std::vector<std::string>& overrides,
                               KeyRegistry* registry = nullptr);
+// The same from config text already read (e.g. carried in a shard file); `file` names it in
+// messages and anchors relative paths, as if the text had been read from there.
+StudyConfig load_study_config_text(const std::string& text, const std::filesystem::path& file,
+                                   const std::vector<std::string>& overrides);
+StudyConfig load_study_config(ConfigDocument document, const std::filesystem::path& file,
+                              const std::vector<std::string>& overrides, KeyRegistry* registry);
 
 // The grid cells of a config: for each, the overrides that define it (one empty cell when the
 // config has no grid or search).

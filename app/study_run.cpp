@@ -7,89 +7,13 @@
 #include "app/report_run_files.h"
 #include "engine/config_error.h"
 #include "engine/group_sequential.h"
+#include "app/scenario_tallies.h"
 #include "engine/runner.h"
 #include "engine/samplers.h"
 #include "models/car_t/calibration.h"
 
 namespace trialsim {
 namespace {
-
-// One block's per-scenario tallies and (optionally) its replicates.csv rows.
-template <class Tally>
-struct BlockResult {
-  std::vector<Tally> tallies;
-  std::string per_replicate_rows;
-  void reset() { per_replicate_rows.clear(); }
-};
-
-// The common shape of every design's simulation: replicates in deterministic blocks; each
-// replicate draws its scenario-independent cohort once and applies every scenario to it
-// (common random numbers); block tallies are merged in block order.
-// make_tally() -> Tally (reset state); simulate(replicate, tallies, workspace, rows_or_null);
-// rows_of(totals) -> the OC rows.
-//
-// Precision mode (simulation.precision): after the first `replicates` (rounded up to whole
-// blocks), if the MCSE of the named metric is above target, more blocks are run — continuing the
-// same block sequence, so the result equals a single run of the final replicate count — with the
-// count scaled by (mcse / target)^2, until the target or the cap is reached.
-template <class Tally, class Workspace, class MakeTally, class Simulate, class RowsOf>
-std::vector<OcRow> run_scenario_tallies(const StudyConfig& config, const RunRequest& request,
-                                        std::size_t scenario_count, const std::string& header,
-                                        MakeTally make_tally, Simulate simulate, RowsOf rows_of,
-                                        nlohmann::json& precision_report) {
-  const bool keep_rows = request.per_replicate != nullptr;
-  if (keep_rows) *request.per_replicate << header;
-  std::vector<Tally> totals(scenario_count, make_tally());
-  const auto simulate_block = [&](const ReplicateBlock& block, BlockResult<Tally>& result, Workspace& workspace) {
-    if (result.tallies.size() != scenario_count) result.tallies.assign(scenario_count, make_tally());
-    for (auto& tally : result.tallies) tally.reset();
-    for (std::uint64_t r = block.first_replicate; r < block.first_replicate + block.replicate_count; ++r) {
-      simulate(r, result.tallies, workspace, keep_rows ? &result.per_replicate_rows : nullptr);
-    }
-  };
-  const auto consume = [&](const ReplicateBlock&, const BlockResult<Tally>& result) {
-    for (std::size_t s = 0; s < scenario_count; ++s) totals[s].merge(result.tallies[s]);
-    if (keep_rows) *request.per_replicate << result.per_replicate_rows;
-  };
-  const std::optional<PrecisionTarget>& precision = config.simulation.precision;
-  const auto whole_blocks = [](std::uint64_t n) {
-    return (n + REPLICATE_BLOCK_SIZE - 1) / REPLICATE_BLOCK_SIZE * REPLICATE_BLOCK_SIZE;
-  };
-  std::uint64_t done = 0;
-  std::uint64_t target_count = precision ? std::min(whole_blocks(config.simulation.replicates), precision->max_replicates)
-                                         : config.simulation.replicates;
-  std::vector<OcRow> rows;
-  for (;;) {
-    ProgressLine progress(target_count - done, request.progress);
-    run_replicate_blocks<BlockResult<Tally>, Workspace>(
-        RunShape{done, target_count - done, request.threads}, simulate_block, consume,
-        [&](std::uint64_t n) { progress.update(n); });
-    progress.finish();
-    done = target_count;
-    rows = rows_of(totals);
-    if (!precision) break;
-    const OcRow* headline = nullptr;
-    for (const OcRow& row : rows) {
-      if (row.scenario == precision->scenario && row.analysis == precision->analysis && row.metric == precision->metric) headline = &row;
-    }
-    if (!headline) {
-      throw ConfigError({config.config_file, 0, 0}, "simulation.precision",
-                        "no metric " + precision->scenario + "/" + precision->analysis + "/" + precision->metric + " in the results",
-                        "a scenario, analysis and metric that appear in oc.csv");
-    }
-    const bool reached = headline->mcse <= precision->target_mcse;
-    precision_report = {{"scenario", precision->scenario}, {"analysis", precision->analysis},
-                        {"metric", precision->metric}, {"target_mcse", precision->target_mcse},
-                        {"mcse", headline->mcse}, {"estimate", headline->estimate},
-                        {"replicates", done}, {"max_replicates", precision->max_replicates},
-                        {"target_reached", reached}};
-    if (reached || done >= precision->max_replicates) break;
-    const double ratio = headline->mcse / precision->target_mcse;
-    const auto needed = static_cast<std::uint64_t>(std::ceil(static_cast<double>(done) * ratio * ratio * 1.05));
-    target_count = std::min(precision->max_replicates, whole_blocks(std::max(needed, done + REPLICATE_BLOCK_SIZE)));
-  }
-  return rows;
-}
 
 // The OC rows of every scenario, in scenario order: rows_of_scenario(s) for s = 0..count-1.
 template <class RowsOfScenario>

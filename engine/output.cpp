@@ -1,6 +1,10 @@
 #include "engine/output.h"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <array>
 #include <charconv>
@@ -19,6 +23,22 @@ std::string hidden_sibling_name(const std::string& name, const char* suffix) {
   std::string out(".");
   out.append(name).append(suffix).append(std::to_string(::getpid()));
   return out;
+}
+
+// Removes the hidden temporaries ".<prefix>...<suffix>PID" in `directory` whose process is gone (a run
+// killed while writing leaves them; they were never results, see write_file_atomically).
+void remove_orphaned_temporaries(const std::filesystem::path& directory, const std::string& prefix, const char* suffix) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    const std::string name = entry.path().filename().string();
+    const auto at = name.rfind(suffix);
+    if (name.rfind("." + prefix, 0) != 0 || at == std::string::npos) continue;
+    const std::string pid_text = name.substr(at + std::strlen(suffix));
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const auto pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::filesystem::remove_all(entry.path(), error);
+  }
 }
 
 }  // namespace
@@ -91,6 +111,8 @@ StagedOutputDirectory::StagedOutputDirectory(std::filesystem::path target)
   const std::filesystem::path parent =
       target_.has_parent_path() ? target_.parent_path() : std::filesystem::path(".");
   std::filesystem::create_directories(parent);
+  remove_orphaned_temporaries(parent, target_.filename().string() + ".staging-", ".staging-");
+  if (std::filesystem::is_directory(target_)) remove_orphaned_temporaries(target_, "", ".tmp-");
   staging_ = parent / hidden_sibling_name(target_.filename().string(), ".staging-");
   std::filesystem::remove_all(staging_);
   std::filesystem::create_directory(staging_);

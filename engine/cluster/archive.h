@@ -128,8 +128,14 @@ class ByteReader {
   template <class T>
   void read_container(std::vector<T>& values) {
     const std::uint64_t size = read_size();
-    // Keep existing elements (a tally may need its constructor's state) and resize.
-    values.resize(static_cast<std::size_t>(size));
+    // Existing elements are kept and overwritten. A type without a default constructor (a tally
+    // shaped by its design) must already have the right number of elements.
+    if constexpr (std::is_default_constructible_v<T>) {
+      values.resize(static_cast<std::size_t>(size));
+    } else if (size != values.size()) {
+      throw ArchiveError("partial results hold " + std::to_string(size) + " items where " +
+                         std::to_string(values.size()) + " were expected (another design?)");
+    }
     for (T& v : values) read(v);
   }
   template <class K, class V>

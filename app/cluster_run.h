@@ -1,0 +1,78 @@
+#pragma once
+// Runs split across processes or time (README "Cluster runs"): job-array shards and their merge,
+// checkpoints and --resume, SIGTERM handling. The simulation itself is in study_run /
+// scenario_tallies; this is the edge that names files, checks identities and talks to the user.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "app/study_config.h"
+#include "app/study_run.h"
+#include "engine/cluster/partial_file.h"
+
+namespace trialsim {
+
+// Exit code of a run stopped by SIGTERM/SIGINT after writing its checkpoint (EX_TEMPFAIL:
+// "try again" — with --resume).
+inline constexpr int EXIT_INTERRUPTED = 75;
+
+// --shard I/N (1 <= I <= N), or "slurm": I and N from SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN + 1
+// and SLURM_ARRAY_TASK_COUNT. Throws UsageError.
+struct ShardSpec {
+  std::uint64_t index = 1, count = 1;  // 1-based
+};
+ShardSpec parse_shard(const std::string& text);
+
+// What identifies a run's partial results: the same config (hash and text), seed, replicate
+// count and trialsim build, and which blocks they cover.
+struct RunIdentity {
+  const StudyConfig* config = nullptr;
+  std::string config_text;             // the config file as read, for `merge` to rebuild the study
+  std::vector<std::string> overrides;  // --set and command-line overrides, in order
+};
+nlohmann::json partial_header(const RunIdentity& run, const std::string& kind,
+                              std::optional<ShardSpec> shard);
+
+std::string shard_file_name(const ShardSpec& shard);  // "shard-0002-of-0004.trialsim"
+std::filesystem::path checkpoint_path(const std::filesystem::path& directory,
+                                      std::optional<ShardSpec> shard);
+
+// Installs the checkpoint and SIGTERM/SIGINT handling of one run into `request`: loads the
+// checkpoint when resuming (refusing one from another config, seed, replicate count or build),
+// writes a new one at most every `interval` (and always when stopped), and stops after the
+// current wave on SIGTERM/SIGINT.
+class Checkpointing {
+ public:
+  Checkpointing(const RunIdentity& run, std::filesystem::path file, std::optional<ShardSpec> shard,
+                std::chrono::seconds interval, bool resume, RunRequest& request);
+  const std::filesystem::path& file() const noexcept { return file_; }
+  bool resumed() const noexcept { return resumed_; }
+  // After the results are safely written: the checkpoint is no longer needed.
+  void remove() const;
+
+ private:
+  std::filesystem::path file_;
+  nlohmann::json header_;
+  std::chrono::seconds interval_;
+  std::chrono::steady_clock::time_point last_write_;
+  bool resumed_ = false;
+};
+
+// The shards named on the command line (files, or directories holding *.trialsim shards),
+// checked to be one complete run: same config, seed, replicate count and build; every shard of
+// 1..N present exactly once and covering its blocks. Throws UsageError naming what is wrong.
+struct MergeInput {
+  StudyConfig config;
+  std::vector<std::string> overrides;
+  std::vector<PartialNode> nodes;
+  std::uint64_t shard_count = 0;
+  std::string config_text;
+};
+MergeInput load_shards(const std::vector<std::string>& paths);
+
+}  // namespace trialsim
