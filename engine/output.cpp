@@ -6,11 +6,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <fstream>
 #include <stdexcept>
+#include <vector>
 
 #include <openssl/evp.h>
 
@@ -137,9 +139,12 @@ void StagedOutputDirectory::commit() {
   if (!std::filesystem::exists(target_)) {
     std::filesystem::rename(staging_, target_);
   } else {
-    for (const auto& entry : std::filesystem::directory_iterator(staging_)) {
-      std::filesystem::rename(entry.path(), target_ / entry.path().filename());
-    }
+    // manifest.json last: when it is new, every other result file is too.
+    std::vector<std::filesystem::path> entries;
+    for (const auto& entry : std::filesystem::directory_iterator(staging_)) entries.push_back(entry.path());
+    std::stable_partition(entries.begin(), entries.end(),
+                          [](const std::filesystem::path& p) { return p.filename() != "manifest.json"; });
+    for (const auto& entry : entries) std::filesystem::rename(entry, target_ / entry.filename());
     std::filesystem::remove(staging_);
   }
   committed_ = true;
