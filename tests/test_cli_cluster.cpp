@@ -249,9 +249,13 @@ TEST_CASE("no result file is ever half-written: runs killed at random moments le
   // The complete new results, for comparison, then the old ones in place.
   auto fresh = run("2");
   fresh.back() = (scratch / "new").string();
-  auto start = std::chrono::steady_clock::now();
-  REQUIRE(run_trialsim(fresh, scratch).exit_code == 0);
-  const double run_seconds = seconds_since(start);
+  // The shortest of three runs: kill moments are drawn as fractions of it.
+  double run_seconds = 1e9;
+  for (int i = 0; i < 3; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    REQUIRE(run_trialsim(fresh, scratch).exit_code == 0);
+    run_seconds = std::min(run_seconds, seconds_since(start));
+  }
   REQUIRE(run_trialsim(run("1"), scratch).exit_code == 0);
   const std::vector<std::string> files = {"oc.csv", "summary.json", "replicates.csv"};
   std::map<std::string, std::string> old_contents, new_contents;
@@ -263,7 +267,7 @@ TEST_CASE("no result file is ever half-written: runs killed at random moments le
   }
 
   std::mt19937 random(2026);
-  std::uniform_real_distribution<double> moment(0.3, 1.1);  // weighted to the end, where writing happens
+  std::uniform_real_distribution<double> moment(0.2, 1.0);  // weighted to the end, where writing happens
   int killed = 0, mixed = 0;
   for (int attempt = 0; attempt < 25; ++attempt) {
     const pid_t pid = spawn_trialsim(run("2"), scratch, "attempt");
@@ -292,6 +296,8 @@ TEST_CASE("no result file is ever half-written: runs killed at random moments le
     CAPTURE(name);
     REQUIRE(name.find(".staging-") == std::string::npos);
   }
-  INFO(killed << " of 25 runs were killed (the rest had finished)");
-  REQUIRE(killed >= 10);
+  // Guard against a vacuous test: most attempts must really have been killed mid-run (a loaded
+  // machine may let a few finish first).
+  INFO(killed << " of 25 runs were killed (the rest had finished); " << mixed << " left some new files");
+  REQUIRE(killed >= 8);
 }
