@@ -39,21 +39,32 @@ struct ResponseScenario {
 void simulate_response_counts(int sample_size, std::span<const double> response_rates, Rng& rng,
                               std::span<int> response_counts);
 
-// Monte Carlo tallies of one scenario: mergeable, reset without reallocating.
+// Monte Carlo moments of the statistics of one scenario (mean and MCSE each).
+struct SingleArmBinaryMoments {
+  MomentAccumulator rejection;
+  MomentAccumulator estimate;
+  std::array<MomentAccumulator, INTERVAL_METHOD_COUNT> coverage{}, width{}, lower{};  // by index_of
+};
+
+// Monte Carlo tallies of one scenario: the histogram of responder counts x = 0..n. Every
+// statistic of the design (test decision, estimate, interval bounds) is a function of x, so the
+// histogram is a sufficient summary: a replicate costs one increment, merging is exact integer
+// addition (identical for any thread count, merge order or shard split), and the moments are
+// computed from it when they are reported. Mergeable, reset without reallocating.
 class SingleArmBinaryTally {
  public:
   void reset(int sample_size);
   void reset() { reset(static_cast<int>(histogram_.size()) - 1); }  // same sample size
+  // Counts one replicate with `responses` responders. The table, true rate and methods are
+  // those moments() will use; a replicate needs nothing else.
   void add(int responses, const SingleArmBinaryTable& table, double true_rate,
            std::span<const IntervalMethod> methods);
   void merge(const SingleArmBinaryTally& other);
 
-  std::uint64_t replicates() const noexcept { return rejection_.count(); }
-  const MomentAccumulator& rejection() const noexcept { return rejection_; }
-  const MomentAccumulator& estimate() const noexcept { return estimate_; }
-  const MomentAccumulator& coverage(IntervalMethod m) const noexcept { return coverage_[index_of(m)]; }
-  const MomentAccumulator& width(IntervalMethod m) const noexcept { return width_[index_of(m)]; }
-  const MomentAccumulator& lower(IntervalMethod m) const noexcept { return lower_[index_of(m)]; }
+  std::uint64_t replicates() const noexcept { return replicates_; }
+  // Mean and MCSE of each statistic over the replicates: for each x in ascending order, the
+  // histogram count of copies of f(x), merged (Chan, Golub & LeVeque) into one accumulator.
+  SingleArmBinaryMoments moments(const SingleArmBinaryTable& table, double true_rate) const;
   // Count of replicates with x responders, x = 0..n: the exact distribution of every statistic
   // that is a function of x (used for quantiles of interval bounds).
   const std::vector<std::uint64_t>& response_count_histogram() const noexcept { return histogram_; }
@@ -61,15 +72,11 @@ class SingleArmBinaryTally {
   // Every member, for shard files, checkpoints and MPI (engine/cluster/archive.h).
   template <class Archive>
   void visit(Archive& archive) {
-    archive(rejection_, estimate_, coverage_, width_, lower_, histogram_);
+    archive(replicates_, histogram_);
   }
 
  private:
-  MomentAccumulator rejection_;
-  MomentAccumulator estimate_;
-  std::array<MomentAccumulator, INTERVAL_METHOD_COUNT> coverage_{};
-  std::array<MomentAccumulator, INTERVAL_METHOD_COUNT> width_{};
-  std::array<MomentAccumulator, INTERVAL_METHOD_COUNT> lower_{};
+  std::uint64_t replicates_ = 0;
   std::vector<std::uint64_t> histogram_;
 };
 
