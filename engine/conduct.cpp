@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -105,21 +106,24 @@ void sort_values(std::span<double> values, std::vector<double>& scratch) {
   for (std::size_t b = 0; b < n; ++b) offset[b + 1] = static_cast<std::uint16_t>(offset[b + 1] + offset[b]);
   scratch.resize(n);
   for (const double v : values) scratch[offset[bucket_of(v)]++] = v;
-  // offset[b] is now the end of bucket b; buckets are in order, each is sorted in place.
-  std::size_t begin = 0;
-  for (std::size_t b = 0; b < n; ++b) {
-    const std::size_t end = offset[b];
-    if (end - begin > 32) {
-      std::sort(scratch.begin() + static_cast<std::ptrdiff_t>(begin), scratch.begin() + static_cast<std::ptrdiff_t>(end));
-    } else {
-      for (std::size_t k = begin + 1; k < end; ++k) {
-        const double v = scratch[k];
-        std::size_t j = k;
-        for (; j > begin && v < scratch[j - 1]; --j) scratch[j] = scratch[j - 1];
-        scratch[j] = v;
-      }
+  // Buckets are in order; one insertion pass over the whole array finishes (as in
+  // sort_cohort_records), or std::sort if the values crowd into few buckets.
+  std::size_t moves = 0;
+  const std::size_t budget = 8 * n + 64;
+  for (std::size_t k = 1; k < n; ++k) {
+    if (!(scratch[k] < scratch[k - 1])) continue;
+    const double v = scratch[k];
+    std::size_t j = k;
+    do {
+      scratch[j] = scratch[j - 1];
+      --j;
+      ++moves;
+    } while (j > 0 && v < scratch[j - 1]);
+    scratch[j] = v;
+    if (moves > budget) {
+      std::sort(scratch.begin(), scratch.end());
+      break;
     }
-    begin = end;
   }
   std::copy(scratch.begin(), scratch.end(), values.begin());
 }
@@ -189,6 +193,33 @@ std::size_t cut_data(double cutoff, std::span<const double> entry, std::span<con
     index_out[included] = static_cast<std::uint32_t>(i);
     ++included;
   }
+  return included;
+}
+
+std::size_t cut_sorted(double cutoff, std::span<const double> entry, std::span<const double> event_time,
+                       std::span<const double> dropout_time, std::span<const int> arm, SurvivalWorkspace& ws) {
+  auto& records = ws.sorted_scratch;
+  records.resize(entry.size());
+  std::size_t included = 0;
+  bool not_finite = false;
+  for (std::size_t i = 0; i < entry.size(); ++i) {
+    // cut_data's rule without branches (event or censoring is a coin flip a branch would
+    // mispredict): both candidate times, one kept by a bit mask; the record is written always
+    // and kept when the patient entered before the cut-off.
+    const bool event_seen = (event_time[i] <= dropout_time[i]) & (entry[i] + event_time[i] <= cutoff);
+    const double censored = std::min(dropout_time[i], cutoff - entry[i]);
+    const std::uint64_t mask = std::uint64_t{0} - static_cast<std::uint64_t>(event_seen);
+    const double time = std::bit_cast<double>((std::bit_cast<std::uint64_t>(event_time[i]) & mask) |
+                                              (std::bit_cast<std::uint64_t>(censored) & ~mask));
+    records[included] = {time, static_cast<std::uint32_t>(i), static_cast<std::uint8_t>(event_seen),
+                         static_cast<std::uint8_t>(arm[i])};
+    const bool in = entry[i] < cutoff;
+    not_finite |= in & !std::isfinite(time);
+    included += static_cast<std::size_t>(in);
+  }
+  if (not_finite) throw std::invalid_argument("cut_sorted: an observed time is not finite (cut-off " + std::to_string(cutoff) + ")");
+  records.resize(included);
+  sort_cohort_records(ws);
   return included;
 }
 

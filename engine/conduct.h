@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/rng.h"
+#include "engine/survival/survival_data.h"
 
 namespace trialsim {
 
@@ -74,5 +75,13 @@ CutoffResult analysis_cutoff(const AnalysisTiming& timing, std::span<const doubl
 std::size_t cut_data(double cutoff, std::span<const double> entry, std::span<const double> event_time,
                      std::span<const double> dropout_time, std::span<double> time_out,
                      std::span<int> status_out, std::span<std::uint32_t> index_out);
+
+// The same data cut written straight into ws.sorted_scratch as (time, index, status, arm)
+// records (index = patient index) and sorted into ws.sorted by sort_cohort_records: the cohort
+// that sort_cohort would produce from cut_data's output (same order), without the intermediate
+// arrays. `arm`: 0/1 per patient. Returns how many patients were included. Throws
+// std::invalid_argument if an observed time is not finite (e.g. a cut-off at infinity).
+std::size_t cut_sorted(double cutoff, std::span<const double> entry, std::span<const double> event_time,
+                       std::span<const double> dropout_time, std::span<const int> arm, SurvivalWorkspace& ws);
 
 }  // namespace trialsim

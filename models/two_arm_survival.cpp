@@ -110,23 +110,26 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
                                                               double true_hazard_ratio,
                                                               const std::function<double(int, double)>& true_survival,
                                                               TwoArmSurvivalWorkspace& ws) {
-  // The data cut at a timing: analysed patients' (time, status, arm) in ws; returns the cut-off
-  // and the number analysed.
+  // The data cut at a timing: analysed patients as a sorted cohort in ws.survival.sorted (the
+  // unstratified analyses) or, stratified, as (time, status, arm, stratum) arrays in ws; returns
+  // the cut-off and the number analysed.
   std::size_t m = 0;
   const auto cut_at = [&](const AnalysisTiming& timing) {
     const CutoffResult cut = analysis_cutoff(timing, ws.entry, ws.event_time, ws.dropout_time, ws.scratch);
+    if (!design.stratified) {
+      m = cut_sorted(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.arm, ws.survival);
+      return cut;
+    }
     m = cut_data(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.time, ws.status, ws.index);
     for (std::size_t j = 0; j < m; ++j) ws.analysed_arm[j] = ws.arm[ws.index[j]];
-    if (design.stratified) {
-      ws.analysed_stratum.resize(ws.entry.size());
-      for (std::size_t j = 0; j < m; ++j) ws.analysed_stratum[j] = ws.stratum[ws.index[j]];
-    }
+    ws.analysed_stratum.resize(ws.entry.size());
+    for (std::size_t j = 0; j < m; ++j) ws.analysed_stratum[j] = ws.stratum[ws.index[j]];
     return cut;
   };
-  const auto current_data = [&] {
+  const auto stratified_data = [&] {
     return SurvivalData{std::span<const double>(ws.time.data(), m), std::span<const int>(ws.status.data(), m),
                         std::span<const int>(ws.analysed_arm.data(), m),
-                        design.stratified ? std::span<const int>(ws.analysed_stratum.data(), m) : std::span<const int>{}};
+                        std::span<const int>(ws.analysed_stratum.data(), m)};
   };
 
   // Group-sequential interims: stop at the first look whose benefit z (-log-rank z) crosses the
@@ -143,9 +146,8 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
     if (k + 1 < looks) timing.target_events = design.interim_events[k];
     cutoff = cut_at(timing);
     if (design.stratified) {
-      logrank = log_rank(current_data(), ws.survival, true);
+      logrank = log_rank(stratified_data(), ws.survival, true);
     } else {
-      sort_cohort(current_data(), ws.survival);  // once per look, for every analysis below
       if (k + 1 == looks) {
         logrank = analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);  // surely the last look
         analysed = true;
@@ -179,13 +181,12 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
       futility_stop_[j].add(0.0);
     }
   }
-  const SurvivalData data = current_data();
   // Kaplan-Meier curves (pooled over strata), reverse Kaplan-Meier and the Cox risk table.
-  if (design.stratified) sort_cohort(data, ws.survival);
+  if (design.stratified) sort_cohort(stratified_data(), ws.survival);
   if (!analysed) analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);
   const std::span<const SortedSubject> sorted = ws.survival.sorted;
   int events = 0;
-  for (std::size_t j = 0; j < m; ++j) events += ws.status[j];
+  for (const SortedSubject& s : sorted) events += s.status;
 
   // Conduct facts (at the analysis that ended the trial).
   duration_.add(cutoff.calendar_time);
@@ -204,7 +205,7 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
   cox_options.level = design.confidence_level;
   cox_options.stratified = design.stratified;
   if (design.stratified) {
-    cox_ph_arm(data, ws.survival, ws.cox, cox_options);
+    cox_ph_arm(stratified_data(), ws.survival, ws.cox, cox_options);
   } else {
     cox_ph_arm_from_table(ws.survival, ws.cox, cox_options);
   }

@@ -64,17 +64,24 @@ void sort_cohort(const SurvivalData& data, SurvivalWorkspace& ws) {
   check_survival_data(data, "sort_cohort", 1);
   const std::size_t n = data.size();
   auto& in = ws.sorted_scratch;
-  auto& out = ws.sorted;
   in.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    in[i] = {data.time[i], static_cast<std::uint32_t>(i), static_cast<std::uint8_t>(data.status[i]),
+             static_cast<std::uint8_t>(data.has_arm() ? data.arm[i] : 0)};
+  }
+  sort_cohort_records(ws);
+}
+
+void sort_cohort_records(SurvivalWorkspace& ws) {
+  auto& in = ws.sorted_scratch;
+  auto& out = ws.sorted;
+  const std::size_t n = in.size();
   out.resize(n);
   if (n == 0) return;
-  double lo = data.time[0], hi = data.time[0];
-  for (std::size_t i = 0; i < n; ++i) {
-    const double t = data.time[i];
-    lo = std::min(lo, t);
-    hi = std::max(hi, t);
-    in[i] = {t, static_cast<std::uint32_t>(i), static_cast<std::uint8_t>(data.status[i]),
-             static_cast<std::uint8_t>(data.has_arm() ? data.arm[i] : 0)};
+  double lo = in[0].time, hi = in[0].time;
+  for (const SortedSubject& s : in) {
+    lo = std::min(lo, s.time);
+    hi = std::max(hi, s.time);
   }
   // Counting sort into n buckets of equal width (stable: ties keep index order), then each
   // bucket in place. Bucket b holds times in [lo + b w, lo + (b + 1) w); the largest in the last.
@@ -89,26 +96,29 @@ void sort_cohort(const SurvivalData& data, SurvivalWorkspace& ws) {
   for (const SortedSubject& s : in) ++offset[bucket_of(s.time) + 1];
   for (std::size_t b = 0; b < buckets; ++b) offset[b + 1] += offset[b];
   for (const SortedSubject& s : in) out[offset[bucket_of(s.time)]++] = s;
-  // offset[b] is now the end of bucket b.
-  const auto by_time_then_index = [](const SortedSubject& a, const SortedSubject& b) {
-    return a.time < b.time || (a.time == b.time && a.index < b.index);
-  };
-  std::size_t begin = 0;
-  for (std::size_t b = 0; b < buckets; ++b) {
-    const std::size_t end = offset[b];
-    if (end - begin > 32) {
-      std::sort(out.begin() + static_cast<std::ptrdiff_t>(begin), out.begin() + static_cast<std::ptrdiff_t>(end),
-                by_time_then_index);
-    } else {
-      // Insertion sort by time alone keeps equal times in index order (the input order).
-      for (std::size_t k = begin + 1; k < end; ++k) {
-        const SortedSubject s = out[k];
-        std::size_t j = k;
-        for (; j > begin && s.time < out[j - 1].time; --j) out[j] = out[j - 1];
-        out[j] = s;
-      }
+  // The buckets are now in order. One insertion pass over the whole array removes the disorder
+  // within buckets: few inversions for spread-out times, and one mostly-predictable branch per
+  // element (a loop per bucket would mispredict its exit once per bucket). Equal times never
+  // pass each other, so ties keep index order. Times crowded into few buckets (many inversions)
+  // fall back to std::sort by (time, index).
+  std::size_t moves = 0;
+  const std::size_t budget = 8 * n + 64;
+  for (std::size_t k = 1; k < n; ++k) {
+    if (!(out[k].time < out[k - 1].time)) continue;
+    const SortedSubject s = out[k];
+    std::size_t j = k;
+    do {
+      out[j] = out[j - 1];
+      --j;
+      ++moves;
+    } while (j > 0 && s.time < out[j - 1].time);
+    out[j] = s;
+    if (moves > budget) {
+      std::sort(out.begin(), out.end(), [](const SortedSubject& a, const SortedSubject& b) {
+        return a.time < b.time || (a.time == b.time && a.index < b.index);
+      });
+      return;
     }
-    begin = end;
   }
 }
 

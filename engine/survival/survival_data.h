@@ -96,6 +96,11 @@ void sort_subjects(const SurvivalData& data, SurvivalWorkspace& ws, bool by_stra
 // is crowded (so O(n log n) at worst). No allocation once the workspace is large enough.
 void sort_cohort(const SurvivalData& data, SurvivalWorkspace& ws);
 
+// The sorting step alone: sorts the records in ws.sorted_scratch (finite times >= 0, status and
+// arm 0/1, distinct indices) into ws.sorted by (time, index). For callers that write the records
+// themselves (e.g. the data cut of a simulated trial, engine/conduct.h).
+void sort_cohort_records(SurvivalWorkspace& ws);
+
 // Two-sided normal critical value z = qnorm(1 - (1 - level) / 2), as survfit and coxph compute
 // it. Throws std::invalid_argument unless 0 < level < 1.
 double normal_critical_value(double level);

@@ -11,16 +11,20 @@ namespace {
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double INF = std::numeric_limits<double>::infinity();
 
-// Kaplan-Meier factors of one event among n at risk, for n < SIZE: the very expressions of
-// kaplan_meier with de = 1, (n - de) / n and de / (n (n - de)) (+Inf when n = 1).
+// Kaplan-Meier factors of d = 0 or 1 events among n at risk, for n < SIZE: for d = 1 the very
+// expressions of kaplan_meier with de = 1, (n - de) / n and de / (n (n - de)) (+Inf when n = 1);
+// for d = 0 the identity (1 and 0). A lookup instead of a branch on d, which is a coin flip.
 struct SingleEventFactors {
   static constexpr std::size_t SIZE = 4096;
-  std::array<double, SIZE> survival{}, variance{};
+  std::array<std::array<double, SIZE>, 2> survival{}, variance{};
   SingleEventFactors() {
-    for (std::size_t k = 1; k < SIZE; ++k) {
+    for (std::size_t k = 0; k < SIZE; ++k) {
+      survival[0][k] = 1.0;
+      variance[0][k] = 0.0;
+      if (k == 0) continue;
       const double nr = static_cast<double>(k), de = 1.0;
-      survival[k] = (nr - de) / nr;
-      variance[k] = k > 1 ? de / (nr * (nr - de)) : INF;
+      survival[1][k] = (nr - de) / nr;
+      variance[1][k] = k > 1 ? de / (nr * (nr - de)) : INF;
     }
   }
 };
@@ -45,9 +49,9 @@ struct CurveBuilder {
   // term exactly 0, so S and Var are unchanged, as when kaplan_meier skips the time.
   void add(double t, std::size_t d, std::size_t m, const SingleEventFactors& table) {
     double factor = 1.0, increment = 0.0;
-    if (d == 1 && at_risk < SingleEventFactors::SIZE) {
-      factor = table.survival[at_risk];
-      increment = table.variance[at_risk];
+    if (d <= 1 && at_risk < SingleEventFactors::SIZE) {
+      factor = table.survival[d][at_risk];
+      increment = table.variance[d][at_risk];
     } else if (d > 0) {
       const double nr = static_cast<double>(at_risk), de = static_cast<double>(d);
       factor = (nr - de) / nr;
