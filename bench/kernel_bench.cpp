@@ -1,12 +1,14 @@
-// Google Benchmark targets for the per-replicate kernels (issue 2). End-to-end throughput of the
-// CLI is measured by bench/throughput; see bench/README.md for recorded figures.
+// Google Benchmark targets for the per-replicate kernels (issues 2 and 8). End-to-end throughput
+// of the CLI is measured by bench/throughput and bench/compare-rpact; see bench/README.md.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <vector>
 
 #include "engine/binomial.h"
 #include "engine/rng.h"
 #include "models/single_arm_binary.h"
+#include "models/two_arm_survival.h"
 
 namespace trialsim {
 namespace {
@@ -27,12 +29,69 @@ void BM_SingleArmBinaryReplicate(benchmark::State& state) {
     simulate_response_counts(n, rates, rng, counts);
     for (std::size_t s = 0; s < rates.size(); ++s) tallies[s].add(counts[s], table, rates[s], methods);
   }
-  benchmark::DoNotOptimize(tallies[0].rejection().mean());
+  benchmark::DoNotOptimize(tallies[0].replicates());
   state.SetItemsProcessed(state.iterations());
   state.counters["patients/s"] =
       benchmark::Counter(static_cast<double>(state.iterations()) * n, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_SingleArmBinaryReplicate)->Arg(40)->Arg(200);
+
+// The two-arm survival example (configs/examples/two-arm-survival.yaml): 120 patients over 18
+// months, 1:1, exponential control hazard with S(12) = 0.55, cut at 60 events.
+TwoArmSurvivalDesign two_arm_example() {
+  TwoArmSurvivalDesign design;
+  design.sample_size = 120;
+  design.accrual.duration = 18.0;
+  design.timing.trigger = AnalysisTiming::Trigger::events;
+  design.timing.target_events = 60;
+  return design;
+}
+
+// One replicate of the two-arm example: draw the cohort, then cut, analyse (log-rank, Cox, KM
+// per arm with landmark and median, reverse KM) and tally each of the three scenarios.
+void BM_TwoArmSurvivalReplicate(benchmark::State& state) {
+  const TwoArmSurvivalDesign design = two_arm_example();
+  const double control_hazard = -std::log(0.55) / 12.0;
+  const std::vector<SurvivalScenario> scenarios = {
+      {"hr-1.0", control_hazard, 1.0}, {"hr-0.6", control_hazard, 0.6}, {"hr-0.4", control_hazard, 0.4}};
+  std::vector<TwoArmSurvivalTally> tallies(scenarios.size(), TwoArmSurvivalTally(design));
+  TwoArmSurvivalWorkspace ws;
+  std::uint64_t replicate = 0;
+  for (auto _ : state) {
+    draw_cohort(design, 7, replicate++, ws);
+    for (std::size_t s = 0; s < scenarios.size(); ++s) tallies[s].simulate_and_add(design, scenarios[s], ws);
+  }
+  benchmark::DoNotOptimize(tallies[0].replicates());
+  state.counters["cohorts/s"] = benchmark::Counter(static_cast<double>(state.iterations() * scenarios.size()),
+                                                   benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_TwoArmSurvivalReplicate);
+
+// The analysis of one cut cohort alone (n = 120, about 60 events): sort once, one pass for
+// log-rank, KM curves and the Cox table, then the Cox fit.
+void BM_TwoArmAnalysis(benchmark::State& state) {
+  const TwoArmSurvivalDesign design = two_arm_example();
+  TwoArmSurvivalWorkspace ws;
+  draw_cohort(design, 7, 0, ws);
+  const double hazard = -std::log(0.55) / 12.0;
+  std::vector<double> time(120), dropout(120, NEVER);
+  std::vector<int> status(120);
+  std::vector<std::uint32_t> index(120);
+  for (std::size_t i = 0; i < 120; ++i) ws.event_time[i] = ws.unit_event[i] / (ws.arm[i] ? 0.6 * hazard : hazard);
+  const CutoffResult cut = analysis_cutoff(design.timing, ws.entry, ws.event_time, dropout, ws.scratch);
+  const std::size_t m = cut_data(cut.calendar_time, ws.entry, ws.event_time, dropout, time, status, index);
+  std::vector<int> arm(m);
+  for (std::size_t j = 0; j < m; ++j) arm[j] = ws.arm[index[j]];
+  const SurvivalData data{std::span<const double>(time.data(), m), std::span<const int>(status.data(), m), arm};
+  for (auto _ : state) {
+    sort_cohort(data, ws.survival);
+    const LogRankResult logrank = analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);
+    cox_ph_arm_from_table(ws.survival, ws.cox);
+    benchmark::DoNotOptimize(logrank.z);
+    benchmark::DoNotOptimize(ws.cox.coef[0].beta);
+  }
+}
+BENCHMARK(BM_TwoArmAnalysis);
 
 void BM_StreamDerivation(benchmark::State& state) {
   std::uint64_t replicate = 0;
