@@ -65,6 +65,8 @@ void TwoArmSurvivalTally::reset() {
   duration_ = events_ = target_reached_ = analysed_ = follow_up_reverse_km_ = follow_up_simple_ = {};
   duration_distribution_.reset();
   event_distribution_.reset();
+  pending_durations_.clear();
+  pending_events_.clear();
 }
 
 void TwoArmSurvivalTally::merge(const TwoArmSurvivalTally& o) {
@@ -89,6 +91,12 @@ void TwoArmSurvivalTally::merge(const TwoArmSurvivalTally& o) {
   follow_up_simple_.merge(o.follow_up_simple_);
   duration_distribution_.merge(o.duration_distribution_);
   event_distribution_.merge(o.event_distribution_);
+  for (const double d : pending_durations_) duration_distribution_.add(d);
+  for (const double e : pending_events_) event_distribution_.add(e);
+  pending_durations_.clear();
+  pending_events_.clear();
+  for (const double d : o.pending_durations_) duration_distribution_.add(d);
+  for (const double e : o.pending_events_) event_distribution_.add(e);
 }
 
 SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvivalDesign& design,
@@ -190,9 +198,9 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
 
   // Conduct facts (at the analysis that ended the trial).
   duration_.add(cutoff.calendar_time);
-  duration_distribution_.add(cutoff.calendar_time);
+  pending_durations_.push_back(cutoff.calendar_time);
   events_.add(events);
-  event_distribution_.add(events);
+  pending_events_.push_back(events);
   target_reached_.add(cutoff.target_reached ? 1.0 : 0.0);
   analysed_.add(static_cast<double>(m));
 
@@ -247,6 +255,18 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
           ws.cox.coef.empty() ? std::numeric_limits<double>::quiet_NaN() : ws.cox.coef[0].hr};
 }
 
+QuantisedDistribution TwoArmSurvivalTally::duration_distribution() const {
+  QuantisedDistribution d = duration_distribution_;
+  for (const double v : pending_durations_) d.add(v);
+  return d;
+}
+
+QuantisedDistribution TwoArmSurvivalTally::event_distribution() const {
+  QuantisedDistribution d = event_distribution_;
+  for (const double v : pending_events_) d.add(v);
+  return d;
+}
+
 namespace {
 
 std::string landmark_label(double t) {
@@ -296,9 +316,9 @@ std::vector<OcRow> TwoArmSurvivalTally::oc_rows(const TwoArmSurvivalDesign& desi
     add(std::string("median_") + arm_names[a], "reached_probability", median_reached_[a]);
   }
   add("conduct", "study_duration_mean", duration_);
-  add_quantiles("conduct", "study_duration", duration_distribution_.distribution());
+  add_quantiles("conduct", "study_duration", duration_distribution().distribution());
   add("conduct", "events_mean", events_);
-  add_quantiles("conduct", "events", event_distribution_.distribution());
+  add_quantiles("conduct", "events", event_distribution().distribution());
   add("conduct", "event_target_reached_probability", target_reached_);
   add("conduct", "patients_analysed_mean", analysed_);
   add("conduct", "median_follow_up_reverse_km_mean", follow_up_reverse_km_);

@@ -121,7 +121,8 @@ class TwoArmSurvivalTally {
   void visit(Archive& archive) {
     archive(rejection_, logrank_z_, efficacy_stop_, futility_stop_, cox_infinite_, log_hr_, log_hr_error_, hr_,
             hr_coverage_, landmarks_, median_reached_, duration_, events_, target_reached_, analysed_,
-            follow_up_reverse_km_, follow_up_simple_, duration_distribution_, event_distribution_);
+            follow_up_reverse_km_, follow_up_simple_, duration_distribution_, event_distribution_,
+            pending_durations_, pending_events_);
   }
 
  private:
@@ -134,6 +135,13 @@ class TwoArmSurvivalTally {
       follow_up_simple_;
   QuantisedDistribution duration_distribution_;
   QuantisedDistribution event_distribution_{1.0};
+  // This tally's own durations and event counts since reset(), folded into the distributions
+  // above on merge(): a per-block tally then holds at most a block of values instead of a dense
+  // histogram over every duration it has ever seen, so memory stays flat as the range widens.
+  std::vector<double> pending_durations_, pending_events_;
+  // The distributions with the pending values added (what oc_rows reports).
+  QuantisedDistribution duration_distribution() const;
+  QuantisedDistribution event_distribution() const;
 };
 
 // Schoenfeld (1981) approximation to the power of the one-sided log-rank test with D events and
