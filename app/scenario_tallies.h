@@ -134,7 +134,9 @@ std::vector<OcRow> run_scenario_tallies(const StudyConfig& config, const RunRequ
               if (request.stop_requested && request.stop_requested()) {
                 progress.finish();
                 if (request.save_partial) request.save_partial(SaveReason::interrupted, nodes);
-                throw RunInterrupted((held.blocks_held() + fresh.blocks_held()) * block_size, target_count);
+                // Counted within this process's share (a shard's own replicates).
+                const std::uint64_t share = replicates_in(mine.first, mine.end);
+                throw RunInterrupted(std::min(share, (held.blocks_held() + fresh.blocks_held()) * block_size), share);
               }
             });
         progress_base += count;
