@@ -217,7 +217,10 @@ std::size_t cut_sorted(double cutoff, std::span<const double> entry, std::span<c
     not_finite |= in & !std::isfinite(time);
     included += static_cast<std::size_t>(in);
   }
-  if (not_finite) throw std::invalid_argument("cut_sorted: an observed time is not finite (cut-off " + std::to_string(cutoff) + ")");
+  if (not_finite) {
+    throw std::invalid_argument("cut_sorted: an observed time is not finite (cut-off " +
+                                std::to_string(cutoff) + ")");
+  }
   records.resize(included);
   sort_cohort_records(ws);
   return included;

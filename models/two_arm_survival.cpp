@@ -43,10 +43,12 @@ void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::ui
   }
 
   Rng outcomes = make_stream(seed, replicate, StreamPurpose::outcomes);
-  Rng dropout = make_stream(seed, replicate, StreamPurpose::dropout);
-  for (std::size_t i = 0; i < n; ++i) {
-    ws.unit_event[i] = exponential(1.0, outcomes);
-    ws.unit_dropout[i] = exponential(1.0, dropout);
+  for (std::size_t i = 0; i < n; ++i) ws.unit_event[i] = exponential(1.0, outcomes);
+  // Dropout has a stream of its own, so without dropout it need not be drawn at all (unused:
+  // dropout times are NEVER) and nothing else changes.
+  if (design.dropout_rate_control > 0.0 || design.dropout_rate_experimental > 0.0) {
+    Rng dropout = make_stream(seed, replicate, StreamPurpose::dropout);
+    for (std::size_t i = 0; i < n; ++i) ws.unit_dropout[i] = exponential(1.0, dropout);
   }
 }
 

@@ -76,7 +76,8 @@ struct CurveBuilder {
 
 }  // namespace
 
-LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort, SurvivalWorkspace& ws, TwoArmCurves& curves) {
+LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort, SurvivalWorkspace& ws,
+                              TwoArmCurves& curves) {
   static const SingleEventFactors table;
   const std::size_t size = cohort.size();
   std::size_t n_arm[2] = {0, 0};

@@ -23,7 +23,8 @@ struct TwoArmCurves {
 };
 
 // Fills `curves` and ws.arm_risk (for cox_ph_arm_from_table) and returns the log-rank test.
-LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort, SurvivalWorkspace& ws, TwoArmCurves& curves);
+LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort, SurvivalWorkspace& ws,
+                              TwoArmCurves& curves);
 
 // The Cox model on the arm from the risk table in ws.arm_risk (as built by analyse_two_arm):
 // the same fit as cox_ph_arm(cohort, ws, out, options) (options.stratified must be false).
