@@ -181,15 +181,22 @@ void read_allocation(MappingReader& design, TwoArmSurvivalDesign& out) {
   }
 }
 
-// The analysis options of a two-arm survival design: interval level, KM landmarks and their
-// interval type, Cox ties.
+// The analysis options of a two-arm survival design: whether to estimate at all, interval
+// level, KM landmarks and their interval type, Cox ties.
 void read_survival_analysis_options(MappingReader& design, TwoArmSurvivalDesign& out) {
+  out.estimates = design.optional_bool("estimates", true);
   out.confidence_level = design.optional_number("confidence_level", 0.95, NumberRange::open_unit());
   out.landmarks = design.optional_number_list("landmarks", {12.0}, NumberRange::positive(), true);
   const std::string ci = design.optional_choice("landmark_ci", "log_log", {"plain", "log", "log_log"});
   out.landmark_ci = ci == "plain" ? CiType::plain : ci == "log" ? CiType::log : CiType::log_log;
   out.ties = design.optional_choice("cox_ties", "efron", {"efron", "breslow"}) == "breslow" ? CoxTies::breslow
                                                                                          : CoxTies::efron;
+}
+
+// `design.estimates` in the resolved study only when false, so the config hash of every study
+// that leaves it at its default stays what it was before the key existed.
+void add_estimates_switch(const TwoArmSurvivalDesign& d, nlohmann::json& resolved) {
+  if (!d.estimates) resolved["design"]["estimates"] = false;
 }
 
 // `design.interim`: group-sequential looks at event fractions of the final event count.
@@ -347,7 +354,7 @@ nlohmann::json resolved_study(const MaintenanceTrialStudy& study) {
   for (const auto& [name, overrides] : study.scenario_overrides) {
     scenarios.push_back({{"name", name}, {"overrides", overrides_json(overrides)}});
   }
-  return {{"design",
+  nlohmann::json resolved = {{"design",
            {{"type", "maintenance_after_car_t"},
             {"sample_size", d.sample_size},
             {"allocation", {{"control", d.allocation_control}, {"experimental", d.allocation_experimental}}},
@@ -363,6 +370,8 @@ nlohmann::json resolved_study(const MaintenanceTrialStudy& study) {
             {"cox_ties", d.ties == CoxTies::breslow ? "breslow" : "efron"}}},
           {"model", fitted_model_json(study.fitted_file, study.model_overrides)},
           {"scenarios", scenarios}};
+  add_estimates_switch(d, resolved);
+  return resolved;
 }
 
 SingleArmCarTStudy read_single_arm_car_t(MappingReader& root, const std::filesystem::path& config_file) {
@@ -633,7 +642,7 @@ nlohmann::json resolved_study(const TwoArmSurvivalStudy& study) {
   for (const SurvivalScenario& s : study.scenarios) {
     scenarios.push_back({{"name", s.name}, {"hazard_ratio", s.hazard_ratio}});
   }
-  return {{"design",
+  nlohmann::json resolved = {{"design",
            {{"type", "two_arm_survival"},
             {"endpoint", study.endpoint},
             {"test", "logrank"},
@@ -650,6 +659,8 @@ nlohmann::json resolved_study(const TwoArmSurvivalStudy& study) {
             {"interim", interim_json(d)}}},
           {"model", {{"type", "exponential"}, {"control_survival", study.control_model}}},
           {"scenarios", scenarios}};
+  add_estimates_switch(d, resolved);
+  return resolved;
 }
 
 }  // namespace trialsim

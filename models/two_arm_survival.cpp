@@ -158,7 +158,7 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
     if (design.stratified) {
       logrank = log_rank(stratified_data(), ws.survival, true);
     } else {
-      if (k + 1 == looks) {
+      if (k + 1 == looks && design.estimates) {
         logrank = analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);  // surely the last look
         analysed = true;
       } else {
@@ -191,6 +191,7 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
       futility_stop_[j].add(0.0);
     }
   }
+  if (!design.estimates) return add_test_only(design, cutoff, logrank, rejected, m, ws);
   // Kaplan-Meier curves (pooled over strata), reverse Kaplan-Meier and the Cox risk table.
   if (design.stratified) sort_cohort(stratified_data(), ws.survival);
   if (!analysed) analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);
@@ -257,6 +258,42 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
           ws.cox.coef.empty() ? std::numeric_limits<double>::quiet_NaN() : ws.cox.coef[0].hr};
 }
 
+SurvivalReplicateSummary TwoArmSurvivalTally::add_test_only(const TwoArmSurvivalDesign& design,
+                                                            const CutoffResult& cutoff, const LogRankResult& logrank,
+                                                            bool rejected, std::size_t m, TwoArmSurvivalWorkspace& ws) {
+  // The analysed cohort: sorted records (unstratified) or the cut arrays (stratified, unsorted:
+  // the median of the observed times by selection, the same values as from the sorted times).
+  int events = 0;
+  double median_time = 0.0;
+  if (!design.stratified) {
+    const std::span<const SortedSubject> sorted = ws.survival.sorted;
+    for (const SortedSubject& s : sorted) events += s.status;
+    if (m > 0) {
+      median_time = sorted[m / 2].time;
+      if (m % 2 == 0) median_time = 0.5 * (median_time + sorted[m / 2 - 1].time);
+    }
+  } else if (m > 0) {
+    for (std::size_t j = 0; j < m; ++j) events += ws.status[j];
+    auto& times = ws.scratch;
+    times.assign(ws.time.begin(), ws.time.begin() + static_cast<std::ptrdiff_t>(m));
+    const auto middle = times.begin() + static_cast<std::ptrdiff_t>(m / 2);
+    std::nth_element(times.begin(), middle, times.end());
+    median_time = *middle;
+    if (m % 2 == 0) median_time = 0.5 * (median_time + *std::max_element(times.begin(), middle));
+  }
+  duration_.add(cutoff.calendar_time);
+  pending_durations_.push_back(cutoff.calendar_time);
+  events_.add(events);
+  pending_events_.push_back(events);
+  target_reached_.add(cutoff.target_reached ? 1.0 : 0.0);
+  analysed_.add(static_cast<double>(m));
+  rejection_.add(rejected ? 1.0 : 0.0);
+  if (std::isfinite(logrank.z)) logrank_z_.add(logrank.z);
+  if (m > 0) follow_up_simple_.add(median_time);
+  return {cutoff.calendar_time, static_cast<int>(m), events, logrank.z, rejected,
+          std::numeric_limits<double>::quiet_NaN()};
+}
+
 QuantisedDistribution TwoArmSurvivalTally::duration_distribution() const {
   QuantisedDistribution d = duration_distribution_;
   for (const double v : pending_durations_) d.add(v);
@@ -297,6 +334,24 @@ std::vector<OcRow> TwoArmSurvivalTally::oc_rows(const TwoArmSurvivalDesign& desi
     add("group_sequential", "efficacy_stop_probability_" + look, efficacy_stop_[k]);
     if (k + 1 < efficacy_stop_.size()) add("group_sequential", "futility_stop_probability_" + look, futility_stop_[k]);
   }
+  if (design.estimates) add_estimate_rows(design, scenario, rows);
+  add("conduct", "study_duration_mean", duration_);
+  add_quantiles("conduct", "study_duration", duration_distribution().distribution());
+  add("conduct", "events_mean", events_);
+  add_quantiles("conduct", "events", event_distribution().distribution());
+  add("conduct", "event_target_reached_probability", target_reached_);
+  add("conduct", "patients_analysed_mean", analysed_);
+  if (design.estimates) add("conduct", "median_follow_up_reverse_km_mean", follow_up_reverse_km_);
+  add("conduct", "median_follow_up_simple_mean", follow_up_simple_);
+  return rows;
+}
+
+void TwoArmSurvivalTally::add_estimate_rows(const TwoArmSurvivalDesign& design, const SurvivalScenario& scenario,
+                                            std::vector<OcRow>& rows) const {
+  const auto add = [&](const std::string& analysis, const std::string& metric, const MomentAccumulator& acc,
+                       double shift = 0.0) {
+    rows.push_back({scenario.name, analysis, metric, acc.mean() - shift, acc.mcse(), acc.count()});
+  };
   add("cox", "infinite_estimate_probability", cox_infinite_);
   add("cox", "mean_log_hr", log_hr_);
   add("cox", "log_hr_bias", log_hr_error_);
@@ -317,15 +372,6 @@ std::vector<OcRow> TwoArmSurvivalTally::oc_rows(const TwoArmSurvivalDesign& desi
     }
     add(std::string("median_") + arm_names[a], "reached_probability", median_reached_[a]);
   }
-  add("conduct", "study_duration_mean", duration_);
-  add_quantiles("conduct", "study_duration", duration_distribution().distribution());
-  add("conduct", "events_mean", events_);
-  add_quantiles("conduct", "events", event_distribution().distribution());
-  add("conduct", "event_target_reached_probability", target_reached_);
-  add("conduct", "patients_analysed_mean", analysed_);
-  add("conduct", "median_follow_up_reverse_km_mean", follow_up_reverse_km_);
-  add("conduct", "median_follow_up_simple_mean", follow_up_simple_);
-  return rows;
 }
 
 double schoenfeld_power(double events, double hazard_ratio, double alpha, double allocation_experimental) {

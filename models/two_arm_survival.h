@@ -14,7 +14,8 @@
 // Analysis of each cohort: one-sided log-rank test (reject when z <= -z_{1-alpha}; z < 0 favours
 // the experimental arm), Cox HR with Wald CI, Kaplan–Meier survival per arm at landmarks with
 // the chosen CI, medians per arm, and conduct facts (duration, events, median follow-up by
-// reverse Kaplan–Meier and by the simple median of observed times).
+// reverse Kaplan–Meier and by the simple median of observed times). With design.estimates
+// false: the log-rank test and the conduct facts but the reverse-KM follow-up only.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -58,6 +59,11 @@ struct TwoArmSurvivalDesign {
   double spending_gamma = 0.0;
   // Stratified log-rank and stratified Cox by the workspace's `stratum` (randomisation strata).
   bool stratified = false;
+  // The estimation work (Cox HR and CI, Kaplan-Meier landmarks, medians per arm, reverse-KM
+  // follow-up). false: only the test and the conduct facts are computed and reported, for a
+  // designer who needs the test's operating characteristics alone; the log-rank results are
+  // the same bits either way.
+  bool estimates = true;
 };
 
 struct SurvivalScenario {
@@ -139,6 +145,13 @@ class TwoArmSurvivalTally {
   // above on merge(): a per-block tally then holds at most a block of values instead of a dense
   // histogram over every duration it has ever seen, so memory stays flat as the range widens.
   std::vector<double> pending_durations_, pending_events_;
+  // design.estimates false: tallies the test and the conduct facts of an analysed cohort.
+  SurvivalReplicateSummary add_test_only(const TwoArmSurvivalDesign& design, const CutoffResult& cutoff,
+                                         const LogRankResult& logrank, bool rejected, std::size_t m,
+                                         TwoArmSurvivalWorkspace& ws);
+  // The rows of the estimates (Cox, Kaplan-Meier landmarks, medians), in oc.csv order.
+  void add_estimate_rows(const TwoArmSurvivalDesign& design, const SurvivalScenario& scenario,
+                         std::vector<OcRow>& rows) const;
   // The distributions with the pending values added (what oc_rows reports).
   QuantisedDistribution duration_distribution() const;
   QuantisedDistribution event_distribution() const;

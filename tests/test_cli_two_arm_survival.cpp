@@ -4,6 +4,8 @@
 
 #include <map>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -95,4 +97,74 @@ TEST_CASE("two-arm config errors are located", "[cli][survival][errors]") {
   REQUIRE(exact.exit_code == 2);
   REQUIRE_THAT(exact.err, Catch::Contains("simulation.mode: exact evaluation is not available"));
   REQUIRE_FALSE(std::filesystem::exists(dir / "x"));
+}
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// An oc.csv row of the estimates (scenario,analysis,metric,...): Cox, Kaplan-Meier landmarks,
+// medians per arm, reverse-KM follow-up.
+bool is_estimate_row(const std::string& line) {
+  std::vector<std::string> f;
+  std::stringstream row(line);
+  for (std::string field; std::getline(row, field, ',');) f.push_back(field);
+  REQUIRE(f.size() >= 3);
+  return f[1] == "cox" || f[1].rfind("km_", 0) == 0 || f[1].rfind("median_", 0) == 0 ||
+         f[2] == "median_follow_up_reverse_km_mean";
+}
+
+// Runs `config` in full and with design.estimates=false (same seed, different thread counts):
+// the test-only oc.csv is the full one without the estimate rows, byte for byte, and
+// replicates.csv differs only in cox_hr, which is NA.
+void check_estimates_off(const std::string& config, const TempDir& dir, const std::string& replicates) {
+  const auto full = dir / "full", off = dir / "off";
+  REQUIRE(run_trialsim({"run", config, "-r", replicates, "-s", "11", "-t", "2", "-o", full.string(), "-q",
+                        "--per-replicate"}, dir).exit_code == 0);
+  const auto r = run_trialsim({"run", config, "-r", replicates, "-s", "11", "-t", "1", "-o", off.string(), "-q",
+                               "--per-replicate", "--set", "design.estimates=false"}, dir);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  std::vector<std::string> kept;
+  int estimate_rows = 0;
+  for (const std::string& line : lines_of(read_text(full / "oc.csv"))) {
+    if (is_estimate_row(line)) {
+      ++estimate_rows;
+    } else {
+      kept.push_back(line);
+    }
+  }
+  REQUIRE(estimate_rows > 0);
+  REQUIRE(lines_of(read_text(off / "oc.csv")) == kept);
+
+  const auto full_rows = lines_of(read_text(full / "replicates.csv"));
+  const auto off_rows = lines_of(read_text(off / "replicates.csv"));
+  REQUIRE(full_rows.size() == off_rows.size());
+  REQUIRE(off_rows.size() > 1);
+  for (std::size_t i = 1; i < off_rows.size(); ++i) {
+    const auto cut = [](const std::string& line) { return line.substr(0, line.rfind(',')); };
+    REQUIRE(cut(off_rows[i]) == cut(full_rows[i]));
+    REQUIRE(off_rows[i].substr(off_rows[i].rfind(',') + 1) == "NA");
+  }
+  const auto summary = nlohmann::json::parse(read_text(off / "summary.json"));
+  REQUIRE(summary.dump().find("\"estimates\":false") != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("two-arm designs with design.estimates false: the test's rows byte-identical, estimate rows absent",
+          "[cli][survival][two_arm][estimates]") {
+  TempDir dir("cli-two-arm-estimates");
+  SECTION("single analysis") { check_estimates_off(EXAMPLE, dir, "3000"); }
+  SECTION("group-sequential") {
+    check_estimates_off(source_path("configs/examples/group-sequential.yaml").string(), dir, "3000");
+  }
+  SECTION("maintenance after CAR-T (stratified)") {
+    check_estimates_off(source_path("configs/examples/maintenance-after-car-t.yaml").string(), dir, "600");
+  }
 }
