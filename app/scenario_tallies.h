@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,27 @@ struct ScenarioTallies {
   template <class Archive>
   void visit(Archive& archive) {
     archive(tallies);
+  }
+};
+
+// A block-tree node held as the encoded bytes of its ScenarioTallies (engine/cluster/archive.h).
+// Varint counts make a tally's dense histograms several times smaller than the live object, so
+// the O(log blocks) nodes a run holds keep its memory flat in the replicate count; the nodes are
+// decoded only to be merged or reported.
+template <class Tally>
+struct EncodedTallies {
+  std::string bytes;
+  const std::function<ScenarioTallies<Tally>()>* make = nullptr;
+
+  ScenarioTallies<Tally> decoded() const {
+    ScenarioTallies<Tally> node = (*make)();
+    decode(bytes, node);
+    return node;
+  }
+  void merge(const EncodedTallies& right) {
+    ScenarioTallies<Tally> left = decoded();
+    left.merge(right.decoded());
+    bytes = encode(left);
   }
 };
 
@@ -71,18 +93,19 @@ std::vector<OcRow> run_scenario_tallies(const StudyConfig& config, const RunRequ
   const bool keep_rows = request.per_replicate != nullptr;
   if (keep_rows) *request.per_replicate << header;
 
-  const auto make_node = [&] { return Node{std::vector<Tally>(scenario_count, make_tally())}; };
-  DyadicBlockTree<Node> held;   // finished ranges (identical on every MPI rank)
-  DyadicBlockTree<Node> fresh;  // this process's blocks of the range being simulated
+  using Held = EncodedTallies<Tally>;
+  const std::function<Node()> make_node = [&] { return Node{std::vector<Tally>(scenario_count, make_tally())}; };
+  DyadicBlockTree<Held> held;   // finished ranges (identical on every MPI rank)
+  DyadicBlockTree<Held> fresh;  // this process's blocks of the range being simulated
   for (const PartialNode& partial : request.preloaded) {
-    Node node = make_node();
-    decode(partial.bytes, node);
+    Held node{partial.bytes, &make_node};
+    node.decoded();  // refuse undecodable bytes now, not at the end of the run
     held.insert(partial.span, std::move(node));
   }
-  const auto encode_nodes = [](std::initializer_list<const DyadicBlockTree<Node>*> trees) {
+  const auto encode_nodes = [](std::initializer_list<const DyadicBlockTree<Held>*> trees) {
     std::vector<PartialNode> out;
     for (const auto* tree : trees) {
-      tree->for_each_node([&](BlockSpan span, const Node& node) { out.push_back({span, encode(node)}); });
+      tree->for_each_node([&](BlockSpan span, const Held& node) { out.push_back({span, node.bytes}); });
     }
     std::sort(out.begin(), out.end(),
               [](const PartialNode& a, const PartialNode& b) { return a.span.first_block < b.span.first_block; });
@@ -97,7 +120,7 @@ std::vector<OcRow> run_scenario_tallies(const StudyConfig& config, const RunRequ
     }
   };
   const auto consume = [&](const ReplicateBlock& block, const ScenarioBlockResult<Tally>& result) {
-    fresh.insert(BlockSpan{block.index, 1}, Node{result.tallies});
+    fresh.insert(BlockSpan{block.index, 1}, Held{encode(Node{result.tallies}), &make_node});
     if (keep_rows) *request.per_replicate << result.per_replicate_rows;
   };
 
@@ -147,14 +170,12 @@ std::vector<OcRow> run_scenario_tallies(const StudyConfig& config, const RunRequ
     // Every process's new nodes join the finished set, in the same order on every rank.
     if (request.exchange) {
       for (const PartialNode& partial : request.exchange(encode_nodes({&fresh}))) {
-        Node node = make_node();
-        decode(partial.bytes, node);
-        held.insert(partial.span, std::move(node));
+        held.insert(partial.span, Held{partial.bytes, &make_node});
       }
     } else {
-      fresh.for_each_node([&](BlockSpan span, const Node& node) { held.insert(span, node); });
+      fresh.for_each_node([&](BlockSpan span, const Held& node) { held.insert(span, node); });
     }
-    fresh = DyadicBlockTree<Node>{};
+    fresh = DyadicBlockTree<Held>{};
     if (request.partial_only) {
       if (request.save_partial) request.save_partial(SaveReason::finished, [&] { return encode_nodes({&held}); });
       return {};
@@ -163,8 +184,8 @@ std::vector<OcRow> run_scenario_tallies(const StudyConfig& config, const RunRequ
       throw std::logic_error("replicate blocks " + std::to_string(held.first_missing_from(0)) + " onwards are missing");
     }
     done = target_count;
-    const std::optional<Node> totals = held.total();
-    rows = rows_of(totals ? totals->tallies : make_node().tallies);
+    const std::optional<Held> totals = held.total();
+    rows = rows_of(totals ? totals->decoded().tallies : make_node().tallies);
     if (!precision) break;
     const OcRow* headline = nullptr;
     for (const OcRow& row : rows) {

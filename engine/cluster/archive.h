@@ -5,8 +5,10 @@
 // bits, so a tally that is written and read back merges to exactly the same result: that is what
 // makes merged shards byte-identical to a single run.
 //
-// The format is native-endian (the file header records a byte-order marker, see
-// partial_file.h); integers are fixed width; containers carry their length.
+// Integers of 16 bits or more are LEB128 varints (zigzag for signed ones), so the histograms of
+// counts that dominate tallies stay small in memory and on disk; floating-point values are their
+// native bytes (the file header records a byte-order marker, see partial_file.h); containers
+// carry their length.
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -45,7 +47,23 @@ class ByteWriter {
  private:
   template <class T>
   void write(T& value) {
-    if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
+    if constexpr (std::is_integral_v<T> && sizeof(T) >= 2) {
+      // Counts dominate tallies (histograms); as LEB128 varints most take 1-3 bytes, not 8.
+      // Signed values are zigzag-mapped first so that small negative numbers stay short.
+      using Unsigned = std::make_unsigned_t<T>;
+      std::uint64_t v;
+      if constexpr (std::is_signed_v<T>) {
+        v = (static_cast<std::uint64_t>(static_cast<Unsigned>(value)) << 1) ^
+            static_cast<std::uint64_t>(static_cast<std::int64_t>(value) >> 63);
+      } else {
+        v = value;
+      }
+      while (v >= 0x80) {
+        bytes_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+        v >>= 7;
+      }
+      bytes_.push_back(static_cast<char>(v));
+    } else if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
       char raw[sizeof(T)];
       std::memcpy(raw, &value, sizeof(T));
       bytes_.append(raw, sizeof(T));
@@ -102,14 +120,28 @@ class ByteReader {
   }
   std::uint64_t read_size() {
     std::uint64_t size = 0;
-    take(&size, sizeof size);
+    read(size);
     // A length can never exceed the bytes left (every element takes at least one byte).
     if (size > bytes_.size() - position_) throw ArchiveError("partial results are truncated or corrupt");
     return size;
   }
   template <class T>
   void read(T& value) {
-    if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
+    if constexpr (std::is_integral_v<T> && sizeof(T) >= 2) {
+      std::uint64_t v = 0;
+      for (int shift = 0;; shift += 7) {
+        if (shift > 63) throw ArchiveError("partial results are truncated or corrupt");
+        unsigned char byte = 0;
+        take(&byte, 1);
+        v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) break;
+      }
+      if constexpr (std::is_signed_v<T>) {
+        value = static_cast<T>(static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1));
+      } else {
+        value = static_cast<T>(v);
+      }
+    } else if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
       take(&value, sizeof(T));
     } else if constexpr (Visitable<T>) {
       value.visit(*this);
