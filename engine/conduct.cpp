@@ -178,6 +178,86 @@ CutoffResult analysis_cutoff(const AnalysisTiming& timing, std::span<const doubl
   return {std::max(kth_smallest(scratch, k - 1), earliest), true};
 }
 
+void EventCutoffs::prepare(const AnalysisTiming& timing, std::span<const double> entry,
+                           std::span<const double> event_time, std::span<const double> dropout_time) {
+  // analysis_cutoff's first pass (the same expressions), done once for all looks.
+  last_entry_ = entry.empty() ? 0.0 : *std::max_element(entry.begin(), entry.end());
+  earliest_ = timing.minimum_follow_up > 0.0 ? last_entry_ + timing.minimum_follow_up : 0.0;
+  bucketed_ = false;
+  if (timing.trigger != AnalysisTiming::Trigger::events) {
+    times_.clear();
+    return;
+  }
+  times_.resize(entry.size());
+  std::size_t observed = 0;
+  double end_of_all_follow_up = 0.0;
+  for (std::size_t i = 0; i < entry.size(); ++i) {
+    const double own = std::min(event_time[i], dropout_time[i]);
+    times_[observed] = entry[i] + event_time[i];
+    observed += event_time[i] <= dropout_time[i] && std::isfinite(event_time[i]) ? 1 : 0;
+    end_of_all_follow_up = std::max(end_of_all_follow_up, std::isfinite(own) ? entry[i] + own : 0.0);
+  }
+  times_.resize(observed);
+  end_of_all_follow_up_ = end_of_all_follow_up;
+  // kth_smallest's buckets, counted once: equal-width over [min, max], as many as values.
+  const std::size_t n = observed;
+  bucketed_ = n >= 16 && n <= MAX_BUCKETS;
+  if (!bucketed_) return;
+  double lo = times_[0], hi = times_[0];
+  for (const double v : times_) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
+  if (!std::isfinite(scale)) scale = 0.0;
+  lo_ = lo;
+  scale_ = scale;
+  counts_.assign(n, 0);
+  for (const double v : times_) ++counts_[bucket_of(v)];
+}
+
+std::size_t EventCutoffs::bucket_of(double v) const {
+  return std::min(times_.size() - 1, static_cast<std::size_t>((v - lo_) * scale_));
+}
+
+double EventCutoffs::kth_smallest(std::size_t rank) {
+  if (!bucketed_) {
+    // Few or many values: nth_element on a copy (times_ stays intact for the other looks).
+    bucket_values_.assign(times_.begin(), times_.end());
+    std::nth_element(bucket_values_.begin(), bucket_values_.begin() + static_cast<std::ptrdiff_t>(rank),
+                     bucket_values_.end());
+    return bucket_values_[rank];
+  }
+  std::size_t bucket = 0, below = 0;
+  while (below + counts_[bucket] <= rank) below += counts_[bucket++];
+  // The bucket's values, copied out (written always, kept by arithmetic).
+  const std::size_t n = times_.size();
+  bucket_values_.resize(n);
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = times_[i];
+    bucket_values_[kept] = v;
+    kept += bucket_of(v) == bucket ? 1 : 0;
+  }
+  const auto first = bucket_values_.begin();
+  std::nth_element(first, first + static_cast<std::ptrdiff_t>(rank - below), first + static_cast<std::ptrdiff_t>(kept));
+  return bucket_values_[rank - below];
+}
+
+CutoffResult EventCutoffs::cutoff(const AnalysisTiming& timing) {
+  switch (timing.trigger) {
+    case AnalysisTiming::Trigger::calendar:
+      return {std::max(timing.calendar_time, earliest_), true};
+    case AnalysisTiming::Trigger::after_last_enrolment:
+      return {std::max(last_entry_ + timing.follow_up_after_last, earliest_), true};
+    case AnalysisTiming::Trigger::events:
+      break;
+  }
+  const auto k = static_cast<std::size_t>(timing.target_events);
+  if (times_.size() < k || k == 0) return {std::max(end_of_all_follow_up_, earliest_), false};
+  return {std::max(kth_smallest(k - 1), earliest_), true};
+}
+
 std::size_t cut_data(double cutoff, std::span<const double> entry, std::span<const double> event_time,
                      std::span<const double> dropout_time, std::span<double> time_out,
                      std::span<int> status_out, std::span<std::uint32_t> index_out) {

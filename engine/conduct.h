@@ -69,6 +69,30 @@ CutoffResult analysis_cutoff(const AnalysisTiming& timing, std::span<const doubl
                              std::span<const double> event_time,
                              std::span<const double> dropout_time, std::vector<double>& scratch);
 
+// The cut-offs of several analyses of one cohort that differ only in the target event count
+// (the looks of a group-sequential trial), from one pass over the patients: prepare() collects
+// the calendar times of the events that will ever be observed and counts them into buckets once;
+// cutoff(timing) then selects the target's event time within its bucket without disturbing the
+// collected times, so the looks can be asked for lazily, in any order. cutoff(timing) equals
+// analysis_cutoff(timing, ...) bit for bit when timing has prepare's trigger and
+// minimum_follow_up (the event pass is skipped for the other triggers).
+class EventCutoffs {
+ public:
+  void prepare(const AnalysisTiming& timing, std::span<const double> entry, std::span<const double> event_time,
+               std::span<const double> dropout_time);
+  CutoffResult cutoff(const AnalysisTiming& timing);
+
+ private:
+  static constexpr std::size_t MAX_BUCKETS = 1024;
+  std::vector<double> times_, bucket_values_;  // observed event times (calendar); one bucket's
+  std::vector<std::uint16_t> counts_;          // values per bucket (times_.size() buckets)
+  double last_entry_ = 0.0, earliest_ = 0.0, end_of_all_follow_up_ = 0.0;
+  double lo_ = 0.0, scale_ = 0.0;
+  bool bucketed_ = false;
+  std::size_t bucket_of(double v) const;
+  double kth_smallest(std::size_t rank);
+};
+
 // The data cut at `cutoff` (calendar). Writes one (time, status) per *included* patient, in
 // patient order, plus each included patient's original index; returns how many were included.
 // Output spans must have room for all patients.

@@ -124,8 +124,10 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
   // unstratified analyses) or, stratified, as (time, status, arm, stratum) arrays in ws; returns
   // the cut-off and the number analysed.
   std::size_t m = 0;
+  // The event times are collected once for the cut-offs of all looks (engine/conduct.h).
+  ws.cutoffs.prepare(design.timing, ws.entry, ws.event_time, ws.dropout_time);
   const auto cut_at = [&](const AnalysisTiming& timing) {
-    const CutoffResult cut = analysis_cutoff(timing, ws.entry, ws.event_time, ws.dropout_time, ws.scratch);
+    const CutoffResult cut = ws.cutoffs.cutoff(timing);
     if (!design.stratified) {
       m = cut_sorted(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.arm, ws.survival);
       return cut;

@@ -82,6 +82,7 @@ struct TwoArmSurvivalWorkspace {
   KaplanMeierCurve curve;
   TwoArmCurves curves;  // per arm and reverse, from analyse_two_arm
   CoxFit cox;
+  EventCutoffs cutoffs;  // the analysis cut-offs of every look
   void resize(std::size_t n);
 };
 

@@ -130,3 +130,35 @@ TEST_CASE("piecewise accrual that ends too early is an error", "[conduct]") {
   Rng rng = make_stream(1, 0, StreamPurpose::enrolment);
   REQUIRE_THROWS_AS(sample_entry_times(accrual, rng, entry), std::invalid_argument);
 }
+
+TEST_CASE("EventCutoffs: every look's cut-off equals analysis_cutoff's, asked in any order", "[conduct]") {
+  // Cohorts of 5 (nth_element), 120 (bucket selection) and 3000 (nth_element) patients, with and
+  // without dropout and a minimum follow-up, with tied calendar event times (event times rounded
+  // to whole months), every target from 0 to n + 1, asked from the last look back.
+  Rng rng = make_stream(17, 0, StreamPurpose::outcomes);
+  EventCutoffs cutoffs;
+  std::vector<double> scratch;
+  for (const std::size_t n : {std::size_t{5}, std::size_t{120}, std::size_t{3000}}) {
+    for (int variant = 0; variant < 4; ++variant) {
+      std::vector<double> entry(n), event(n), dropout(n, NEVER);
+      for (std::size_t i = 0; i < n; ++i) {
+        entry[i] = 18.0 * static_cast<double>(rng() >> 11) * 0x1.0p-53;
+        event[i] = -std::log((static_cast<double>(rng() >> 11) + 1.0) * 0x1.0p-53) * 20.0;
+        if (variant & 1) dropout[i] = -std::log((static_cast<double>(rng() >> 11) + 1.0) * 0x1.0p-53) * 40.0;
+        if (variant == 2) event[i] = std::round(event[i]);
+      }
+      std::sort(entry.begin(), entry.end());
+      AnalysisTiming timing;
+      timing.minimum_follow_up = variant == 3 ? 6.0 : 0.0;
+      cutoffs.prepare(timing, entry, event, dropout);
+      for (int k = static_cast<int>(n) + 1; k >= 0; --k) {
+        timing.target_events = k;
+        const CutoffResult expected = analysis_cutoff(timing, entry, event, dropout, scratch);
+        const CutoffResult got = cutoffs.cutoff(timing);
+        INFO("n " << n << ", variant " << variant << ", target " << k);
+        REQUIRE(got.calendar_time == expected.calendar_time);
+        REQUIRE(got.target_reached == expected.target_reached);
+      }
+    }
+  }
+}
