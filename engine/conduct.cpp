@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -304,6 +305,95 @@ std::size_t cut_sorted(double cutoff, std::span<const double> entry, std::span<c
   records.resize(included);
   sort_cohort_records(ws);
   return included;
+}
+
+CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry, std::span<const double> event_time,
+                                   std::span<const int> arm, std::span<const std::uint32_t> control_order,
+                                   std::span<const std::uint32_t> experimental_order, std::vector<double>& scratch) {
+  const std::size_t n = entry.size();
+  // scratch: [events of arm 0 | NEVER][events of arm 1 | NEVER][censored times | NEVER], and the
+  // censored patients' arms (as doubles) after them.
+  scratch.resize(4 * n + 3);
+  double* const events[2] = {scratch.data(), scratch.data() + n + 1};
+  double* const censored = scratch.data() + 2 * n + 2;
+  double* const censored_arm = scratch.data() + 3 * n + 3;
+  // A patient with entry >= 0 and event time t > cutoff cannot have entry + t <= cutoff: each
+  // arm's run stops there (only when all entries are >= 0).
+  const double last_possible = n > 0 && entry[0] >= 0.0 ? cutoff : NEVER;
+  bool not_finite = false;
+  std::size_t event_count[2] = {0, 0};
+  const std::span<const std::uint32_t> orders[2] = {control_order, experimental_order};
+  for (int a = 0; a < 2; ++a) {
+    std::size_t kept = 0;
+    for (const std::uint32_t i : orders[a]) {
+      const double t = event_time[i];
+      if (t > last_possible) break;
+      // cut_sorted's rule with dropout NEVER: an event when entry + t <= cutoff (t <= NEVER), in
+      // the analysis when entry < cutoff. Written always, kept by arithmetic.
+      const bool kept_event = (entry[i] + t <= cutoff) & (entry[i] < cutoff);
+      events[a][kept] = t;
+      not_finite |= kept_event & !std::isfinite(t);
+      kept += kept_event ? 1 : 0;
+    }
+    events[a][kept] = NEVER;
+    event_count[a] = kept;
+  }
+  // The analysed patients are the prefix entered before the cut-off; the censored among them
+  // (observed time: cut_sorted's min(dropout, cutoff - entry)) in decreasing patient order.
+  std::size_t analysed = 0;
+  while (analysed < n && entry[analysed] < cutoff) ++analysed;
+  std::size_t censored_count = 0, arm1 = 0;
+  for (std::size_t i = analysed; i-- > 0;) {
+    const bool seen = entry[i] + event_time[i] <= cutoff;
+    const double time = std::min(NEVER, cutoff - entry[i]);
+    censored[censored_count] = time;
+    censored_arm[censored_count] = static_cast<double>(arm[i]);
+    not_finite |= !seen & !std::isfinite(time);
+    censored_count += seen ? 0 : 1;
+    arm1 += static_cast<std::size_t>(arm[i]);
+  }
+  censored[censored_count] = NEVER;
+  if (not_finite) {
+    throw std::invalid_argument("cut_sorted: an observed time is not finite (cut-off " + std::to_string(cutoff) + ")");
+  }
+
+  // log_rank(cohort)'s sums over the distinct event times, in time order.
+  LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, analysed > 0 ? 1 : 0};
+  double at_risk = static_cast<double>(analysed), at_risk1 = static_cast<double>(arm1);
+  std::size_t i0 = 0, i1 = 0, c = 0;
+  for (;;) {
+    const double t = std::min(events[0][i0], events[1][i1]);
+    if (t == NEVER) break;
+    // Subjects censored before t leave the risk set (those censored at t are at risk at t).
+    while (censored[c] < t) {
+      at_risk -= 1.0;
+      at_risk1 -= censored_arm[c];
+      ++c;
+    }
+    std::size_t d0 = 0, d1_count = 0;
+    while (events[0][i0] == t) ++d0, ++i0;
+    while (events[1][i1] == t) ++d1_count, ++i1;
+    const double d = static_cast<double>(d0 + d1_count), d1 = static_cast<double>(d1_count);
+    r.observed[1] += d1;
+    r.observed[0] += d - d1;
+    r.expected[1] += d * at_risk1 / at_risk;
+    r.expected[0] += d * (at_risk - at_risk1) / at_risk;
+    if (at_risk > 1.0) {
+      const double tmp = d * (at_risk - d) / (at_risk * (at_risk - 1.0));
+      r.variance += tmp * (at_risk1 - at_risk1 * at_risk1 / at_risk);
+    }
+    at_risk -= d;
+    at_risk1 -= d1;
+  }
+  const double diff = r.observed[1] - r.expected[1];
+  if (r.variance > 0.0) {
+    r.chisq = diff * diff / r.variance;
+    r.z = diff / std::sqrt(r.variance);
+    r.p_value = chisq1_upper_tail(r.chisq);
+  } else {
+    r.chisq = r.z = r.p_value = std::numeric_limits<double>::quiet_NaN();
+  }
+  return {r, analysed, event_count[0] + event_count[1]};
 }
 
 }  // namespace trialsim

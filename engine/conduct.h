@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/rng.h"
+#include "engine/survival/logrank.h"
 #include "engine/survival/survival_data.h"
 
 namespace trialsim {
@@ -107,5 +108,25 @@ std::size_t cut_data(double cutoff, std::span<const double> entry, std::span<con
 // std::invalid_argument if an observed time is not finite (e.g. a cut-off at infinity).
 std::size_t cut_sorted(double cutoff, std::span<const double> entry, std::span<const double> event_time,
                        std::span<const double> dropout_time, std::span<const int> arm, SurvivalWorkspace& ws);
+
+// The unstratified log-rank test of the data cut at `cutoff` without dropout, from orders
+// prepared once per cohort, without building or sorting the cut cohort: the same result as
+// cut_sorted(cutoff, entry, event_time, NEVER for every dropout, arm, ws) followed by
+// log_rank(ws.sorted), bit for bit (the same terms in the same order; the numbers at risk are
+// integers held exactly in doubles, so removing subjects one by one instead of one time group
+// at a time gives the same values), and it throws in the same case.
+// Requires: entry non-decreasing (the analysed patients are then a prefix) and `order[a]` the
+// patients of arm a in non-decreasing order of event_time (the scenarios of a replicate differ
+// only in the hazards, which scale each arm's event times by one factor, so one order serves
+// all). The observed events of each arm then come in that order and the censored patients
+// (observed time cutoff - entry) in decreasing patient order: the walk merges the three runs.
+struct CutLogRank {
+  LogRankResult test;
+  std::size_t analysed;  // patients entered before the cut-off
+  std::size_t events;    // events observed at the cut
+};
+CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry, std::span<const double> event_time,
+                                   std::span<const int> arm, std::span<const std::uint32_t> control_order,
+                                   std::span<const std::uint32_t> experimental_order, std::vector<double>& scratch);
 
 }  // namespace trialsim

@@ -46,10 +46,31 @@ void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::ui
   for (std::size_t i = 0; i < n; ++i) ws.unit_event[i] = exponential(1.0, outcomes);
   // Dropout has a stream of its own, so without dropout it need not be drawn at all (unused:
   // dropout times are NEVER) and nothing else changes.
+  ws.event_order_ready = false;
   if (design.dropout_rate_control > 0.0 || design.dropout_rate_experimental > 0.0) {
     Rng dropout = make_stream(seed, replicate, StreamPurpose::dropout);
     for (std::size_t i = 0; i < n; ++i) ws.unit_dropout[i] = exponential(1.0, dropout);
+    return;
   }
+  // Each arm's patients by unit event draw, sorted once here for all scenarios, when some look
+  // needs the test alone (ties in any order). Entry times are sorted, as the walk requires.
+  if (design.estimates && design.efficacy_boundaries.empty()) return;
+  auto& records = ws.survival.sorted_scratch;
+  records.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    records[i] = {ws.unit_event[i], static_cast<std::uint32_t>(i), 0, static_cast<std::uint8_t>(ws.arm[i])};
+  }
+  sort_cohort_records(ws.survival);
+  std::size_t count[2] = {0, 0};
+  for (int a = 0; a < 2; ++a) ws.event_order[a].resize(n);
+  for (const SortedSubject& s : ws.survival.sorted) {
+    // Written to both lists, kept in its own arm's (no branch on the arm).
+    ws.event_order[0][count[0]] = s.index;
+    ws.event_order[1][count[1]] = s.index;
+    count[s.arm] += 1;
+  }
+  for (int a = 0; a < 2; ++a) ws.event_order[a].resize(count[a]);
+  ws.event_order_ready = true;
 }
 
 TwoArmSurvivalTally::TwoArmSurvivalTally(const TwoArmSurvivalDesign& design)
@@ -112,14 +133,20 @@ SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvi
     ws.event_time[i] = ws.unit_event[i] / hazard[a];
     ws.dropout_time[i] = dropout_rate[a] > 0.0 ? ws.unit_dropout[i] / dropout_rate[a] : NEVER;
   }
-  return analyse_and_add(design, scenario.hazard_ratio,
-                         [&](int arm, double t) { return std::exp(-hazard[arm] * t); }, ws);
+  return analyse(design, scenario.hazard_ratio, [&](int arm, double t) { return std::exp(-hazard[arm] * t); }, ws,
+                 ws.event_order_ready && !design.stratified && dropout_rate[0] == 0.0 && dropout_rate[1] == 0.0);
 }
 
 SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurvivalDesign& design,
                                                               double true_hazard_ratio,
                                                               const std::function<double(int, double)>& true_survival,
                                                               TwoArmSurvivalWorkspace& ws) {
+  return analyse(design, true_hazard_ratio, true_survival, ws, false);
+}
+
+SurvivalReplicateSummary TwoArmSurvivalTally::analyse(const TwoArmSurvivalDesign& design, double true_hazard_ratio,
+                                                      const std::function<double(int, double)>& true_survival,
+                                                      TwoArmSurvivalWorkspace& ws, bool presorted) {
   // The data cut at a timing: analysed patients as a sorted cohort in ws.survival.sorted (the
   // unstratified analyses) or, stratified, as (time, status, arm, stratum) arrays in ws; returns
   // the cut-off and the number analysed.
@@ -151,15 +178,26 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
   const std::size_t looks = group_sequential ? design.efficacy_boundaries.size() : 1;
   CutoffResult cutoff{};
   LogRankResult logrank{};
-  bool rejected = false, analysed = false;
-  std::size_t stopped_at = looks - 1;
+  bool rejected = false, analysed = false, cohort_built = true;
+  std::size_t stopped_at = looks - 1, test_events = 0;
   for (std::size_t k = 0; k < looks; ++k) {
     AnalysisTiming timing = design.timing;
     if (k + 1 < looks) timing.target_events = design.interim_events[k];
-    cutoff = cut_at(timing);
-    if (design.stratified) {
+    if (presorted && (k + 1 < looks || !design.estimates)) {
+      // A look that needs the test alone: straight from the cut, without building the cohort.
+      cutoff = ws.cutoffs.cutoff(timing);
+      const CutLogRank cut = cut_log_rank_no_dropout(cutoff.calendar_time, ws.entry, ws.event_time, ws.arm,
+                                                     ws.event_order[0], ws.event_order[1], ws.scratch);
+      logrank = cut.test;
+      m = cut.analysed;
+      test_events = cut.events;
+      cohort_built = false;
+    } else if (design.stratified) {
+      cutoff = cut_at(timing);
       logrank = log_rank(stratified_data(), ws.survival, true);
     } else {
+      cutoff = cut_at(timing);
+      cohort_built = true;
       if (k + 1 == looks && design.estimates) {
         logrank = analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);  // surely the last look
         analysed = true;
@@ -193,7 +231,12 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
       futility_stop_[j].add(0.0);
     }
   }
-  if (!design.estimates) return add_test_only(design, cutoff, logrank, rejected, m, ws);
+  if (!design.estimates) {
+    if (cohort_built) test_events = count_events(design, m, ws);
+    return add_test_only(cutoff, logrank, rejected, m, test_events);
+  }
+  // The cohort at the look that ended the trial, if that look computed the test alone.
+  if (!cohort_built) m = cut_sorted(cutoff.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.arm, ws.survival);
   // Kaplan-Meier curves (pooled over strata), reverse Kaplan-Meier and the Cox risk table.
   if (design.stratified) sort_cohort(stratified_data(), ws.survival);
   if (!analysed) analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);
@@ -260,39 +303,28 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurviv
           ws.cox.coef.empty() ? std::numeric_limits<double>::quiet_NaN() : ws.cox.coef[0].hr};
 }
 
-SurvivalReplicateSummary TwoArmSurvivalTally::add_test_only(const TwoArmSurvivalDesign& design,
-                                                            const CutoffResult& cutoff, const LogRankResult& logrank,
-                                                            bool rejected, std::size_t m, TwoArmSurvivalWorkspace& ws) {
-  // The analysed cohort: sorted records (unstratified) or the cut arrays (stratified, unsorted:
-  // the median of the observed times by selection, the same values as from the sorted times).
-  int events = 0;
-  double median_time = 0.0;
+std::size_t TwoArmSurvivalTally::count_events(const TwoArmSurvivalDesign& design, std::size_t m,
+                                              const TwoArmSurvivalWorkspace& ws) {
+  std::size_t events = 0;
   if (!design.stratified) {
-    const std::span<const SortedSubject> sorted = ws.survival.sorted;
-    for (const SortedSubject& s : sorted) events += s.status;
-    if (m > 0) {
-      median_time = sorted[m / 2].time;
-      if (m % 2 == 0) median_time = 0.5 * (median_time + sorted[m / 2 - 1].time);
-    }
-  } else if (m > 0) {
-    for (std::size_t j = 0; j < m; ++j) events += ws.status[j];
-    auto& times = ws.scratch;
-    times.assign(ws.time.begin(), ws.time.begin() + static_cast<std::ptrdiff_t>(m));
-    const auto middle = times.begin() + static_cast<std::ptrdiff_t>(m / 2);
-    std::nth_element(times.begin(), middle, times.end());
-    median_time = *middle;
-    if (m % 2 == 0) median_time = 0.5 * (median_time + *std::max_element(times.begin(), middle));
+    for (const SortedSubject& s : ws.survival.sorted) events += s.status;
+  } else {
+    for (std::size_t j = 0; j < m; ++j) events += static_cast<std::size_t>(ws.status[j]);
   }
+  return events;
+}
+
+SurvivalReplicateSummary TwoArmSurvivalTally::add_test_only(const CutoffResult& cutoff, const LogRankResult& logrank,
+                                                            bool rejected, std::size_t m, std::size_t events) {
   duration_.add(cutoff.calendar_time);
   pending_durations_.push_back(cutoff.calendar_time);
-  events_.add(events);
-  pending_events_.push_back(events);
+  events_.add(static_cast<double>(events));
+  pending_events_.push_back(static_cast<double>(events));
   target_reached_.add(cutoff.target_reached ? 1.0 : 0.0);
   analysed_.add(static_cast<double>(m));
   rejection_.add(rejected ? 1.0 : 0.0);
   if (std::isfinite(logrank.z)) logrank_z_.add(logrank.z);
-  if (m > 0) follow_up_simple_.add(median_time);
-  return {cutoff.calendar_time, static_cast<int>(m), events, logrank.z, rejected,
+  return {cutoff.calendar_time, static_cast<int>(m), static_cast<int>(events), logrank.z, rejected,
           std::numeric_limits<double>::quiet_NaN()};
 }
 
@@ -343,8 +375,10 @@ std::vector<OcRow> TwoArmSurvivalTally::oc_rows(const TwoArmSurvivalDesign& desi
   add_quantiles("conduct", "events", event_distribution().distribution());
   add("conduct", "event_target_reached_probability", target_reached_);
   add("conduct", "patients_analysed_mean", analysed_);
-  if (design.estimates) add("conduct", "median_follow_up_reverse_km_mean", follow_up_reverse_km_);
-  add("conduct", "median_follow_up_simple_mean", follow_up_simple_);
+  if (design.estimates) {
+    add("conduct", "median_follow_up_reverse_km_mean", follow_up_reverse_km_);
+    add("conduct", "median_follow_up_simple_mean", follow_up_simple_);
+  }
   return rows;
 }
 

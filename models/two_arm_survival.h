@@ -15,7 +15,7 @@
 // the experimental arm), Cox HR with Wald CI, Kaplan–Meier survival per arm at landmarks with
 // the chosen CI, medians per arm, and conduct facts (duration, events, median follow-up by
 // reverse Kaplan–Meier and by the simple median of observed times). With design.estimates
-// false: the log-rank test and the conduct facts but the reverse-KM follow-up only.
+// false: the log-rank test and the conduct facts but the median follow-up.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -83,6 +83,12 @@ struct TwoArmSurvivalWorkspace {
   TwoArmCurves curves;  // per arm and reverse, from analyse_two_arm
   CoxFit cox;
   EventCutoffs cutoffs;  // the analysis cut-offs of every look
+  // Without dropout, draw_cohort lists each arm's patients by their unit event draw: the order
+  // of their event times in every scenario (T = E / hazard of the arm), so the looks that need
+  // the test alone (interims; every look with design.estimates false) take it straight from
+  // the cut (cut_log_rank_no_dropout) without building and sorting the cohort.
+  std::vector<std::uint32_t> event_order[2];
+  bool event_order_ready = false;
   void resize(std::size_t n);
 };
 
@@ -146,10 +152,16 @@ class TwoArmSurvivalTally {
   // above on merge(): a per-block tally then holds at most a block of values instead of a dense
   // histogram over every duration it has ever seen, so memory stays flat as the range widens.
   std::vector<double> pending_durations_, pending_events_;
-  // design.estimates false: tallies the test and the conduct facts of an analysed cohort.
-  SurvivalReplicateSummary add_test_only(const TwoArmSurvivalDesign& design, const CutoffResult& cutoff,
-                                         const LogRankResult& logrank, bool rejected, std::size_t m,
-                                         TwoArmSurvivalWorkspace& ws);
+  // analyse_and_add; `presorted`: ws.event_order lists each arm's patients by event time and
+  // nobody drops out (simulate_and_add after draw_cohort).
+  SurvivalReplicateSummary analyse(const TwoArmSurvivalDesign& design, double true_hazard_ratio,
+                                   const std::function<double(int, double)>& true_survival,
+                                   TwoArmSurvivalWorkspace& ws, bool presorted);
+  // design.estimates false: tallies the test and the conduct facts but follow-up.
+  SurvivalReplicateSummary add_test_only(const CutoffResult& cutoff, const LogRankResult& logrank, bool rejected,
+                                         std::size_t m, std::size_t events);
+  // Events in the cut cohort (ws.survival.sorted, or stratified the m cut statuses).
+  static std::size_t count_events(const TwoArmSurvivalDesign& design, std::size_t m, const TwoArmSurvivalWorkspace& ws);
   // The rows of the estimates (Cox, Kaplan-Meier landmarks, medians), in oc.csv order.
   void add_estimate_rows(const TwoArmSurvivalDesign& design, const SurvivalScenario& scenario,
                          std::vector<OcRow>& rows) const;

@@ -109,14 +109,14 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 // An oc.csv row of the estimates (scenario,analysis,metric,...): Cox, Kaplan-Meier landmarks,
-// medians per arm, reverse-KM follow-up.
+// medians per arm, median follow-up (reverse KM and simple).
 bool is_estimate_row(const std::string& line) {
   std::vector<std::string> f;
   std::stringstream row(line);
   for (std::string field; std::getline(row, field, ',');) f.push_back(field);
   REQUIRE(f.size() >= 3);
   return f[1] == "cox" || f[1].rfind("km_", 0) == 0 || f[1].rfind("median_", 0) == 0 ||
-         f[2] == "median_follow_up_reverse_km_mean";
+         f[2] == "median_follow_up_reverse_km_mean" || f[2] == "median_follow_up_simple_mean";
 }
 
 // Runs `config` in full and with design.estimates=false (same seed, different thread counts):

@@ -162,3 +162,54 @@ TEST_CASE("EventCutoffs: every look's cut-off equals analysis_cutoff's, asked in
     }
   }
 }
+
+TEST_CASE("cut_log_rank_no_dropout equals cut_sorted then log_rank, bit for bit", "[conduct]") {
+  // Random cohorts without dropout, cut at several calendar times (before, during and after
+  // accrual), with continuous times and with times rounded to quarter months (ties between
+  // arms, between events and censored times, and within an arm).
+  Rng rng = make_stream(23, 0, StreamPurpose::outcomes);
+  SurvivalWorkspace ws;
+  std::vector<double> scratch;
+  for (const std::size_t n : {std::size_t{1}, std::size_t{7}, std::size_t{120}, std::size_t{500}}) {
+    for (int variant = 0; variant < 2; ++variant) {
+      std::vector<double> entry(n), event(n);
+      std::vector<int> arm(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        entry[i] = 18.0 * static_cast<double>(rng() >> 11) * 0x1.0p-53;
+        arm[i] = static_cast<int>(rng() & 1);
+        event[i] = -std::log((static_cast<double>(rng() >> 11) + 1.0) * 0x1.0p-53) * (arm[i] ? 30.0 : 18.0);
+        if (variant == 1) {
+          entry[i] = std::round(entry[i] * 4.0) / 4.0;
+          event[i] = std::round(event[i] * 4.0) / 4.0;
+        }
+      }
+      std::sort(entry.begin(), entry.end());
+      std::vector<std::uint32_t> order[2];
+      std::vector<std::uint32_t> all(n);
+      for (std::size_t i = 0; i < n; ++i) all[i] = static_cast<std::uint32_t>(i);
+      std::stable_sort(all.begin(), all.end(), [&](std::uint32_t a, std::uint32_t b) { return event[a] < event[b]; });
+      for (const std::uint32_t i : all) order[arm[i]].push_back(i);
+      const std::vector<double> dropout(n, NEVER);
+      for (const double cutoff : {0.5, 6.0, 12.25, 18.0, 24.0, 40.0, 400.0}) {
+        INFO("n " << n << ", variant " << variant << ", cut-off " << cutoff);
+        const std::size_t m = cut_sorted(cutoff, entry, event, dropout, arm, ws);
+        const LogRankResult expected = log_rank(ws.sorted);
+        std::size_t events = 0;
+        for (const SortedSubject& s : ws.sorted) events += s.status;
+        const CutLogRank got = cut_log_rank_no_dropout(cutoff, entry, event, arm, order[0], order[1], scratch);
+        REQUIRE(got.analysed == m);
+        REQUIRE(got.events == events);
+        const auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+        for (int a = 0; a < 2; ++a) {
+          REQUIRE(same(got.test.observed[a], expected.observed[a]));
+          REQUIRE(same(got.test.expected[a], expected.expected[a]));
+        }
+        REQUIRE(same(got.test.variance, expected.variance));
+        REQUIRE(same(got.test.z, expected.z));
+        REQUIRE(same(got.test.chisq, expected.chisq));
+        REQUIRE(same(got.test.p_value, expected.p_value));
+        REQUIRE(got.test.n_strata == expected.n_strata);
+      }
+    }
+  }
+}
