@@ -48,9 +48,11 @@ TwoArmSurvivalDesign two_arm_example() {
 }
 
 // One replicate of the two-arm example: draw the cohort, then cut, analyse (log-rank, Cox, KM
-// per arm with landmark and median, reverse KM) and tally each of the three scenarios.
+// per arm with landmark and median, reverse KM) and tally each of the three scenarios (Arg 1);
+// or with design.estimates false, the log-rank test and conduct facts only (Arg 0).
 void BM_TwoArmSurvivalReplicate(benchmark::State& state) {
-  const TwoArmSurvivalDesign design = two_arm_example();
+  TwoArmSurvivalDesign design = two_arm_example();
+  design.estimates = state.range(0) == 1;
   const double control_hazard = -std::log(0.55) / 12.0;
   const std::vector<SurvivalScenario> scenarios = {
       {"hr-1.0", control_hazard, 1.0}, {"hr-0.6", control_hazard, 0.6}, {"hr-0.4", control_hazard, 0.4}};
@@ -64,8 +66,9 @@ void BM_TwoArmSurvivalReplicate(benchmark::State& state) {
   benchmark::DoNotOptimize(tallies[0].replicates());
   state.counters["cohorts/s"] = benchmark::Counter(static_cast<double>(state.iterations() * scenarios.size()),
                                                    benchmark::Counter::kIsRate);
+  state.SetLabel(design.estimates ? "full analysis" : "estimates off: log-rank only");
 }
-BENCHMARK(BM_TwoArmSurvivalReplicate);
+BENCHMARK(BM_TwoArmSurvivalReplicate)->Arg(1)->Arg(0);
 
 // The analysis of one cut cohort alone (n = 120, 60 events): sort once, one pass for log-rank,
 // KM curves and the Cox table, then the Cox fit (Arg 1); or sort and log-rank only (Arg 0).
