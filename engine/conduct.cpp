@@ -374,25 +374,11 @@ CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry,
     while (events[0][i0] == t) ++d0, ++i0;
     while (events[1][i1] == t) ++d1_count, ++i1;
     const double d = static_cast<double>(d0 + d1_count), d1 = static_cast<double>(d1_count);
-    r.observed[1] += d1;
-    r.observed[0] += d - d1;
-    r.expected[1] += d * at_risk1 / at_risk;
-    r.expected[0] += d * (at_risk - at_risk1) / at_risk;
-    if (at_risk > 1.0) {
-      const double tmp = d * (at_risk - d) / (at_risk * (at_risk - 1.0));
-      r.variance += tmp * (at_risk1 - at_risk1 * at_risk1 / at_risk);
-    }
+    add_logrank_time(r, d, d1, at_risk, at_risk1);
     at_risk -= d;
     at_risk1 -= d1;
   }
-  const double diff = r.observed[1] - r.expected[1];
-  if (r.variance > 0.0) {
-    r.chisq = diff * diff / r.variance;
-    r.z = diff / std::sqrt(r.variance);
-    r.p_value = chisq1_upper_tail(r.chisq);
-  } else {
-    r.chisq = r.z = r.p_value = std::numeric_limits<double>::quiet_NaN();
-  }
+  finish_logrank(r);
   return {r, analysed, event_count[0] + event_count[1]};
 }
 

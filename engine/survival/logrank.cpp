@@ -5,10 +5,8 @@
 #include <stdexcept>
 
 namespace trialsim {
-namespace {
 
-// chisq, z and p from the observed, expected and variance sums.
-void finish(LogRankResult& r) {
+void finish_logrank(LogRankResult& r) {
   const double diff = r.observed[1] - r.expected[1];
   if (r.variance > 0.0) {
     r.chisq = diff * diff / r.variance;
@@ -18,8 +16,6 @@ void finish(LogRankResult& r) {
     r.chisq = r.z = r.p_value = std::numeric_limits<double>::quiet_NaN();
   }
 }
-
-}  // namespace
 
 LogRankResult log_rank(const SurvivalData& data, SurvivalWorkspace& ws, bool stratified) {
   check_survival_data(data, "log_rank", 1);
@@ -55,23 +51,13 @@ LogRankResult log_rank(const SurvivalData& data, SurvivalWorkspace& ws, bool str
           d1 += a;
         }
       }
-      if (d > 0.0) {
-        const double e1 = d * at_risk1 / at_risk;
-        r.observed[1] += d1;
-        r.observed[0] += d - d1;
-        r.expected[1] += e1;
-        r.expected[0] += d * (at_risk - at_risk1) / at_risk;
-        if (at_risk > 1.0) {
-          const double tmp = d * (at_risk - d) / (at_risk * (at_risk - 1.0));
-          r.variance += tmp * (at_risk1 - at_risk1 * at_risk1 / at_risk);
-        }
-      }
+      if (d > 0.0) add_logrank_time(r, d, d1, at_risk, at_risk1);
       at_risk -= m;
       at_risk1 -= m1;
     }
     begin = end;
   }
-  finish(r);
+  finish_logrank(r);
   return r;
 }
 
@@ -91,21 +77,11 @@ LogRankResult log_rank(std::span<const SortedSubject> cohort) {
       d += e;
       d1 += a * e;
     }
-    if (d > 0.0) {
-      const double e1 = d * at_risk1 / at_risk;
-      r.observed[1] += d1;
-      r.observed[0] += d - d1;
-      r.expected[1] += e1;
-      r.expected[0] += d * (at_risk - at_risk1) / at_risk;
-      if (at_risk > 1.0) {
-        const double tmp = d * (at_risk - d) / (at_risk * (at_risk - 1.0));
-        r.variance += tmp * (at_risk1 - at_risk1 * at_risk1 / at_risk);
-      }
-    }
+    if (d > 0.0) add_logrank_time(r, d, d1, at_risk, at_risk1);
     at_risk -= m;
     at_risk1 -= m1;
   }
-  finish(r);
+  finish_logrank(r);
   return r;
 }
 

@@ -24,6 +24,25 @@ struct LogRankResult {
   int n_strata;        // strata used (1 if unstratified)
 };
 
+// One distinct time with `events` deaths (`events_arm1` in arm 1) among `at_risk` subjects
+// (`at_risk_arm1` in arm 1): observed, expected and the hypergeometric variance
+// d (n - d) / (n^2 (n - 1)) * n1 (n - n1) (Mantel 1966; R survival::survdiff). Every log-rank
+// walk in trialsim adds its times through this one function, in time order.
+inline void add_logrank_time(LogRankResult& r, double events, double events_arm1, double at_risk,
+                             double at_risk_arm1) noexcept {
+  r.observed[1] += events_arm1;
+  r.observed[0] += events - events_arm1;
+  r.expected[1] += events * at_risk_arm1 / at_risk;
+  r.expected[0] += events * (at_risk - at_risk_arm1) / at_risk;
+  if (at_risk > 1.0) {
+    const double tmp = events * (at_risk - events) / (at_risk * (at_risk - 1.0));
+    r.variance += tmp * (at_risk_arm1 - at_risk_arm1 * at_risk_arm1 / at_risk);
+  }
+}
+
+// chisq, z and p from the observed, expected and variance sums (NaN when the variance is 0).
+void finish_logrank(LogRankResult& r);
+
 // Requires data.arm; `stratified` requires data.stratum. Throws std::invalid_argument.
 LogRankResult log_rank(const SurvivalData& data, SurvivalWorkspace& ws, bool stratified = false);
 

@@ -115,16 +115,7 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort, SurvivalWor
     const std::size_t d_total = d_arm[0] + d_arm[1], m_total = m_arm[0] + m_arm[1];
 
     const double d = static_cast<double>(d_total), d1 = static_cast<double>(d_arm[1]);
-    if (d_total > 0) {
-      r.observed[1] += d1;
-      r.observed[0] += d - d1;
-      r.expected[1] += d * at_risk1 / at_risk;
-      r.expected[0] += d * (at_risk - at_risk1) / at_risk;
-      if (at_risk > 1.0) {
-        const double tmp = d * (at_risk - d) / (at_risk * (at_risk - 1.0));
-        r.variance += tmp * (at_risk1 - at_risk1 * at_risk1 / at_risk);
-      }
-    }
+    if (d_total > 0) add_logrank_time(r, d, d1, at_risk, at_risk1);
 
     // The Cox risk table row (at risk: time >= t), kept when there are events.
     rows[kept] = {{at_risk - at_risk1, at_risk1}, {static_cast<double>(d_arm[0]), d1}};
@@ -141,14 +132,7 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort, SurvivalWor
   rows.resize(kept);
   std::reverse(rows.begin(), rows.end());
 
-  const double diff = r.observed[1] - r.expected[1];
-  if (r.variance > 0.0) {
-    r.chisq = diff * diff / r.variance;
-    r.z = diff / std::sqrt(r.variance);
-    r.p_value = chisq1_upper_tail(r.chisq);
-  } else {
-    r.chisq = r.z = r.p_value = NaN;
-  }
+  finish_logrank(r);
   return r;
 }
 
