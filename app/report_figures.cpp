@@ -421,7 +421,7 @@ std::optional<FigureSpec> histogram(const ResultsDirectory& r, const HistogramSp
     f.body += "set title " + gp_single(titles[p]) + "\n";
     f.body += p == 0 ? "set key top left reverse Left samplen 2 opaque box lc rgb '#cccccc'\n" : "unset key\n";
     f.body += "plot " + block + " using 1:2 with boxes fs solid 0.55 noborder lc rgb " + BLUE +
-              " title 'at the fitted point estimate'";
+              " title " + gp_single(any_assurance ? "at the fitted point estimate" : "virtual cohorts");
     if (any_assurance && !identical) {
       f.body += ", \\\n  " + block + "a using 1:2 with boxes fs empty lw 1.5 lc rgb " + ORANGE +
                 " title 'assurance (posterior draws)'";

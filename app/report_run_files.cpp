@@ -1,6 +1,7 @@
 #include "app/report_run_files.h"
 
 #include <cmath>
+#include <map>
 
 #include "engine/output.h"
 
@@ -10,7 +11,50 @@ namespace {
 // A value held as bin * resolution, printed as its shortest decimal (0.645, not 0.6450000000000001).
 double tidy(double value, double resolution) { return std::round(value / resolution) / std::round(1.0 / resolution); }
 
+// One histogram row per 0.1-month bin of a duration distribution.
+void append_duration_rows(std::string& out, const std::string& scenario, const QuantisedDistribution& durations) {
+  constexpr double BIN = car_t::DURATION_HISTOGRAM_RESOLUTION;
+  std::map<long long, std::uint64_t> bins;
+  const DiscreteDistribution values = durations.distribution();
+  for (const auto& [months, count] : values.counts()) bins[std::llround(months / BIN)] += count;
+  for (const auto& [bin, count] : bins) {
+    out += scenario + ",study_duration," + format_number(tidy(static_cast<double>(bin) * BIN, BIN)) + ',' +
+           std::to_string(count) + '\n';
+  }
+}
+
 }  // namespace
+
+std::vector<NamedFile> two_arm_report_files(const std::vector<TwoArmSurvivalTally>& totals,
+                                            const std::vector<std::string>& scenario_names) {
+  std::string histograms = "scenario,quantity,value,cohorts\n";
+  for (std::size_t s = 0; s < totals.size(); ++s) {
+    append_duration_rows(histograms, csv_field(scenario_names[s]), totals[s].study_durations());
+  }
+  return {{"distributions.csv", histograms}};
+}
+
+std::vector<NamedFile> binary_report_files(const std::vector<SingleArmBinaryTally>& totals,
+                                           const std::vector<std::string>& scenario_names,
+                                           const SingleArmBinaryDesign& design, const SingleArmBinaryTable& table) {
+  std::string histograms = "scenario,quantity,value,cohorts\n";
+  for (std::size_t s = 0; s < totals.size(); ++s) {
+    const std::string scenario = csv_field(scenario_names[s]);
+    const std::vector<std::uint64_t>& counts = totals[s].response_count_histogram();
+    for (std::size_t x = 0; x < counts.size(); ++x) {
+      if (counts[x] > 0) histograms += scenario + ",responders," + std::to_string(x) + ',' + std::to_string(counts[x]) + '\n';
+    }
+    for (const IntervalMethod method : design.intervals) {
+      for (std::size_t x = 0; x < counts.size(); ++x) {
+        if (counts[x] == 0) continue;
+        histograms += scenario + ",orr_" + std::string(to_string(method)) + "_lower_bound," +
+                      format_number(table.interval(method, static_cast<int>(x)).lower) + ',' +
+                      std::to_string(counts[x]) + '\n';
+      }
+    }
+  }
+  return {{"distributions.csv", histograms}};
+}
 
 std::vector<NamedFile> car_t_report_files(const std::vector<car_t::SingleArmCarTTally>& totals,
                                           const std::vector<std::string>& scenario_names,
@@ -44,10 +88,7 @@ std::vector<NamedFile> car_t_report_files(const std::vector<car_t::SingleArmCarT
                       ',' + std::to_string(count) + '\n';
       }
     }
-    const DiscreteDistribution durations = tally.duration_histogram().distribution();
-    for (const auto& [months, count] : durations.counts()) {
-      histograms += scenario + ",study_duration," + format_number(tidy(months, car_t::DURATION_HISTOGRAM_RESOLUTION)) + ',' + std::to_string(count) + '\n';
-    }
+    append_duration_rows(histograms, scenario, tally.duration_histogram());
   }
   return {{"curves.csv", curves}, {"distributions.csv", histograms}};
 }

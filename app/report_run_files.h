@@ -9,17 +9,30 @@
 //                   follow-up); estimable_probability = those cohorts / all cohorts.
 // distributions.csv scenario,quantity,value,cohorts
 //                   histograms: `responders` (count), `orr_<interval>_lower_bound` (proportion)
-//                   and `study_duration` (months, bins of 0.1): cohorts with that value.
+//                   and `study_duration` (months, bins of 0.1): cohorts with that value (each
+//                   design writes the quantities it has).
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "engine/binomial.h"
 #include "models/car_t/single_arm_study.h"
+#include "models/single_arm_binary.h"
+#include "models/two_arm_survival.h"
 
 namespace trialsim {
 
 using NamedFile = std::pair<std::string, std::string>;  // file name, contents
+
+// distributions.csv of the two-arm designs: `study_duration` (months, bins of 0.1).
+std::vector<NamedFile> two_arm_report_files(const std::vector<TwoArmSurvivalTally>& totals,
+                                            const std::vector<std::string>& scenario_names);
+
+// distributions.csv of the single-arm binary design: `responders` and
+// `orr_<interval>_lower_bound` (the same quantities as the CAR-T design's).
+std::vector<NamedFile> binary_report_files(const std::vector<SingleArmBinaryTally>& totals,
+                                           const std::vector<std::string>& scenario_names,
+                                           const SingleArmBinaryDesign& design, const SingleArmBinaryTable& table);
 
 std::vector<NamedFile> car_t_report_files(const std::vector<car_t::SingleArmCarTTally>& totals,
                                           const std::vector<std::string>& scenario_names,

@@ -128,6 +128,8 @@ class TwoArmSurvivalTally {
 
   std::vector<OcRow> oc_rows(const TwoArmSurvivalDesign& design, const SurvivalScenario& scenario) const;
   std::uint64_t replicates() const noexcept { return rejection_.count(); }
+  // Calendar months from the first entry to the analysis cut-off, over the cohorts (for reports).
+  QuantisedDistribution study_durations() const { return duration_distribution(); }
 
   // Every member, for shard files, checkpoints and MPI (engine/cluster/archive.h).
   template <class Archive>

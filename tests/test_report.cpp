@@ -164,6 +164,49 @@ TEST_CASE("report of a sample-size search draws power against n with the target 
   REQUIRE(script.find("with yerrorlines") != std::string::npos);
 }
 
+TEST_CASE("the two-arm and single-arm binary reports draw their study-duration and lower-bound histograms",
+          "[cli][report]") {
+  TempDir dir("report-other-designs");
+  // Two-arm: the study-duration histogram (months), its cohort counts summing to the replicates.
+  const auto two_arm = dir / "two-arm";
+  auto result = run_trialsim({"run", source_path("configs/examples/two-arm-survival.yaml").string(), "-r", "3000", "-o",
+                              two_arm.string(), "-q", "--report"},
+                             dir);
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(read_text(two_arm / "report.html").find("id=\"fig-study_duration\"") != std::string::npos);
+  REQUIRE(std::filesystem::file_size(two_arm / "figures" / "study_duration.svg") > 1000);
+  REQUIRE(read_text(two_arm / "figures" / "study_duration.gp").find("set xlabel 'Study duration (months") != std::string::npos);
+  std::map<std::string, double> cohorts;
+  const auto histogram = read_csv(two_arm / "distributions.csv");
+  for (std::size_t i = 0; i < histogram.rows.size(); ++i) {
+    REQUIRE(histogram.rows[i][histogram.column("quantity")] == "study_duration");
+    cohorts[histogram.rows[i][histogram.column("scenario")]] += number_field(histogram.rows[i][histogram.column("cohorts")]);
+  }
+  REQUIRE(cohorts.size() == 3);
+  for (const auto& [scenario, total] : cohorts) REQUIRE(total == 3000.0);
+
+  // Single-arm binary: the lower-bound histogram, whose share above p0 is the power.
+  const auto binary = dir / "binary";
+  result = run_trialsim({"run", source_path("configs/examples/single-arm-binary.yaml").string(), "-r", "5000", "-o",
+                         binary.string(), "-q", "--report"},
+                        dir);
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(read_text(binary / "report.html").find("id=\"fig-lower_bound\"") != std::string::npos);
+  const auto bounds = read_csv(binary / "distributions.csv");
+  double above = 0.0, all = 0.0;
+  for (std::size_t i = 0; i < bounds.rows.size(); ++i) {
+    if (bounds.rows[i][bounds.column("scenario")] != "response-0.80" ||
+        bounds.rows[i][bounds.column("quantity")] != "orr_clopper_pearson_lower_bound") continue;
+    all += number_field(bounds.rows[i][bounds.column("cohorts")]);
+    if (number_field(bounds.rows[i][bounds.column("value")]) > 0.6) above += number_field(bounds.rows[i][bounds.column("cohorts")]);
+  }
+  const auto oc = read_oc_table(binary / "oc.csv");
+  REQUIRE(all == 5000.0);
+  // Clopper-Pearson lower bound > p0 is the exact test's rejection region (alpha = 0.025).
+  REQUIRE(above / all == Approx(oc.at("response-0.80/exact_binomial_test/rejection_probability").estimate).epsilon(1e-12));
+}
+
 TEST_CASE("report without gnuplot or without results fails with exit code 1 and a clear message", "[cli][report]") {
   TempDir dir("report-errors");
   const auto out = dir / "out";
