@@ -236,11 +236,12 @@ TEST_CASE("report without gnuplot or without results fails with exit code 1 and 
   REQUIRE(not_results.err.find("has no oc.csv: not a results directory of `trialsim run`") != std::string::npos);
   REQUIRE(run_trialsim({"report"}, dir).exit_code == 2);
 
-  // A design without curves still gets a report: OC table, power, provenance.
+  // A design without curves still gets a report: OC table, power, its lower-bound histogram,
+  // provenance.
   const auto report = run_trialsim({"report", out.string()}, dir);
   INFO(report.err);
   REQUIRE(report.exit_code == 0);
-  REQUIRE(report.out.find("(1 figures: power)") != std::string::npos);
+  REQUIRE(report.out.find("(2 figures: power, lower_bound)") != std::string::npos);
 }
 
 TEST_CASE("the report of the quick-start study opens in headless Chromium without errors, every figure drawn",
