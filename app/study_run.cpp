@@ -103,9 +103,7 @@ StudyResult run_single_arm_binary(const StudyConfig& config, const SingleArmBina
           }
         },
         [&](const std::vector<SingleArmBinaryTally>& totals) {
-          std::vector<std::string> names;
-          for (const ResponseScenario& scenario : study.scenarios) names.push_back(scenario.name);
-          result.report_files = binary_report_files(totals, names, design, table);
+          result.report_files = binary_report_files(totals, config.scenario_names(), design, table);
           return rows_in_scenario_order(totals.size(), [&](std::size_t s) {
             return simulated_oc_rows(study.scenarios[s], design, table, totals[s]);
           });
@@ -142,9 +140,7 @@ StudyResult run_two_arm_survival(const StudyConfig& config, const TwoArmSurvival
         }
       },
       [&](const std::vector<TwoArmSurvivalTally>& totals) {
-        std::vector<std::string> names;
-        for (const SurvivalScenario& scenario : study.scenarios) names.push_back(scenario.name);
-        result.report_files = two_arm_report_files(totals, names);
+        result.report_files = two_arm_report_files(totals, config.scenario_names());
         return rows_in_scenario_order(totals.size(), [&](std::size_t s) { return totals[s].oc_rows(design, study.scenarios[s]); });
       },
       result.precision);
@@ -348,9 +344,7 @@ StudyResult run_maintenance_trial(const StudyConfig& config, const MaintenanceTr
         }
       },
       [&](const std::vector<TwoArmSurvivalTally>& totals) {
-        std::vector<std::string> names;
-        for (const SurvivalScenario& label : labels) names.push_back(label.name);
-        result.report_files = two_arm_report_files(totals, names);
+        result.report_files = two_arm_report_files(totals, config.scenario_names());
         return rows_in_scenario_order(totals.size(), [&](std::size_t s) { return totals[s].oc_rows(design, labels[s]); });
       },
       result.precision);

@@ -129,6 +129,26 @@ void sort_values(std::span<double> values, std::vector<double>& scratch) {
   std::copy(scratch.begin(), scratch.end(), values.begin());
 }
 
+// Calendar times of the events that will ever be observed (event before dropout) into `out`,
+// unordered; returns the calendar end of all follow-up (the last event or dropout; 0 for patients
+// followed forever). Written unconditionally and kept by arithmetic: the event-or-dropout test is
+// a coin flip that a branch would mispredict half the time. Shared by analysis_cutoff and
+// EventCutoffs::prepare.
+double observed_event_times(std::span<const double> entry, std::span<const double> event_time,
+                            std::span<const double> dropout_time, std::vector<double>& out) {
+  out.resize(entry.size());
+  std::size_t observed = 0;
+  double end_of_all_follow_up = 0.0;
+  for (std::size_t i = 0; i < entry.size(); ++i) {
+    const double own = std::min(event_time[i], dropout_time[i]);
+    out[observed] = entry[i] + event_time[i];
+    observed += event_time[i] <= dropout_time[i] && std::isfinite(event_time[i]) ? 1 : 0;
+    end_of_all_follow_up = std::max(end_of_all_follow_up, std::isfinite(own) ? entry[i] + own : 0.0);
+  }
+  out.resize(observed);
+  return end_of_all_follow_up;
+}
+
 }  // namespace
 
 void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double> out, std::vector<double>& scratch) {
@@ -157,19 +177,7 @@ CutoffResult analysis_cutoff(const AnalysisTiming& timing, std::span<const doubl
     case AnalysisTiming::Trigger::events:
       break;
   }
-  // Calendar times of the events that will ever be observed (event before dropout).
-  // Written unconditionally and kept by arithmetic: the event-or-dropout test is a coin flip
-  // that a branch would mispredict half the time.
-  scratch.resize(entry.size());
-  std::size_t observed = 0;
-  double end_of_all_follow_up = 0.0;
-  for (std::size_t i = 0; i < entry.size(); ++i) {
-    const double own = std::min(event_time[i], dropout_time[i]);
-    scratch[observed] = entry[i] + event_time[i];
-    observed += event_time[i] <= dropout_time[i] && std::isfinite(event_time[i]) ? 1 : 0;
-    end_of_all_follow_up = std::max(end_of_all_follow_up, std::isfinite(own) ? entry[i] + own : 0.0);
-  }
-  scratch.resize(observed);
+  const double end_of_all_follow_up = observed_event_times(entry, event_time, dropout_time, scratch);
   const auto k = static_cast<std::size_t>(timing.target_events);
   if (scratch.size() < k || k == 0) {
     // The target is never reached: analyse when nothing more can happen (or, if some patients
@@ -189,19 +197,9 @@ void EventCutoffs::prepare(const AnalysisTiming& timing, std::span<const double>
     times_.clear();
     return;
   }
-  times_.resize(entry.size());
-  std::size_t observed = 0;
-  double end_of_all_follow_up = 0.0;
-  for (std::size_t i = 0; i < entry.size(); ++i) {
-    const double own = std::min(event_time[i], dropout_time[i]);
-    times_[observed] = entry[i] + event_time[i];
-    observed += event_time[i] <= dropout_time[i] && std::isfinite(event_time[i]) ? 1 : 0;
-    end_of_all_follow_up = std::max(end_of_all_follow_up, std::isfinite(own) ? entry[i] + own : 0.0);
-  }
-  times_.resize(observed);
-  end_of_all_follow_up_ = end_of_all_follow_up;
+  end_of_all_follow_up_ = observed_event_times(entry, event_time, dropout_time, times_);
   // kth_smallest's buckets, counted once: equal-width over [min, max], as many as values.
-  const std::size_t n = observed;
+  const std::size_t n = times_.size();
   bucketed_ = n >= 16 && n <= MAX_BUCKETS;
   if (!bucketed_) return;
   double lo = times_[0], hi = times_[0];
