@@ -1,9 +1,8 @@
 #include "app/report.h"
 
+#include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
-
-#include <boost/program_options.hpp>
 
 #include "app/cli.h"
 #include "app/report_data.h"
@@ -11,6 +10,8 @@
 #include "app/report_gnuplot.h"
 #include "app/report_html.h"
 #include "engine/output.h"
+#include "engine/output_directory.h"
+#include "engine/text_escape.h"
 
 namespace po = boost::program_options;
 
@@ -18,13 +19,15 @@ namespace trialsim {
 
 void check_report_tools() { report::find_gnuplot(); }
 
-ReportOutcome write_report(const std::filesystem::path& dir) {
+ReportOutcome write_report(const std::filesystem::path& results_dir,
+                           const std::filesystem::path& into) {
   const std::filesystem::path gnuplot = report::find_gnuplot();
-  const report::ResultsDirectory results = report::load_results(dir);
-  const std::vector<report::RenderedFigure> figures = report::render_figures(report::figure_specs(results), gnuplot);
-  const std::filesystem::path figure_dir = dir / "figures";
+  const report::ResultsDirectory results = report::load_results(results_dir);
+  const std::vector<report::RenderedFigure> figures =
+      report::render_figures(report::figure_specs(results), gnuplot);
+  const std::filesystem::path figure_dir = into / "figures";
   std::filesystem::create_directories(figure_dir);
-  ReportOutcome outcome{dir / "report.html", {}};
+  ReportOutcome outcome{into / "report.html", {}};
   for (const report::RenderedFigure& f : figures) {
     write_file_atomically(figure_dir / (f.spec.id + ".svg"), f.svg);
     write_file_atomically(figure_dir / (f.spec.id + ".png"), f.png);
@@ -50,16 +53,37 @@ int command_report(const std::vector<std::string>& arguments) {
     throw UsageError(e.what());
   }
   if (values.count("help")) {
-    std::cout << visible
-              << "\nWrites RESULTS_DIR/report.html (self-contained: opens offline) and each figure as\n"
-                 "RESULTS_DIR/figures/<name>.{svg,png,gp}. Needs gnuplot on PATH (Debian: gnuplot-nox).\n";
+    std::cout
+        << visible
+        << "\nWrites RESULTS_DIR/report.html (self-contained: opens offline) and each figure as\n"
+           "RESULTS_DIR/figures/<name>.{svg,png,gp}. Needs gnuplot on PATH (Debian: "
+           "gnuplot-nox).\n";
     return EXIT_OK;
   }
-  if (!values.count("results")) throw UsageError("missing RESULTS_DIR: usage: trialsim report RESULTS_DIR");
-  const ReportOutcome outcome = write_report(values["results"].as<std::string>());
+  if (!values.count("results"))
+    throw UsageError("missing RESULTS_DIR: usage: trialsim report RESULTS_DIR");
+  const std::filesystem::path dir = values["results"].as<std::string>();
+  if (dir.empty() || !std::filesystem::is_directory(dir)) {
+    throw UsageError(terminal_safe(dir.string()) +
+                     ": no such results directory, expected the output directory of "
+                     "a trialsim run or merge");
+  }
+  check_report_tools();
+  // The report replaces report.html and figures/ of the directory as a unit, owned like a run's
+  // output: the results stay (hard links), a report of an earlier run does not.
+  OwnedOutputDirectory owned(dir);
+  if (!owned.held_results()) {
+    throw UsageError(terminal_safe(dir.string()) +
+                     ": not a trialsim results directory (no manifest.json), expected "
+                     "the output directory of a trialsim run or merge");
+  }
+  const ReportOutcome outcome = write_report(dir, owned.staged(""));
+  owned.commit([](const std::string& name) { return name != "report.html" && name != "figures"; });
   std::string list;
   for (const auto& id : outcome.figures) list += (list.empty() ? "" : ", ") + id;
-  std::printf("report: %s (%zu figures: %s)\n", outcome.html.string().c_str(), outcome.figures.size(), list.c_str());
+  std::printf("report: %s (%zu figures: %s)\n",
+              terminal_safe((dir / "report.html").string()).c_str(), outcome.figures.size(),
+              list.c_str());
   return EXIT_OK;
 }
 

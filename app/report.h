@@ -13,9 +13,11 @@ struct ReportOutcome {
   std::vector<std::string> figures;  // ids, in page order
 };
 
-// Reads the results in `dir` and writes dir/report.html and dir/figures/<id>.{svg,png,gp}, each
-// file atomically. Throws report::GnuplotMissing or std::runtime_error (exit code 1).
-ReportOutcome write_report(const std::filesystem::path& dir);
+// Reads the results in `results` and writes into/report.html and into/figures/<id>.{svg,png,gp}
+// (`into` is the staging directory of an OwnedOutputDirectory: the report is committed together
+// with the results it shows). Throws report::GnuplotMissing or std::runtime_error (exit code 1),
+// UsageError for a results directory that is not one (exit code 2).
+ReportOutcome write_report(const std::filesystem::path& results, const std::filesystem::path& into);
 
 // Throws report::GnuplotMissing if the report could not be drawn (checked before a long run).
 void check_report_tools();

@@ -154,7 +154,9 @@ std::vector<OcRow> run_scenario_tallies(const StudyConfig& config, const RunRequ
               progress.update(progress_base + n);
               const auto nodes = [&] { return encode_nodes({&held, &fresh}); };
               if (request.save_partial) request.save_partial(SaveReason::progress, nodes);
-              if (request.stop_requested && request.stop_requested()) {
+              // A signal during the last wave comes too late to save anything: finish normally.
+              const bool work_left = n < count || (e < mine.end && held.first_missing_from(e) < mine.end);
+              if (work_left && request.stop_requested && request.stop_requested()) {
                 progress.finish();
                 if (request.save_partial) request.save_partial(SaveReason::interrupted, nodes);
                 // Counted within this process's share (a shard's own replicates).

@@ -16,6 +16,8 @@
 
 #include <openssl/evp.h>
 
+#include "engine/text_escape.h"
+
 namespace trialsim {
 namespace {
 
@@ -25,22 +27,6 @@ std::string hidden_sibling_name(const std::string& name, const char* suffix) {
   std::string out(".");
   out.append(name).append(suffix).append(std::to_string(::getpid()));
   return out;
-}
-
-// Removes the hidden temporaries ".<prefix>...<suffix>PID" in `directory` whose process is gone (a run
-// killed while writing leaves them; they were never results, see write_file_atomically).
-void remove_orphaned_temporaries(const std::filesystem::path& directory, const std::string& prefix, const char* suffix) {
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
-    const std::string name = entry.path().filename().string();
-    const auto at = name.rfind(suffix);
-    if (name.rfind("." + prefix, 0) != 0 || at == std::string::npos) continue;
-    const std::string pid_text = name.substr(at + std::strlen(suffix));
-    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
-    const auto pid = static_cast<pid_t>(std::stol(pid_text));
-    if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
-    std::filesystem::remove_all(entry.path(), error);
-  }
 }
 
 }  // namespace
@@ -87,8 +73,18 @@ std::string sha256_hex(std::string_view data) {
   return out;
 }
 
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\n") == std::string_view::npos) return std::string(text);
+// RFC 4180: a field holding a comma, quote, CR or LF is quoted (quotes doubled); so is one with
+// a leading or trailing blank, which some readers would trim. The text is made valid UTF-8 (an
+// invalid byte becomes U+FFFD) so R, pandas and `trialsim report` can read every file.
+// Spreadsheet formula injection (a leading = + - @) is deliberately not neutralised: these files
+// are data for R, pandas and the report, grid values such as -0.5 start with '-', and a prefix
+// (the usual "'" defence) would change the data that the report and scripts match by name.
+std::string csv_field(std::string_view raw) {
+  const std::string valid = valid_utf8(raw);
+  const std::string_view text = valid;
+  const bool blank_edge = !text.empty() && (text.front() == ' ' || text.front() == '\t' ||
+                                            text.back() == ' ' || text.back() == '\t');
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos && !blank_edge) return valid;
   std::string out = "\"";
   for (char c : text) {
     if (c == '"') out += '"';
@@ -106,48 +102,6 @@ std::string to_oc_csv(const std::vector<OcRow>& rows) {
            std::to_string(row.replicates) + '\n';
   }
   return out;
-}
-
-StagedOutputDirectory::StagedOutputDirectory(std::filesystem::path target)
-    : target_(std::move(target)) {
-  const std::filesystem::path parent =
-      target_.has_parent_path() ? target_.parent_path() : std::filesystem::path(".");
-  std::filesystem::create_directories(parent);
-  remove_orphaned_temporaries(parent, target_.filename().string() + ".staging-", ".staging-");
-  if (std::filesystem::is_directory(target_)) remove_orphaned_temporaries(target_, "", ".tmp-");
-  staging_ = parent / hidden_sibling_name(target_.filename().string(), ".staging-");
-  std::filesystem::remove_all(staging_);
-  std::filesystem::create_directory(staging_);
-}
-
-StagedOutputDirectory::~StagedOutputDirectory() {
-  if (!committed_) {
-    std::error_code ignored;
-    std::filesystem::remove_all(staging_, ignored);
-  }
-}
-
-std::filesystem::path StagedOutputDirectory::staged(const std::string& file_name) const {
-  return staging_ / file_name;
-}
-
-void StagedOutputDirectory::write(const std::string& file_name, std::string_view contents) const {
-  write_file_atomically(staged(file_name), contents);
-}
-
-void StagedOutputDirectory::commit() {
-  if (!std::filesystem::exists(target_)) {
-    std::filesystem::rename(staging_, target_);
-  } else {
-    // manifest.json last: when it is new, every other result file is too.
-    std::vector<std::filesystem::path> entries;
-    for (const auto& entry : std::filesystem::directory_iterator(staging_)) entries.push_back(entry.path());
-    std::stable_partition(entries.begin(), entries.end(),
-                          [](const std::filesystem::path& p) { return p.filename() != "manifest.json"; });
-    for (const auto& entry : entries) std::filesystem::rename(entry, target_ / entry.filename());
-    std::filesystem::remove(staging_);
-  }
-  committed_ = true;
 }
 
 }  // namespace trialsim

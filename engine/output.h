@@ -1,6 +1,6 @@
 #pragma once
-// Writing results: number formatting that round-trips, atomic file writes, and the staging of a
-// whole output directory so that a failed run leaves no half-written results behind.
+// Writing results: number formatting that round-trips and atomic file writes (the output
+// directory as a whole: engine/output_directory.h).
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -36,28 +36,5 @@ inline constexpr std::string_view OC_CSV_HEADER = "scenario,analysis,metric,esti
 std::string to_oc_csv(const std::vector<OcRow>& rows);
 
 std::string csv_field(std::string_view text);
-
-// Output directory written as a unit: files go into a hidden staging directory beside the
-// target and are moved into place by `commit()`. If the target does not exist yet the staging
-// directory is renamed onto it (atomic); otherwise each file is renamed over its old version.
-// Destroying an uncommitted stage removes it: a failed run leaves nothing.
-class StagedOutputDirectory {
- public:
-  explicit StagedOutputDirectory(std::filesystem::path target);
-  ~StagedOutputDirectory();
-  StagedOutputDirectory(const StagedOutputDirectory&) = delete;
-  StagedOutputDirectory& operator=(const StagedOutputDirectory&) = delete;
-
-  // Path of `file_name` inside the staging directory (write there, then commit).
-  std::filesystem::path staged(const std::string& file_name) const;
-  void write(const std::string& file_name, std::string_view contents) const;
-  void commit();
-  const std::filesystem::path& target() const noexcept { return target_; }
-
- private:
-  std::filesystem::path target_;
-  std::filesystem::path staging_;
-  bool committed_ = false;
-};
 
 }  // namespace trialsim

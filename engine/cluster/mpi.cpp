@@ -18,7 +18,8 @@ int world_size = 1;
 std::string pack(const std::vector<PartialNode>& nodes) {
   std::string out;
   for (const PartialNode& node : nodes) {
-    const std::uint64_t header[3] = {node.span.first_block, node.span.block_count, node.bytes.size()};
+    const std::uint64_t header[3] = {node.span.first_block, node.span.block_count,
+                                     node.bytes.size()};
     out.append(reinterpret_cast<const char*>(header), sizeof header);
     out += node.bytes;
   }
@@ -65,11 +66,16 @@ std::vector<PartialNode> all_gather(std::vector<PartialNode> mine) {
   std::vector<int> offsets(sizes.size(), 0);
   for (std::size_t r = 1; r < sizes.size(); ++r) offsets[r] = offsets[r - 1] + sizes[r - 1];
   std::string all(static_cast<std::size_t>(offsets.back() + sizes.back()), '\0');
-  MPI_Allgatherv(packed.data(), my_size, MPI_BYTE, all.data(), sizes.data(), offsets.data(), MPI_BYTE,
-                 MPI_COMM_WORLD);
+  MPI_Allgatherv(packed.data(), my_size, MPI_BYTE, all.data(), sizes.data(), offsets.data(),
+                 MPI_BYTE, MPI_COMM_WORLD);
   std::vector<PartialNode> out;
   unpack(all, out);
   return out;
+}
+
+int broadcast_from_root(int value) {
+  if (world_size > 1) MPI_Bcast(&value, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  return value;
 }
 
 void abort_all(int exit_code) {
@@ -86,6 +92,7 @@ std::vector<PartialNode> all_gather(std::vector<PartialNode> mine) {
   (void)pack;
   return mine;
 }
+int broadcast_from_root(int value) { return value; }
 void abort_all(int exit_code) { std::exit(exit_code); }
 
 #endif

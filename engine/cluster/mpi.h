@@ -20,6 +20,9 @@ int size() noexcept;  // 1 without MPI
 // Every rank's nodes, concatenated in rank order, on every rank (MPI_Allgatherv).
 std::vector<PartialNode> all_gather(std::vector<PartialNode> mine);
 
+// Rank 0's `value` on every rank (MPI_Bcast); `value` itself without MPI.
+int broadcast_from_root(int value);
+
 // Ends every rank of the job (a failure on one rank would otherwise leave the others waiting).
 [[noreturn]] void abort_all(int exit_code);
 
