@@ -92,7 +92,11 @@ std::string require_config(const po::variables_map& values, const char* command)
   if (!values.count("config")) {
     throw UsageError(std::string("missing CONFIG: usage: trialsim ") + command + " CONFIG");
   }
-  return values["config"].as<std::string>();
+  const std::string config = values["config"].as<std::string>();
+  if (config.empty())
+    throw UsageError(std::string("CONFIG is an empty path: usage: trialsim ") + command +
+                     " CONFIG");
+  return config;
 }
 
 void print_summary(const StudyConfig& config, const StudyResult& result,
@@ -590,10 +594,9 @@ int report_failure(const std::exception& error) {
 
 int run_cli(const std::vector<std::string>& arguments) {
   try {
-    if (arguments.empty()) {
-      std::cerr << TOP_USAGE;
-      return EXIT_INVALID_INPUT;
-    }
+    if (arguments.empty())
+      throw UsageError(
+          "missing COMMAND (run, validate, analyze, fit, merge, report); see trialsim --help");
     const std::string& command = arguments.front();
     const std::vector<std::string> rest(arguments.begin() + 1, arguments.end());
     if (command == "--help" || command == "-h" || command == "help") {
