@@ -9,9 +9,11 @@
 
 namespace trialsim::report {
 
-std::string report_html(const ResultsDirectory& results, const std::vector<RenderedFigure>& figures);
+std::string report_html(const ResultsDirectory& results,
+                        const std::vector<RenderedFigure>& figures);
 
-std::string html_escape(const std::string& text);
+// Every text from the results directory reaches the page through trialsim::html_escape
+// (engine/text_escape.h): names, metrics, paths, captions, provenance, in cells and attributes.
 std::string base64(const std::string& bytes);
 
 }  // namespace trialsim::report

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/accumulator.h"
 #include "engine/binomial.h"
 #include "models/car_t/single_arm_study.h"
 #include "models/single_arm_binary.h"
@@ -24,6 +25,12 @@ namespace trialsim {
 
 using NamedFile = std::pair<std::string, std::string>;  // file name, contents
 
+// distributions.csv rows "SCENARIO,study_duration,VALUE,COHORTS" of a duration distribution in
+// bins of 0.1 month (`scenario_field` already CSV-quoted). Any value is safe: non-finite values
+// are left out and huge ones keep their own bin (no integer overflow).
+std::string duration_histogram_rows(const std::string& scenario_field,
+                                    const DiscreteDistribution& durations);
+
 // distributions.csv of the two-arm designs: `study_duration` (months, bins of 0.1).
 std::vector<NamedFile> two_arm_report_files(const std::vector<TwoArmSurvivalTally>& totals,
                                             const std::vector<std::string>& scenario_names);
@@ -32,10 +39,12 @@ std::vector<NamedFile> two_arm_report_files(const std::vector<TwoArmSurvivalTall
 // `orr_<interval>_lower_bound` (the same quantities as the CAR-T design's).
 std::vector<NamedFile> binary_report_files(const std::vector<SingleArmBinaryTally>& totals,
                                            const std::vector<std::string>& scenario_names,
-                                           const SingleArmBinaryDesign& design, const SingleArmBinaryTable& table);
+                                           const SingleArmBinaryDesign& design,
+                                           const SingleArmBinaryTable& table);
 
 std::vector<NamedFile> car_t_report_files(const std::vector<car_t::SingleArmCarTTally>& totals,
                                           const std::vector<std::string>& scenario_names,
-                                          const car_t::SingleArmCarTDesign& design, const SingleArmBinaryTable& table);
+                                          const car_t::SingleArmCarTDesign& design,
+                                          const SingleArmBinaryTable& table);
 
 }  // namespace trialsim
