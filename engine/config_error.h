@@ -3,6 +3,11 @@
 //   FILE:LINE:COL: key.path: <what was wrong>, expected <what>
 // and the CLI turns it into exit code 2 with no output written (STYLE lesson 11: user errors
 // are messages, broken invariants are assertions).
+//
+// The parts may carry text from the input (a file name, a --set assignment, a key); whoever
+// prints the message escapes it for its reader (the CLI shows control characters as "\n",
+// "\x1b" with terminal_safe, engine/text_escape.h). Messages that embed a name escape that
+// name themselves, so they stay one line for any reader.
 #include <stdexcept>
 #include <string>
 
@@ -21,7 +26,22 @@ class ConfigError : public std::runtime_error {
       : std::runtime_error(where.file + ":" + std::to_string(where.line) + ":" +
                            std::to_string(where.column) + ": " +
                            (key_path.empty() ? std::string("(document)") : key_path) + ": " +
-                           problem + ", expected " + expected) {}
+                           problem + ", expected " + expected),
+        where_(where),
+        key_path_(key_path),
+        problem_(problem),
+        expected_(expected) {}
+
+  // The parts as given (unescaped), for callers that report an error again at another place
+  // (e.g. a grid value whose cell config is invalid).
+  const SourceLocation& where() const noexcept { return where_; }
+  const std::string& key_path() const noexcept { return key_path_; }
+  const std::string& problem() const noexcept { return problem_; }
+  const std::string& expected() const noexcept { return expected_; }
+
+ private:
+  SourceLocation where_;
+  std::string key_path_, problem_, expected_;
 };
 
 }  // namespace trialsim

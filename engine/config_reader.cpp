@@ -1,16 +1,261 @@
 #include "engine/config_reader.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <utility>
 
+#include "engine/text_escape.h"
+
 namespace trialsim {
 namespace {
+
+// ---------------------------------------------------------------- strict YAML
+
+// Why strict: yaml-cpp keeps one of two equal keys silently, reads only the first document of a
+// file, and accepts tags that change a value's type. Each of these lets a config say something
+// other than what it seems to say, so each is an error at its FILE:LINE:COL.
+
+// The first byte of `text` that is not well-formed UTF-8 (RFC 3629: no overlongs, surrogates or
+// code points above U+10FFFF) or that is a control character YAML does not allow unescaped (C0
+// except TAB, LF and CR; DEL; C1). Returns text.size() when there is none, and the code point
+// (or 0xFFFFFFFF for a bad byte) in `found`.
+std::size_t first_disallowed_character(std::string_view text, std::uint32_t& found) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const unsigned char lead = byte(at);
+    std::size_t length = 0;
+    std::uint32_t code_point = 0;
+    unsigned char second_low = 0x80, second_high = 0xBF;
+    if (lead < 0x80) {
+      length = 1;
+      code_point = lead;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+      code_point = lead & 0x1Fu;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      code_point = lead & 0x0Fu;
+      if (lead == 0xE0) second_low = 0xA0;   // overlong
+      if (lead == 0xED) second_high = 0x9F;  // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      code_point = lead & 0x07u;
+      if (lead == 0xF0) second_low = 0x90;   // overlong
+      if (lead == 0xF4) second_high = 0x8F;  // above U+10FFFF
+    }
+    bool well_formed = length > 0 && at + length <= text.size();
+    for (std::size_t i = 1; well_formed && i < length; ++i) {
+      const unsigned char next = byte(at + i);
+      const unsigned char low = i == 1 ? second_low : 0x80, high = i == 1 ? second_high : 0xBF;
+      well_formed = next >= low && next <= high;
+      code_point = (code_point << 6) | (next & 0x3Fu);
+    }
+    if (!well_formed) {
+      found = 0xFFFFFFFFu;
+      return at;
+    }
+    const bool control =
+        (code_point < 0x20 && code_point != '\t' && code_point != '\n' && code_point != '\r') ||
+        code_point == 0x7F || (code_point >= 0x80 && code_point <= 0x9F);
+    if (control) {
+      found = code_point;
+      return at;
+    }
+    at += length;
+  }
+  return text.size();
+}
+
+std::string hex(std::uint32_t value, int digits) {
+  static const char* const DIGITS = "0123456789ABCDEF";
+  std::string out(static_cast<std::size_t>(digits), '0');
+  for (int i = digits - 1; i >= 0; --i, value >>= 4)
+    out[static_cast<std::size_t>(i)] = DIGITS[value & 0xF];
+  return out;
+}
+
+// Refuses bytes that are not UTF-8 text; the location is the line and column (in characters,
+// as YAML marks count them) of the first offending byte.
+void check_characters(std::string_view text, const SourceLocation& origin,
+                      const std::string& key_path) {
+  std::uint32_t found = 0;
+  const std::size_t at = first_disallowed_character(text, found);
+  if (at == text.size()) return;
+  int line = 1, column = 1;
+  for (std::size_t i = 0; i < at; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else if ((c & 0xC0) != 0x80) {
+      ++column;  // count characters, not continuation bytes
+    }
+  }
+  const SourceLocation where{origin.file, origin.line + line - 1,
+                             line == 1 ? origin.column + column - 1 : column};
+  if (found == 0xFFFFFFFFu) {
+    throw ConfigError(
+        where, key_path,
+        "byte 0x" + hex(static_cast<unsigned char>(text[at]), 2) + " is not valid UTF-8",
+        key_path.empty() ? "a file in UTF-8" : "UTF-8 text");
+  }
+  throw ConfigError(
+      where, key_path, "control character U+" + hex(found, 4) + " in the text",
+      "printable UTF-8 text (write control characters as escapes in a double-quoted string)");
+}
+
+// A tag as written: yaml-cpp reports `!!str` as its full name.
+std::string tag_as_written(const std::string& tag) {
+  const std::string core = "tag:yaml.org,2002:";
+  return tag.compare(0, core.size(), core) == 0 ? "!!" + tag.substr(core.size()) : tag;
+}
+
+// Walks the parser's events (no tree is built, aliases are not expanded, so this is linear in
+// the text): duplicate keys per mapping, keys that are not scalars, explicit tags, and any
+// document after the first.
+class StrictYamlChecker : public YAML::EventHandler {
+ public:
+  // `base_path`: the key path the text is the value of (a --set value), or empty for a file.
+  StrictYamlChecker(SourceLocation origin, std::string base_path)
+      : origin_(std::move(origin)), base_path_(std::move(base_path)) {}
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents_ > 1) {
+      throw ConfigError(where(mark), "", "a second YAML document (after ---)",
+                        "one document per file");
+    }
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { scalar(mark, "?", "~"); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    const auto it = scalar_anchors_.find(anchor);
+    if (it != scalar_anchors_.end()) {
+      scalar(mark, "?", it->second);
+    } else {
+      begin_node(mark, "?", nullptr);  // an alias of a collection: a value, or a complex key
+    }
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    if (anchor != YAML::NullAnchor) scalar_anchors_[anchor] = value;
+    scalar(mark, tag, value);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    const std::string path = begin_node(mark, tag, nullptr);
+    frames_.push_back({false, path, 0, true, {}, {}});
+  }
+  void OnSequenceEnd() override { frames_.pop_back(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    const std::string path = begin_node(mark, tag, nullptr);
+    frames_.push_back({true, path, 0, true, {}, {}});
+  }
+  void OnMapEnd() override { frames_.pop_back(); }
+
+ private:
+  struct Frame {
+    bool is_map;
+    std::string path;
+    std::size_t next_index;
+    bool expecting_key;
+    std::string pending_key;
+    std::map<std::string, int> key_lines;  // key -> 1-based line where it first appeared
+  };
+
+  SourceLocation where(const YAML::Mark& mark) const {
+    if (mark.line < 0) return origin_;
+    return {origin_.file, origin_.line + mark.line,
+            mark.line == 0 ? origin_.column + mark.column : mark.column + 1};
+  }
+
+  static std::string join_path(const std::string& parent, const std::string& child) {
+    return parent.empty() ? child : parent + "." + child;
+  }
+
+  void scalar(const YAML::Mark& mark, const std::string& tag, const std::string& value) {
+    begin_node(mark, tag, &value);
+  }
+
+  // Registers a node in its parent; returns its key path. `key_text` is the scalar text, or null
+  // for a collection.
+  std::string begin_node(const YAML::Mark& mark, const std::string& tag,
+                         const std::string* key_text) {
+    std::string path = base_path_;
+    bool is_key = false;
+    if (!frames_.empty()) {
+      Frame& parent = frames_.back();
+      if (!parent.is_map) {
+        path = join_path(parent.path, std::to_string(parent.next_index++));
+      } else if (parent.expecting_key) {
+        is_key = true;
+        if (!key_text) {
+          throw ConfigError(where(mark), parent.path, "a mapping key that is a list or mapping",
+                            "plain keys (names)");
+        }
+        path = join_path(parent.path, *key_text);
+        const auto [it, inserted] = parent.key_lines.emplace(*key_text, origin_.line + mark.line);
+        if (!inserted) {
+          throw ConfigError(where(mark), terminal_safe(path),  // a key may hold a newline
+                            "duplicate key (first at line " + std::to_string(it->second) + ")",
+                            "each key once in a mapping");
+        }
+        parent.pending_key = *key_text;
+        parent.expecting_key = false;
+      } else {
+        path = join_path(parent.path, parent.pending_key);
+        parent.expecting_key = true;
+      }
+    }
+    // Only YAML's own "no tag" (?) and "non-specific" (!, what quoting gives) pass. Every
+    // explicit tag (!!str, !!int, !!map, a local !tag, a verbatim !<...>) is refused rather than
+    // judged case by case: a config never needs one, and a tag can turn a number into a string
+    // or a string into a number behind the reader's back.
+    if (tag != "?" && tag != "!" && !tag.empty()) {
+      throw ConfigError(
+          where(mark), terminal_safe(path),
+          std::string("explicit tag ") + tag_as_written(tag) + (is_key ? " on a key" : ""),
+          "a value without a tag (quote it to make a string)");
+    }
+    return path;
+  }
+
+  SourceLocation origin_;
+  std::string base_path_;
+  int documents_ = 0;
+  std::vector<Frame> frames_;
+  std::map<YAML::anchor_t, std::string> scalar_anchors_;
+};
+
+// Raises ConfigError for anything strict YAML refuses in `text`, located relative to `origin`
+// (line 1, column 1 of a file; or the value's column in a --set assignment). Syntax errors are
+// reported as `invalid YAML` here too.
+void check_strict_yaml(const std::string& text, const SourceLocation& origin,
+                       const std::string& key_path) {
+  check_characters(text, origin, key_path);
+  std::istringstream in(text);
+  StrictYamlChecker checker(origin, key_path);
+  try {
+    YAML::Parser parser(in);
+    while (parser.HandleNextDocument(checker)) {
+    }
+  } catch (const YAML::ParserException& e) {
+    const SourceLocation where{
+        origin.file, origin.line + e.mark.line,
+        e.mark.line == 0 ? origin.column + e.mark.column : e.mark.column + 1};
+    throw ConfigError(where, key_path, "invalid YAML (" + e.msg + ")",
+                      "a well-formed YAML document");
+  }
+}
 
 std::string join(const std::vector<std::string>& items, const std::string& separator) {
   std::string out;
@@ -57,6 +302,7 @@ ConfigDocument ConfigDocument::load_string(const std::string& text,
                                            const std::string& display_name) {
   ConfigDocument document;
   document.file_name_ = display_name;
+  check_strict_yaml(text, {display_name, 1, 1}, "");
   try {
     document.root_ = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
@@ -90,6 +336,9 @@ void ConfigDocument::apply_override(const std::string& assignment) {
     throw ConfigError({where.file, 1, static_cast<int>(equals) + 2}, key_path, "empty value",
                       "a value after '='");
   }
+  // The value is YAML like a config file, and as strict: no duplicate keys, tags or second
+  // document (e.g. `--set 'design.sample_size=!!str 40'`).
+  check_strict_yaml(value_text, {where.file, 1, static_cast<int>(equals) + 2}, key_path);
 
   std::vector<std::string> segments;
   std::stringstream stream(key_path);
@@ -156,6 +405,13 @@ SourceLocation ConfigDocument::locate(const YAML::Node& node, const std::string&
   }
   if (!node.IsDefined() || node.Mark().line < 0) return {file_name_, 1, 1};
   return {file_name_, node.Mark().line + 1, node.Mark().column + 1};
+}
+
+ConfigDocument ConfigDocument::clone() const {
+  ConfigDocument copy(*this);
+  copy.root_.reset(YAML::Clone(root_));  // rebind: assigning would write into the shared tree
+  copy.integer_keys_.clear();
+  return copy;
 }
 
 std::string ConfigDocument::canonical_text() const {
@@ -225,6 +481,11 @@ bool MappingReader::has(const std::string& key) const {
   return value.IsDefined() && !value.IsNull();
 }
 
+SourceLocation MappingReader::location_of(const std::string& key) const {
+  const YAML::Node value = std::as_const(node_)[key];
+  return document_->locate(value.IsDefined() ? value : node_, child_path(key));
+}
+
 void MappingReader::fail_at(const YAML::Node& node, const std::string& path,
                             const std::string& problem, const std::string& expected) const {
   throw ConfigError(document_->locate(node, path), path, problem, expected);
@@ -271,6 +532,7 @@ double MappingReader::optional_number(const std::string& key, double default_val
 std::int64_t MappingReader::required_integer(const std::string& key, std::int64_t min,
                                              std::int64_t max) {
   const YAML::Node value = child(key);
+  document_->note_integer_key(child_path(key));
   const std::string expected =
       "an integer" + (max == std::numeric_limits<std::int64_t>::max()
                           ? " >= " + std::to_string(min)
@@ -295,6 +557,7 @@ std::int64_t MappingReader::optional_integer(const std::string& key, std::int64_
                                              std::int64_t min, std::int64_t max) {
   if (!has(key)) {
     child(key);
+    document_->note_integer_key(child_path(key));
     return default_value;
   }
   return required_integer(key, min, max);
@@ -373,6 +636,10 @@ std::vector<double> MappingReader::optional_number_list(const std::string& key,
   if (!value.IsSequence() || value.size() == 0) {
     fail_at(value, child_path(key), "found " + describe_node(value), expected);
   }
+  if (value.size() > MAX_LIST_ITEMS) {
+    fail_at(value, child_path(key), "a list of " + std::to_string(value.size()) + " numbers",
+            "at most " + std::to_string(MAX_LIST_ITEMS) + " numbers");
+  }
   std::vector<double> out;
   for (std::size_t i = 0; i < value.size(); ++i) {
     const std::string item_path = child_path(key) + "." + std::to_string(i);
@@ -411,13 +678,18 @@ std::optional<MappingReader> MappingReader::optional_mapping(const std::string& 
 }
 
 std::vector<MappingReader> MappingReader::mapping_list(const std::string& key,
-                                                       std::size_t min_items) {
+                                                       std::size_t min_items,
+                                                       std::size_t max_items) {
   const YAML::Node value = child(key);
   const std::string expected =
       "a list of at least " + std::to_string(min_items) + " mapping" + (min_items == 1 ? "" : "s");
   if (!value.IsDefined() || value.IsNull()) fail(key, "missing required key", expected);
   if (!value.IsSequence() || value.size() < min_items) {
     fail_at(value, child_path(key), "found " + describe_node(value), expected);
+  }
+  if (value.size() > max_items) {
+    fail_at(value, child_path(key), "a list of " + std::to_string(value.size()) + " items",
+            "at most " + std::to_string(max_items) + " items");
   }
   std::vector<MappingReader> items;
   const std::string schema = (schema_path_.empty() ? key : schema_path_ + "." + key) + "[]";

@@ -17,6 +17,12 @@
 
 namespace trialsim {
 
+// The longest list a config may hold where no smaller cap is documented (landmarks, interim
+// fractions and futility bounds, accrual segments, grid axes): 100 items. Why: every item costs
+// work in each replicate or a run of its own, no design needs more, and a bound keeps a mistyped
+// or hostile list from exhausting time or memory before anything useful happens.
+inline constexpr std::size_t MAX_LIST_ITEMS = 100;
+
 // Schema key paths as the parser declares them, with list items written as `[]`
 // (e.g. `scenarios[].response_rate`). Filled as a side effect of parsing.
 class KeyRegistry {
@@ -38,6 +44,10 @@ class ConfigDocument {
   // The value is parsed as YAML, so numbers, strings and lists all work.
   void apply_override(const std::string& assignment);
 
+  // A deep copy: copies of a ConfigDocument otherwise share one YAML tree, so an override
+  // applied to the copy would change the original.
+  ConfigDocument clone() const;
+
   const YAML::Node& root() const noexcept { return root_; }
   const std::string& file_name() const noexcept { return file_name_; }
 
@@ -48,6 +58,13 @@ class ConfigDocument {
   // manifest so that two runs with the same resolved config have the same hash.
   std::string canonical_text() const;
 
+  // Key paths (e.g. "design.sample_size") that a MappingReader read as integers, present or
+  // defaulted: a search may sweep only those.
+  bool read_as_integer(const std::string& key_path) const {
+    return integer_keys_.count(key_path) > 0;
+  }
+  void note_integer_key(const std::string& key_path) const { integer_keys_.insert(key_path); }
+
  private:
   struct Override {
     std::string key_path;
@@ -56,6 +73,7 @@ class ConfigDocument {
   std::string file_name_;
   YAML::Node root_;
   std::vector<Override> overrides_;
+  mutable std::set<std::string> integer_keys_;  // what the readers found, not document content
 };
 
 // Allowed closed/open numeric range, with its human description used in error messages.
@@ -94,7 +112,8 @@ class MappingReader {
   std::vector<std::string> optional_choice_list(const std::string& key,
                                                 const std::vector<std::string>& default_value,
                                                 const std::vector<std::string>& choices);
-  // A non-empty list of numbers, each in `range`, strictly increasing when `increasing`.
+  // A non-empty list of at most MAX_LIST_ITEMS numbers, each in `range`, strictly increasing
+  // when `increasing`.
   std::vector<double> optional_number_list(const std::string& key,
                                            const std::vector<double>& default_value,
                                            const NumberRange& range, bool increasing);
@@ -102,8 +121,9 @@ class MappingReader {
 
   MappingReader mapping(const std::string& key);
   std::optional<MappingReader> optional_mapping(const std::string& key);
-  // Items of a non-empty list of mappings.
-  std::vector<MappingReader> mapping_list(const std::string& key, std::size_t min_items);
+  // Items of a list of min_items to max_items mappings.
+  std::vector<MappingReader> mapping_list(const std::string& key, std::size_t min_items,
+                                          std::size_t max_items = MAX_LIST_ITEMS);
 
   bool has(const std::string& key) const;
   // The raw node of `key`, marked consumed, for structures the typed readers do not cover (the
@@ -113,6 +133,10 @@ class MappingReader {
   // parameter overrides). Reading them with the typed readers marks them consumed.
   std::vector<std::string> keys() const;
   const std::string& key_path() const noexcept { return key_path_; }
+  const ConfigDocument& document() const noexcept { return *document_; }
+  // Where the value of `key` is (the mapping itself when the key is absent), for checks made
+  // after the whole config has been read.
+  SourceLocation location_of(const std::string& key) const;
 
   // Throws ConfigError for the first key present in the mapping but never read.
   void finish() const;
