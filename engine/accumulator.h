@@ -151,8 +151,18 @@ struct IntervalEstimateTally {
 // quantiles are exact to within resolution / 2; memory grows with the range of values /
 // resolution, never with the number of replicates; merging is exact and order-independent; and
 // once the range has been seen, adding a value never allocates (hot-loop safe).
+//
+// Bins are clamped to [-MAX_BIN, MAX_BIN]: a value beyond +/- MAX_BIN * resolution counts in the
+// edge bin, so a quantile that falls among such values reads as the edge (at least that large).
+// Why: llround of a huge value / resolution overflows (it gave -9.2e16), and the dense histogram
+// would grow with the range. The edge is far outside any real run (10 485.76 months at the
+// 0.01-month duration resolution, 1 048 576 events at resolution 1), so normal results are
+// unchanged, and the histogram holds at most 2 * MAX_BIN + 1 bins (16 MiB) whatever the input.
+// Non-finite values are counted apart (non_finite()) and never binned.
 class QuantisedDistribution {
  public:
+  static constexpr std::int64_t MAX_BIN = std::int64_t{1} << 20;
+
   explicit QuantisedDistribution(double resolution = 0.01) : resolution_(resolution) {}
 
   void add(double value, std::uint64_t times = 1) {
@@ -160,7 +170,10 @@ class QuantisedDistribution {
       non_finite_ += times;
       return;
     }
-    const auto bin = static_cast<std::int64_t>(std::llround(value / resolution_));
+    // Clamped as a double, before rounding: no conversion can overflow.
+    constexpr auto EDGE = static_cast<double>(MAX_BIN);
+    const auto bin =
+        static_cast<std::int64_t>(std::llround(std::clamp(value / resolution_, -EDGE, EDGE)));
     if (counts_.empty()) {
       first_bin_ = bin;
       counts_.assign(1, 0);
