@@ -28,7 +28,7 @@ GridOutcome run_grid(const StudyConfig& base, const std::filesystem::path& file,
   for (const auto& cell : cells) {
     std::vector<std::string> all = overrides;
     all.insert(all.end(), cell.begin(), cell.end());
-    configs.push_back(load_study_config(file, all));
+    configs.push_back(load_grid_cell_config(file, all));  // values checked when `base` loaded
   }
   GridOutcome outcome;
   std::vector<std::string> keys;

@@ -24,6 +24,28 @@ inline constexpr int SCHEMA_VERSION = 1;
 inline constexpr std::uint64_t DEFAULT_REPLICATES = 10000;
 inline constexpr std::uint64_t DEFAULT_SEED = 20240108;  // the first enrolment date of the seed study
 
+// Resource caps: each is an exit-2 error at the key that exceeds it, checked before anything runs.
+// simulation.replicates and .precision.max_replicates: at most 10^12. Why: a run draws every
+// replicate, so 10^12 is already months of CPU for the cheapest design; a larger count is a typo
+// (and would approach the 2^42 replicate index the truth simulations reserve).
+inline constexpr std::uint64_t MAX_REPLICATES = 1'000'000'000'000ULL;
+// Scenarios in one config: at most 1 000. Why: the cost of a run is linear in the scenario count
+// (every replicate analyses every scenario; 20 000 scenarios took 71 s at 10^4 replicates) and
+// so are the result files and the report.
+inline constexpr std::size_t MAX_SCENARIOS = 1000;
+// Grid cells (the product of the axes' value counts): at most 10 000. Why: each cell is a full
+// run, all cell configs are loaded before the first runs, and grid.csv holds every cell's rows.
+inline constexpr std::size_t MAX_GRID_CELLS = 10000;
+// Values a search sweeps ((to - from) / step + 1): at most 2 000, for the same reason.
+inline constexpr std::int64_t MAX_SEARCH_VALUES = 2000;
+// Top-level `name` (it names the output directory): 1 to 100 characters from [A-Za-z0-9._-],
+// no leading dot, no "..". Why: the name becomes a path, so it must not climb out of results/
+// (`..`, `/`), hide (`.name`), or carry characters a shell, file system or URL treats specially.
+inline constexpr std::size_t MAX_NAME_LENGTH = 100;
+// Scenario names are free text (any UTF-8, escaped wherever written) of at most 200 characters.
+// Why: they label table rows and figure legends; longer text is a paragraph, not a label.
+inline constexpr std::size_t MAX_SCENARIO_NAME_LENGTH = 200;
+
 enum class EvaluationMode { simulate, exact };
 
 // Precision mode: run until the MCSE of one metric is at most target_mcse, or max_replicates.
@@ -115,6 +137,9 @@ struct StudyConfig {
 };
 
 // Loads, applies overrides ("key.path=value") and validates. Throws ConfigError (exit code 2).
+// Validation covers everything a run would find later: every grid value (each applied once to
+// the config and read), the search range's ends, search and precision targets (the metric must
+// be one this design reports), the fitted model file, and the resource caps above.
 StudyConfig load_study_config(const std::filesystem::path& file,
                               const std::vector<std::string>& overrides,
                               KeyRegistry* registry = nullptr);
@@ -124,6 +149,12 @@ StudyConfig load_study_config_text(const std::string& text, const std::filesyste
                                    const std::vector<std::string>& overrides);
 StudyConfig load_study_config(ConfigDocument document, const std::filesystem::path& file,
                               const std::vector<std::string>& overrides, KeyRegistry* registry);
+
+// One cell of a grid or search of a config loaded with load_study_config: `overrides` are the
+// run's overrides then the cell's assignments. The grid and search values are not checked again
+// (loading the base config checked each of them once).
+StudyConfig load_grid_cell_config(const std::filesystem::path& file,
+                                  const std::vector<std::string>& overrides);
 
 // The grid cells of a config: for each, the overrides that define it (one empty cell when the
 // config has no grid or search).

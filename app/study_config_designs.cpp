@@ -3,11 +3,14 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "app/fit_command.h"
 #include "engine/group_sequential.h"
 #include "engine/output.h"
+#include "models/car_t/patient_model.h"
 
 namespace trialsim {
 
@@ -241,22 +244,93 @@ void read_interim(MappingReader& design, TwoArmSurvivalDesign& out) {
   }
 }
 
-// `overrides: {parameter_name: value, ...}` of the CAR-T model, validated by name.
+// `overrides: {parameter_name: value, ...}` of the CAR-T model, validated by name and by the
+// parameter's unit (a proportion in [0, 1], a positive scale, ...; models/car_t/patient_model.h).
 std::vector<std::pair<std::string, double>> read_parameter_overrides(MappingReader& parent) {
   std::vector<std::pair<std::string, double>> out;
   auto overrides = parent.optional_mapping("overrides");
   if (!overrides) return out;
-  car_t::CarTParameters probe;
   for (const std::string& name : overrides->keys()) {
-    try {
-      car_t::get_parameter(probe, name);
-    } catch (const std::invalid_argument&) {
+    const car_t::NamedParameter* parameter = car_t::find_parameter(name);
+    if (!parameter) {
       overrides->fail(name, "unknown model parameter", "a parameter name from the README's parameter table");
     }
-    out.emplace_back(name, overrides->required_number(name, {-1e6, 1e6, true, true}));
+    const double value = overrides->required_number(name, {-1e300, 1e300, true, true});
+    if (!car_t::parameter_value_allowed(*parameter, value)) {
+      overrides->fail(name, "value " + format_number(value) + " is out of range for " + name,
+                      car_t::describe_domain(*parameter));
+    }
+    out.emplace_back(name, value);
   }
   overrides->finish();
   return out;
+}
+
+// Every number of a fitted model in its parameter's domain (finite, probabilities in [0, 1],
+// positive scales and rates), checked before a run: a located error in the fitted file, not a
+// run that fails or reports nonsense. The file is parsed again only to locate a bad value.
+void check_fitted_values(const std::filesystem::path& file, const FittedModel& model) {
+  const auto fail = [&](std::ptrdiff_t row, const car_t::NamedParameter& parameter, double value) {
+    const ConfigDocument document = ConfigDocument::load_file(file.string());
+    const YAML::Node& root = document.root();
+    std::string path = std::string("point.") + parameter.name;
+    YAML::Node node = root["point"][parameter.name];
+    if (row >= 0) {  // a draw: its column is the parameter's position in draws.columns
+      const YAML::Node columns = root["draws"]["columns"];
+      for (std::size_t c = 0; c < columns.size(); ++c) {
+        if (columns[c].Scalar() != parameter.name) continue;
+        path = "draws.values." + std::to_string(row) + "." + std::to_string(c);
+        node.reset(root["draws"]["values"][static_cast<std::size_t>(row)][c]);
+      }
+    }
+    throw ConfigError(document.locate(node, path), path,
+                      "value " + format_number(value) + " is out of range for " + parameter.name,
+                      car_t::describe_domain(parameter));
+  };
+  for (const car_t::NamedParameter& p : car_t::parameter_table()) {
+    if (!car_t::parameter_value_allowed(p, model.point.*p.member))
+      fail(-1, p, model.point.*p.member);
+  }
+  // A draw holds the point value for every parameter the file gives no column, so a bad draw
+  // value is always in a column.
+  for (std::size_t r = 0; r < model.draws.size(); ++r) {
+    for (const car_t::NamedParameter& p : car_t::parameter_table()) {
+      const double value = model.draws[r].*p.member;
+      if (!car_t::parameter_value_allowed(p, value)) fail(static_cast<std::ptrdiff_t>(r), p, value);
+    }
+  }
+}
+
+// load_fitted_model and check_fitted_values, once per file: a grid or search reads the config
+// once per value and per cell, and a fitted file with its posterior draws is large (0.6 MB for
+// 1 000 draws). Keyed by path, size and modification time, so an edited file is read again.
+FittedModel load_checked_fitted_model(const std::filesystem::path& file) {
+  struct Cached {
+    std::string path;
+    std::uintmax_t size = 0;
+    std::filesystem::file_time_type modified;
+    FittedModel model;
+  };
+  static std::mutex mutex;
+  static std::optional<Cached> cached;
+  std::error_code ec;
+  const std::string path = std::filesystem::absolute(file, ec).lexically_normal().string();
+  const std::uintmax_t size = std::filesystem::file_size(file, ec);
+  const auto modified = std::filesystem::last_write_time(file, ec);
+  {
+    const std::lock_guard lock(mutex);
+    if (!ec && cached && cached->path == path && cached->size == size &&
+        cached->modified == modified) {
+      return cached->model;
+    }
+  }
+  FittedModel model = load_fitted_model(file);
+  check_fitted_values(file, model);
+  if (!ec) {
+    const std::lock_guard lock(mutex);
+    cached = Cached{path, size, modified, model};
+  }
+  return model;
 }
 
 std::vector<std::string> interval_names_of(const std::vector<IntervalMethod>& methods) {
@@ -286,7 +360,7 @@ FittedScenarios read_fitted_scenarios(MappingReader& root, const std::filesystem
     model.fail("fitted", "no fitted model file at " + fitted_path.string(), "the output of `trialsim fit`");
   }
   out.file = fitted_path.lexically_normal().string();
-  const FittedModel fitted_model = load_fitted_model(fitted_path);
+  const FittedModel fitted_model = load_checked_fitted_model(fitted_path);
   out.model_overrides = read_parameter_overrides(model);
   if (allow_uncertainty) {
     out.assurance = model.optional_choice("uncertainty", "point", {"point", "posterior"}) == "posterior";
@@ -297,7 +371,7 @@ FittedScenarios read_fitted_scenarios(MappingReader& root, const std::filesystem
   }
   model.finish();
   std::set<std::string> seen;
-  for (MappingReader& item : root.mapping_list("scenarios", 1)) {
+  for (MappingReader& item : root.mapping_list("scenarios", 1, MAX_SCENARIOS)) {
     car_t::CarTScenario scenario;
     scenario.name = read_unique_scenario_name(item, seen);
     scenario.parameters = fitted_model.point;
@@ -495,7 +569,7 @@ SingleArmSequentialStudy read_single_arm_sequential(MappingReader& root) {
   }
   design.finish();
   std::set<std::string> seen;
-  for (MappingReader& item : root.mapping_list("scenarios", 1)) {
+  for (MappingReader& item : root.mapping_list("scenarios", 1, MAX_SCENARIOS)) {
     SequentialScenario scenario;
     scenario.name = read_unique_scenario_name(item, seen);
     scenario.response_rate = item.required_number("response_rate", NumberRange::closed_unit());
@@ -535,7 +609,7 @@ SingleArmBinaryStudy read_single_arm_binary(MappingReader& root) {
   design.finish();
 
   std::set<std::string> seen;
-  for (MappingReader& item : root.mapping_list("scenarios", 1)) {
+  for (MappingReader& item : root.mapping_list("scenarios", 1, MAX_SCENARIOS)) {
     ResponseScenario scenario;
     scenario.name = read_unique_scenario_name(item, seen);
     scenario.response_rate = item.required_number("response_rate", NumberRange::closed_unit());
@@ -569,7 +643,7 @@ TwoArmSurvivalStudy read_two_arm_survival(MappingReader& root) {
 
   const double control_hazard = read_control_hazard(root, study.control_model);
   std::set<std::string> seen;
-  for (MappingReader& item : root.mapping_list("scenarios", 1)) {
+  for (MappingReader& item : root.mapping_list("scenarios", 1, MAX_SCENARIOS)) {
     SurvivalScenario scenario;
     scenario.name = read_unique_scenario_name(item, seen);
     scenario.hazard_ratio = item.required_number("hazard_ratio", NumberRange::positive());
@@ -661,6 +735,81 @@ nlohmann::json resolved_study(const TwoArmSurvivalStudy& study) {
           {"scenarios", scenarios}};
   add_estimates_switch(d, resolved);
   return resolved;
+}
+
+// ---------------------------------------------------------------- reported rows
+
+namespace {
+
+// Each design's own tally, empty, asked for its rows: the names come from the code that writes
+// oc.csv, so a target is checked against exactly what a run will report.
+std::vector<OcRow> rows_of(const SingleArmBinaryStudy& study, const StudyConfig&) {
+  // The row names do not depend on n; a one-patient table is built in microseconds.
+  SingleArmBinaryDesign design = study.design;
+  design.sample_size = 1;
+  const SingleArmBinaryTable table(1, design.null_response_rate, design.alpha,
+                                   design.confidence_level);
+  SingleArmBinaryTally tally;
+  tally.reset(1);
+  std::vector<OcRow> rows;
+  for (const ResponseScenario& scenario : study.scenarios) {
+    const auto scenario_rows = simulated_oc_rows(scenario, design, table, tally);
+    rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
+  }
+  return rows;
+}
+
+std::vector<OcRow> rows_of(const TwoArmSurvivalStudy& study, const StudyConfig&) {
+  const TwoArmSurvivalTally tally(study.design);
+  std::vector<OcRow> rows;
+  for (const SurvivalScenario& scenario : study.scenarios) {
+    const auto scenario_rows = tally.oc_rows(study.design, scenario);
+    rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
+  }
+  return rows;
+}
+
+std::vector<OcRow> rows_of(const SingleArmSequentialStudy& study, const StudyConfig&) {
+  const SingleArmSequentialTally tally{};
+  std::vector<OcRow> rows;
+  for (const SequentialScenario& scenario : study.scenarios) {
+    const auto scenario_rows = tally.oc_rows(study.design, scenario);
+    rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
+  }
+  return rows;
+}
+
+std::vector<OcRow> rows_of(const SingleArmCarTStudy& study, const StudyConfig&) {
+  const car_t::SingleArmCarTTally tally(study.design);
+  std::vector<OcRow> rows;
+  const auto add = [&](const car_t::CarTScenario& scenario) {
+    const auto scenario_rows = tally.oc_rows(study.design, scenario);
+    rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
+  };
+  for (const car_t::CarTScenario& scenario : study.scenarios) add(scenario);
+  // With assurance each scenario is reported again under this name (app/study_run.cpp).
+  if (study.assurance) {
+    for (const car_t::CarTScenario& scenario : study.scenarios)
+      add({scenario.name + " (assurance)", {}, {}});
+  }
+  return rows;
+}
+
+std::vector<OcRow> rows_of(const MaintenanceTrialStudy& study, const StudyConfig&) {
+  const TwoArmSurvivalTally tally(study.design);
+  std::vector<OcRow> rows;
+  for (const car_t::CarTScenario& scenario : study.scenarios) {
+    const SurvivalScenario label{scenario.name, 0.0, scenario.parameters.maintenance_hazard_ratio};
+    const auto scenario_rows = tally.oc_rows(study.design, label);
+    rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::vector<OcRow> reported_rows(const StudyConfig& config) {
+  return std::visit([&](const auto& study) { return rows_of(study, config); }, config.study);
 }
 
 }  // namespace trialsim

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/study_config.h"
+#include "engine/output.h"
 
 namespace trialsim {
 
@@ -33,6 +34,11 @@ SingleArmSequentialStudy read_single_arm_sequential(MappingReader& root);
 MaintenanceTrialStudy read_maintenance_after_car_t(MappingReader& root, const std::filesystem::path& config_file);
 nlohmann::json resolved_study(const MaintenanceTrialStudy& study);
 
+// `name` of a scenario: valid UTF-8, 1 to MAX_SCENARIO_NAME_LENGTH characters, not in `seen`.
 std::string read_unique_scenario_name(MappingReader& item, std::set<std::string>& seen);
+
+// The rows (scenario, analysis, metric; no values) a run of `config` reports, from an empty tally
+// of its design: what a search or precision target may name.
+std::vector<OcRow> reported_rows(const StudyConfig& config);
 
 }  // namespace trialsim

@@ -22,46 +22,92 @@ double normal_quantile(double p) {
 
 const std::vector<NamedParameter>& parameter_table() {
   using P = CarTParameters;
+  using D = ParameterDomain;
   static const std::vector<NamedParameter> table = {
-      {"p_extramedullary", "proportion", &P::p_extramedullary},
-      {"p_cns_given_extramedullary", "proportion", &P::p_cns_given_extramedullary},
-      {"p_ph_positive", "proportion", &P::p_ph_positive},
-      {"p_tp53", "proportion", &P::p_tp53},
-      {"p_kmt2a", "proportion", &P::p_kmt2a},
-      {"p_ikzf1", "proportion", &P::p_ikzf1},
-      {"p_prior_blinatumomab", "proportion", &P::p_prior_blinatumomab},
-      {"p_prior_inotuzumab", "proportion", &P::p_prior_inotuzumab},
-      {"ph_ikzf1_correlation", "-", &P::ph_ikzf1_correlation},
-      {"response_logit_intercept", "log-odds", &P::response_logit_intercept},
-      {"response_logit_emd", "log-odds ratio", &P::response_logit_emd},
-      {"p_mrd_negative", "proportion of responders", &P::p_mrd_negative},
-      {"response_time", "months", &P::response_time},
-      {"cure_fraction", "proportion of responders", &P::cure_fraction},
-      {"relapse_shape", "-", &P::relapse_shape},
-      {"relapse_scale", "months", &P::relapse_scale},
-      {"p_cd19_negative_relapse", "proportion of relapses", &P::p_cd19_negative_relapse},
-      {"p_maintenance", "proportion of responders", &P::p_maintenance},
-      {"maintenance_hazard_ratio", "-", &P::maintenance_hazard_ratio},
-      {"nonrelapse_mortality_rate", "per month", &P::nonrelapse_mortality_rate},
-      {"p_infection_given_nonrelapse_death", "proportion", &P::p_infection_given_nonrelapse_death},
-      {"death_after_relapse_rate", "per month", &P::death_after_relapse_rate},
-      {"death_after_nonresponse_rate", "per month", &P::death_after_nonresponse_rate},
-      {"dropout_rate", "per month", &P::dropout_rate},
-      {"p_crs_any", "proportion", &P::p_crs_any},
-      {"p_crs_grade3plus_non_emd", "proportion", &P::p_crs_grade3plus_non_emd},
-      {"p_crs_grade3plus_emd", "proportion", &P::p_crs_grade3plus_emd},
-      {"q_crs_grade2_of_mild", "proportion", &P::q_crs_grade2_of_mild},
-      {"q_crs_grade4_of_severe", "proportion", &P::q_crs_grade4_of_severe},
-      {"p_icans_non_emd", "proportion", &P::p_icans_non_emd},
-      {"p_icans_emd", "proportion", &P::p_icans_emd},
-      {"q_icans_grade3plus", "proportion of ICANS", &P::q_icans_grade3plus},
-      {"q_icans_grade4_of_severe", "proportion", &P::q_icans_grade4_of_severe},
-      {"crs_onset_median_days", "days", &P::crs_onset_median_days},
-      {"crs_onset_sdlog", "-", &P::crs_onset_sdlog},
-      {"icans_onset_median_days", "days", &P::icans_onset_median_days},
-      {"icans_onset_sdlog", "-", &P::icans_onset_sdlog},
+      {"p_extramedullary", "proportion", &P::p_extramedullary, D::proportion},
+      {"p_cns_given_extramedullary", "proportion", &P::p_cns_given_extramedullary, D::proportion},
+      {"p_ph_positive", "proportion", &P::p_ph_positive, D::proportion},
+      {"p_tp53", "proportion", &P::p_tp53, D::proportion},
+      {"p_kmt2a", "proportion", &P::p_kmt2a, D::proportion},
+      {"p_ikzf1", "proportion", &P::p_ikzf1, D::proportion},
+      {"p_prior_blinatumomab", "proportion", &P::p_prior_blinatumomab, D::proportion},
+      {"p_prior_inotuzumab", "proportion", &P::p_prior_inotuzumab, D::proportion},
+      {"ph_ikzf1_correlation", "-", &P::ph_ikzf1_correlation, D::correlation},
+      {"response_logit_intercept", "log-odds", &P::response_logit_intercept, D::log_odds},
+      {"response_logit_emd", "log-odds ratio", &P::response_logit_emd, D::log_odds},
+      {"p_mrd_negative", "proportion of responders", &P::p_mrd_negative, D::proportion},
+      {"response_time", "months", &P::response_time, D::non_negative},
+      {"cure_fraction", "proportion of responders", &P::cure_fraction, D::proportion},
+      {"relapse_shape", "-", &P::relapse_shape, D::positive},
+      {"relapse_scale", "months", &P::relapse_scale, D::positive},
+      {"p_cd19_negative_relapse", "proportion of relapses", &P::p_cd19_negative_relapse,
+       D::proportion},
+      {"p_maintenance", "proportion of responders", &P::p_maintenance, D::proportion},
+      {"maintenance_hazard_ratio", "-", &P::maintenance_hazard_ratio, D::positive},
+      {"nonrelapse_mortality_rate", "per month", &P::nonrelapse_mortality_rate, D::non_negative},
+      {"p_infection_given_nonrelapse_death", "proportion", &P::p_infection_given_nonrelapse_death,
+       D::proportion},
+      {"death_after_relapse_rate", "per month", &P::death_after_relapse_rate, D::non_negative},
+      {"death_after_nonresponse_rate", "per month", &P::death_after_nonresponse_rate,
+       D::non_negative},
+      {"dropout_rate", "per month", &P::dropout_rate, D::non_negative},
+      {"p_crs_any", "proportion", &P::p_crs_any, D::proportion},
+      {"p_crs_grade3plus_non_emd", "proportion", &P::p_crs_grade3plus_non_emd, D::proportion},
+      {"p_crs_grade3plus_emd", "proportion", &P::p_crs_grade3plus_emd, D::proportion},
+      {"q_crs_grade2_of_mild", "proportion", &P::q_crs_grade2_of_mild, D::proportion},
+      {"q_crs_grade4_of_severe", "proportion", &P::q_crs_grade4_of_severe, D::proportion},
+      {"p_icans_non_emd", "proportion", &P::p_icans_non_emd, D::proportion},
+      {"p_icans_emd", "proportion", &P::p_icans_emd, D::proportion},
+      {"q_icans_grade3plus", "proportion of ICANS", &P::q_icans_grade3plus, D::proportion},
+      {"q_icans_grade4_of_severe", "proportion", &P::q_icans_grade4_of_severe, D::proportion},
+      {"crs_onset_median_days", "days", &P::crs_onset_median_days, D::positive},
+      {"crs_onset_sdlog", "-", &P::crs_onset_sdlog, D::non_negative},
+      {"icans_onset_median_days", "days", &P::icans_onset_median_days, D::positive},
+      {"icans_onset_sdlog", "-", &P::icans_onset_sdlog, D::non_negative},
   };
   return table;
+}
+
+bool parameter_value_allowed(const NamedParameter& parameter, double value) {
+  if (!std::isfinite(value)) return false;
+  switch (parameter.domain) {
+    case ParameterDomain::proportion:
+      return value >= 0.0 && value <= 1.0;
+    case ParameterDomain::correlation:
+      return value >= -1.0 && value <= 1.0;
+    case ParameterDomain::log_odds:
+      return value >= -50.0 && value <= 50.0;
+    case ParameterDomain::positive:
+      return value > 0.0 && value <= 1e6;
+    case ParameterDomain::non_negative:
+      return value >= 0.0 && value <= 1e6;
+  }
+  return false;
+}
+
+std::string describe_domain(const NamedParameter& parameter) {
+  const std::string unit = parameter.unit;
+  const std::string in_unit = unit == "-" ? "" : " (" + unit + ")";
+  switch (parameter.domain) {
+    case ParameterDomain::proportion:
+      return "a proportion in [0, 1]";
+    case ParameterDomain::correlation:
+      return "a correlation in [-1, 1]";
+    case ParameterDomain::log_odds:
+      return "a " + unit + " value in [-50, 50]";
+    case ParameterDomain::positive:
+      return "a number in (0, 1e6]" + in_unit;
+    case ParameterDomain::non_negative:
+      return "a number in [0, 1e6]" + in_unit;
+  }
+  return "a number";
+}
+
+const NamedParameter* find_parameter(const std::string& name) {
+  for (const NamedParameter& p : parameter_table()) {
+    if (name == p.name) return &p;
+  }
+  return nullptr;
 }
 
 CarTStreams::CarTStreams(std::uint64_t seed, std::uint64_t replicate)

@@ -83,13 +83,32 @@ struct CarTParameters {
   double icans_onset_median_days = 7.0, icans_onset_sdlog = 0.4;
 };
 
+// The values a parameter may take, from its unit; config overrides and fitted files are checked
+// against it before anything is simulated (a percentage given for a proportion, a negative rate
+// or a NaN draw would otherwise run and report nonsense).
+enum class ParameterDomain {
+  proportion,    // [0, 1]
+  correlation,   // [-1, 1]
+  log_odds,      // [-50, 50]: beyond, a probability is within 2e-22 of 0 or 1 (no more to say)
+  positive,      // (0, 1e6]: scales, shapes, medians, hazard ratios (0 would divide by zero)
+  non_negative,  // [0, 1e6]: rates (0 = never) and times; 1e6 per month or months is absurd
+};
+
 // Names, units and values of every parameter, in a fixed order (parameter files, reports).
 struct NamedParameter {
   const char* name;
   const char* unit;
   double CarTParameters::*member;
+  ParameterDomain domain;
 };
 const std::vector<NamedParameter>& parameter_table();
+
+// Whether `value` (finite) lies in the domain of `parameter`, and that domain in words, e.g.
+// "a proportion in [0, 1]" or "a number in (0, 1e6] (months)".
+bool parameter_value_allowed(const NamedParameter& parameter, double value);
+std::string describe_domain(const NamedParameter& parameter);
+// The parameter of that name, or nullptr.
+const NamedParameter* find_parameter(const std::string& name);
 
 struct CarTPatient {
   bool extramedullary = false, cns = false, ph_positive = false, tp53 = false, kmt2a = false,
