@@ -250,9 +250,8 @@ std::uint64_t whole_number_option(const po::variables_map& values, const char* o
   const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
   if (!digits || ec != std::errc() || end != text.data() + text.size() || value < min ||
       value > max) {
-    throw UsageError("--" + std::string(option) + " " + terminal_safe(text) +
-                     ": not a whole number from " + std::to_string(min) + " to " +
-                     std::to_string(max));
+    throw UsageError("--" + std::string(option) + " " + text + ": not a whole number from " +
+                     std::to_string(min) + " to " + std::to_string(max));
   }
   return value;
 }
@@ -484,7 +483,7 @@ int command_run(const std::vector<std::string>& arguments) {
                                      {"start_time", utc_timestamp(start)},
                                      {"wall_time_seconds", wall_seconds}};
     owned->write("manifest.json", manifest.dump(2) + "\n");
-    if (values.count("report")) write_report(owned->staged(""), owned->staged(""));
+    if (values.count("report")) write_report(owned->staged(""), owned->staged(""), output);
     owned->commit(keep_shards);
     std::printf("%s: %sresults: %s\n", terminal_safe(config.name).c_str(),
                 terminal_safe(grid.report).c_str(), terminal_safe(output.string()).c_str());
@@ -513,7 +512,7 @@ int command_run(const std::vector<std::string>& arguments) {
   nlohmann::json run_facts = {{"threads", threads}, {"mpi_ranks", mpi::size()}};
   if (checkpointing && checkpointing->resumed()) run_facts["resumed_from_checkpoint"] = true;
   write_study_outputs(*owned, config, *result, overrides, run_facts, start, start_clock);
-  if (values.count("report")) write_report(owned->staged(""), owned->staged(""));
+  if (values.count("report")) write_report(owned->staged(""), owned->staged(""), output);
   owned->commit(keep_shards);  // the checkpoint stays behind in the replaced directory
   print_summary(config, *result, output);
   if (values.count("report"))
@@ -559,7 +558,7 @@ int command_merge(const std::vector<std::string>& arguments) {
   const StudyResult result = run_study(input.config, request);
   write_study_outputs(owned, input.config, result, input.overrides,
                       {{"merged_shards", input.shard_count}}, start, start_clock);
-  if (values.count("report")) write_report(owned.staged(""), owned.staged(""));
+  if (values.count("report")) write_report(owned.staged(""), owned.staged(""), output);
   owned.commit(keep_shards);
   print_summary(input.config, result, output);
   if (values.count("report"))

@@ -20,9 +20,11 @@ namespace trialsim {
 void check_report_tools() { report::find_gnuplot(); }
 
 ReportOutcome write_report(const std::filesystem::path& results_dir,
-                           const std::filesystem::path& into) {
+                           const std::filesystem::path& into,
+                           const std::filesystem::path& final_dir) {
   const std::filesystem::path gnuplot = report::find_gnuplot();
-  const report::ResultsDirectory results = report::load_results(results_dir);
+  report::ResultsDirectory results = report::load_results(results_dir);
+  results.dir = final_dir;  // the page names where it will live, not the staging directory
   const std::vector<report::RenderedFigure> figures =
       report::render_figures(report::figure_specs(results), gnuplot);
   const std::filesystem::path figure_dir = into / "figures";
@@ -64,20 +66,20 @@ int command_report(const std::vector<std::string>& arguments) {
     throw UsageError("missing RESULTS_DIR: usage: trialsim report RESULTS_DIR");
   const std::filesystem::path dir = values["results"].as<std::string>();
   if (dir.empty() || !std::filesystem::is_directory(dir)) {
-    throw UsageError(terminal_safe(dir.string()) +
-                     ": no such results directory, expected the output directory of "
-                     "a trialsim run or merge");
+    throw UsageError(dir.string() +
+                     ": no such results directory, expected the output directory of a trialsim run "
+                     "or merge");
+  }
+  if (!std::filesystem::is_regular_file(dir / "manifest.json")) {
+    throw UsageError(dir.string() +
+                     ": not a trialsim results directory (no manifest.json), expected the output "
+                     "directory of a trialsim run or merge");
   }
   check_report_tools();
   // The report replaces report.html and figures/ of the directory as a unit, owned like a run's
   // output: the results stay (hard links), a report of an earlier run does not.
   OwnedOutputDirectory owned(dir);
-  if (!owned.held_results()) {
-    throw UsageError(terminal_safe(dir.string()) +
-                     ": not a trialsim results directory (no manifest.json), expected "
-                     "the output directory of a trialsim run or merge");
-  }
-  const ReportOutcome outcome = write_report(dir, owned.staged(""));
+  const ReportOutcome outcome = write_report(dir, owned.staged(""), dir);
   owned.commit([](const std::string& name) { return name != "report.html" && name != "figures"; });
   std::string list;
   for (const auto& id : outcome.figures) list += (list.empty() ? "" : ", ") + id;

@@ -17,7 +17,9 @@ struct ReportOutcome {
 // (`into` is the staging directory of an OwnedOutputDirectory: the report is committed together
 // with the results it shows). Throws report::GnuplotMissing or std::runtime_error (exit code 1),
 // UsageError for a results directory that is not one (exit code 2).
-ReportOutcome write_report(const std::filesystem::path& results, const std::filesystem::path& into);
+// `final_dir` is where the results will live after the commit (named in the page).
+ReportOutcome write_report(const std::filesystem::path& results, const std::filesystem::path& into,
+                           const std::filesystem::path& final_dir);
 
 // Throws report::GnuplotMissing if the report could not be drawn (checked before a long run).
 void check_report_tools();

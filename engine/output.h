@@ -32,9 +32,11 @@ struct OcRow {
 
 inline constexpr std::string_view OC_CSV_HEADER = "scenario,analysis,metric,estimate,mcse,replicates";
 
-// Tidy CSV with OC_CSV_HEADER; fields are quoted when they contain a comma or quote.
+// Tidy CSV with OC_CSV_HEADER; fields quoted as csv_field does.
 std::string to_oc_csv(const std::vector<OcRow>& rows);
 
+// One CSV field (RFC 4180), made valid UTF-8: quoted when it holds a comma, quote, CR or LF, or
+// starts or ends with a blank; quotes doubled inside.
 std::string csv_field(std::string_view text);
 
 }  // namespace trialsim

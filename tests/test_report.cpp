@@ -232,8 +232,8 @@ TEST_CASE("report without gnuplot or without results fails with exit code 1 and 
   REQUIRE_FALSE(std::filesystem::exists(dir / "never"));
 
   const auto not_results = run_trialsim({"report", dir.path().string()}, dir);
-  REQUIRE(not_results.exit_code == 1);
-  REQUIRE(not_results.err.find("has no oc.csv: not a results directory of `trialsim run`") != std::string::npos);
+  REQUIRE(not_results.exit_code == 2);
+  REQUIRE(not_results.err.find("not a trialsim results directory (no manifest.json)") != std::string::npos);
   REQUIRE(run_trialsim({"report"}, dir).exit_code == 2);
 
   // A design without curves still gets a report: OC table, power, its lower-bound histogram,
