@@ -165,6 +165,8 @@ TABLE = [
     ("nesting/deep-block-maps", SAB + "x:\n" + "".join(" " * (i + 1) + "a:\n" for i in range(3000)) + " " * 3001 + "b: 1\n", 2),
     ("nesting/long-scalar-key", SAB + "k" * 1_000_000 + ": 1\n", 2),
     # caps
+    ("caps/valid/scenarios-at-cap", sab("scenarios:\n", "scenarios:\n" + "".join(f"  - {{name: s{i}, response_rate: 0.5}}\n" for i in range(CAPS["scenarios_max"] - 2))), 0),
+    ("caps/valid/grid-cells-at-cap", SAB + "grid:\n  design.sample_size: [" + ", ".join(str(10 + i) for i in range(100)) + "]\n  design.null_response_rate: [" + ", ".join(f"{0.1 + i * 0.0001:.4f}" for i in range(CAPS["grid_cells_max"] // 100)) + "]\n", 0, {"commands": ("validate",)}),
     ("caps/scenarios-over-cap", sab("scenarios:\n", "scenarios:\n" + "".join(f"  - {{name: s{i}, response_rate: 0.5}}\n" for i in range(CAPS["scenarios_max"] + 1))), 2),
     ("caps/grid-cells-over-cap", SAB + "grid:\n  design.sample_size: [" + ", ".join(str(10 + i) for i in range(101)) + "]\n  design.null_response_rate: [" + ", ".join(f"{0.1 + i * 0.0001:.4f}" for i in range(CAPS["grid_cells_max"] // 100)) + "]\n", 2, {"timeout": 10}),
     ("grid/unknown-path", SAB + "grid:\n  design.sample_sise: [30, 40]\n", 2),

@@ -45,7 +45,7 @@ def output_checks(result_dir, payload_key):
             if not path.exists():
                 continue
             try:
-                rows = list(csv.reader(io.StringIO(path.read_text("utf-8"), newline="")))
+                rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))
             except (csv.Error, UnicodeDecodeError) as error:
                 problems.append(f"{name} is not well-formed CSV: {error}")
                 continue
@@ -81,12 +81,18 @@ def craft_results(payload_key):
                 data = json.loads(path.read_text("utf-8"))
                 path.write_text(json.dumps(replace_in(data, payload), ensure_ascii=False), "utf-8")
             elif path.suffix == ".csv":
-                rows = list(csv.reader(io.StringIO(path.read_text("utf-8"), newline="")))
-                buffer = io.StringIO(newline="")
-                csv.writer(buffer, lineterminator="\n").writerows(
-                    [[payload if cell == ORIGINAL else cell for cell in row] for row in rows])
-                path.write_text(buffer.getvalue(), "utf-8", newline="")
+                rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))
+                text = "".join(",".join(csv_field(payload if cell == ORIGINAL else cell) for cell in row) + "\n"
+                               for row in rows)
+                path.write_bytes(text.encode("utf-8"))
     return setup
+
+
+def csv_field(text):
+    """RFC 4180 quoting (Python's csv module leaves a lone CR unquoted with "\n" line ends)."""
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def replace_in(value, payload):
