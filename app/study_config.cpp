@@ -68,7 +68,10 @@ SimulationSettings read_simulation(MappingReader& root, ReadLocations& locations
   return settings;
 }
 
-void read_grid_and_search(MappingReader& root, StudyConfig& config, ReadLocations& locations) {
+// `locate_values`: record where each grid value is (only a full load checks them; a cell
+// skipping this keeps loading every cell of a large grid linear, not quadratic).
+void read_grid_and_search(MappingReader& root, StudyConfig& config, ReadLocations& locations,
+                          bool locate_values) {
   if (auto grid = root.optional_mapping("grid")) {
     const std::vector<std::string> keys = grid->keys();
     if (keys.size() > MAX_LIST_ITEMS) {
@@ -87,8 +90,10 @@ void read_grid_and_search(MappingReader& root, StudyConfig& config, ReadLocation
         if (!values[i].IsScalar())
           grid->fail(key_path, "a grid value is not a scalar", "numbers or strings");
         axis.values.push_back(values[i].Scalar());
-        where.values.push_back(grid->document().locate(
-            values[i], grid->key_path() + "." + key_path + "." + std::to_string(i)));
+        if (locate_values) {
+          where.values.push_back(grid->document().locate(
+              values[i], grid->key_path() + "." + key_path + "." + std::to_string(i)));
+        }
       }
       // The product is compared before it is formed, so it cannot overflow.
       if (values.size() > MAX_GRID_CELLS / cells) {
@@ -237,10 +242,17 @@ StudyConfig read_cell(const ConfigDocument& document, const std::filesystem::pat
 // values.
 void check_grid_and_search(const ConfigDocument& document, const std::filesystem::path& file,
                            const StudyConfig& config, const ReadLocations& where) {
+  if (config.grid.empty() && !config.search) return;
+  // The values are applied to a copy without the grid and search blocks (read already): each
+  // check then costs one small config, not one the size of the grid (10 000 values would be
+  // quadratic).
+  ConfigDocument cell_base = document.clone();
+  cell_base.erase_top_level_key("grid");
+  cell_base.erase_top_level_key("search");
   for (std::size_t a = 0; a < config.grid.size(); ++a) {
     const GridAxis& axis = config.grid[a];
     for (std::size_t i = 0; i < axis.values.size(); ++i) {
-      read_cell(document, file, axis.key_path + "=" + axis.values[i], where.grid[a].values[i],
+      read_cell(cell_base, file, axis.key_path + "=" + axis.values[i], where.grid[a].values[i],
                 "grid." + axis.key_path + "." + std::to_string(i));
     }
   }
@@ -253,10 +265,10 @@ void check_grid_and_search(const ConfigDocument& document, const std::filesystem
         "the key path of an integer setting, e.g. design.sample_size");
   }
   const StudyConfig first =
-      read_cell(document, file, search.parameter + "=" + std::to_string(search.from),
+      read_cell(cell_base, file, search.parameter + "=" + std::to_string(search.from),
                 where.search_from, "search.from");
   const std::int64_t last = search.from + (search.to - search.from) / search.step * search.step;
-  read_cell(document, file, search.parameter + "=" + std::to_string(last), where.search_to,
+  read_cell(cell_base, file, search.parameter + "=" + std::to_string(last), where.search_to,
             "search.to");
   check_target(first, "search.target", *where.search_target, search.scenario, search.analysis,
                search.metric);
@@ -278,7 +290,7 @@ StudyConfig read_config(ConfigDocument& document, const std::filesystem::path& f
   config.description = root.optional_string("description", "");
   ReadLocations locations;
   config.simulation = read_simulation(root, locations);
-  read_grid_and_search(root, config, locations);
+  read_grid_and_search(root, config, locations, scope == CheckScope::full);
 
   // The design type decides which keys the design, model and scenarios may hold. With a key
   // registry (documentation check) every design's keys are declared.

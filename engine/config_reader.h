@@ -48,6 +48,9 @@ class ConfigDocument {
   // applied to the copy would change the original.
   ConfigDocument clone() const;
 
+  // Removes a top-level key (e.g. the grid, from the copies that check each grid value).
+  void erase_top_level_key(const std::string& key) { root_.remove(key); }
+
   const YAML::Node& root() const noexcept { return root_; }
   const std::string& file_name() const noexcept { return file_name_; }
 

@@ -462,6 +462,16 @@ TEST_CASE("every grid value is applied and checked at load, located at the value
             ":13:29: grid.design.sample_size.1: the value 50 makes design.analysis.events invalid "
             "(value 100 is out of range), expected an integer from 1 to 50");
   }
+  SECTION("the last of 10 000 values") {
+    std::string values;
+    for (int n = 1; n < 10000; ++n) values += std::to_string(n) + ", ";
+    const auto p =
+        write(dir, "last.yaml", BINARY + "grid:\n  design.sample_size: [" + values + "0]\n");
+    REQUIRE(error_of(p) ==
+            p.string() + ":12:" + std::to_string(24 + values.size()) +
+                ": grid.design.sample_size.9999: the value 0 makes design.sample_size invalid "
+                "(value 0 is out of range), expected an integer from 1 to 100000");
+  }
   SECTION("more than 10 000 cells") {
     const auto p =
         write(dir, "cells.yaml",
@@ -608,6 +618,22 @@ TEST_CASE("a precision target must be a row this design reports", "[hostile]") {
         error_of(p),
         Catch::StartsWith(p.string() +
                           ":13:43: simulation.precision.analysis: no analysis \"km_control_24\""));
+  }
+  SECTION("the assurance twin of a CAR-T scenario is a reported scenario") {
+    const auto p = write(
+        dir, "assurance.yaml",
+        car_t_config(repository_fitted(),
+                     "  uncertainty: posterior\n"
+                     "scenarios:\n  - name: fitted\n"
+                     "simulation:\n  precision: {scenario: fitted (assurance), analysis: "
+                     "exact_binomial_test, metric: rejection_probability, target_mcse: 0.01}\n"));
+    REQUIRE(error_of(p) == "no error");
+    const auto point_only =
+        write(dir, "point.yaml", replace(read_text(p), "  uncertainty: posterior\n", ""));
+    REQUIRE_THAT(
+        error_of(point_only),
+        Catch::EndsWith("simulation.precision.scenario: no scenario \"fitted (assurance)\" in this "
+                        "config, expected one of fitted"));
   }
   SECTION("a reported row is accepted") {
     REQUIRE(error_of(precision(
