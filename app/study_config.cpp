@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <set>
 
@@ -398,8 +399,39 @@ StudyConfig load_study_config(ConfigDocument document, const std::filesystem::pa
 
 StudyConfig load_grid_cell_config(const std::filesystem::path& file,
                                   const std::vector<std::string>& overrides) {
-  ConfigDocument document = ConfigDocument::load_file(file.string());
+  // The file is parsed once per grid, not once per cell: a grid of 10 000 cells in a file that
+  // lists 10 000 values would otherwise cost time quadratic in the grid. Keyed by path, size and
+  // modification time.
+  struct Parsed {
+    std::string path;
+    std::uintmax_t size = 0;
+    std::filesystem::file_time_type modified;
+    std::optional<ConfigDocument> document;
+  };
+  static std::mutex mutex;
+  static Parsed parsed;
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(file, ec);
+  const auto modified = std::filesystem::last_write_time(file, ec);
+  ConfigDocument document;
+  {
+    const std::lock_guard lock(mutex);
+    if (ec || !parsed.document || parsed.path != file.string() || parsed.size != size ||
+        parsed.modified != modified) {
+      // emplace, never assign: assigning a ConfigDocument writes into the YAML tree it holds
+      parsed.document.reset();
+      parsed.document.emplace(ConfigDocument::load_file(file.string()));
+      parsed.path = file.string();
+      parsed.size = size;
+      parsed.modified = modified;
+    }
+    document = parsed.document->clone();  // `document` holds no tree yet: this binds it
+  }
   for (const std::string& assignment : overrides) document.apply_override(assignment);
+  // A cell is one run: its grid and search blocks (read and checked with the base config) are
+  // not read again.
+  document.erase_top_level_key("grid");
+  document.erase_top_level_key("search");
   return read_config(document, file, nullptr, CheckScope::cell);
 }
 
