@@ -142,15 +142,15 @@ void check_output_name(MappingReader& root, const std::string& name, bool from_f
   } else if (name.size() > MAX_NAME_LENGTH) {
     problem = "the name has " + std::to_string(name.size()) + " characters";
   } else if (name.front() == '.') {
-    problem = "the name \"" + terminal_safe(name) + "\" starts with a dot";
+    problem = "the name \"" + name + "\" starts with a dot";
   } else if (name.find("..") != std::string::npos) {
-    problem = "the name \"" + terminal_safe(name) + "\" contains \"..\"";
+    problem = "the name \"" + name + "\" contains \"..\"";
   } else {
     for (const char c : name) {
       const bool safe = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
                         (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
       if (!safe) {
-        problem = "the name \"" + terminal_safe(name) +
+        problem = "the name \"" + name +
                   "\" contains a character other than letters, digits, '.', '_' and '-'";
         break;
       }
@@ -167,13 +167,12 @@ void check_output_name(MappingReader& root, const std::string& name, bool from_f
   root.fail("name", problem, expected);
 }
 
-// Up to `limit` items joined with ", " (and how many more), for an `expected` list.
-// Names are shown escaped (terminal_safe) so the message stays one line.
-std::string some_of(const std::vector<std::string>& items, std::size_t limit = 12,
-                    bool escape = false) {
+// Up to `limit` items joined with ", " (and how many more), for an `expected` list. Names are
+// data here; the CLI shows every message terminal-safe (escaped once, when printed).
+std::string some_of(const std::vector<std::string>& items, std::size_t limit = 12) {
   std::string out;
   for (std::size_t i = 0; i < items.size() && i < limit; ++i) {
-    out += (i ? ", " : "") + (escape ? terminal_safe(items[i]) : items[i]);
+    out += (i ? ", " : "") + items[i];
   }
   if (items.size() > limit) out += ", ... (" + std::to_string(items.size() - limit) + " more)";
   return out;
@@ -192,8 +191,8 @@ void check_target(const StudyConfig& config, const std::string& key_path,
   for (const OcRow& row : rows) add_once(scenarios, row.scenario);
   if (std::find(scenarios.begin(), scenarios.end(), scenario) == scenarios.end()) {
     throw ConfigError(where.scenario, key_path + ".scenario",
-                      "no scenario \"" + terminal_safe(scenario) + "\" in this config",
-                      "one of " + some_of(scenarios, 12, true));
+                      "no scenario \"" + scenario + "\" in this config",
+                      "one of " + some_of(scenarios, 12));
   }
   for (const OcRow& row : rows) {
     if (row.scenario == scenario) add_once(analyses, row.analysis);
@@ -201,7 +200,7 @@ void check_target(const StudyConfig& config, const std::string& key_path,
   if (std::find(analyses.begin(), analyses.end(), analysis) == analyses.end()) {
     throw ConfigError(
         where.analysis, key_path + ".analysis",
-        "no analysis \"" + terminal_safe(analysis) + "\" in the results of this design",
+        "no analysis \"" + analysis + "\" in the results of this design",
         "one of " + some_of(analyses, 40));
   }
   for (const OcRow& row : rows) {
@@ -209,8 +208,8 @@ void check_target(const StudyConfig& config, const std::string& key_path,
   }
   if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end()) {
     throw ConfigError(where.metric, key_path + ".metric",
-                      "no metric \"" + terminal_safe(metric) + "\" for analysis \"" +
-                          terminal_safe(analysis) + "\" in this design",
+                      "no metric \"" + metric + "\" for analysis \"" +
+                          analysis + "\" in this design",
                       "one of " + some_of(metrics, 40));
   }
 }
@@ -233,7 +232,7 @@ StudyConfig read_cell(const ConfigDocument& document, const std::filesystem::pat
     const std::string inner = e.key_path().empty() ? "the config" : e.key_path();
     throw ConfigError(
         where, label,
-        "the value " + terminal_safe(value) + " makes " + inner + " invalid (" + e.problem() + ")",
+        "the value " + value + " makes " + inner + " invalid (" + e.problem() + ")",
         e.expected());
   }
 }
@@ -262,7 +261,7 @@ void check_grid_and_search(const ConfigDocument& document, const std::filesystem
   if (!document.read_as_integer(search.parameter)) {
     throw ConfigError(
         where.search_parameter, "search.parameter",
-        "\"" + terminal_safe(search.parameter) + "\" is not an integer key of this design",
+        "\"" + search.parameter + "\" is not an integer key of this design",
         "the key path of an integer setting, e.g. design.sample_size");
   }
   const StudyConfig first =
@@ -376,7 +375,7 @@ std::string read_unique_scenario_name(MappingReader& item, std::set<std::string>
               expected);
   }
   if (!seen.insert(name).second)
-    item.fail("name", "duplicate scenario name \"" + terminal_safe(name) + "\"", expected);
+    item.fail("name", "duplicate scenario name \"" + name + "\"", expected);
   return name;
 }
 

@@ -12,7 +12,6 @@
 #include <sstream>
 #include <utility>
 
-#include "engine/text_escape.h"
 
 namespace trialsim {
 namespace {
@@ -205,7 +204,7 @@ class StrictYamlChecker : public YAML::EventHandler {
         path = join_path(parent.path, *key_text);
         const auto [it, inserted] = parent.key_lines.emplace(*key_text, origin_.line + mark.line);
         if (!inserted) {
-          throw ConfigError(where(mark), terminal_safe(path),  // a key may hold a newline
+          throw ConfigError(where(mark), path,
                             "duplicate key (first at line " + std::to_string(it->second) + ")",
                             "each key once in a mapping");
         }
@@ -222,7 +221,7 @@ class StrictYamlChecker : public YAML::EventHandler {
     // or a string into a number behind the reader's back.
     if (tag != "?" && tag != "!" && !tag.empty()) {
       throw ConfigError(
-          where(mark), terminal_safe(path),
+          where(mark), path,
           std::string("explicit tag ") + tag_as_written(tag) + (is_key ? " on a key" : ""),
           "a value without a tag (quote it to make a string)");
     }
