@@ -31,7 +31,9 @@ class ByteWriter;
 class ByteReader;
 
 template <class T>
-concept Visitable = requires(T& t, ByteWriter& w) { t.visit(w); };
+concept Visitable = requires(T& t, ByteWriter& w) {
+  t.visit(w);
+};
 
 class ByteWriter {
  public:
@@ -114,7 +116,8 @@ class ByteReader {
 
  private:
   void take(void* out, std::size_t size) {
-    if (bytes_.size() - position_ < size) throw ArchiveError("partial results are truncated or corrupt");
+    if (bytes_.size() - position_ < size)
+      throw ArchiveError("partial results are truncated or corrupt");
     std::memcpy(out, bytes_.data() + position_, size);
     position_ += size;
   }
@@ -122,7 +125,8 @@ class ByteReader {
     std::uint64_t size = 0;
     read(size);
     // A length can never exceed the bytes left (every element takes at least one byte).
-    if (size > bytes_.size() - position_) throw ArchiveError("partial results are truncated or corrupt");
+    if (size > bytes_.size() - position_)
+      throw ArchiveError("partial results are truncated or corrupt");
     return size;
   }
   template <class T>
@@ -137,7 +141,8 @@ class ByteReader {
         if (!(byte & 0x80)) break;
       }
       if constexpr (std::is_signed_v<T>) {
-        value = static_cast<T>(static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1));
+        value =
+            static_cast<T>(static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1));
       } else {
         value = static_cast<T>(v);
       }
@@ -163,12 +168,22 @@ class ByteReader {
     // Existing elements are kept and overwritten. A type without a default constructor (a tally
     // shaped by its design) must already have the right number of elements.
     if constexpr (std::is_default_constructible_v<T>) {
-      values.resize(static_cast<std::size_t>(size));
-    } else if (size != values.size()) {
-      throw ArchiveError("partial results hold " + std::to_string(size) + " items where " +
-                         std::to_string(values.size()) + " were expected (another design?)");
+      // New elements are appended as they decode, never allocated from the length alone: a forged
+      // length (bounded only by the bytes left) must not reserve sizeof(T) times the file size.
+      if (size < values.size()) values.resize(static_cast<std::size_t>(size));
+      for (T& v : values) read(v);
+      while (values.size() < size) {
+        T value{};
+        read(value);
+        values.push_back(std::move(value));
+      }
+    } else {
+      if (size != values.size()) {
+        throw ArchiveError("partial results hold " + std::to_string(size) + " items where " +
+                           std::to_string(values.size()) + " were expected (another design?)");
+      }
+      for (T& v : values) read(v);
     }
-    for (T& v : values) read(v);
   }
   template <class K, class V>
   void read_container(std::map<K, V>& values) {
@@ -199,7 +214,8 @@ template <class T>
 void decode(std::string_view bytes, T& value) {
   ByteReader reader(bytes);
   reader(value);
-  if (!reader.exhausted()) throw ArchiveError("partial results have trailing bytes (corrupt or another format)");
+  if (!reader.exhausted())
+    throw ArchiveError("partial results have trailing bytes (corrupt or another format)");
 }
 
 }  // namespace trialsim
