@@ -93,11 +93,41 @@ std::string format_number(double value) {
   return out.str();
 }
 
-// count (0..denominator) and denominator (>= 1), consistent with the rounded proportion `value`.
-void read_count_of(MappingReader& item, double value, std::optional<int>& count,
+// A proportion in [0, 1]. A value above 1 is most likely a percentage (83.9 for 0.839): the
+// message says so rather than only "out of range".
+double read_proportion(MappingReader& item, const std::string& key, const std::string& what) {
+  const double value = item.required_number(key, ANY_NUMBER);
+  const std::string expected = what + " in [0, 1]";
+  if (value < 0.0) item.fail(key, "value " + format_number(value) + " is negative", expected);
+  if (value > 1.0) {
+    item.fail(key,
+              "value " + format_number(value) + " is more than 1" +
+                  (value <= 100.0 ? " (a percentage? " + format_number(value) + " % is " +
+                                        format_number(value / 100.0) + ")"
+                                  : std::string()),
+              expected);
+  }
+  return value;
+}
+
+// count (0..denominator) and denominator (1..patients of the study), consistent with the rounded
+// proportion `value`.
+void read_count_of(MappingReader& item, double value, int patients, std::optional<int>& count,
                    std::optional<int>& denominator) {
   denominator = static_cast<int>(item.required_integer("denominator", 1, MAX_INT));
-  count = static_cast<int>(item.required_integer("count", 0, *denominator));
+  if (*denominator > patients) {
+    item.fail("denominator",
+              "denominator " + std::to_string(*denominator) + " is more than the " +
+                  std::to_string(patients) + " patients of the study",
+              "a denominator <= study.patients (" + std::to_string(patients) + ")");
+  }
+  count = static_cast<int>(item.required_integer("count", 0, MAX_INT));
+  if (*count > *denominator) {
+    item.fail("count",
+              "count " + std::to_string(*count) + " is more than its denominator " +
+                  std::to_string(*denominator),
+              "0 <= count <= denominator");
+  }
   const double ratio = static_cast<double>(*count) / *denominator;
   if (std::abs(ratio - value) > EVIDENCE_ROUNDING_TOLERANCE) {
     item.fail("count",
@@ -116,6 +146,19 @@ std::optional<int> optional_int(MappingReader& item, const std::string& key, std
   return static_cast<int>(item.required_integer(key, min, max));
 }
 
+// An id or name from the file, in quotes (whoever prints the message escapes control characters).
+// Appended piecewise: operator+ chains trip GCC 12's false -Wrestrict (GCC bug 105329).
+std::string quoted(const std::string& text) {
+  std::string out(1, '"');
+  for (const char c : text) {
+    if (c == '\0')
+      out.append("\uFFFD");  // a NUL would end the message (a C string) there
+    else
+      out.push_back(c);
+  }
+  return out.append(1, '"');
+}
+
 std::string joined(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
@@ -132,12 +175,12 @@ std::string read_note(MappingReader& item) {
 void require_unique(MappingReader& item, const std::string& key, const std::string& value,
                     std::set<std::string>& seen) {
   if (value.empty() || !seen.insert(value).second) {
-    item.fail(key, value.empty() ? "empty " + key : "duplicate " + key + " \"" + value + "\"",
+    item.fail(key, value.empty() ? "empty " + key : "duplicate " + key + " " + quoted(value),
               "a unique, non-empty " + key);
   }
 }
 
-Figure read_figure(MappingReader& item, std::set<std::string>& seen) {
+Figure read_figure(MappingReader& item, std::set<std::string>& seen, const Evidence& evidence) {
   Figure f;
   f.id = item.required_string("id");
   require_unique(item, "id", f.id, seen);
@@ -146,13 +189,20 @@ Figure read_figure(MappingReader& item, std::set<std::string>& seen) {
     case Statistic::proportion:
     case Statistic::conditional_proportion:
       f.endpoint = read_enum(item, "endpoint", BINARY_ENDPOINTS);
-      f.value = item.required_number("value", NumberRange::closed_unit());
-      read_count_of(item, f.value, f.count, f.denominator);
+      f.value = read_proportion(item, "value", "a proportion");
+      read_count_of(item, f.value, evidence.patients, f.count, f.denominator);
       break;
     case Statistic::km_landmark:
       f.endpoint = read_enum(item, "endpoint", TIME_TO_EVENT_ENDPOINTS);
       f.time = item.required_number("time", NumberRange::positive());
-      f.value = item.required_number("value", NumberRange::closed_unit());
+      if (f.time > evidence.follow_up.max) {
+        item.fail("time",
+                  "landmark at " + format_number(f.time) +
+                      " months is beyond the longest follow-up (" +
+                      format_number(evidence.follow_up.max) + " months)",
+                  "a time <= conduct.follow_up_months.max");
+      }
+      f.value = read_proportion(item, "value", "a survival probability");
       break;
     case Statistic::median_not_reached:
       f.endpoint = read_enum(item, "endpoint", TIME_TO_EVENT_ENDPOINTS);
@@ -161,6 +211,13 @@ Figure read_figure(MappingReader& item, std::set<std::string>& seen) {
     case Statistic::count:
       f.event = read_enum(item, "event", EVENTS);
       f.value = static_cast<double>(item.required_integer("value", 0, MAX_INT));
+      // Each event (a death, a relapse, a treatment given) happens to a patient at most once.
+      if (f.value > evidence.patients) {
+        item.fail("value",
+                  "count " + format_number(f.value) + " is more than the " +
+                      std::to_string(evidence.patients) + " patients of the study",
+                  "a count <= study.patients (" + std::to_string(evidence.patients) + ")");
+      }
       break;
     case Statistic::subgroup_comparison: {
       f.endpoint = read_enum(item, "endpoint", TIME_TO_EVENT_ENDPOINTS);
@@ -171,7 +228,8 @@ Figure read_figure(MappingReader& item, std::set<std::string>& seen) {
         item.fail("subgroups", "found " + std::to_string(pair.size()) + " subgroups", expected);
       f.subgroup = enum_of(SUBGROUPS, pair[0]);
       f.comparison_subgroup = enum_of(SUBGROUPS, pair[1]);
-      f.value = item.required_number("value", {0.0, 1.0, false, true});
+      f.value = read_proportion(item, "value", "a p-value");
+      if (f.value == 0.0) item.fail("value", "p-value 0", "a p-value in (0, 1]");
       break;
     }
   }
@@ -183,25 +241,33 @@ Figure read_figure(MappingReader& item, std::set<std::string>& seen) {
   return f;
 }
 
-BaselineFigure read_baseline(MappingReader& item, std::set<std::string>& seen) {
+BaselineFigure read_baseline(MappingReader& item, std::set<std::string>& seen, int patients) {
   BaselineFigure b;
   b.id = item.required_string("id");
   require_unique(item, "id", b.id, seen);
   b.statistic = item.required_choice("statistic", {"proportion", "median"});
   if (b.statistic == "proportion") {
-    b.value = item.required_number("value", NumberRange::closed_unit());
-    read_count_of(item, b.value, b.count, b.denominator);
+    b.value = read_proportion(item, "value", "a proportion");
+    read_count_of(item, b.value, patients, b.count, b.denominator);
   } else {
-    b.value = item.required_number("value", ANY_NUMBER);
-    b.denominator = optional_int(item, "denominator", 1, MAX_INT);
-    b.count = optional_int(item, "count", 0, b.denominator.value_or(MAX_INT));
+    // Medians of ages, counts, doses and durations: never negative.
+    b.value = item.required_number("value", NumberRange::non_negative());
+    b.denominator = optional_int(item, "denominator", 1, patients);
+    b.count = optional_int(item, "count", 0, b.denominator.value_or(patients));
   }
-  b.range = item.optional_number_list("range", {}, ANY_NUMBER, false);
+  b.range = item.optional_number_list("range", {}, NumberRange::non_negative(), false);
   if (!b.range.empty() && (b.range.size() != 2 || b.range[0] > b.range[1])) {
     item.fail("range",
               "found " + std::to_string(b.range.size()) + " numbers" +
                   (b.range.size() == 2 ? " with min > max" : ""),
               "[min, max] with min <= max");
+  }
+  if (b.range.size() == 2 && b.statistic == "median" &&
+      (b.value < b.range[0] || b.value > b.range[1])) {
+    item.fail("value",
+              "median " + format_number(b.value) + " lies outside its range [" +
+                  format_number(b.range[0]) + ", " + format_number(b.range[1]) + "]",
+              "min <= median <= max");
   }
   b.unit = item.optional_string("unit", "");
   item.optional_string("derived", "");  // the arithmetic behind a count; BaselineFigure has no note
@@ -302,6 +368,156 @@ void read_conduct(MappingReader& root, Evidence& evidence) {
   conduct.finish();
 }
 
+// Figures that cannot all be true of one study, each refused at the later figure of the pair
+// (figure_items[i] is the reader of evidence.figures[i]):
+//  - the same quantity reported twice (proportion, count or landmark of one endpoint/subgroup);
+//  - a subgroup's proportion against the whole study's (its count and denominator at most the
+//    study's, and the rest of the study a valid proportion too);
+//  - event counts among responders above the number of responders;
+//  - deaths by cause adding up to more than the deaths, CD19-negative relapses above the relapses;
+//  - Kaplan-Meier survival rising with time, or below one half while the median is not reached.
+void check_figures_agree(const Evidence& evidence, std::vector<MappingReader>& figure_items) {
+  const auto& figures = evidence.figures;
+  const auto same_quantity = [](const Figure& a, const Figure& b) {
+    return a.statistic == b.statistic && a.endpoint == b.endpoint && a.event == b.event &&
+           a.subgroup == b.subgroup && a.comparison_subgroup == b.comparison_subgroup &&
+           a.time == b.time;
+  };
+  const auto find = [&](auto&& wanted) -> const Figure* {
+    for (const Figure& f : figures) {
+      if (wanted(f)) return &f;
+    }
+    return nullptr;
+  };
+  for (std::size_t i = 0; i < figures.size(); ++i) {
+    const Figure& f = figures[i];
+    MappingReader& item = figure_items[i];
+    for (std::size_t j = 0; j < i; ++j) {
+      if (same_quantity(figures[j], f)) {
+        item.fail("", "reports the same quantity as figure " + quoted(figures[j].id),
+                  "each statistic of an endpoint, subgroup and time once");
+      }
+    }
+    const bool proportion = f.count && f.denominator;
+    if (proportion && f.subgroup != Subgroup::all) {
+      const Figure* whole = find([&](const Figure& g) {
+        return g.statistic == f.statistic && g.endpoint == f.endpoint &&
+               g.subgroup == Subgroup::all && g.count && g.denominator;
+      });
+      if (whole) {
+        const std::string versus = " of figure " + quoted(whole->id) + " (all patients)";
+        if (*f.denominator > *whole->denominator) {
+          item.fail("denominator",
+                    "subgroup denominator " + std::to_string(*f.denominator) +
+                        " is more than the denominator " + std::to_string(*whole->denominator) +
+                        versus,
+                    "a subgroup no larger than the whole");
+        }
+        if (*f.count > *whole->count ||
+            *whole->count - *f.count > *whole->denominator - *f.denominator) {
+          item.fail(
+              "count",
+              "subgroup count " + std::to_string(*f.count) + "/" + std::to_string(*f.denominator) +
+                  " does not fit within " + std::to_string(*whole->count) + "/" +
+                  std::to_string(*whole->denominator) + versus,
+              "a subgroup count <= the whole's, with the rest of the patients a valid proportion");
+        }
+      }
+    }
+    const bool among_responders = f.subgroup == Subgroup::responders ||
+                                  f.subgroup == Subgroup::maintenance ||
+                                  f.subgroup == Subgroup::no_maintenance;
+    const Figure* response = find([](const Figure& g) {
+      return g.statistic == Statistic::proportion &&
+             g.endpoint == FigureEndpoint::best_overall_response && g.subgroup == Subgroup::all &&
+             g.count;
+    });
+    if (among_responders && response) {
+      const int responders = *response->count;
+      const auto at_most_responders = [&](const std::string& key, double value,
+                                          const std::string& what) {
+        if (value > responders) {
+          item.fail(key,
+                    what + " " + format_number(value) + " among responders is more than the " +
+                        std::to_string(responders) + " responders of figure " +
+                        quoted(response->id),
+                    "at most the number of responders");
+        }
+      };
+      // Event counts only, not denominators: evidence with the ORR edited alone (as
+      // tests/test_calibration.cpp does) keeps the MRD denominator of the original responders.
+      if (f.statistic == Statistic::count) at_most_responders("value", f.value, "count");
+    }
+    if (f.statistic == Statistic::count && f.subgroup == Subgroup::all &&
+        (f.event == EventKind::death_from_disease || f.event == EventKind::death_from_infection ||
+         f.event == EventKind::death_from_other_causes)) {
+      const Figure* deaths = find([](const Figure& g) {
+        return g.statistic == Statistic::count && g.event == EventKind::death &&
+               g.subgroup == Subgroup::all;
+      });
+      double by_cause = 0.0;
+      for (std::size_t j = 0; j <= i; ++j) {
+        const Figure& g = figures[j];
+        if (g.statistic == Statistic::count && g.subgroup == Subgroup::all &&
+            (g.event == EventKind::death_from_disease ||
+             g.event == EventKind::death_from_infection ||
+             g.event == EventKind::death_from_other_causes)) {
+          by_cause += g.value;
+        }
+      }
+      if (deaths && by_cause > deaths->value) {
+        item.fail("value",
+                  "deaths by cause add up to " + format_number(by_cause) + ", more than the " +
+                      format_number(deaths->value) + " deaths of figure " + quoted(deaths->id),
+                  "deaths by cause that add up to at most the deaths");
+      }
+    }
+    if (f.statistic == Statistic::count && f.event == EventKind::cd19_negative_relapse) {
+      const Figure* relapses = find([&](const Figure& g) {
+        return g.statistic == Statistic::count && g.event == EventKind::relapse &&
+               g.subgroup == f.subgroup;
+      });
+      if (relapses && f.value > relapses->value) {
+        item.fail(
+            "value",
+            "count " + format_number(f.value) + " of CD19-negative relapses is more than the " +
+                format_number(relapses->value) + " relapses of figure " + quoted(relapses->id),
+            "at most the relapses");
+      }
+    }
+    if (f.statistic == Statistic::km_landmark) {
+      for (std::size_t j = 0; j < i; ++j) {
+        const Figure& g = figures[j];
+        if (g.statistic != Statistic::km_landmark || g.endpoint != f.endpoint ||
+            g.subgroup != f.subgroup)
+          continue;
+        // Survival never increases: an earlier landmark is at least as high as a later one.
+        const bool rises =
+            (g.time < f.time && f.value > g.value) || (g.time > f.time && f.value < g.value);
+        if (rises) {
+          item.fail("value",
+                    "survival " + format_number(f.value) + " at " + format_number(f.time) +
+                        " months against " + format_number(g.value) + " at " +
+                        format_number(g.time) + " months (figure " + quoted(g.id) +
+                        ") rises with time",
+                    "Kaplan-Meier survival that does not increase with time");
+        }
+      }
+      const Figure* not_reached = find([&](const Figure& g) {
+        return g.statistic == Statistic::median_not_reached && g.endpoint == f.endpoint &&
+               g.subgroup == f.subgroup;
+      });
+      if (not_reached && f.value < 0.5) {
+        item.fail("value",
+                  "survival " + format_number(f.value) + " at " + format_number(f.time) +
+                      " months is below one half, yet figure " + quoted(not_reached->id) +
+                      " says the median was not reached",
+                  "survival >= 0.5 at every landmark while the median is not reached");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 Evidence load_evidence(const std::filesystem::path& file, KeyRegistry* registry) {
@@ -328,12 +544,14 @@ Evidence load_evidence(const std::filesystem::path& file, KeyRegistry* registry)
 
   std::set<std::string> seen;
   for (MappingReader& item : root.mapping_list("baseline", 1)) {
-    evidence.baseline.push_back(read_baseline(item, seen));
+    evidence.baseline.push_back(read_baseline(item, seen, evidence.patients));
   }
   seen.clear();
-  for (MappingReader& item : root.mapping_list("figures", 1)) {
-    evidence.figures.push_back(read_figure(item, seen));
+  std::vector<MappingReader> figure_items = root.mapping_list("figures", 1);
+  for (MappingReader& item : figure_items) {
+    evidence.figures.push_back(read_figure(item, seen, evidence));
   }
+  check_figures_agree(evidence, figure_items);
   seen.clear();
   for (MappingReader& item : root.mapping_list("assumptions", 1)) {
     evidence.assumptions.push_back(read_assumption(item, seen));

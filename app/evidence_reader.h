@@ -2,7 +2,13 @@
 // Reads an evidence file (configs/evidence/*.yaml, schema documented in its header comment) into
 // the typed car_t::Evidence. Every figure is checked on the way in: enum names, ranges, the
 // keys each statistic takes (others are errors), count/denominator against the rounded
-// percentage, unique ids. Errors are ConfigError: FILE:LINE:COL: key.path: problem, expected X.
+// percentage, unique ids. And the figures must be able to be true of one study: counts at most
+// their denominators, denominators and event counts at most the study's patients (and, among
+// responders, its responders), a subgroup's proportion inside the whole study's, deaths by cause
+// at most the deaths, Kaplan-Meier survival non-increasing in time, at or above one half while
+// the median is not reached, and no landmark beyond the longest follow-up; proportions in
+// [0, 1] (a percentage is named as such), medians and ranges never negative. Errors are
+// ConfigError: FILE:LINE:COL: key.path: problem, expected X.
 #include <filesystem>
 
 #include "engine/config_reader.h"

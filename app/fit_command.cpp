@@ -1,20 +1,21 @@
 #include "app/fit_command.h"
 
+#include <tbb/info.h>
+#include <yaml-cpp/yaml.h>
+
+#include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
-#include <boost/program_options.hpp>
-#include <tbb/info.h>
-#include <yaml-cpp/yaml.h>
-
 #include "app/cli.h"
 #include "app/evidence_reader.h"
 #include "engine/config_error.h"
 #include "engine/config_reader.h"
 #include "engine/output.h"
+#include "engine/text_escape.h"
 #include "trialsim/version.h"
 
 namespace po = boost::program_options;
@@ -31,60 +32,70 @@ std::string read_file(const std::filesystem::path& path) {
 
 void print_report(const car_t::FitResult& fit, double seconds) {
   std::printf("ABC: %llu draws, %zu accepted (distance <= %.3f), %.1f s\n",
-              static_cast<unsigned long long>(fit.abc_draws), fit.draws.size(), fit.abc_distance_threshold, seconds);
-  std::printf("%-28s %-11s %9s %9s %9s %9s %9s  %s\n", "figure", "role", "reported", "point", "pred 2.5%",
-              "pred 50%", "pred 97.5%", "inside");
+              static_cast<unsigned long long>(fit.abc_draws), fit.draws.size(),
+              fit.abc_distance_threshold, seconds);
+  std::printf("%-28s %-11s %9s %9s %9s %9s %9s  %s\n", "figure", "role", "reported", "point",
+              "pred 2.5%", "pred 50%", "pred 97.5%", "inside");
   int inside = 0;
   for (const auto& row : fit.figures) {
-    std::printf("%-28s %-11s %9.4f %9.4f %9.4f %9.4f %9.4f  %s\n", row.figure_id.c_str(), row.role.c_str(), row.reported,
-                row.point_median, row.predictive_lower, row.predictive_median, row.predictive_upper,
-                row.inside ? "yes" : "NO");
+    std::printf("%-28s %-11s %9.4f %9.4f %9.4f %9.4f %9.4f  %s\n", row.figure_id.c_str(),
+                row.role.c_str(), row.reported, row.point_median, row.predictive_lower,
+                row.predictive_median, row.predictive_upper, row.inside ? "yes" : "NO");
     inside += row.inside ? 1 : 0;
   }
-  std::printf("%d of %zu reported figures inside their 95 %% predictive interval\n", inside, fit.figures.size());
+  std::printf("%d of %zu reported figures inside their 95 %% predictive interval\n", inside,
+              fit.figures.size());
 }
 
 }  // namespace
 
 std::string fitted_model_yaml(const car_t::FitResult& fit, const std::string& evidence_file,
-                              const std::string& evidence_sha256, const car_t::FitSettings& settings) {
+                              const std::string& evidence_sha256,
+                              const car_t::FitSettings& settings) {
   const auto& table = car_t::parameter_table();
-  std::string out = "# Fitted CAR-T patient model, written by `trialsim fit`. Point estimate and posterior draws;\n"
-                    "# see the README (\"The patient model and its calibration\") for every parameter.\n";
+  std::string out =
+      "# Fitted CAR-T patient model, written by `trialsim fit`. Point estimate and posterior "
+      "draws;\n"
+      "# see the README (\"The patient model and its calibration\") for every parameter.\n";
   out += "schema_version: 1\nkind: fitted_model\nmodel: car_t_post_hsct\n";
   out += "evidence: " + evidence_file + "\nevidence_sha256: " + evidence_sha256 + "\n";
   out += "trialsim_version: " + std::string(VERSION) + "\n";
-  out += "seed: " + std::to_string(settings.seed) + "\nabc_draws: " + std::to_string(settings.abc_draws) +
+  out += "seed: " + std::to_string(settings.seed) +
+         "\nabc_draws: " + std::to_string(settings.abc_draws) +
          "\naccepted: " + std::to_string(fit.draws.size()) + "\n";
   out += "point:\n";
   for (const auto& p : table) {
-    out += "  " + std::string(p.name) + ": " + format_number(fit.point.*p.member) + "   # " + p.unit + "\n";
+    out += "  " + std::string(p.name) + ": " + format_number(fit.point.*p.member) + "   # " +
+           p.unit + "\n";
   }
   out += "draws:\n  columns: [";
-  for (std::size_t i = 0; i < table.size(); ++i) out += (i ? ", " : "") + std::string(table[i].name);
+  for (std::size_t i = 0; i < table.size(); ++i)
+    out += (i ? ", " : "") + std::string(table[i].name);
   out += "]\n  values:\n";
   for (const auto& draw : fit.draws) {
     out += "    - [";
-    for (std::size_t i = 0; i < table.size(); ++i) out += (i ? ", " : "") + format_number(draw.*table[i].member);
+    for (std::size_t i = 0; i < table.size(); ++i)
+      out += (i ? ", " : "") + format_number(draw.*table[i].member);
     out += "]\n";
   }
   return out;
 }
 
 std::string calibration_csv(const car_t::FitResult& fit) {
-  std::string out = "kind,id,description,role,reported,point_replica_median,predictive_median,predictive_lower,"
-                    "predictive_upper,inside,replicas\n";
+  std::string out =
+      "kind,id,description,role,reported,point_replica_median,predictive_median,predictive_lower,"
+      "predictive_upper,inside,replicas\n";
   for (const auto& row : fit.figures) {
-    out += "figure," + csv_field(row.figure_id) + "," + csv_field(row.description) + "," + row.role + "," +
-           format_number(row.reported) + "," + format_number(row.point_median) + "," +
-           format_number(row.predictive_median) + "," + format_number(row.predictive_lower) + "," +
-           format_number(row.predictive_upper) + "," + (row.inside ? "yes" : "no") + "," +
+    out += "figure," + csv_field(row.figure_id) + "," + csv_field(row.description) + "," +
+           row.role + "," + format_number(row.reported) + "," + format_number(row.point_median) +
+           "," + format_number(row.predictive_median) + "," + format_number(row.predictive_lower) +
+           "," + format_number(row.predictive_upper) + "," + (row.inside ? "yes" : "no") + "," +
            std::to_string(row.replicas) + "\n";
   }
   for (const auto& p : fit.parameters) {
     out += "parameter," + csv_field(p.name) + "," + csv_field(p.unit + "; " + p.source) + ",," +
-           format_number(p.point) + ",," + format_number(p.mean) + "," + format_number(p.lower) + "," +
-           format_number(p.upper) + ",,\n";
+           format_number(p.point) + ",," + format_number(p.mean) + "," + format_number(p.lower) +
+           "," + format_number(p.upper) + ",,\n";
   }
   return out;
 }
@@ -95,8 +106,10 @@ FittedModel load_fitted_model(const std::filesystem::path& file) {
   root.required_integer("schema_version", 1, 1);
   root.required_choice("kind", {"fitted_model"});
   root.required_choice("model", {"car_t_post_hsct"});
-  for (const char* key : {"evidence", "evidence_sha256", "trialsim_version"}) root.optional_string(key, "");
-  for (const char* key : {"seed", "abc_draws", "accepted"}) root.optional_integer(key, 0, 0, INT64_MAX);
+  for (const char* key : {"evidence", "evidence_sha256", "trialsim_version"})
+    root.optional_string(key, "");
+  for (const char* key : {"seed", "abc_draws", "accepted"})
+    root.optional_integer(key, 0, 0, INT64_MAX);
   FittedModel model;
   model.source_file = file.string();
   MappingReader point = root.mapping("point");
@@ -118,24 +131,28 @@ FittedModel load_fitted_model(const std::filesystem::path& file) {
       car_t::set_parameter(probe, columns[i].Scalar(), 0.0);
     } catch (const std::invalid_argument&) {
       throw ConfigError(document.locate(columns[i], "draws.columns." + std::to_string(i)),
-                        "draws.columns." + std::to_string(i), "unknown parameter \"" + columns[i].Scalar() + "\"",
+                        "draws.columns." + std::to_string(i),
+                        "unknown parameter \"" + columns[i].Scalar() + "\"",
                         "a parameter name of the CAR-T model");
     }
-    for (const auto& p : car_t::parameter_table()) if (columns[i].Scalar() == p.name) members.push_back(p.member);
+    for (const auto& p : car_t::parameter_table())
+      if (columns[i].Scalar() == p.name) members.push_back(p.member);
   }
   for (std::size_t r = 0; r < values.size(); ++r) {
     const YAML::Node row = values[r];
     const std::string path = "draws.values." + std::to_string(r);
     if (!row.IsSequence() || row.size() != members.size()) {
-      throw ConfigError(document.locate(row, path), path, "row has " + std::to_string(row.size()) + " values",
+      throw ConfigError(document.locate(row, path), path,
+                        "row has " + std::to_string(row.size()) + " values",
                         std::to_string(members.size()) + " values, one per column");
     }
     car_t::CarTParameters draw = model.point;
     for (std::size_t c = 0; c < members.size(); ++c) {
       double v = 0.0;
       if (!YAML::convert<double>::decode(row[c], v)) {
-        throw ConfigError(document.locate(row[c], path + "." + std::to_string(c)), path + "." + std::to_string(c),
-                          "found \"" + row[c].Scalar() + "\"", "a number");
+        throw ConfigError(document.locate(row[c], path + "." + std::to_string(c)),
+                          path + "." + std::to_string(c), "found \"" + row[c].Scalar() + "\"",
+                          "a number");
       }
       draw.*members[c] = v;
     }
@@ -146,16 +163,19 @@ FittedModel load_fitted_model(const std::filesystem::path& file) {
 
 int command_fit(const std::vector<std::string>& arguments) {
   po::options_description visible("trialsim fit EVIDENCE [options]");
-  visible.add_options()
-      ("help,h", "show this help")
-      ("output,o", po::value<std::string>(), "fitted parameter file (default results/<evidence name>-fit/fitted-model.yaml); "
-                                             "the calibration report goes beside it as <name>.calibration.csv")
-      ("seed,s", po::value<std::uint64_t>()->default_value(20240108), "master seed")
-      ("draws", po::value<std::uint64_t>()->default_value(200000), "ABC prior draws")
-      ("accepted", po::value<std::size_t>()->default_value(1000), "ABC draws kept as the posterior sample")
-      ("point-replicas", po::value<std::uint64_t>()->default_value(2000), "replicas of the source study at the point estimate")
-      ("threads,t", po::value<unsigned>()->default_value(0), "worker threads; 0 = all cores. Results do not depend on it")
-      ("quiet,q", "no progress and no report table");
+  visible.add_options()("help,h", "show this help")(
+      "output,o", po::value<std::string>(),
+      "fitted parameter file (default results/<evidence name>-fit/fitted-model.yaml); "
+      "the calibration report goes beside it as <name>.calibration.csv")(
+      "seed,s", po::value<std::uint64_t>()->default_value(20240108), "master seed")(
+      "draws", po::value<std::uint64_t>()->default_value(200000), "ABC prior draws")(
+      "accepted", po::value<std::size_t>()->default_value(1000),
+      "ABC draws kept as the posterior sample")(
+      "point-replicas", po::value<std::uint64_t>()->default_value(2000),
+      "replicas of the source study at the point estimate")(
+      "threads,t", po::value<unsigned>()->default_value(0),
+      "worker threads; 0 = all cores. Results do not depend on it")(
+      "quiet,q", "no progress and no report table");
   po::options_description all;
   all.add(visible).add_options()("evidence", po::value<std::string>());
   po::positional_options_description positional;
@@ -165,7 +185,7 @@ int command_fit(const std::vector<std::string>& arguments) {
     po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
     po::notify(values);
   } catch (const po::error& e) {
-    std::cerr << "trialsim: " << e.what() << "\n";
+    std::cerr << "trialsim: " << terminal_safe(e.what()) << "\n";
     return EXIT_INVALID_INPUT;
   }
   if (values.count("help")) {
@@ -185,33 +205,43 @@ int command_fit(const std::vector<std::string>& arguments) {
     settings.accepted = values["accepted"].as<std::size_t>();
     settings.point_replicas = values["point-replicas"].as<std::uint64_t>();
     settings.threads = values["threads"].as<unsigned>();
-    if (settings.threads == 0) settings.threads = static_cast<unsigned>(tbb::info::default_concurrency());
-    if (settings.accepted < 10 || settings.abc_draws < settings.accepted || settings.point_replicas < 1) {
-      std::cerr << "trialsim: need --accepted >= 10, --draws >= --accepted and --point-replicas >= 1\n";
+    if (settings.threads == 0)
+      settings.threads = static_cast<unsigned>(tbb::info::default_concurrency());
+    if (settings.accepted < 10 || settings.abc_draws < settings.accepted ||
+        settings.point_replicas < 1) {
+      std::cerr
+          << "trialsim: need --accepted >= 10, --draws >= --accepted and --point-replicas >= 1\n";
       return EXIT_INVALID_INPUT;
     }
     const std::filesystem::path output =
         values.count("output") ? std::filesystem::path(values["output"].as<std::string>())
-                               : std::filesystem::path("results") / (evidence_file.stem().string() + "-fit") / "fitted-model.yaml";
+                               : std::filesystem::path("results") /
+                                     (evidence_file.stem().string() + "-fit") / "fitted-model.yaml";
     const bool quiet = values.count("quiet") > 0;
     const auto start = std::chrono::steady_clock::now();
-    const car_t::FitResult fit = car_t::fit_car_t_model(evidence, settings, [&](const std::string& stage) {
-      if (!quiet) std::fprintf(stderr, "fit: %s\n", stage.c_str());
-    });
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const car_t::FitResult fit =
+        car_t::fit_car_t_model(evidence, settings, [&](const std::string& stage) {
+          if (!quiet) std::fprintf(stderr, "fit: %s\n", stage.c_str());
+        });
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const std::filesystem::path directory = output.has_parent_path() ? output.parent_path() : ".";
     std::filesystem::create_directories(directory);
-    write_file_atomically(output, fitted_model_yaml(fit, evidence_file.string(), sha256_hex(read_file(evidence_file)), settings));
-    const std::filesystem::path calibration = directory / (output.stem().string() + ".calibration.csv");
+    write_file_atomically(
+        output, fitted_model_yaml(fit, evidence_file.string(), sha256_hex(read_file(evidence_file)),
+                                  settings));
+    const std::filesystem::path calibration =
+        directory / (output.stem().string() + ".calibration.csv");
     write_file_atomically(calibration, calibration_csv(fit));
     if (!quiet) print_report(fit, seconds);
-    std::printf("fitted model: %s\ncalibration: %s\n", output.string().c_str(), calibration.string().c_str());
+    std::printf("fitted model: %s\ncalibration: %s\n", output.string().c_str(),
+                calibration.string().c_str());
     return EXIT_OK;
   } catch (const ConfigError& e) {
-    std::cerr << e.what() << "\n";
+    std::cerr << terminal_safe(e.what()) << "\n";  // text from the evidence file, shown escaped
     return EXIT_INVALID_INPUT;
   } catch (const std::invalid_argument& e) {
-    std::cerr << "trialsim: evidence cannot be fitted: " << e.what() << "\n";
+    std::cerr << "trialsim: evidence cannot be fitted: " << terminal_safe(e.what()) << "\n";
     return EXIT_INVALID_INPUT;
   }
 }
