@@ -4,6 +4,7 @@
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -66,18 +67,83 @@ std::optional<T> parse_whole(std::string_view text) {
   return value;
 }
 
-// The file's lines without their terminators ("\n" or "\r\n"), numbered from 1.
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  for (std::size_t start = 0; start < text.size();) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    start = end + 1;
+// `text` for a message: at most 40 bytes of it (not cut inside a UTF-8 sequence), in quotes.
+// Control characters are left to report_failure (app/cli.cpp), which shows every message through
+// terminal_safe once.
+std::string shown(std::string_view text) {
+  std::size_t size = std::min<std::size_t>(text.size(), 40);
+  while (size < text.size() && size > 0 && (static_cast<unsigned char>(text[size]) & 0xC0) == 0x80)
+    --size;
+  std::string out = in_quotes(text.substr(0, size));
+  return size < text.size() ? out.append("…") : out;
+}
+
+// The lines of a stream without their terminators ("\n" or "\r\n"), numbered from 1, read in
+// chunks so that memory stays bounded by MAX_DATA_LINE_BYTES whatever the file holds.
+class LineReader {
+ public:
+  LineReader(std::istream& in, const std::string& file)
+      : in_(in), file_(file), chunk_(1 << 16, '\0') {}
+
+  // The next line into `line`; false at the end of the file.
+  bool next(std::string& line) {
+    line.clear();
+    bool started = false;
+    for (;;) {
+      if (position_ == size_) {
+        in_.read(chunk_.data(), static_cast<std::streamsize>(chunk_.size()));
+        size_ = static_cast<std::size_t>(in_.gcount());
+        position_ = 0;
+        if (size_ == 0) {  // the last line, without a terminator
+          if (!started) return false;
+          ++number_;
+          if (!line.empty() && line.back() == '\r') line.pop_back();
+          return true;
+        }
+      }
+      started = true;
+      const char* begin = chunk_.data() + position_;
+      const auto* newline = static_cast<const char*>(std::memchr(begin, '\n', size_ - position_));
+      const std::size_t take =
+          newline ? static_cast<std::size_t>(newline - begin) : size_ - position_;
+      if (line.size() + take > MAX_DATA_LINE_BYTES) {
+        throw ConfigError({file_, number_ + 1, static_cast<int>(MAX_DATA_LINE_BYTES) + 1}, "(row)",
+                          "line longer than " + std::to_string(MAX_DATA_LINE_BYTES) + " bytes",
+                          "short lines of at most four fields");
+      }
+      line.append(begin, take);
+      position_ += take;
+      if (newline) {
+        ++position_;
+        ++number_;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        return true;
+      }
+    }
   }
-  return lines;
+  int number() const noexcept { return number_; }  // of the line last returned
+
+ private:
+  std::istream& in_;
+  const std::string& file_;
+  std::string chunk_;
+  std::size_t position_ = 0, size_ = 0;
+  int number_ = 0;
+};
+
+// A NUL byte would cut the message that echoes its field short (exception texts are C strings),
+// and no CSV holds one: the line is refused, naming the field it is in.
+void refuse_nul(const std::string& file, int line_number, std::string_view line,
+                const std::vector<std::string>& columns) {
+  const std::size_t at = line.find('\0');
+  if (at == std::string_view::npos) return;
+  const auto field = static_cast<std::size_t>(
+      std::count(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(at), ','));
+  const std::string key = field < columns.size() ? columns[field]
+                          : line_number == 1     ? "(header)"
+                                                 : "(row)";
+  throw ConfigError({file, line_number, static_cast<int>(field) + 1}, key, "a NUL byte",
+                    "text (a CSV file, not binary data)");
 }
 
 struct ColumnIndex {
@@ -91,7 +157,6 @@ ColumnIndex read_header(const std::string& file, std::string_view line,
   std::vector<std::size_t> unknown;
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string name(names[i]);
-    columns.push_back(name);
     int* slot = name == "time"      ? &index.time
                 : name == "status"  ? &index.status
                 : name == "arm"     ? &index.arm
@@ -106,13 +171,20 @@ ColumnIndex read_header(const std::string& file, std::string_view line,
     } else {
       *slot = static_cast<int>(i);
     }
+    columns.push_back(slot ? name : std::string());
   }
   if (!unknown.empty()) {
+    constexpr std::size_t listed = 5;  // a header of thousands of names is not echoed whole
     std::string problem = "unknown column";
-    for (std::size_t k = 1; k < unknown.size(); ++k)
-      problem += (k == 1 ? " (also unknown: " : ", ") + in_quotes(names[unknown[k]]);
+    for (std::size_t k = 1; k < unknown.size() && k <= listed; ++k)
+      problem += (k == 1 ? " (also unknown: " : ", ") + shown(names[unknown[k]]);
+    if (unknown.size() > listed + 1)
+      problem += " and " + std::to_string(unknown.size() - listed - 1) + " more";
     if (unknown.size() > 1) problem += ")";
-    const std::string key = names[unknown[0]].empty() ? "(unnamed)" : columns[unknown[0]];
+    const std::string_view first = names[unknown[0]];
+    const std::string key = first.empty()        ? "(unnamed)"
+                            : first.size() <= 40 ? std::string(first)
+                                                 : shown(first);
     throw ConfigError({file, 1, static_cast<int>(unknown[0]) + 1}, key, problem,
                       std::string("only the columns ") + KNOWN_COLUMNS);
   }
@@ -127,72 +199,102 @@ ColumnIndex read_header(const std::string& file, std::string_view line,
 }  // namespace
 
 SurvivalTable read_survival_csv(const std::string& path) {
+  const std::string& file = path;
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw ConfigError({path, 0, 0}, "", "file not found or not a regular file", DATA_EXPECTED);
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(status))
+    throw ConfigError({file, 0, 0}, "", "is a directory", DATA_EXPECTED);
+  if (!std::filesystem::is_regular_file(status))
+    throw ConfigError({file, 0, 0}, "", "file not found or not a regular file", DATA_EXPECTED);
+  const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
+  if (!ec && bytes > MAX_DATA_BYTES)
+    throw ConfigError({file, 0, 0}, "",
+                      "file of " + std::to_string(bytes) + " bytes is larger than the " +
+                          std::to_string(MAX_DATA_BYTES) + " bytes analyze reads",
+                      "a smaller dataset (at most " + std::to_string(MAX_DATA_ROWS) + " rows)");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError({path, 0, 0}, "", "cannot open file", DATA_EXPECTED);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string text = buffer.str();
-  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);  // UTF-8 byte-order mark
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
-    throw ConfigError({path, 1, 1}, "", "empty file", DATA_EXPECTED);
+  if (!in) throw ConfigError({file, 0, 0}, "", "cannot open file", DATA_EXPECTED);
 
-  const std::vector<std::string_view> lines = split_lines(text);
+  LineReader reader(in, file);
+  std::string header;
+  const bool has_header = reader.next(header);
+  if (header.starts_with("\xEF\xBB\xBF")) header.erase(0, 3);  // UTF-8 byte-order mark
+  if (header.starts_with("\xFF\xFE") || header.starts_with("\xFE\xFF"))
+    throw ConfigError({file, 1, 1}, "", "UTF-16 text", "a CSV file in UTF-8 (or ASCII)");
+  std::string line;
+  if (!has_header || header.find_first_not_of(" \t\r") == std::string::npos) {
+    // Nothing but blank lines is an empty file; a blank first line is a header naming nothing.
+    bool blank = true;
+    while (blank && reader.next(line)) blank = line.find_first_not_of(" \t\r") == std::string::npos;
+    if (blank) throw ConfigError({file, 1, 1}, "", "empty file", DATA_EXPECTED);
+  }
+
   SurvivalTable table;
   table.file = path;
-  const ColumnIndex col = read_header(path, lines[0], table.columns);
-  const std::size_t n_fields = table.columns.size();
+  refuse_nul(file, 1, header, table.columns);
+  const ColumnIndex col = read_header(file, header, table.columns);
+  const std::size_t n_fields = table.columns.size();  // at most 4: only known columns, once each
   std::string header_list;
   for (const auto& c : table.columns) header_list += (header_list.empty() ? "" : ",") + c;
 
-  for (std::size_t l = 1; l < lines.size(); ++l) {
-    if (lines[l].find_first_not_of(" \t") == std::string_view::npos) continue;  // blank line
-    const int line = static_cast<int>(l) + 1;
-    const auto fields = split_fields(lines[l]);
-    if (fields.size() != n_fields)
+  while (reader.next(line)) {
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank line
+    const int number = reader.number();
+    refuse_nul(file, number, line, table.columns);
+    // Counted before splitting: a row of millions of commas is refused without a field list.
+    const std::size_t commas = static_cast<std::size_t>(std::count(line.begin(), line.end(), ','));
+    if (commas + 1 != n_fields)
       throw ConfigError(
-          {path, line, static_cast<int>(std::min(fields.size(), n_fields)) + 1}, "(row)",
-          std::to_string(fields.size()) + " fields",
+          {file, number, static_cast<int>(std::min(commas + 1, n_fields)) + 1}, "(row)",
+          std::to_string(commas + 1) + " fields",
           std::to_string(n_fields) + " fields as in the header (" + header_list + ")");
+    if (table.time.size() == MAX_DATA_ROWS)
+      throw ConfigError({file, number, 1}, "(row)",
+                        "more than " + std::to_string(MAX_DATA_ROWS) + " data rows",
+                        "at most " + std::to_string(MAX_DATA_ROWS) + " subjects");
+    const auto fields = split_fields(line);
     auto fail = [&](int c, const std::string& problem, const std::string& expected) {
-      throw ConfigError({path, line, c + 1}, table.columns[static_cast<std::size_t>(c)], problem,
+      throw ConfigError({file, number, c + 1}, table.columns[static_cast<std::size_t>(c)], problem,
                         expected);
     };
     auto field = [&](int c) { return fields[static_cast<std::size_t>(c)]; };
+    for (std::size_t c = 0; c < n_fields; ++c) {
+      if (fields[c].find('"') != std::string_view::npos)
+        fail(static_cast<int>(c),
+             shown(fields[c]) + " holds a quote (quoted commas are not supported)",
+             "a plain number");
+    }
 
     const auto time = parse_whole<double>(field(col.time));
     const char* time_expected = "a finite time >= 0 (months)";
-    if (!time) fail(col.time, in_quotes(field(col.time)) + " is not a number", time_expected);
+    if (!time) fail(col.time, shown(field(col.time)) + " is not a number", time_expected);
     if (!std::isfinite(*time))
-      fail(col.time, in_quotes(field(col.time)) + " is not finite", time_expected);
-    if (*time < 0) fail(col.time, in_quotes(field(col.time)) + " is negative", time_expected);
+      fail(col.time, shown(field(col.time)) + " is not finite", time_expected);
+    if (*time < 0) fail(col.time, shown(field(col.time)) + " is negative", time_expected);
     table.time.push_back(*time);
 
     const auto status = parse_whole<int>(field(col.status));
     if (!status || (*status != 0 && *status != 1))
-      fail(col.status, in_quotes(field(col.status)) + " is not 0 or 1",
-           "0 (censored) or 1 (event)");
+      fail(col.status, shown(field(col.status)) + " is not 0 or 1", "0 (censored) or 1 (event)");
     table.status.push_back(*status);
 
     if (col.arm >= 0) {
       const auto arm = parse_whole<int>(field(col.arm));
       if (!arm || (*arm != 0 && *arm != 1))
-        fail(col.arm, in_quotes(field(col.arm)) + " is not 0 or 1",
-             "0 (control) or 1 (experimental)");
+        fail(col.arm, shown(field(col.arm)) + " is not 0 or 1", "0 (control) or 1 (experimental)");
       table.arm.push_back(*arm);
     }
     if (col.stratum >= 0) {
       const auto stratum = parse_whole<int>(field(col.stratum));
       if (!stratum)
-        fail(col.stratum, in_quotes(field(col.stratum)) + " is not an integer",
+        fail(col.stratum, shown(field(col.stratum)) + " is not an integer",
              "an integer stratum label");
       table.stratum.push_back(*stratum);
     }
   }
+  if (in.bad()) throw ConfigError({file, reader.number(), 0}, "", "read error", DATA_EXPECTED);
   if (table.time.empty())
-    throw ConfigError({path, 1, 1}, "", "a header but no data rows", "at least one subject");
+    throw ConfigError({file, 1, 1}, "", "a header but no data rows", "at least one subject");
   return table;
 }
 
@@ -353,7 +455,7 @@ std::vector<double> parse_landmarks(const std::string& list) {
     const auto t = parse_whole<double>(field);
     if (!t || !std::isfinite(*t) || *t < 0)
       throw UsageError("--landmarks: " + in_quotes(field) +
-                              " is not a time, expected comma-separated months >= 0, e.g. 6,12");
+                       " is not a time, expected comma-separated months >= 0, e.g. 6,12");
     landmarks.push_back(*t);
   }
   return landmarks;

@@ -8,10 +8,17 @@
 //   status  : 0 = censored, 1 = event
 //   arm     : 0 = control, 1 = experimental (optional; enables log-rank and Cox)
 //   stratum : integer label (optional; adds the stratified log-rank test and Cox model)
-// Any other column is an error. Bad input throws ConfigError with the message
+// Any other column, a repeated column, a field holding a quote, and a file that is empty, has
+// no data rows or is UTF-16 are errors. Bad input throws ConfigError with the message
 //   FILE:LINE:COL: column: <what was wrong>, expected <what>
-// (LINE the 1-based file line, COL the 1-based field number), which command_analyze prints as
-// one line on stderr with exit code 2 (EXIT_INVALID_INPUT) and nothing on stdout.
+// (LINE the 1-based file line, COL the 1-based field number; text echoed from the file has its
+// control characters escaped), which command_analyze prints as one line on stderr with exit
+// code 2 (EXIT_INVALID_INPUT) and nothing on stdout.
+//
+// Bounded memory: the file is read line by line, and refused (exit 2) when it is larger than
+// MAX_DATA_BYTES, has a line longer than MAX_DATA_LINE_BYTES or more than MAX_DATA_ROWS rows.
+#include <cstddef>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -19,6 +26,11 @@
 #include "engine/survival/survival_data.h"
 
 namespace trialsim {
+
+inline constexpr std::uintmax_t MAX_DATA_BYTES = std::uintmax_t{1} << 30;  // 1 GiB
+inline constexpr std::size_t MAX_DATA_ROWS = 10'000'000;
+// A row holds at most four numbers; a line this long is not a row of this table.
+inline constexpr std::size_t MAX_DATA_LINE_BYTES = 4096;
 
 // An observed dataset in owning vectors; `arm` / `stratum` are empty when the column is absent.
 struct SurvivalTable {
