@@ -362,6 +362,7 @@ int command_run(const std::vector<std::string>& arguments) {
       values.count("shard")
           ? std::optional<ShardSpec>(parse_shard(values["shard"].as<std::string>()))
           : std::nullopt;
+  if (shard) check_shard_fits(*shard, config);
   const bool resume = values.count("resume") > 0;
   const bool per_replicate_file = values.count("per-replicate") > 0;
   check_split_run(config, shard.has_value(), resume, per_replicate_file, grid_run);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -16,25 +15,12 @@
 #include "engine/cluster/archive.h"
 #include "engine/config_error.h"
 #include "engine/runner.h"
+#include "engine/stop_signal.h"
 #include "engine/text_escape.h"
 #include "trialsim/version.h"
 
 namespace trialsim {
 namespace {
-
-// Set by the SIGTERM/SIGINT handler, polled by the run after each wave (async-signal-safe).
-volatile std::sig_atomic_t stop_signal = 0;
-
-extern "C" void request_stop(int signal) { stop_signal = signal; }
-
-void install_stop_handlers() {
-  struct sigaction action {};
-  action.sa_handler = request_stop;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = SA_RESETHAND;  // a second signal ends the process at once
-  sigaction(SIGTERM, &action, nullptr);
-  sigaction(SIGINT, &action, nullptr);
-}
 
 // "PATH: problem, expected ..." as a UsageError (exit 2, README "Exit codes").
 [[noreturn]] void refuse(const std::string& what, const std::string& problem,
@@ -425,9 +411,12 @@ Checkpointing::Checkpointing(const RunIdentity& run, std::filesystem::path file,
     std::error_code ignored;
     std::filesystem::remove(file_, ignored);  // a stale checkpoint of an earlier run
   }
-  stop_signal = 0;
-  install_stop_handlers();
-  request.stop_requested = [] { return stop_signal != 0; };
+  // SIGTERM/SIGINT stop the run after the current wave, with a checkpoint (engine/stop_signal.h;
+  // `run` installs the handlers before taking its output directory).
+  if (!request.stop_requested) {
+    install_stop_handlers();
+    request.stop_requested = stop_requested;
+  }
   request.save_partial = [this](SaveReason reason,
                                 const std::function<std::vector<PartialNode>()>& nodes) {
     const auto now = std::chrono::steady_clock::now();
