@@ -16,6 +16,7 @@
 
 #include "app/analyze.h"
 #include "app/cluster_run.h"
+#include "app/command_line.h"
 #include "app/fit_command.h"
 #include "app/grid_run.h"
 #include "app/report.h"
@@ -238,22 +239,6 @@ int command_validate(const std::vector<std::string>& arguments) {
               config.config_file.c_str(), SCHEMA_VERSION, scenarios, scenarios == 1 ? "" : "s",
               config.sha256().c_str());
   return EXIT_OK;
-}
-
-// A whole number given on the command line: digits only (no sign, no spaces: boost would read
-// "-1" as 2^64 - 1), within [min, max]. Throws UsageError naming the option.
-std::uint64_t whole_number_option(const po::variables_map& values, const char* option,
-                                  std::uint64_t min, std::uint64_t max) {
-  const std::string text = values[option].as<std::string>();
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
-  if (!digits || ec != std::errc() || end != text.data() + text.size() || value < min ||
-      value > max) {
-    throw UsageError("--" + std::string(option) + " " + text + ": not a whole number from " +
-                     std::to_string(min) + " to " + std::to_string(max));
-  }
-  return value;
 }
 
 // The output directory, taken by rank 0 for the run's whole life; every rank learns whether that

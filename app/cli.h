@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/config_error.h"
+
 namespace trialsim {
 
 inline constexpr int EXIT_OK = 0;
@@ -17,7 +19,7 @@ inline constexpr int EXIT_INVALID_INPUT = 2;
 // A command-line mistake (unknown option, missing argument): exit code 2.
 class UsageError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit UsageError(const std::string& message) : std::runtime_error(visible_nul(message)) {}
 };
 
 // Invalid input already reported by another MPI rank: exit code 2 without a message.

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "app/cli.h"
+#include "app/command_line.h"
 #include "app/evidence_reader.h"
 #include "engine/config_error.h"
 #include "engine/config_reader.h"
@@ -167,14 +168,14 @@ int command_fit(const std::vector<std::string>& arguments) {
       "output,o", po::value<std::string>(),
       "fitted parameter file (default results/<evidence name>-fit/fitted-model.yaml); "
       "the calibration report goes beside it as <name>.calibration.csv")(
-      "seed,s", po::value<std::uint64_t>()->default_value(20240108), "master seed")(
-      "draws", po::value<std::uint64_t>()->default_value(200000), "ABC prior draws")(
-      "accepted", po::value<std::size_t>()->default_value(1000),
-      "ABC draws kept as the posterior sample")(
-      "point-replicas", po::value<std::uint64_t>()->default_value(2000),
-      "replicas of the source study at the point estimate")(
-      "threads,t", po::value<unsigned>()->default_value(0),
-      "worker threads; 0 = all cores. Results do not depend on it")(
+      "seed,s", po::value<std::string>()->default_value("20240108"), "master seed")(
+      "draws", po::value<std::string>()->default_value("200000"), "ABC prior draws (at most 10^8)")(
+      "accepted", po::value<std::string>()->default_value("1000"),
+      "ABC draws kept as the posterior sample (10 to 10^6, at most --draws)")(
+      "point-replicas", po::value<std::string>()->default_value("2000"),
+      "replicas of the source study at the point estimate (1 to 10^7)")(
+      "threads,t", po::value<std::string>()->default_value("0"),
+      "worker threads, 0 to 256; 0 = all cores. Results do not depend on it")(
       "quiet,q", "no progress and no report table");
   po::options_description all;
   all.add(visible).add_options()("evidence", po::value<std::string>());
@@ -185,38 +186,50 @@ int command_fit(const std::vector<std::string>& arguments) {
     po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
     po::notify(values);
   } catch (const po::error& e) {
-    std::cerr << "trialsim: " << terminal_safe(e.what()) << "\n";
-    return EXIT_INVALID_INPUT;
+    throw UsageError(e.what());
   }
   if (values.count("help")) {
     std::cout << visible << "\n";
     return EXIT_OK;
   }
-  if (!values.count("evidence")) {
-    std::cerr << "trialsim: missing EVIDENCE: usage: trialsim fit EVIDENCE [--output FILE]\n";
-    return EXIT_INVALID_INPUT;
+  if (!values.count("evidence") || values["evidence"].as<std::string>().empty()) {
+    throw UsageError("missing EVIDENCE: usage: trialsim fit EVIDENCE [--output FILE]");
+  }
+  if (values.count("output") && values["output"].as<std::string>().empty()) {
+    throw UsageError("--output is empty, expected a file name");
+  }
+  car_t::FitSettings settings;
+  settings.seed = whole_number_option(values, "seed", 0, UINT64_MAX);
+  settings.abc_draws = whole_number_option(values, "draws", 10, 100'000'000);
+  settings.accepted = whole_number_option(values, "accepted", 10, 1'000'000);
+  settings.point_replicas = whole_number_option(values, "point-replicas", 1, 10'000'000);
+  settings.threads = static_cast<unsigned>(whole_number_option(values, "threads", 0, MAX_THREADS));
+  if (settings.threads == 0)
+    settings.threads = static_cast<unsigned>(tbb::info::default_concurrency());
+  if (settings.abc_draws < settings.accepted) {
+    throw UsageError("--accepted " + std::to_string(settings.accepted) + " is more than --draws " +
+                     std::to_string(settings.abc_draws) + ", expected at most the draws");
   }
   try {
     const std::filesystem::path evidence_file = values["evidence"].as<std::string>();
     const car_t::Evidence evidence = load_evidence(evidence_file);
-    car_t::FitSettings settings;
-    settings.seed = values["seed"].as<std::uint64_t>();
-    settings.abc_draws = values["draws"].as<std::uint64_t>();
-    settings.accepted = values["accepted"].as<std::size_t>();
-    settings.point_replicas = values["point-replicas"].as<std::uint64_t>();
-    settings.threads = values["threads"].as<unsigned>();
-    if (settings.threads == 0)
-      settings.threads = static_cast<unsigned>(tbb::info::default_concurrency());
-    if (settings.accepted < 10 || settings.abc_draws < settings.accepted ||
-        settings.point_replicas < 1) {
-      std::cerr
-          << "trialsim: need --accepted >= 10, --draws >= --accepted and --point-replicas >= 1\n";
-      return EXIT_INVALID_INPUT;
-    }
     const std::filesystem::path output =
         values.count("output") ? std::filesystem::path(values["output"].as<std::string>())
                                : std::filesystem::path("results") /
                                      (evidence_file.stem().string() + "-fit") / "fitted-model.yaml";
+    if (!output.has_filename() || std::filesystem::is_directory(output)) {
+      throw UsageError("--output " + output.string() + ": is a directory, expected a file name");
+    }
+    for (std::filesystem::path p = output.parent_path(); !p.empty(); p = p.parent_path()) {
+      if (std::filesystem::exists(p)) {
+        if (!std::filesystem::is_directory(p)) {
+          throw UsageError("--output " + output.string() + ": " + p.string() +
+                           " is not a directory, expected a file name in a directory");
+        }
+        break;
+      }
+      if (p == p.parent_path()) break;
+    }
     const bool quiet = values.count("quiet") > 0;
     const auto start = std::chrono::steady_clock::now();
     const car_t::FitResult fit =
@@ -234,15 +247,11 @@ int command_fit(const std::vector<std::string>& arguments) {
         directory / (output.stem().string() + ".calibration.csv");
     write_file_atomically(calibration, calibration_csv(fit));
     if (!quiet) print_report(fit, seconds);
-    std::printf("fitted model: %s\ncalibration: %s\n", output.string().c_str(),
-                calibration.string().c_str());
+    std::printf("fitted model: %s\ncalibration: %s\n", terminal_safe(output.string()).c_str(),
+                terminal_safe(calibration.string()).c_str());
     return EXIT_OK;
-  } catch (const ConfigError& e) {
-    std::cerr << terminal_safe(e.what()) << "\n";  // text from the evidence file, shown escaped
-    return EXIT_INVALID_INPUT;
   } catch (const std::invalid_argument& e) {
-    std::cerr << "trialsim: evidence cannot be fitted: " << terminal_safe(e.what()) << "\n";
-    return EXIT_INVALID_INPUT;
+    throw UsageError("evidence cannot be fitted: " + std::string(e.what()));
   }
 }
 

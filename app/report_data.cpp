@@ -15,6 +15,7 @@
 #include "app/evidence_reader.h"
 #include "engine/config_error.h"
 #include "engine/output.h"
+#include "engine/text_escape.h"
 
 namespace trialsim::report {
 namespace {
@@ -503,6 +504,40 @@ ResultsDirectory load_results(const std::filesystem::path& dir) {
                "at most " + std::to_string(MAX_REPORT_SCENARIOS));
       }
       results.scenarios.push_back(row[0]);
+    }
+  }
+  // A results set is consistent: oc.csv has rows, names only scenarios summary.json lists (or
+  // their "<name> (assurance)" runs; a grid writes "<cell> | <scenario>" and no scenario list),
+  // and is valid UTF-8 as trialsim writes it (csv_field).
+  if (results.oc.rows.empty())
+    refuse(dir / "oc.csv", "no rows", "one row per scenario, analysis and metric");
+  for (std::size_t r = 0; r < results.oc.rows.size(); ++r) {
+    for (const std::string& field : results.oc.rows[r]) {
+      if (valid_utf8(field) != field) {
+        refuse((dir / "oc.csv").string() + ":" + std::to_string(r + 2),
+               "a field is not valid UTF-8", "the UTF-8 text trialsim writes");
+      }
+    }
+  }
+  if (results.summary.contains("scenarios") && results.summary["scenarios"].is_array()) {
+    std::unordered_set<std::string> listed;
+    for (const nlohmann::json& scenario : results.summary["scenarios"]) {
+      if (scenario.is_object() && scenario.contains("name") && scenario["name"].is_string()) {
+        listed.insert(scenario["name"].get<std::string>());
+      }
+    }
+    constexpr std::string_view ASSURANCE = " (assurance)";  // oc.csv only (model.uncertainty)
+    for (const std::string& scenario : results.scenarios) {
+      const bool assurance =
+          scenario.size() > ASSURANCE.size() &&
+          scenario.compare(scenario.size() - ASSURANCE.size(), ASSURANCE.size(), ASSURANCE) == 0;
+      const std::string base =
+          assurance ? scenario.substr(0, scenario.size() - ASSURANCE.size()) : scenario;
+      if (!listed.count(base)) {
+        refuse(dir / "oc.csv",
+               "scenario '" + scenario + "' is not among the scenarios of summary.json",
+               "oc.csv and summary.json of the same run");
+      }
     }
   }
   results.grid = read_csv_if_present(dir / "grid.csv");

@@ -19,14 +19,28 @@ struct SourceLocation {
   int column = 0;  // 1-based
 };
 
+// what() is a C string: a NUL byte from input (a YAML "\0" escape in a name) would cut the message
+// short. It is shown as U+2400 SYMBOL FOR NULL, which the terminal escaping leaves as it is.
+inline std::string visible_nul(std::string text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (c == '\0')
+      out += "\u2400";
+    else
+      out += c;
+  }
+  return out;
+}
+
 class ConfigError : public std::runtime_error {
  public:
   ConfigError(const SourceLocation& where, const std::string& key_path, const std::string& problem,
               const std::string& expected)
-      : std::runtime_error(where.file + ":" + std::to_string(where.line) + ":" +
-                           std::to_string(where.column) + ": " +
-                           (key_path.empty() ? std::string("(document)") : key_path) + ": " +
-                           problem + ", expected " + expected),
+      : std::runtime_error(visible_nul(where.file + ":" + std::to_string(where.line) + ":" +
+                                       std::to_string(where.column) + ": " +
+                                       (key_path.empty() ? std::string("(document)") : key_path) +
+                                       ": " + problem + ", expected " + expected)),
         where_(where),
         key_path_(key_path),
         problem_(problem),

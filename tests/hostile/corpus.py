@@ -24,7 +24,7 @@ CAPS = {
     "grid_cells_max": 10000,    # combinations of a grid
     "scenarios_max": 1000,      # scenarios of one config
     "replicates_per_block": 1024,  # shard count <= ceil(replicates / this)
-    "threads_max": 1024,        # --threads above this (or negative) is refused
+    "threads_max": 256,         # --threads above this (or negative) is refused
 }
 
 # The canary: every injection payload tries to create a file of this name (relative to the
