@@ -304,18 +304,24 @@ TEST_CASE("report on a results directory with planted names runs nothing and esc
   const HostileNames names = hostile_names(dir.path());
   const auto out = dir / "out";
   run_example(out, dir);
-  // oc.csv and distributions.csv: the names CSV-quoted, one with an invalid UTF-8 byte.
-  // Raw bytes, quoted by hand: csv_field would repair the invalid ones, a crafted file need not.
+  // oc.csv and distributions.csv: the names CSV-quoted; distributions.csv with an invalid UTF-8
+  // byte too (raw bytes, quoted by hand: csv_field would repair them, a crafted file need not).
+  // An oc.csv with invalid UTF-8 is refused outright (exit 2: the corpus checks it), so there
+  // the second name is valid text. summary.json lists the same names, as a real run's does.
   // (Built by append: operator+ chains trip GCC 12's false -Wrestrict, GCC bug 105329.)
   std::string invalid_field = "\"";
   invalid_field.append(replace_all(names.substitutions, "\"", "\"\"")).append(" \xFF\xC0\",");
   for (const char* file : {"oc.csv", "distributions.csv"}) {
     std::string text = read_text(out / file);
     text = replace_all(text, "response-0.60,", csv_field(names.newline_shell).append(","));
-    text = replace_all(text, "response-0.80,", invalid_field);
+    text = replace_all(
+        text, "response-0.80,",
+        std::string(file) == "oc.csv" ? csv_field(names.substitutions).append(",") : invalid_field);
     write_text(out / file, text);
   }
   auto summary = nlohmann::json::parse(read_text(out / "summary.json"));
+  summary["scenarios"][0]["name"] = names.newline_shell;
+  summary["scenarios"][1]["name"] = names.substitutions;
   summary["config"]["scenarios"][0]["name"] = names.newline_shell;
   summary["config"]["name"] = "<b>study</b>\n!touch " + (dir / "pwned5").string();
   summary["config"]["description"] = names.substitutions;
