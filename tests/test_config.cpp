@@ -5,10 +5,14 @@
 #include <fstream>
 
 #include "app/study_config.h"
+#include "config_test_support.h"
 #include "support.h"
 
 using namespace trialsim;
 using trialsim::testing::TempDir;
+using trialsim::testing::error_of;
+using trialsim::testing::replace;
+using trialsim::testing::write;
 
 namespace {
 
@@ -24,26 +28,6 @@ scenarios:
     response_rate: 0.8
 )";
 
-std::filesystem::path write(const TempDir& dir, const std::string& name, const std::string& text) {
-  const auto path = dir / name;
-  std::ofstream(path) << text;
-  return path;
-}
-
-std::string error_of(const std::filesystem::path& path, const std::vector<std::string>& overrides = {}) {
-  try {
-    load_study_config(path, overrides);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  REQUIRE(at != std::string::npos);
-  return text.replace(at, from.size(), to);
-}
 
 }  // namespace
 

@@ -11,12 +11,16 @@
 #include "app/study_config.h"
 #include "engine/text_escape.h"
 #include "engine/accumulator.h"
+#include "config_test_support.h"
 #include "support.h"
 
 using namespace trialsim;
 using trialsim::testing::read_text;
 using trialsim::testing::source_path;
 using trialsim::testing::TempDir;
+using trialsim::testing::error_of;
+using trialsim::testing::replace;
+using trialsim::testing::write;
 
 namespace {
 
@@ -45,28 +49,6 @@ scenarios:
   - {name: hr-0.7, hazard_ratio: 0.7}
 )";
 
-std::filesystem::path write(const TempDir& dir, const std::string& name, const std::string& text) {
-  const auto path = dir / name;
-  std::ofstream(path, std::ios::binary) << text;
-  return path;
-}
-
-// The ConfigError text of loading `path`; fails the test if another exception type escapes.
-std::string error_of(const std::filesystem::path& path,
-                     const std::vector<std::string>& overrides = {}) {
-  try {
-    load_study_config(path, overrides);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  REQUIRE(at != std::string::npos);
-  return text.replace(at, from.size(), to);
-}
 
 // A CAR-T config simulated from `fitted` (an absolute path).
 std::string car_t_config(const std::filesystem::path& fitted,
