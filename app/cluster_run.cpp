@@ -254,7 +254,10 @@ std::string identity_difference(const nlohmann::json& have, const nlohmann::json
       {"config_sha256", "config (sha256 "}, {"seed", "seed "},
       {"replicates", "replicate count "},   {"trialsim_version", "trialsim version "},
       {"git_revision", "trialsim build "},  {"block_size", "block size "}};
-  for (const auto& [key, label] : fields) {
+  for (const auto& field : fields) {
+    // Named copies, not structured bindings: clang 14 (the fuzz build) cannot capture those.
+    const char* const key = field.first;
+    const char* const label = field.second;
     if (have.value(key, nlohmann::json()) == want.value(key, nlohmann::json())) continue;
     const auto show = [&](const nlohmann::json& v) {
       std::string s = v.is_string() ? v.get<std::string>() : v.dump();

@@ -285,7 +285,9 @@ std::size_t cut_sorted(double cutoff, std::span<const double> entry, std::span<c
     // cut_data's rule without branches (event or censoring is a coin flip a branch would
     // mispredict): both candidate times, one kept by a bit mask; the record is written always
     // and kept when the patient entered before the cut-off.
-    const bool event_seen = (event_time[i] <= dropout_time[i]) & (entry[i] + event_time[i] <= cutoff);
+    // (unsigned & unsigned: both comparisons always evaluated, no short-circuit branch.)
+    const bool event_seen = (static_cast<unsigned>(event_time[i] <= dropout_time[i]) &
+                             static_cast<unsigned>(entry[i] + event_time[i] <= cutoff)) != 0;
     const double censored = std::min(dropout_time[i], cutoff - entry[i]);
     const std::uint64_t mask = std::uint64_t{0} - static_cast<std::uint64_t>(event_seen);
     const double time = std::bit_cast<double>((std::bit_cast<std::uint64_t>(event_time[i]) & mask) |
@@ -328,7 +330,8 @@ CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry,
       if (t > last_possible) break;
       // cut_sorted's rule with dropout NEVER: an event when entry + t <= cutoff (t <= NEVER), in
       // the analysis when entry < cutoff. Written always, kept by arithmetic.
-      const bool kept_event = (entry[i] + t <= cutoff) & (entry[i] < cutoff);
+      const bool kept_event =
+          (static_cast<unsigned>(entry[i] + t <= cutoff) & static_cast<unsigned>(entry[i] < cutoff)) != 0;
       events[a][kept] = t;
       not_finite |= kept_event & !std::isfinite(t);
       kept += kept_event ? 1 : 0;
