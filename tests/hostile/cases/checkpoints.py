@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from corpus import case, example_path, forge_partial, reseal_partial
+from corpus import case, example_path, forge_partial, reseal_partial, rewrite_nodes
 
 CATEGORY = "checkpoints"
 CONFIG = example_path("two-arm-survival")
@@ -78,19 +78,8 @@ def forge(key, value):
 
 
 def nodes(mutate_nodes):
-    def body(data):
-        (count,) = struct.unpack("<Q", data[:8])
-        at, table = 8, []
-        for _ in range(count):
-            first, blocks, length = struct.unpack("<QQQ", data[at:at + 24])
-            table.append((first, blocks, data[at + 24:at + 24 + length]))
-            at += 24 + length
-        table = mutate_nodes(table)
-        out = struct.pack("<Q", len(table))
-        for first, blocks, payload in table:
-            out += struct.pack("<QQQ", first, blocks, len(payload)) + payload
-        return out + data[at:]
-    return lambda ctx: reseal_partial(ctx.path(CHECKPOINT), body)
+    """The node table rewritten by `mutate_nodes` (corpus.rewrite_nodes), digest valid."""
+    return lambda ctx: rewrite_nodes(ctx.path(CHECKPOINT), mutate_nodes)
 
 
 def replace_with_directory(ctx):

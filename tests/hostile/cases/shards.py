@@ -4,7 +4,7 @@ nothing written (no output directory)."""
 import shutil
 import struct
 
-from corpus import case, example_path, forge_partial, reseal_partial
+from corpus import case, example_path, forge_partial, reseal_partial, rewrite_nodes
 
 CATEGORY = "shards"
 CONFIG = example_path("single-arm-binary")
@@ -62,20 +62,8 @@ def set_shard(key, value):
 
 
 def nodes(mutate_nodes):
-    """Rewrites the node table: [(first block, block count, bytes)] -> new list; digest valid."""
-    def body(data):
-        (count,) = struct.unpack("<Q", data[:8])
-        at, table = 8, []
-        for _ in range(count):
-            first, blocks, length = struct.unpack("<QQQ", data[at:at + 24])
-            table.append((first, blocks, data[at + 24:at + 24 + length]))
-            at += 24 + length
-        table = mutate_nodes(table)
-        out = struct.pack("<Q", len(table))
-        for first, blocks, payload in table:
-            out += struct.pack("<QQQ", first, blocks, len(payload)) + payload
-        return out + data[at:]
-    return lambda ctx: reseal_partial(ctx.path(SHARD1), body)
+    """The node table rewritten by `mutate_nodes` (corpus.rewrite_nodes), digest valid."""
+    return lambda ctx: rewrite_nodes(ctx.path(SHARD1), mutate_nodes)
 
 
 def foreign(seed):
