@@ -68,8 +68,8 @@ long lock_holder(const struct stat& info) {
   return 0;
 }
 
-// Creates `directory` and its missing parents; returns the outermost directory it created ("" if
-// it existed). Throws OutputDirectoryError when an ancestor is a file or mkdir fails.
+// Creates `directory` and its missing parents; returns the outermost directory this process
+// created ("" if none). Throws OutputDirectoryError when an ancestor is a file or mkdir fails.
 fs::path create_with_parents(const fs::path& directory) {
   std::vector<fs::path> missing;
   for (fs::path p = directory; !p.empty(); p = p.parent_path()) {
@@ -87,17 +87,26 @@ fs::path create_with_parents(const fs::path& directory) {
     missing.push_back(p);
     if (p == p.parent_path()) break;
   }
-  // missing[0] is `directory`, missing.back() the outermost: create outermost first.
+  // missing[0] is `directory`, missing.back() the outermost: create outermost first. A directory
+  // another process created in the meantime (EEXIST) is not ours: only what this process's mkdir
+  // made counts as created, so a run that then loses the lock never removes the winner's directory.
+  fs::path outermost_created;
   for (std::size_t i = missing.size(); i-- > 0;) {
-    if (::mkdir(missing[i].c_str(), 0777) != 0 && errno != EEXIST) {
+    if (::mkdir(missing[i].c_str(), 0777) == 0) {
+      if (outermost_created.empty()) outermost_created = missing[i];
+    } else if (errno != EEXIST) {
       const int error = errno;
-      for (std::size_t created = i + 1; created < missing.size(); ++created)
-        ::rmdir(missing[created].c_str());
+      if (!outermost_created.empty()) {
+        for (std::size_t created = i + 1; created < missing.size(); ++created) {
+          ::rmdir(missing[created].c_str());
+          if (missing[created] == outermost_created) break;
+        }
+      }
       throw OutputDirectoryError("cannot create output directory " + missing[i].string() + ": " +
                                  system_error_text(error));
     }
   }
-  return missing.empty() ? fs::path() : missing.back();
+  return outermost_created;
 }
 
 // Removes orphaned hidden temporaries of processes that are gone: ".<prefix>*<kind><pid>".
@@ -172,6 +181,8 @@ OwnedOutputDirectory::OwnedOutputDirectory(fs::path target) {
     if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
       ::fstat(lock_fd_, &locked);
       const long holder = lock_holder(locked);
+      // The holder owns the directory now, even if this process created it: only close.
+      first_created_.clear();
       release_on_failure();
       throw OutputDirectoryError(
           "output directory " + target_.string() + " is in use by another trialsim run" +
