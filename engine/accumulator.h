@@ -71,6 +71,16 @@ class MomentAccumulator {
 // so quantiles are identical whatever the merge order.
 class DiscreteDistribution {
  public:
+  // Orders NaN after every number (and equal to itself): a NaN from a degenerate statistic, or
+  // from a forged shard file, then has one key of its own instead of breaking the map's strict
+  // weak ordering. The order of numbers, and so every quantile, is that of operator<.
+  struct NanLastLess {
+    bool operator()(double a, double b) const noexcept {
+      return std::isnan(b) ? !std::isnan(a) : (!std::isnan(a) && a < b);
+    }
+  };
+  using Counts = std::map<double, std::uint64_t, NanLastLess>;
+
   void add(double value, std::uint64_t times = 1) { counts_[value] += times; total_ += times; }
   void merge(const DiscreteDistribution& other) {
     for (const auto& [value, times] : other.counts_) add(value, times);
@@ -104,7 +114,7 @@ class DiscreteDistribution {
     return 0.5 * (high - low);
   }
 
-  const std::map<double, std::uint64_t>& counts() const noexcept { return counts_; }
+  const Counts& counts() const noexcept { return counts_; }
 
   template <class Archive>
   void visit(Archive& archive) {
@@ -112,7 +122,7 @@ class DiscreteDistribution {
   }
 
  private:
-  std::map<double, std::uint64_t> counts_;
+  Counts counts_;
   std::uint64_t total_ = 0;
 };
 

@@ -69,3 +69,19 @@ TEST_CASE("discrete distribution quantiles follow the inverse-CDF definition", "
   merged.merge(e);
   REQUIRE(merged.counts() == d.counts());
 }
+
+TEST_CASE("a NaN in a discrete distribution has one key of its own, after every number",
+          "[accumulator][hostile]") {
+  DiscreteDistribution d;
+  for (const double v : {2.0, std::nan(""), 1.0, std::nan(""), 3.0, 1.0}) d.add(v);
+  REQUIRE(d.count() == 6);
+  REQUIRE(d.distinct_values() == 4);  // 1, 2, 3 and NaN
+  REQUIRE(d.counts().begin()->first == 1.0);
+  REQUIRE(d.counts().begin()->second == 2);
+  REQUIRE(std::isnan(d.counts().rbegin()->first));
+  REQUIRE(d.counts().rbegin()->second == 2);
+  // Quantiles of the numbers are those of operator<: F(1) = 2/6, F(2) = 3/6, F(3) = 4/6.
+  REQUIRE(d.quantile(0.5) == 2.0);
+  REQUIRE(d.quantile(0.6) == 3.0);
+  REQUIRE(std::isnan(d.quantile(0.9)));
+}

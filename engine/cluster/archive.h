@@ -89,8 +89,8 @@ class ByteWriter {
     write(size);
     for (T& v : values) write(v);
   }
-  template <class K, class V>
-  void write_container(std::map<K, V>& values) {
+  template <class K, class V, class Compare>
+  void write_container(std::map<K, V, Compare>& values) {
     std::uint64_t size = values.size();
     write(size);
     for (auto& [key, value] : values) {
@@ -185,8 +185,8 @@ class ByteReader {
       for (T& v : values) read(v);
     }
   }
-  template <class K, class V>
-  void read_container(std::map<K, V>& values) {
+  template <class K, class V, class Compare>
+  void read_container(std::map<K, V, Compare>& values) {
     const std::uint64_t size = read_size();
     values.clear();
     for (std::uint64_t i = 0; i < size; ++i) {
