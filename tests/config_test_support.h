@@ -12,6 +12,19 @@
 
 namespace trialsim::testing {
 
+// The smallest valid config of the tests: single-arm binary, n = 40, p0 = 0.6, scenarios a and b.
+inline const std::string SINGLE_ARM_BINARY_YAML = R"(schema_version: 1
+design:
+  type: single_arm_binary
+  sample_size: 40
+  null_response_rate: 0.6
+scenarios:
+  - name: a
+    response_rate: 0.6
+  - name: b
+    response_rate: 0.8
+)";
+
 inline std::filesystem::path write(const TempDir& dir, const std::string& name,
                                    const std::string& text) {
   const auto path = dir / name;

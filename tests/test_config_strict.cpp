@@ -24,17 +24,7 @@ using trialsim::testing::write;
 
 namespace {
 
-const std::string BINARY = R"(schema_version: 1
-design:
-  type: single_arm_binary
-  sample_size: 40
-  null_response_rate: 0.6
-scenarios:
-  - name: a
-    response_rate: 0.6
-  - name: b
-    response_rate: 0.8
-)";
+const std::string& BINARY = trialsim::testing::SINGLE_ARM_BINARY_YAML;
 
 const std::string SURVIVAL = R"(schema_version: 1
 design:
