@@ -363,8 +363,7 @@ Checkpointing::Checkpointing(const RunIdentity& run, std::filesystem::path file,
                              std::optional<ShardSpec> shard, std::chrono::seconds interval,
                              bool resume, RunRequest& request)
     : file_(std::move(file)), interval_(interval), last_write_(std::chrono::steady_clock::now()) {
-  const StudyConfig& config = *run.config;
-  if (shard) check_shard_fits(*shard, config);
+  const StudyConfig& config = *run.config;  // `run` checked the shard against it (check_shard_fits)
   header_ = partial_header(run, "checkpoint", shard);
   std::error_code error;
   const bool present = std::filesystem::symlink_status(file_, error).type() !=

@@ -1,20 +1,13 @@
 #include "engine/output.h"
 
-#include <signal.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-
-#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <fstream>
 #include <stdexcept>
-#include <vector>
-
-#include <openssl/evp.h>
 
 #include "engine/text_escape.h"
 

@@ -207,7 +207,6 @@ OwnedOutputDirectory::OwnedOutputDirectory(fs::path target) {
   for (const auto& entry : fs::directory_iterator(target_, error)) {
     const std::string name = entry.path().filename().string();
     if (!is_trialsim_output_name(name)) foreign.push_back(name);
-    if (name == "manifest.json") held_results_ = true;
   }
   if (!foreign.empty()) {
     std::string list;

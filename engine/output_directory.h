@@ -53,9 +53,6 @@ class OwnedOutputDirectory {
   // before the swap; directories moved after it). Everything else of the old content goes.
   void commit(const std::function<bool(const std::string& name)>& keep = {});
 
-  // Whether the target held a results set when it was taken (manifest.json present).
-  bool held_results() const noexcept { return held_results_; }
-
  private:
   void release_on_failure() noexcept;
 
@@ -64,7 +61,6 @@ class OwnedOutputDirectory {
   std::filesystem::path first_created_;  // outermost directory this process created ("" if none)
   int lock_fd_ = -1;
   bool committed_ = false;
-  bool held_results_ = false;
 };
 
 // An exclusive lock on one output file in a directory that several processes share (the shard
