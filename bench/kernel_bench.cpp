@@ -5,10 +5,10 @@
 #include <cmath>
 #include <vector>
 
-#include "engine/binomial.h"
-#include "engine/rng.h"
-#include "models/single_arm_binary.h"
-#include "models/two_arm_survival.h"
+#include "statistics/binomial.h"
+#include "core/rng.h"
+#include "designs/single_arm_binary/single_arm_binary.h"
+#include "designs/two_arm_survival/two_arm_survival.h"
 
 namespace trialsim {
 namespace {

@@ -11,9 +11,9 @@
 #include <fstream>
 #include <string>
 
-#include "app/analyze.h"
-#include "app/cli.h"
-#include "engine/config_error.h"
+#include "edges/analyze/analyze.h"
+#include "edges/cli/cli.h"
+#include "config/config_error.h"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "app/study_config.h"
+#include "edges/config/study_config.h"
 #include "support.h"
 
 namespace trialsim::testing {

@@ -1,10 +1,10 @@
-// Accumulators (engine/accumulator.h): exact small cases, and merge equals sequential add.
+// Accumulators (core/accumulator.h): exact small cases, and merge equals sequential add.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <vector>
 
-#include "engine/accumulator.h"
+#include "core/accumulator.h"
 
 using namespace trialsim;
 

@@ -1,4 +1,4 @@
-// Tests for engine/binomial.h. Reference values were printed by base R 4.2.2 running
+// Tests for statistics/binomial.h. Reference values were printed by base R 4.2.2 running
 // scripts/r/binomial-reference.R (qbeta, qnorm, pbinom, dbinom; Wilson by formula), pasted here
 // with 17 significant digits. Tolerances: 1e-10 relative for R comparisons (Boost and R's
 // special functions agree to ~1e-14; the margin absorbs differing evaluation orders), and
@@ -8,7 +8,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "engine/binomial.h"
+#include "statistics/binomial.h"
 
 using namespace trialsim;
 using Catch::Matchers::Contains;

@@ -1,4 +1,4 @@
-// Dyadic block tree (engine/cluster/block_tree.h) and tally archive (engine/cluster/archive.h):
+// Dyadic block tree (core/cluster/block_tree.h) and tally archive (core/cluster/archive.h):
 // the combined result is the same bits however the blocks are split and in whatever order the
 // pieces arrive, and a tally survives encode/decode bit for bit.
 #include <catch2/catch.hpp>
@@ -9,10 +9,10 @@
 #include <random>
 #include <vector>
 
-#include "engine/accumulator.h"
-#include "engine/cluster/archive.h"
-#include "engine/cluster/block_tree.h"
-#include "engine/cluster/partial_file.h"
+#include "core/accumulator.h"
+#include "core/cluster/archive.h"
+#include "core/cluster/block_tree.h"
+#include "core/cluster/partial_file.h"
 
 using namespace trialsim;
 

@@ -1,4 +1,4 @@
-// `trialsim analyze DATA.csv` (app/analyze.h): the report reproduces R's survival package on the
+// `trialsim analyze DATA.csv` (edges/analyze/analyze.h): the report reproduces R's survival package on the
 // fixture datasets of tests/fixtures/survival/ (scripts/r/survival-fixtures.R; 1e-8 relative, as
 // test_survival_fixtures.h), and every kind of bad input fails with exit code 2, one exact line
 // on stderr and nothing on stdout.
@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "app/analyze.h"
-#include "app/cli.h"
+#include "edges/analyze/analyze.h"
+#include "edges/cli/cli.h"
 #include "support.h"
 #include "test_survival_fixtures.h"
 

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/fit_command.h"
-#include "engine/binomial.h"
+#include "edges/fit/fit_command.h"
+#include "statistics/binomial.h"
 #include "models/car_t/patient_model.h"
 #include "support.h"
 

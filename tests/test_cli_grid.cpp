@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/binomial.h"
+#include "statistics/binomial.h"
 #include "support.h"
 
 using namespace trialsim::testing;

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/fit_command.h"
-#include "models/car_t/maintenance_trial.h"
+#include "edges/fit/fit_command.h"
+#include "designs/maintenance_after_car_t/maintenance_trial.h"
 #include "support.h"
 
 using namespace trialsim;

@@ -1,12 +1,12 @@
-// Trial conduct (engine/conduct.h): accrual, analysis cut-off and the data cut on the right clock.
+// Trial conduct (models/conduct.h): accrual, analysis cut-off and the data cut on the right clock.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include "engine/conduct.h"
-#include "engine/rng.h"
+#include "models/conduct.h"
+#include "core/rng.h"
 
 using namespace trialsim;
 

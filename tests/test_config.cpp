@@ -1,10 +1,10 @@
-// Config parsing (engine/config_reader.h, app/study_config.h): typed values, defaults, overrides,
+// Config parsing (config/config_reader.h, edges/config/study_config.h): typed values, defaults, overrides,
 // and errors that carry FILE:LINE:COL and the key path.
 #include <catch2/catch.hpp>
 
 #include <fstream>
 
-#include "app/study_config.h"
+#include "edges/config/study_config.h"
 #include "config_test_support.h"
 #include "support.h"
 

@@ -4,7 +4,7 @@
 // `design.allocation.control`, `design.allocation.experimental`).
 #include <catch2/catch.hpp>
 
-#include "app/study_config.h"
+#include "edges/config/study_config.h"
 #include "support.h"
 
 using namespace trialsim;

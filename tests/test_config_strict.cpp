@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "app/study_config.h"
-#include "engine/text_escape.h"
-#include "engine/accumulator.h"
+#include "edges/config/study_config.h"
+#include "core/text_escape.h"
+#include "core/accumulator.h"
 #include "config_test_support.h"
 #include "support.h"
 

@@ -1,7 +1,7 @@
-// Endpoint derivation (engine/endpoints.h): the conventions for OS, RFS, DOR, EFS and CIR.
+// Endpoint derivation (models/endpoints.h): the conventions for OS, RFS, DOR, EFS and CIR.
 #include <catch2/catch.hpp>
 
-#include "engine/endpoints.h"
+#include "models/endpoints.h"
 
 using namespace trialsim;
 

@@ -1,9 +1,9 @@
-// Evidence files (app/evidence_reader.h): the real Inati-cel file parses into the typed figures,
+// Evidence files (edges/fit/evidence_reader.h): the real Inati-cel file parses into the typed figures,
 // and each kind of mistake is reported at its file:line:col with the key path.
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "app/evidence_reader.h"
+#include "edges/fit/evidence_reader.h"
 #include "support.h"
 
 using namespace trialsim;

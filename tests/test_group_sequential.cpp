@@ -1,4 +1,4 @@
-// Group-sequential boundaries and crossing probabilities (engine/group_sequential.h) against
+// Group-sequential boundaries and crossing probabilities (statistics/group_sequential.h) against
 // rpact 3.3.4 (scripts/r/group-sequential-reference.R -> tests/fixtures/group_sequential/).
 //
 // Tolerances: rpact solves its boundaries to 1e-8 in alpha and our Simpson grid (r = 32) puts
@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/group_sequential.h"
+#include "statistics/group_sequential.h"
 
 #ifndef TRIALSIM_SOURCE_DIR
 #error "TRIALSIM_SOURCE_DIR must be defined as the repository root"

@@ -6,7 +6,7 @@
 // exactly as it was before the command (no output directory, no temporary or staging file).
 //
 // Forged files keep a valid checksum: they are rebuilt with the file layout of
-// engine/cluster/partial_file.h, so the checks behind the checksum are what is tested.
+// core/cluster/partial_file.h, so the checks behind the checksum are what is tested.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -18,8 +18,8 @@
 #include <optional>
 #include <tuple>
 
-#include "engine/cluster/partial_file.h"
-#include "engine/output.h"
+#include "core/cluster/partial_file.h"
+#include "core/output.h"
 #include "tests/support.h"
 #include "trialsim/version.h"
 

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/report_data.h"
+#include "edges/report/report_data.h"
 #include "support.h"
 
 using namespace trialsim::testing;

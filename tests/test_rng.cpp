@@ -1,11 +1,11 @@
-// Stream keying (engine/rng.h): equal keys give equal streams, any change of seed, replicate or
+// Stream keying (core/rng.h): equal keys give equal streams, any change of seed, replicate or
 // purpose gives a different stream, and no simple arithmetic relation links neighbouring keys.
 #include <catch2/catch.hpp>
 
 #include <set>
 
-#include "engine/rng.h"
-#include "engine/samplers.h"
+#include "core/rng.h"
+#include "core/samplers.h"
 
 using namespace trialsim;
 

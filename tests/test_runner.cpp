@@ -1,14 +1,14 @@
-// The replicate runner (engine/runner.h): every replicate exactly once, results merged in block
+// The replicate runner (core/runner.h): every replicate exactly once, results merged in block
 // order, so the merged floating-point result is bit-identical for any thread count.
 #include <catch2/catch.hpp>
 
 #include <cstring>
 #include <vector>
 
-#include "engine/accumulator.h"
-#include "engine/rng.h"
-#include "engine/runner.h"
-#include "engine/samplers.h"
+#include "core/accumulator.h"
+#include "core/rng.h"
+#include "core/runner.h"
+#include "core/samplers.h"
 
 using namespace trialsim;
 

@@ -1,4 +1,4 @@
-// Samplers (engine/samplers.h): exact values for given raw generator outputs, and moments over
+// Samplers (core/samplers.h): exact values for given raw generator outputs, and moments over
 // 10^6 draws within 4 standard errors (tolerance = 4 * SD / sqrt(N), a false-alarm rate ~6e-5).
 #include <catch2/catch.hpp>
 
@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/rng.h"
-#include "engine/samplers.h"
+#include "core/rng.h"
+#include "core/samplers.h"
 
 using namespace trialsim;
 

@@ -1,4 +1,4 @@
-// Tests for engine/sequential_monitoring.h. Reference values were printed by base R 4.2.2
+// Tests for statistics/sequential_monitoring.h. Reference values were printed by base R 4.2.2
 // running scripts/r/monitoring-reference.R (pbeta, a term-by-term beta-binomial sum, boundary
 // scans, and stopping probabilities by enumerating all 2^12 patient sequences: no dynamic
 // programme), pasted with 17 significant digits. Tolerances: 1e-10 relative against R's special
@@ -9,11 +9,11 @@
 #include <stdexcept>
 #include <vector>
 
-#include "engine/accumulator.h"
-#include "engine/binomial.h"
-#include "engine/rng.h"
-#include "engine/samplers.h"
-#include "engine/sequential_monitoring.h"
+#include "core/accumulator.h"
+#include "statistics/binomial.h"
+#include "core/rng.h"
+#include "core/samplers.h"
+#include "statistics/sequential_monitoring.h"
 
 using namespace trialsim;
 

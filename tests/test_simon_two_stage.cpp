@@ -1,4 +1,4 @@
-// Tests for engine/simon_two_stage.h.
+// Tests for statistics/simon_two_stage.h.
 //
 // Designs: Simon (1989), Controlled Clinical Trials 10:1-10, Table 1 (p1 - p0 = 0.20), and an
 // independent base-R brute force over every (n1, r1, n, r) with n <= 70
@@ -13,11 +13,11 @@
 #include <stdexcept>
 #include <vector>
 
-#include "engine/accumulator.h"
-#include "engine/binomial.h"
-#include "engine/rng.h"
-#include "engine/samplers.h"
-#include "engine/simon_two_stage.h"
+#include "core/accumulator.h"
+#include "statistics/binomial.h"
+#include "core/rng.h"
+#include "core/samplers.h"
+#include "statistics/simon_two_stage.h"
 
 using namespace trialsim;
 
@@ -150,7 +150,7 @@ void check_design(const SimonDesign& got, const ReferenceDesign& want, double pu
   CHECK(std::abs(got.pet_p0 - published_pet) <= 0.005);
 }
 
-// Binomial(m, p) pmfs from engine/binomial.h (Boost), pmf[m][x] for m = 1..max_m.
+// Binomial(m, p) pmfs from statistics/binomial.h (Boost), pmf[m][x] for m = 1..max_m.
 std::vector<std::vector<double>> pmf_table(int max_m, double p) {
   std::vector<std::vector<double>> table(static_cast<std::size_t>(max_m) + 1);
   for (int m = 1; m <= max_m; ++m) {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "engine/survival/cox.h"
+#include "statistics/survival/cox.h"
 #include "tests/test_survival_fixtures.h"
 
 using namespace trialsim;

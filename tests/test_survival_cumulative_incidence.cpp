@@ -4,8 +4,8 @@
 #include <cmath>
 #include <string>
 
-#include "engine/survival/cumulative_incidence.h"
-#include "engine/survival/kaplan_meier.h"
+#include "statistics/survival/cumulative_incidence.h"
+#include "statistics/survival/kaplan_meier.h"
 #include "tests/test_survival_fixtures.h"
 
 using namespace trialsim;

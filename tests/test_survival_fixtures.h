@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/survival/survival_data.h"
+#include "statistics/survival/survival_data.h"
 
 #ifndef TRIALSIM_SOURCE_DIR
 #error "TRIALSIM_SOURCE_DIR must be defined as the repository root"

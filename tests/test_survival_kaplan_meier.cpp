@@ -4,8 +4,8 @@
 #include <cmath>
 #include <string>
 
-#include "engine/survival/kaplan_meier.h"
-#include "engine/survival/km_summary.h"
+#include "statistics/survival/kaplan_meier.h"
+#include "statistics/survival/km_summary.h"
 #include "tests/test_survival_fixtures.h"
 
 using namespace trialsim;

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "engine/survival/logrank.h"
+#include "statistics/survival/logrank.h"
 #include "tests/test_survival_fixtures.h"
 
 using namespace trialsim;

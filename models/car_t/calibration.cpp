@@ -5,9 +5,9 @@
 #include <limits>
 #include <stdexcept>
 
-#include "engine/accumulator.h"
-#include "engine/runner.h"
-#include "engine/samplers.h"
+#include "core/accumulator.h"
+#include "core/runner.h"
+#include "core/samplers.h"
 #include "models/car_t/source_study.h"
 
 namespace trialsim::car_t {

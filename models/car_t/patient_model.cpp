@@ -5,7 +5,7 @@
 
 #include <boost/math/distributions/normal.hpp>
 
-#include "engine/samplers.h"
+#include "core/samplers.h"
 
 namespace trialsim::car_t {
 namespace {

@@ -28,8 +28,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/endpoints.h"
-#include "engine/rng.h"
+#include "models/endpoints.h"
+#include "core/rng.h"
 
 namespace trialsim::car_t {
 inline constexpr double NEVER_TIME = std::numeric_limits<double>::infinity();

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "engine/samplers.h"
+#include "core/samplers.h"
 
 namespace trialsim::car_t {
 namespace {

@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/survival/kaplan_meier.h"
-#include "engine/survival/km_summary.h"
-#include "engine/survival/logrank.h"
+#include "statistics/survival/kaplan_meier.h"
+#include "statistics/survival/km_summary.h"
+#include "statistics/survival/logrank.h"
 #include "models/car_t/evidence.h"
 #include "models/car_t/patient_model.h"
 

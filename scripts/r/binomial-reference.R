@@ -1,10 +1,10 @@
 #!/usr/bin/env Rscript
-# Reference values for tests/test_binomial.cpp (engine/binomial.h), base R only.
+# Reference values for tests/test_binomial.cpp (statistics/binomial.h), base R only.
 #
 #   Rscript scripts/r/binomial-reference.R
 #
 # Prints every figure the test compares against, with 17 significant digits. The definitions
-# mirror engine/binomial.h:
+# mirror statistics/binomial.h:
 #   Clopper & Pearson (1934): lower = qbeta(a/2; x, n-x+1) (0 if x=0),
 #                             upper = qbeta(1-a/2; x+1, n-x) (1 if x=n).
 #   Wilson (1927) score interval, no continuity correction, z = qnorm(1-a/2), by formula

@@ -1,10 +1,10 @@
 #!/usr/bin/env Rscript
-# Reference values for tests/test_group_sequential.cpp (engine/group_sequential.h), computed with
+# Reference values for tests/test_group_sequential.cpp (statistics/group_sequential.h), computed with
 # rpact. Run from the repository root:
 #
 #   Rscript scripts/r/group-sequential-reference.R   # writes tests/fixtures/group_sequential/*.csv
 #
-# Conventions, as in engine/group_sequential.h: one-sided test (sided = 1), alpha = 0.025, z
+# Conventions, as in statistics/group_sequential.h: one-sided test (sided = 1), alpha = 0.025, z
 # scale with benefit positive, information fractions t_k = informationRates.
 #   boundaries.csv  getDesignGroupSequential(...)$criticalValues and $alphaSpent, and the
 #                   spending function evaluated here by formula (rpact "asOF" with sided = 1 is

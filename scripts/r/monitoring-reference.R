@@ -1,10 +1,10 @@
 #!/usr/bin/env Rscript
-# Reference values for tests/test_sequential_monitoring.cpp (engine/sequential_monitoring.h),
+# Reference values for tests/test_sequential_monitoring.cpp (statistics/sequential_monitoring.h),
 # base R only.
 #
 #   Rscript scripts/r/monitoring-reference.R
 #
-# Definitions (as in engine/sequential_monitoring.h):
+# Definitions (as in statistics/sequential_monitoring.h):
 #   posterior   P(p > t | x, n) = pbeta(t, a + x, b + n - x, lower.tail = FALSE)
 #   beta-binomial pmf  f(y; m, al, be) = choose(m, y) beta(y + al, m - y + be) / beta(al, be)
 #   predictive  PP = sum_y f(y; N - n, a + x, b + n - x) * 1{P(p > p0 | x + y, N) > theta}

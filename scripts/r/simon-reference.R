@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Reference designs for tests/test_simon_two_stage.cpp (engine/simon_two_stage.h), base R only:
+# Reference designs for tests/test_simon_two_stage.cpp (statistics/simon_two_stage.h), base R only:
 # an independent brute-force search for Simon's (1989) optimal and minimax two-stage designs.
 #
 #   Rscript scripts/r/simon-reference.R        # about a minute

@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Reference fixtures for trialsim's survival analyses (engine/survival/), computed with R's
+# Reference fixtures for trialsim's survival analyses (statistics/survival/), computed with R's
 # survival package. Run from the repository root:
 #
 #   Rscript scripts/r/survival-fixtures.R            # writes tests/fixtures/survival/*.csv

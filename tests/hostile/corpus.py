@@ -140,7 +140,7 @@ def replace_once(text: str, old: str, new: str) -> str:
 
 
 # ------------------------------------------------------------------ partial-results files
-# Layout (engine/cluster/partial_file.h): magic line, 4-byte byte-order marker, 8-byte header
+# Layout (core/cluster/partial_file.h): magic line, 4-byte byte-order marker, 8-byte header
 # length, header JSON, nodes, then the SHA-256 (hex) of everything before it.
 PARTIAL_DIGEST_HEX = 64
 

@@ -1,0 +1,713 @@
+#include "config/config_reader.h"
+
+#include <yaml-cpp/eventhandler.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <utility>
+
+
+namespace trialsim {
+namespace {
+
+// ---------------------------------------------------------------- strict YAML
+
+// Why strict: yaml-cpp keeps one of two equal keys silently, reads only the first document of a
+// file, and accepts tags that change a value's type. Each of these lets a config say something
+// other than what it seems to say, so each is an error at its FILE:LINE:COL.
+
+// The first byte of `text` that is not well-formed UTF-8 (RFC 3629: no overlongs, surrogates or
+// code points above U+10FFFF) or that is a control character YAML does not allow unescaped (C0
+// except TAB, LF and CR; DEL; C1). Returns text.size() when there is none, and the code point
+// (or 0xFFFFFFFF for a bad byte) in `found`.
+std::size_t first_disallowed_character(std::string_view text, std::uint32_t& found) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const unsigned char lead = byte(at);
+    std::size_t length = 0;
+    std::uint32_t code_point = 0;
+    unsigned char second_low = 0x80, second_high = 0xBF;
+    if (lead < 0x80) {
+      length = 1;
+      code_point = lead;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+      code_point = lead & 0x1Fu;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      code_point = lead & 0x0Fu;
+      if (lead == 0xE0) second_low = 0xA0;   // overlong
+      if (lead == 0xED) second_high = 0x9F;  // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      code_point = lead & 0x07u;
+      if (lead == 0xF0) second_low = 0x90;   // overlong
+      if (lead == 0xF4) second_high = 0x8F;  // above U+10FFFF
+    }
+    bool well_formed = length > 0 && at + length <= text.size();
+    for (std::size_t i = 1; well_formed && i < length; ++i) {
+      const unsigned char next = byte(at + i);
+      const unsigned char low = i == 1 ? second_low : 0x80, high = i == 1 ? second_high : 0xBF;
+      well_formed = next >= low && next <= high;
+      code_point = (code_point << 6) | (next & 0x3Fu);
+    }
+    if (!well_formed) {
+      found = 0xFFFFFFFFu;
+      return at;
+    }
+    const bool control =
+        (code_point < 0x20 && code_point != '\t' && code_point != '\n' && code_point != '\r') ||
+        code_point == 0x7F || (code_point >= 0x80 && code_point <= 0x9F);
+    if (control) {
+      found = code_point;
+      return at;
+    }
+    at += length;
+  }
+  return text.size();
+}
+
+std::string hex(std::uint32_t value, int digits) {
+  static const char* const DIGITS = "0123456789ABCDEF";
+  std::string out(static_cast<std::size_t>(digits), '0');
+  for (int i = digits - 1; i >= 0; --i, value >>= 4)
+    out[static_cast<std::size_t>(i)] = DIGITS[value & 0xF];
+  return out;
+}
+
+// Refuses bytes that are not UTF-8 text; the location is the line and column (in characters,
+// as YAML marks count them) of the first offending byte.
+void check_characters(std::string_view text, const SourceLocation& origin,
+                      const std::string& key_path) {
+  std::uint32_t found = 0;
+  const std::size_t at = first_disallowed_character(text, found);
+  if (at == text.size()) return;
+  int line = 1, column = 1;
+  for (std::size_t i = 0; i < at; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else if ((c & 0xC0) != 0x80) {
+      ++column;  // count characters, not continuation bytes
+    }
+  }
+  const SourceLocation where{origin.file, origin.line + line - 1,
+                             line == 1 ? origin.column + column - 1 : column};
+  if (found == 0xFFFFFFFFu) {
+    throw ConfigError(
+        where, key_path,
+        "byte 0x" + hex(static_cast<unsigned char>(text[at]), 2) + " is not valid UTF-8",
+        key_path.empty() ? "a file in UTF-8" : "UTF-8 text");
+  }
+  throw ConfigError(
+      where, key_path, "control character U+" + hex(found, 4) + " in the text",
+      "printable UTF-8 text (write control characters as escapes in a double-quoted string)");
+}
+
+// A tag as written: yaml-cpp reports `!!str` as its full name.
+std::string tag_as_written(const std::string& tag) {
+  const std::string core = "tag:yaml.org,2002:";
+  return tag.compare(0, core.size(), core) == 0 ? "!!" + tag.substr(core.size()) : tag;
+}
+
+// Walks the parser's events (no tree is built, aliases are not expanded, so this is linear in
+// the text): duplicate keys per mapping, keys that are not scalars, explicit tags, and any
+// document after the first.
+class StrictYamlChecker : public YAML::EventHandler {
+ public:
+  // `base_path`: the key path the text is the value of (a --set value), or empty for a file.
+  StrictYamlChecker(SourceLocation origin, std::string base_path)
+      : origin_(std::move(origin)), base_path_(std::move(base_path)) {}
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents_ > 1) {
+      throw ConfigError(where(mark), "", "a second YAML document (after ---)",
+                        "one document per file");
+    }
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { scalar(mark, "?", "~"); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    const auto it = scalar_anchors_.find(anchor);
+    if (it != scalar_anchors_.end()) {
+      scalar(mark, "?", it->second);
+    } else {
+      begin_node(mark, "?", nullptr);  // an alias of a collection: a value, or a complex key
+    }
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    if (anchor != YAML::NullAnchor) scalar_anchors_[anchor] = value;
+    scalar(mark, tag, value);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    const std::string path = begin_node(mark, tag, nullptr);
+    frames_.push_back({false, path, 0, true, {}, {}});
+  }
+  void OnSequenceEnd() override { frames_.pop_back(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    const std::string path = begin_node(mark, tag, nullptr);
+    frames_.push_back({true, path, 0, true, {}, {}});
+  }
+  void OnMapEnd() override { frames_.pop_back(); }
+
+ private:
+  struct Frame {
+    bool is_map;
+    std::string path;
+    std::size_t next_index;
+    bool expecting_key;
+    std::string pending_key;
+    std::map<std::string, int> key_lines;  // key -> 1-based line where it first appeared
+  };
+
+  SourceLocation where(const YAML::Mark& mark) const {
+    if (mark.line < 0) return origin_;
+    return {origin_.file, origin_.line + mark.line,
+            mark.line == 0 ? origin_.column + mark.column : mark.column + 1};
+  }
+
+  static std::string join_path(const std::string& parent, const std::string& child) {
+    return parent.empty() ? child : parent + "." + child;
+  }
+
+  void scalar(const YAML::Mark& mark, const std::string& tag, const std::string& value) {
+    begin_node(mark, tag, &value);
+  }
+
+  // Registers a node in its parent; returns its key path. `key_text` is the scalar text, or null
+  // for a collection.
+  std::string begin_node(const YAML::Mark& mark, const std::string& tag,
+                         const std::string* key_text) {
+    std::string path = base_path_;
+    bool is_key = false;
+    if (!frames_.empty()) {
+      Frame& parent = frames_.back();
+      if (!parent.is_map) {
+        path = join_path(parent.path, std::to_string(parent.next_index++));
+      } else if (parent.expecting_key) {
+        is_key = true;
+        if (!key_text) {
+          throw ConfigError(where(mark), parent.path, "a mapping key that is a list or mapping",
+                            "plain keys (names)");
+        }
+        path = join_path(parent.path, *key_text);
+        const auto [it, inserted] = parent.key_lines.emplace(*key_text, origin_.line + mark.line);
+        if (!inserted) {
+          throw ConfigError(where(mark), path,
+                            "duplicate key (first at line " + std::to_string(it->second) + ")",
+                            "each key once in a mapping");
+        }
+        parent.pending_key = *key_text;
+        parent.expecting_key = false;
+      } else {
+        path = join_path(parent.path, parent.pending_key);
+        parent.expecting_key = true;
+      }
+    }
+    // Only YAML's own "no tag" (?) and "non-specific" (!, what quoting gives) pass. Every
+    // explicit tag (!!str, !!int, !!map, a local !tag, a verbatim !<...>) is refused rather than
+    // judged case by case: a config never needs one, and a tag can turn a number into a string
+    // or a string into a number behind the reader's back.
+    if (tag != "?" && tag != "!" && !tag.empty()) {
+      throw ConfigError(
+          where(mark), path,
+          std::string("explicit tag ") + tag_as_written(tag) + (is_key ? " on a key" : ""),
+          "a value without a tag (quote it to make a string)");
+    }
+    return path;
+  }
+
+  SourceLocation origin_;
+  std::string base_path_;
+  int documents_ = 0;
+  std::vector<Frame> frames_;
+  std::map<YAML::anchor_t, std::string> scalar_anchors_;
+};
+
+// Raises ConfigError for anything strict YAML refuses in `text`, located relative to `origin`
+// (line 1, column 1 of a file; or the value's column in a --set assignment). Syntax errors are
+// reported as `invalid YAML` here too.
+void check_strict_yaml(const std::string& text, const SourceLocation& origin,
+                       const std::string& key_path) {
+  check_characters(text, origin, key_path);
+  std::istringstream in(text);
+  StrictYamlChecker checker(origin, key_path);
+  try {
+    YAML::Parser parser(in);
+    while (parser.HandleNextDocument(checker)) {
+    }
+  } catch (const YAML::ParserException& e) {
+    const SourceLocation where{
+        origin.file, origin.line + e.mark.line,
+        e.mark.line == 0 ? origin.column + e.mark.column : e.mark.column + 1};
+    throw ConfigError(where, key_path, "invalid YAML (" + e.msg + ")",
+                      "a well-formed YAML document");
+  }
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + items[i];
+  return out;
+}
+
+std::string describe_node(const YAML::Node& node) {
+  if (!node.IsDefined()) return "nothing";
+  if (node.IsNull()) return "null (an empty value, ~ or the bare word null; quote it for a string)";
+  if (node.IsSequence()) return "a list";
+  if (node.IsMap()) return "a mapping";
+  if (node.Tag() == "!") return "the string \"" + node.Scalar() + "\"";
+  return "\"" + node.Scalar() + "\"";
+}
+
+bool is_quoted(const YAML::Node& node) { return node.Tag() == "!"; }
+
+std::string format_bound(double value) {
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- ConfigDocument
+
+ConfigDocument ConfigDocument::load_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw ConfigError({path, 0, 0}, "", "file not found or not a regular file",
+                      "a readable YAML config file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError({path, 0, 0}, "", "cannot open file", "a readable YAML config file");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return load_string(buffer.str(), path);
+}
+
+ConfigDocument ConfigDocument::load_string(const std::string& text,
+                                           const std::string& display_name) {
+  ConfigDocument document;
+  document.file_name_ = display_name;
+  check_strict_yaml(text, {display_name, 1, 1}, "");
+  try {
+    document.root_ = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError({display_name, e.mark.line + 1, e.mark.column + 1}, "",
+                      "invalid YAML (" + e.msg + ")", "a well-formed YAML document");
+  }
+  if (!document.root_.IsMap()) {
+    throw ConfigError({display_name, 1, 1}, "", "the document is " + describe_node(document.root_),
+                      "a mapping of config keys");
+  }
+  return document;
+}
+
+void ConfigDocument::apply_override(const std::string& assignment) {
+  const SourceLocation where{"--set " + assignment, 1, 1};
+  const auto equals = assignment.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    throw ConfigError(where, "", "override is not of the form key.path=value",
+                      "--set key.path=value");
+  }
+  const std::string key_path = assignment.substr(0, equals);
+  const std::string value_text = assignment.substr(equals + 1);
+  YAML::Node value;
+  try {
+    value = YAML::Load(value_text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError({where.file, 1, static_cast<int>(equals) + 2 + e.mark.column}, key_path,
+                      "value is not valid YAML (" + e.msg + ")", "a YAML scalar, list or mapping");
+  }
+  if (!value.IsDefined() || value.IsNull()) {
+    throw ConfigError({where.file, 1, static_cast<int>(equals) + 2}, key_path, "empty value",
+                      "a value after '='");
+  }
+  // The value is YAML like a config file, and as strict: no duplicate keys, tags or second
+  // document (e.g. `--set 'design.sample_size=!!str 40'`).
+  check_strict_yaml(value_text, {where.file, 1, static_cast<int>(equals) + 2}, key_path);
+
+  std::vector<std::string> segments;
+  std::stringstream stream(key_path);
+  for (std::string segment; std::getline(stream, segment, '.');) {
+    if (segment.empty()) {
+      throw ConfigError(where, key_path, "empty segment in key path", "key.path.segments");
+    }
+    segments.push_back(segment);
+  }
+
+  YAML::Node current;
+  current.reset(root_);  // rebind, never assign: assignment would overwrite the tree
+  std::string walked;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const std::string& segment = segments[i];
+    const bool last = i + 1 == segments.size();
+    walked += (walked.empty() ? "" : ".") + segment;
+    if (current.IsSequence()) {
+      std::size_t index = 0;
+      const auto [ptr, ec] = std::from_chars(segment.data(), segment.data() + segment.size(), index);
+      if (ec != std::errc() || ptr != segment.data() + segment.size() || index >= current.size()) {
+        throw ConfigError(where, walked, "no list item " + segment,
+                          "an index from 0 to " + std::to_string(current.size() - 1));
+      }
+      if (last) {
+        current[index] = value;
+      } else {
+        YAML::Node next = current[index];
+        current.reset(next);
+      }
+    } else if (current.IsMap() || current.IsNull()) {
+      if (last) {
+        current[segment] = value;
+      } else {
+        // A missing intermediate mapping (e.g. `simulation.seed` when the file has no
+        // `simulation:` block) is created, as the file could have written it.
+        if (!current[segment].IsDefined() || current[segment].IsNull()) {
+          current[segment] = YAML::Node(YAML::NodeType::Map);
+        }
+        YAML::Node next = current[segment];
+        current.reset(next);
+      }
+    } else {
+      throw ConfigError(where, walked, "cannot descend into a scalar",
+                        "a key path that names a mapping or list");
+    }
+  }
+  overrides_.push_back({key_path, assignment});
+}
+
+SourceLocation ConfigDocument::locate(const YAML::Node& node, const std::string& key_path) const {
+  // Latest override wins, as in the tree.
+  for (auto it = overrides_.rbegin(); it != overrides_.rend(); ++it) {
+    const std::string& overridden = it->key_path;
+    const bool covers = key_path == overridden ||
+                        (key_path.size() > overridden.size() &&
+                         key_path.compare(0, overridden.size(), overridden) == 0 &&
+                         key_path[overridden.size()] == '.');
+    if (covers) {
+      const int value_column = static_cast<int>(overridden.size()) + 2;
+      const int offset = node.IsDefined() ? node.Mark().column : 0;
+      return {"--set " + it->assignment, 1, value_column + std::max(0, offset)};
+    }
+  }
+  if (!node.IsDefined() || node.Mark().line < 0) return {file_name_, 1, 1};
+  return {file_name_, node.Mark().line + 1, node.Mark().column + 1};
+}
+
+ConfigDocument ConfigDocument::clone() const {
+  ConfigDocument copy(*this);
+  copy.root_.reset(YAML::Clone(root_));  // rebind: assigning would write into the shared tree
+  copy.integer_keys_.clear();
+  return copy;
+}
+
+std::string ConfigDocument::canonical_text() const {
+  YAML::Emitter emitter;
+  emitter << root_;
+  return std::string(emitter.c_str()) + "\n";
+}
+
+// ---------------------------------------------------------------- NumberRange
+
+std::string NumberRange::describe() const {
+  if (std::isinf(max) && max > 0) {
+    if (min == 0.0 && !min_inclusive) return "a number > 0";
+    return "a number " + std::string(min_inclusive ? ">= " : "> ") + format_bound(min);
+  }
+  return "a number in " + std::string(min_inclusive ? "[" : "(") + format_bound(min) + ", " +
+         format_bound(max) + (max_inclusive ? "]" : ")");
+}
+
+bool NumberRange::contains(double value) const noexcept {
+  if (std::isnan(value)) return false;
+  const bool above = min_inclusive ? value >= min : value > min;
+  const bool below = max_inclusive ? value <= max : value < max;
+  return above && below;
+}
+
+NumberRange NumberRange::positive() {
+  return {0.0, std::numeric_limits<double>::infinity(), false, false};
+}
+NumberRange NumberRange::non_negative() {
+  return {0.0, std::numeric_limits<double>::infinity(), true, false};
+}
+NumberRange NumberRange::at_least(double min) {
+  return {min, std::numeric_limits<double>::infinity(), true, false};
+}
+
+// ---------------------------------------------------------------- MappingReader
+
+MappingReader::MappingReader(const ConfigDocument& document, YAML::Node node, std::string key_path,
+                             std::string schema_path, KeyRegistry* registry)
+    : document_(&document),
+      node_(std::move(node)),
+      key_path_(std::move(key_path)),
+      schema_path_(std::move(schema_path)),
+      registry_(registry) {
+  if (!node_.IsMap()) fail_at(node_, key_path_, "found " + describe_node(node_), "a mapping");
+}
+
+std::string MappingReader::child_path(const std::string& key) const {
+  return key_path_.empty() ? key : key_path_ + "." + key;
+}
+
+YAML::Node MappingReader::child(const std::string& key) {
+  consumed_.insert(key);
+  if (registry_) registry_->declare(schema_path_.empty() ? key : schema_path_ + "." + key);
+  return std::as_const(node_)[key];
+}
+
+std::vector<std::string> MappingReader::keys() const {
+  std::vector<std::string> out;
+  for (const auto& entry : node_) out.push_back(entry.first.Scalar());
+  return out;
+}
+
+bool MappingReader::has(const std::string& key) const {
+  const YAML::Node value = std::as_const(node_)[key];
+  return value.IsDefined() && !value.IsNull();
+}
+
+SourceLocation MappingReader::location_of(const std::string& key) const {
+  const YAML::Node value = std::as_const(node_)[key];
+  return document_->locate(value.IsDefined() ? value : node_, child_path(key));
+}
+
+void MappingReader::fail_at(const YAML::Node& node, const std::string& path,
+                            const std::string& problem, const std::string& expected) const {
+  throw ConfigError(document_->locate(node, path), path, problem, expected);
+}
+
+void MappingReader::fail(const std::string& key, const std::string& problem,
+                         const std::string& expected) const {
+  const YAML::Node value = key.empty() ? node_ : std::as_const(node_)[key];
+  fail_at(value.IsDefined() ? value : node_, key.empty() ? key_path_ : child_path(key), problem,
+          expected);
+}
+
+double MappingReader::to_number(const YAML::Node& node, const std::string& path) const {
+  if (!node.IsScalar() || is_quoted(node)) fail_at(node, path, "found " + describe_node(node), "a number");
+  const std::string& text = node.Scalar();
+  double value = 0.0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(value)) {
+    fail_at(node, path, "found " + describe_node(node), "a number");
+  }
+  return value;
+}
+
+double MappingReader::required_number(const std::string& key, const NumberRange& range) {
+  const YAML::Node value = child(key);
+  if (!value.IsDefined()) fail(key, "missing required key", range.describe());
+  const double number = to_number(value, child_path(key));
+  if (!range.contains(number)) {
+    fail_at(value, child_path(key), "value " + value.Scalar() + " is out of range", range.describe());
+  }
+  return number;
+}
+
+double MappingReader::optional_number(const std::string& key, double default_value,
+                                      const NumberRange& range) {
+  const YAML::Node value = std::as_const(node_)[key];
+  if (!value.IsDefined() || value.IsNull()) {
+    child(key);
+    return default_value;
+  }
+  return required_number(key, range);
+}
+
+std::int64_t MappingReader::required_integer(const std::string& key, std::int64_t min,
+                                             std::int64_t max) {
+  const YAML::Node value = child(key);
+  document_->note_integer_key(child_path(key));
+  const std::string expected =
+      "an integer" + (max == std::numeric_limits<std::int64_t>::max()
+                          ? " >= " + std::to_string(min)
+                          : " from " + std::to_string(min) + " to " + std::to_string(max));
+  if (!value.IsDefined()) fail(key, "missing required key", expected);
+  if (!value.IsScalar() || is_quoted(value)) {
+    fail_at(value, child_path(key), "found " + describe_node(value), expected);
+  }
+  const std::string& text = value.Scalar();
+  std::int64_t number = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    fail_at(value, child_path(key), "found " + describe_node(value), expected);
+  }
+  if (number < min || number > max) {
+    fail_at(value, child_path(key), "value " + text + " is out of range", expected);
+  }
+  return number;
+}
+
+std::int64_t MappingReader::optional_integer(const std::string& key, std::int64_t default_value,
+                                             std::int64_t min, std::int64_t max) {
+  if (!has(key)) {
+    child(key);
+    document_->note_integer_key(child_path(key));
+    return default_value;
+  }
+  return required_integer(key, min, max);
+}
+
+std::string MappingReader::required_string(const std::string& key) {
+  const YAML::Node value = child(key);
+  if (!value.IsDefined()) fail(key, "missing required key", "a string");
+  if (!value.IsScalar()) fail_at(value, child_path(key), "found " + describe_node(value), "a string");
+  return value.Scalar();
+}
+
+std::string MappingReader::optional_string(const std::string& key,
+                                           const std::string& default_value) {
+  if (!has(key)) {
+    child(key);
+    return default_value;
+  }
+  return required_string(key);
+}
+
+std::string MappingReader::required_choice(const std::string& key,
+                                           const std::vector<std::string>& choices) {
+  const std::string expected = "one of " + join(choices, ", ");
+  const YAML::Node value = child(key);
+  if (!value.IsDefined()) fail(key, "missing required key", expected);
+  if (!value.IsScalar()) fail_at(value, child_path(key), "found " + describe_node(value), expected);
+  if (std::find(choices.begin(), choices.end(), value.Scalar()) == choices.end()) {
+    fail_at(value, child_path(key), "unknown value \"" + value.Scalar() + "\"", expected);
+  }
+  return value.Scalar();
+}
+
+std::string MappingReader::optional_choice(const std::string& key,
+                                           const std::string& default_value,
+                                           const std::vector<std::string>& choices) {
+  if (!has(key)) {
+    child(key);
+    return default_value;
+  }
+  return required_choice(key, choices);
+}
+
+std::vector<std::string> MappingReader::optional_choice_list(
+    const std::string& key, const std::vector<std::string>& default_value,
+    const std::vector<std::string>& choices) {
+  const YAML::Node value = child(key);
+  if (!value.IsDefined() || value.IsNull()) return default_value;
+  const std::string expected = "a non-empty list of distinct values from " + join(choices, ", ");
+  if (!value.IsSequence() || value.size() == 0) {
+    fail_at(value, child_path(key), "found " + describe_node(value), expected);
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const YAML::Node item = value[i];
+    const std::string item_path = child_path(key) + "." + std::to_string(i);
+    if (!item.IsScalar() ||
+        std::find(choices.begin(), choices.end(), item.Scalar()) == choices.end()) {
+      fail_at(item, item_path, "found " + describe_node(item), expected);
+    }
+    if (std::find(out.begin(), out.end(), item.Scalar()) != out.end()) {
+      fail_at(item, item_path, "duplicate value \"" + item.Scalar() + "\"", expected);
+    }
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
+std::vector<double> MappingReader::optional_number_list(const std::string& key,
+                                                       const std::vector<double>& default_value,
+                                                       const NumberRange& range, bool increasing) {
+  const YAML::Node value = child(key);
+  if (!value.IsDefined() || value.IsNull()) return default_value;
+  const std::string expected = std::string("a non-empty list of numbers") +
+                               (increasing ? " in increasing order" : "") + ", each " + range.describe();
+  if (!value.IsSequence() || value.size() == 0) {
+    fail_at(value, child_path(key), "found " + describe_node(value), expected);
+  }
+  if (value.size() > MAX_LIST_ITEMS) {
+    fail_at(value, child_path(key), "a list of " + std::to_string(value.size()) + " numbers",
+            "at most " + std::to_string(MAX_LIST_ITEMS) + " numbers");
+  }
+  std::vector<double> out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const std::string item_path = child_path(key) + "." + std::to_string(i);
+    const double number = to_number(value[i], item_path);
+    if (!range.contains(number) || (increasing && !out.empty() && number <= out.back())) {
+      fail_at(value[i], item_path, "value " + value[i].Scalar() + " is out of range or order", expected);
+    }
+    out.push_back(number);
+  }
+  return out;
+}
+
+bool MappingReader::optional_bool(const std::string& key, bool default_value) {
+  const YAML::Node value = child(key);
+  if (!value.IsDefined() || value.IsNull()) return default_value;
+  bool result = false;
+  if (!value.IsScalar() || is_quoted(value) || !YAML::convert<bool>::decode(value, result)) {
+    fail_at(value, child_path(key), "found " + describe_node(value), "true or false");
+  }
+  return result;
+}
+
+MappingReader MappingReader::mapping(const std::string& key) {
+  const YAML::Node value = child(key);
+  if (!value.IsDefined() || value.IsNull()) fail(key, "missing required key", "a mapping");
+  return MappingReader(*document_, value, child_path(key),
+                       schema_path_.empty() ? key : schema_path_ + "." + key, registry_);
+}
+
+std::optional<MappingReader> MappingReader::optional_mapping(const std::string& key) {
+  if (!has(key)) {
+    child(key);
+    return std::nullopt;
+  }
+  return mapping(key);
+}
+
+std::vector<MappingReader> MappingReader::mapping_list(const std::string& key,
+                                                       std::size_t min_items,
+                                                       std::size_t max_items) {
+  const YAML::Node value = child(key);
+  const std::string expected =
+      "a list of at least " + std::to_string(min_items) + " mapping" + (min_items == 1 ? "" : "s");
+  if (!value.IsDefined() || value.IsNull()) fail(key, "missing required key", expected);
+  if (!value.IsSequence() || value.size() < min_items) {
+    fail_at(value, child_path(key), "found " + describe_node(value), expected);
+  }
+  if (value.size() > max_items) {
+    fail_at(value, child_path(key), "a list of " + std::to_string(value.size()) + " items",
+            "at most " + std::to_string(max_items) + " items");
+  }
+  std::vector<MappingReader> items;
+  const std::string schema = (schema_path_.empty() ? key : schema_path_ + "." + key) + "[]";
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    items.emplace_back(*document_, value[i], child_path(key) + "." + std::to_string(i), schema,
+                       registry_);
+  }
+  return items;
+}
+
+void MappingReader::finish() const {
+  std::vector<std::string> allowed(consumed_.begin(), consumed_.end());
+  for (const auto& entry : node_) {
+    const std::string key = entry.first.Scalar();
+    if (consumed_.count(key) == 0) {
+      fail_at(entry.first, child_path(key), "unknown key",
+              allowed.empty() ? "no keys here" : "one of " + join(allowed, ", "));
+    }
+  }
+}
+
+}  // namespace trialsim

@@ -1,0 +1,166 @@
+#pragma once
+// Reading YAML configs into typed structs, with errors that point at the file, line, column and
+// key path. A document is loaded once, `--set key.path=value` overrides are applied to the tree,
+// and then typed readers walk it. Each MappingReader knows which keys it consumed, so `finish()`
+// rejects unknown keys (a typo is an error, never silently ignored). The full list of keys ever
+// declared is recorded in a KeyRegistry so documentation can be checked against the parser.
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/config_error.h"
+
+namespace trialsim {
+
+// The longest list a config may hold where no smaller cap is documented (landmarks, interim
+// fractions and futility bounds, accrual segments, grid axes): 100 items. Why: every item costs
+// work in each replicate or a run of its own, no design needs more, and a bound keeps a mistyped
+// or hostile list from exhausting time or memory before anything useful happens.
+inline constexpr std::size_t MAX_LIST_ITEMS = 100;
+
+// Schema key paths as the parser declares them, with list items written as `[]`
+// (e.g. `scenarios[].response_rate`). Filled as a side effect of parsing.
+class KeyRegistry {
+ public:
+  void declare(const std::string& schema_path) { keys_.insert(schema_path); }
+  const std::set<std::string>& keys() const noexcept { return keys_; }
+
+ private:
+  std::set<std::string> keys_;
+};
+
+class ConfigDocument {
+ public:
+  // Throws ConfigError when the file is missing or unreadable or is not valid YAML.
+  static ConfigDocument load_file(const std::string& path);
+  static ConfigDocument load_string(const std::string& text, const std::string& display_name);
+
+  // `assignment` is "key.path=value"; list items are addressed by index ("scenarios.1.x").
+  // The value is parsed as YAML, so numbers, strings and lists all work.
+  void apply_override(const std::string& assignment);
+
+  // A deep copy: copies of a ConfigDocument otherwise share one YAML tree, so an override
+  // applied to the copy would change the original.
+  ConfigDocument clone() const;
+
+  // Removes a top-level key (e.g. the grid, from the copies that check each grid value).
+  void erase_top_level_key(const std::string& key) { root_.remove(key); }
+
+  const YAML::Node& root() const noexcept { return root_; }
+  const std::string& file_name() const noexcept { return file_name_; }
+
+  // Location of `node`, reported against the --set assignment when key_path was overridden.
+  SourceLocation locate(const YAML::Node& node, const std::string& key_path) const;
+
+  // The resolved document (after overrides) in a canonical block-YAML form; hashed for the
+  // manifest so that two runs with the same resolved config have the same hash.
+  std::string canonical_text() const;
+
+  // Key paths (e.g. "design.sample_size") that a MappingReader read as integers, present or
+  // defaulted: a search may sweep only those.
+  bool read_as_integer(const std::string& key_path) const {
+    return integer_keys_.count(key_path) > 0;
+  }
+  void note_integer_key(const std::string& key_path) const { integer_keys_.insert(key_path); }
+
+ private:
+  struct Override {
+    std::string key_path;
+    std::string assignment;
+  };
+  std::string file_name_;
+  YAML::Node root_;
+  std::vector<Override> overrides_;
+  mutable std::set<std::string> integer_keys_;  // what the readers found, not document content
+};
+
+// Allowed closed/open numeric range, with its human description used in error messages.
+struct NumberRange {
+  double min;
+  double max;
+  bool min_inclusive;
+  bool max_inclusive;
+  std::string describe() const;
+  bool contains(double value) const noexcept;
+
+  static NumberRange open_unit() { return {0.0, 1.0, false, false}; }       // (0, 1)
+  static NumberRange closed_unit() { return {0.0, 1.0, true, true}; }       // [0, 1]
+  static NumberRange positive();                                            // (0, inf)
+  static NumberRange non_negative();                                        // [0, inf)
+  static NumberRange at_least(double min);                                  // [min, inf)
+};
+
+class MappingReader {
+ public:
+  MappingReader(const ConfigDocument& document, YAML::Node node, std::string key_path,
+                std::string schema_path, KeyRegistry* registry);
+
+  double required_number(const std::string& key, const NumberRange& range);
+  double optional_number(const std::string& key, double default_value, const NumberRange& range);
+  std::int64_t required_integer(const std::string& key, std::int64_t min, std::int64_t max);
+  std::int64_t optional_integer(const std::string& key, std::int64_t default_value,
+                                std::int64_t min, std::int64_t max);
+  std::string required_string(const std::string& key);
+  std::string optional_string(const std::string& key, const std::string& default_value);
+  // One of `choices`; the error lists them.
+  std::string required_choice(const std::string& key, const std::vector<std::string>& choices);
+  std::string optional_choice(const std::string& key, const std::string& default_value,
+                              const std::vector<std::string>& choices);
+  // A list of choices (e.g. interval methods); duplicates are an error.
+  std::vector<std::string> optional_choice_list(const std::string& key,
+                                                const std::vector<std::string>& default_value,
+                                                const std::vector<std::string>& choices);
+  // A non-empty list of at most MAX_LIST_ITEMS numbers, each in `range`, strictly increasing
+  // when `increasing`.
+  std::vector<double> optional_number_list(const std::string& key,
+                                           const std::vector<double>& default_value,
+                                           const NumberRange& range, bool increasing);
+  bool optional_bool(const std::string& key, bool default_value);
+
+  MappingReader mapping(const std::string& key);
+  std::optional<MappingReader> optional_mapping(const std::string& key);
+  // Items of a list of min_items to max_items mappings.
+  std::vector<MappingReader> mapping_list(const std::string& key, std::size_t min_items,
+                                          std::size_t max_items = MAX_LIST_ITEMS);
+
+  bool has(const std::string& key) const;
+  // The raw node of `key`, marked consumed, for structures the typed readers do not cover (the
+  // caller validates it and reports errors with `fail`/`locate`).
+  YAML::Node raw(const std::string& key) { return child(key); }
+  // Keys present in the mapping, in file order (for mappings whose keys are names, such as
+  // parameter overrides). Reading them with the typed readers marks them consumed.
+  std::vector<std::string> keys() const;
+  const std::string& key_path() const noexcept { return key_path_; }
+  const ConfigDocument& document() const noexcept { return *document_; }
+  // Where the value of `key` is (the mapping itself when the key is absent), for checks made
+  // after the whole config has been read.
+  SourceLocation location_of(const std::string& key) const;
+
+  // Throws ConfigError for the first key present in the mapping but never read.
+  void finish() const;
+
+  // An error about `key` (or the mapping itself when key is empty), located in the source.
+  [[noreturn]] void fail(const std::string& key, const std::string& problem,
+                         const std::string& expected) const;
+
+ private:
+  YAML::Node child(const std::string& key);
+  std::string child_path(const std::string& key) const;
+  [[noreturn]] void fail_at(const YAML::Node& node, const std::string& path,
+                            const std::string& problem, const std::string& expected) const;
+  double to_number(const YAML::Node& node, const std::string& path) const;
+
+  const ConfigDocument* document_;
+  YAML::Node node_;
+  std::string key_path_;
+  std::string schema_path_;
+  KeyRegistry* registry_;
+  std::set<std::string> consumed_;
+};
+
+}  // namespace trialsim

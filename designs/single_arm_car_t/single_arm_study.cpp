@@ -1,0 +1,214 @@
+#include "designs/single_arm_car_t/single_arm_study.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "models/endpoints.h"
+#include "core/samplers.h"
+
+namespace trialsim::car_t {
+
+CarTTruth true_values(const CarTParameters& p, const std::vector<double>& landmarks, std::uint64_t seed, int patients) {
+  CarTTruth truth;
+  if (patients == 0) {  // closed-form truths only; survival truths unknown (NaN)
+    truth.orr = population_response_probability(p);
+    truth.crs_any = population_crs_probability(p);
+    truth.icans_any = population_icans_probability(p);
+    truth.crs_grade3plus = p.p_extramedullary * p.p_crs_grade3plus_emd + (1.0 - p.p_extramedullary) * p.p_crs_grade3plus_non_emd;
+    truth.os_at.assign(landmarks.size(), std::numeric_limits<double>::quiet_NaN());
+    truth.rfs_at.assign(landmarks.size(), std::numeric_limits<double>::quiet_NaN());
+    return truth;
+  }
+  truth.orr = population_response_probability(p);
+  truth.crs_any = population_crs_probability(p);
+  truth.icans_any = population_icans_probability(p);
+  truth.crs_grade3plus = p.p_extramedullary * std::min(p.p_crs_grade3plus_emd, 1.0) +
+                         (1.0 - p.p_extramedullary) * p.p_crs_grade3plus_non_emd;
+  // Survival by simulation without censoring; the replicate index 2^42 keeps these streams apart
+  // from every study replicate.
+  std::vector<double> os_alive(landmarks.size(), 0.0), rfs_free(landmarks.size(), 0.0);
+  double responders = 0.0;
+  CarTStreams streams(seed, 1ULL << 42);
+  CarTPatient patient;
+  for (int i = 0; i < patients; ++i) {
+    simulate_patient(p, streams, patient);
+    const PatientTrajectory& t = patient.trajectory;
+    for (std::size_t k = 0; k < landmarks.size(); ++k) {
+      os_alive[k] += t.death_time > landmarks[k] ? 1.0 : 0.0;
+      if (patient.responded) rfs_free[k] += std::min(t.relapse_time, t.death_time) > landmarks[k] ? 1.0 : 0.0;
+    }
+    responders += patient.responded ? 1.0 : 0.0;
+  }
+  for (std::size_t k = 0; k < landmarks.size(); ++k) {
+    truth.os_at.push_back(os_alive[k] / patients);
+    truth.rfs_at.push_back(responders > 0 ? rfs_free[k] / responders : 0.0);
+  }
+  return truth;
+}
+
+SingleArmCarTTally::SingleArmCarTTally(const SingleArmCarTDesign& design)
+    : os_(design.landmarks.size()), rfs_(design.landmarks.size()) {
+  for (auto& band : km_bands_) band.assign(KM_BAND_POINTS, QuantisedDistribution(KM_BAND_RESOLUTION));
+}
+
+void SingleArmCarTTally::reset() {
+  rejection_ = {};
+  for (auto& t : response_) t = {};
+  for (auto& t : os_) t = {};
+  for (auto& t : rfs_) t = {};
+  crs_any_ = crs_grade3plus_ = icans_any_ = {};
+  duration_ = follow_up_ = deaths_ = {};
+  for (auto& band : km_bands_) {
+    for (auto& at_time : band) at_time.reset();
+  }
+  responder_counts_.clear();
+  duration_histogram_.reset();
+}
+
+void SingleArmCarTTally::merge(const SingleArmCarTTally& o) {
+  rejection_.merge(o.rejection_);
+  for (std::size_t m = 0; m < INTERVAL_METHOD_COUNT; ++m) response_[m].merge(o.response_[m]);
+  for (std::size_t k = 0; k < os_.size(); ++k) {
+    os_[k].merge(o.os_[k]);
+    rfs_[k].merge(o.rfs_[k]);
+  }
+  crs_any_.merge(o.crs_any_);
+  crs_grade3plus_.merge(o.crs_grade3plus_);
+  icans_any_.merge(o.icans_any_);
+  duration_.merge(o.duration_);
+  follow_up_.merge(o.follow_up_);
+  deaths_.merge(o.deaths_);
+  for (int e = 0; e < BAND_ENDPOINT_COUNT; ++e) {
+    for (std::size_t k = 0; k < km_bands_[e].size(); ++k) km_bands_[e][k].merge(o.km_bands_[e][k]);
+  }
+  responder_counts_.merge(o.responder_counts_);
+  duration_histogram_.merge(o.duration_histogram_);
+}
+
+CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDesign& design, const SingleArmBinaryTable& table,
+                                          const CarTScenario& scenario, std::uint64_t seed, std::uint64_t replicate,
+                                          SingleArmCarTWorkspace& ws) {
+  const auto n = static_cast<std::size_t>(design.sample_size);
+  for (auto* v : {&ws.entry, &ws.death, &ws.dropout, &ws.time}) v->resize(n);
+  ws.patients.resize(n);
+  ws.status.resize(n);
+  ws.index.resize(n);
+  Rng enrolment = make_stream(seed, replicate, StreamPurpose::enrolment);
+  sample_entry_times(design.accrual, enrolment, ws.entry);
+  CarTStreams streams(seed, replicate);
+  int responders = 0, crs = 0, crs3 = 0, icans = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    simulate_patient(scenario.parameters, streams, ws.patients[i]);
+    const CarTPatient& p = ws.patients[i];
+    ws.death[i] = p.trajectory.death_time;
+    ws.dropout[i] = p.trajectory.dropout_time;
+    responders += p.responded ? 1 : 0;
+    crs += p.crs_grade >= 1 ? 1 : 0;
+    crs3 += p.crs_grade >= 3 ? 1 : 0;
+    icans += p.icans_grade >= 1 ? 1 : 0;
+  }
+  const CutoffResult cut = analysis_cutoff(design.timing, ws.entry, ws.death, ws.dropout, ws.scratch);
+  duration_.add(cut.calendar_time);
+  duration_histogram_.add(cut.calendar_time);
+  responder_counts_.add(responders);
+
+  // Response and AEs are known for every enrolled, infused patient (assessed within weeks).
+  rejection_.add(table.rejects(responders) ? 1.0 : 0.0);
+  for (const IntervalMethod m : design.intervals) {
+    const Interval& ci = table.interval(m, responders);
+    response_[index_of(m)].add(true, table.p_hat(responders), ci.lower, ci.upper, scenario.truth.orr);
+  }
+  const auto incidence = [&](IntervalEstimateTally& tally, int count, double truth) {
+    const Interval ci = clopper_pearson_interval(count, design.sample_size, design.confidence_level);
+    tally.add(true, static_cast<double>(count) / design.sample_size, ci.lower, ci.upper, truth);
+  };
+  incidence(crs_any_, crs, scenario.truth.crs_any);
+  incidence(crs_grade3plus_, crs3, scenario.truth.crs_grade3plus);
+  incidence(icans_any_, icans, scenario.truth.icans_any);
+
+  // Time to event at the data cut, each patient on their own clock.
+  // tallies/truth: the landmark estimates (none for DOR, which only feeds the report's band).
+  const auto analyse = [&](Endpoint endpoint, BandEndpoint band, std::vector<IntervalEstimateTally>* tallies,
+                           const std::vector<double>* truth) {
+    std::size_t m = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (ws.entry[i] >= cut.calendar_time) continue;
+      const ObservedOutcome o = observe_endpoint(endpoint, ws.patients[i].trajectory, cut.calendar_time - ws.entry[i]);
+      if (!o.in_population) continue;
+      ws.time[m] = o.time;
+      ws.status[m] = o.status;
+      ++m;
+    }
+    if (m == 0) {
+      if (tallies) {
+        for (auto& t : *tallies) t.estimable.add(0.0);
+      }
+      return m;
+    }
+    const SurvivalData data{std::span<const double>(ws.time.data(), m), std::span<const int>(ws.status.data(), m)};
+    kaplan_meier(data, ws.survival, ws.curve);
+    for (std::size_t k = 0; tallies && k < design.landmarks.size(); ++k) {
+      const LandmarkEstimate e = survival_at(ws.curve, design.landmarks[k], design.landmark_ci, design.confidence_level);
+      const bool usable = e.estimable && std::isfinite(e.lower) && std::isfinite(e.upper);
+      (*tallies)[k].add(usable, e.surv, e.lower, e.upper, (*truth)[k]);
+    }
+    // The curve on the band grid, as survival_at (step value; not estimable beyond last_time).
+    std::vector<QuantisedDistribution>& grid = km_bands_[static_cast<int>(band)];
+    std::size_t row = 0;
+    double surv = 1.0;
+    for (int k = 0; k < KM_BAND_POINTS; ++k) {
+      const double t = k * KM_BAND_STEP;
+      if (t > ws.curve.last_time) break;
+      while (row < ws.curve.size() && ws.curve.time[row] <= t) surv = ws.curve.surv[row++];
+      grid[static_cast<std::size_t>(k)].add(surv);
+    }
+    return m;
+  };
+  const std::size_t analysed = analyse(Endpoint::overall_survival, BandEndpoint::os, &os_, &scenario.truth.os_at);
+  int deaths = 0;
+  for (std::size_t j = 0; j < analysed; ++j) deaths += ws.status[j];
+  deaths_.add(deaths);
+  // Simple median follow-up of the OS times (the time vector still holds them).
+  if (analysed > 0) {
+    auto mid = ws.time.begin() + static_cast<std::ptrdiff_t>(analysed / 2);
+    std::nth_element(ws.time.begin(), mid, ws.time.begin() + static_cast<std::ptrdiff_t>(analysed));
+    double median = *mid;
+    if (analysed % 2 == 0) median = 0.5 * (median + *std::max_element(ws.time.begin(), mid));
+    follow_up_.add(median);
+  }
+  analyse(Endpoint::relapse_free_survival, BandEndpoint::rfs, &rfs_, &scenario.truth.rfs_at);
+  analyse(Endpoint::duration_of_response, BandEndpoint::dor, nullptr, nullptr);
+  return {responders, crs, crs3, icans, deaths, cut.calendar_time};
+}
+
+std::vector<OcRow> SingleArmCarTTally::oc_rows(const SingleArmCarTDesign& design, const CarTScenario& scenario) const {
+  std::vector<OcRow> rows;
+  const auto add = [&](const std::string& analysis, const std::string& metric, const MomentAccumulator& acc) {
+    rows.push_back({scenario.name, analysis, metric, acc.mean(), acc.mcse(), acc.count()});
+  };
+  const auto add_interval_rows = [&](const std::string& analysis, const IntervalEstimateTally& t, bool with_estimable) {
+    if (with_estimable) add(analysis, "estimable_probability", t.estimable);
+    add(analysis, "mean_estimate", t.estimate);
+    add(analysis, "bias", t.error);
+    add(analysis, "ci_coverage", t.coverage);
+    add(analysis, "mean_ci_width", t.width);
+  };
+  add("exact_binomial_test", "rejection_probability", rejection_);
+  for (const IntervalMethod m : design.intervals) {
+    add_interval_rows("orr_" + std::string(to_string(m)), response_[index_of(m)], false);
+  }
+  for (std::size_t k = 0; k < design.landmarks.size(); ++k) {
+    add_interval_rows("km_os_t" + format_number(design.landmarks[k]), os_[k], true);
+    add_interval_rows("km_rfs_t" + format_number(design.landmarks[k]), rfs_[k], true);
+  }
+  add_interval_rows("crs_any_grade", crs_any_, false);
+  add_interval_rows("crs_grade3plus", crs_grade3plus_, false);
+  add_interval_rows("icans_any_grade", icans_any_, false);
+  add("conduct", "study_duration_mean", duration_);
+  add("conduct", "deaths_mean", deaths_);
+  add("conduct", "median_follow_up_simple_mean", follow_up_);
+  return rows;
+}
+
+}  // namespace trialsim::car_t

@@ -1,0 +1,420 @@
+#include "designs/two_arm_survival/two_arm_survival.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <boost/math/distributions/normal.hpp>
+
+#include "core/samplers.h"
+
+namespace trialsim {
+
+void TwoArmSurvivalWorkspace::resize(std::size_t n) {
+  for (auto* v : {&entry, &unit_event, &unit_dropout, &event_time, &dropout_time, &time, &reverse_time}) {
+    v->resize(n);
+  }
+  for (auto* v : {&arm, &status, &reverse_status, &analysed_arm}) v->resize(n);
+  index.resize(n);
+  scratch.reserve(n);
+}
+
+void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::uint64_t replicate,
+                 TwoArmSurvivalWorkspace& ws) {
+  const auto n = static_cast<std::size_t>(design.sample_size);
+  ws.resize(n);
+  Rng enrolment = make_stream(seed, replicate, StreamPurpose::enrolment);
+  sample_entry_times(design.accrual, enrolment, ws.entry, ws.scratch);
+
+  // Permuted blocks of 2 * (a_c + a_e): within a block, a Fisher–Yates shuffle of the fixed
+  // allocation list, so every block is balanced to the allocation ratio.
+  Rng randomisation = make_stream(seed, replicate, StreamPurpose::randomisation);
+  const std::size_t block = 2 * static_cast<std::size_t>(design.allocation_control + design.allocation_experimental);
+  const std::size_t control_per_block = 2 * static_cast<std::size_t>(design.allocation_control);
+  for (std::size_t start = 0; start < n; start += block) {
+    const std::size_t end = std::min(n, start + block);
+    int list[64];  // block <= 64 is enforced by the config (allocation ratios up to 16:16)
+    for (std::size_t j = 0; j < block; ++j) list[j] = j < control_per_block ? 0 : 1;
+    for (std::size_t j = block - 1; j > 0; --j) {
+      const auto k = static_cast<std::size_t>(uniform01(randomisation) * static_cast<double>(j + 1));
+      std::swap(list[j], list[k]);
+    }
+    for (std::size_t i = start; i < end; ++i) ws.arm[i] = list[i - start];
+  }
+
+  Rng outcomes = make_stream(seed, replicate, StreamPurpose::outcomes);
+  for (std::size_t i = 0; i < n; ++i) ws.unit_event[i] = exponential(1.0, outcomes);
+  // Dropout has a stream of its own, so without dropout it need not be drawn at all (unused:
+  // dropout times are NEVER) and nothing else changes.
+  ws.event_order_ready = false;
+  if (design.dropout_rate_control > 0.0 || design.dropout_rate_experimental > 0.0) {
+    Rng dropout = make_stream(seed, replicate, StreamPurpose::dropout);
+    for (std::size_t i = 0; i < n; ++i) ws.unit_dropout[i] = exponential(1.0, dropout);
+    return;
+  }
+  // Each arm's patients by unit event draw, sorted once here for all scenarios, when some look
+  // needs the test alone (ties in any order). Entry times are sorted, as the walk requires.
+  if (design.estimates && design.efficacy_boundaries.empty()) return;
+  auto& records = ws.survival.sorted_scratch;
+  records.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    records[i] = {ws.unit_event[i], static_cast<std::uint32_t>(i), 0, static_cast<std::uint8_t>(ws.arm[i])};
+  }
+  sort_cohort_records(ws.survival);
+  std::size_t count[2] = {0, 0};
+  for (int a = 0; a < 2; ++a) ws.event_order[a].resize(n);
+  for (const SortedSubject& s : ws.survival.sorted) {
+    // Written to both lists, kept in its own arm's (no branch on the arm).
+    ws.event_order[0][count[0]] = s.index;
+    ws.event_order[1][count[1]] = s.index;
+    count[s.arm] += 1;
+  }
+  for (int a = 0; a < 2; ++a) ws.event_order[a].resize(count[a]);
+  ws.event_order_ready = true;
+}
+
+TwoArmSurvivalTally::TwoArmSurvivalTally(const TwoArmSurvivalDesign& design)
+    : efficacy_stop_(design.efficacy_boundaries.size()),
+      futility_stop_(design.efficacy_boundaries.size()),
+      landmarks_(2 * design.landmarks.size()),
+      duration_distribution_(design.duration_resolution) {}
+
+void TwoArmSurvivalTally::reset() {
+  for (auto& landmark : landmarks_) landmark = {};
+  for (auto& a : efficacy_stop_) a = {};
+  for (auto& a : futility_stop_) a = {};
+  rejection_ = logrank_z_ = cox_infinite_ = log_hr_ = log_hr_error_ = hr_ = hr_coverage_ = {};
+  median_reached_[0] = median_reached_[1] = {};
+  duration_ = events_ = target_reached_ = analysed_ = follow_up_reverse_km_ = follow_up_simple_ = {};
+  duration_distribution_.reset();
+  event_distribution_.reset();
+  pending_durations_.clear();
+  pending_events_.clear();
+}
+
+void TwoArmSurvivalTally::merge(const TwoArmSurvivalTally& o) {
+  rejection_.merge(o.rejection_);
+  for (std::size_t k = 0; k < efficacy_stop_.size(); ++k) {
+    efficacy_stop_[k].merge(o.efficacy_stop_[k]);
+    futility_stop_[k].merge(o.futility_stop_[k]);
+  }
+  logrank_z_.merge(o.logrank_z_);
+  cox_infinite_.merge(o.cox_infinite_);
+  log_hr_.merge(o.log_hr_);
+  log_hr_error_.merge(o.log_hr_error_);
+  hr_.merge(o.hr_);
+  hr_coverage_.merge(o.hr_coverage_);
+  for (std::size_t k = 0; k < landmarks_.size(); ++k) landmarks_[k].merge(o.landmarks_[k]);
+  for (int a = 0; a < 2; ++a) median_reached_[a].merge(o.median_reached_[a]);
+  duration_.merge(o.duration_);
+  events_.merge(o.events_);
+  target_reached_.merge(o.target_reached_);
+  analysed_.merge(o.analysed_);
+  follow_up_reverse_km_.merge(o.follow_up_reverse_km_);
+  follow_up_simple_.merge(o.follow_up_simple_);
+  duration_distribution_.merge(o.duration_distribution_);
+  event_distribution_.merge(o.event_distribution_);
+  for (const double d : pending_durations_) duration_distribution_.add(d);
+  for (const double e : pending_events_) event_distribution_.add(e);
+  pending_durations_.clear();
+  pending_events_.clear();
+  for (const double d : o.pending_durations_) duration_distribution_.add(d);
+  for (const double e : o.pending_events_) event_distribution_.add(e);
+}
+
+SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvivalDesign& design,
+                                                               const SurvivalScenario& scenario,
+                                                               TwoArmSurvivalWorkspace& ws) {
+  const std::size_t n = ws.entry.size();
+  const double hazard[2] = {scenario.control_hazard, scenario.control_hazard * scenario.hazard_ratio};
+  const double dropout_rate[2] = {design.dropout_rate_control, design.dropout_rate_experimental};
+  for (std::size_t i = 0; i < n; ++i) {
+    const int a = ws.arm[i];
+    ws.event_time[i] = ws.unit_event[i] / hazard[a];
+    ws.dropout_time[i] = dropout_rate[a] > 0.0 ? ws.unit_dropout[i] / dropout_rate[a] : NEVER;
+  }
+  return analyse(design, scenario.hazard_ratio, [&](int arm, double t) { return std::exp(-hazard[arm] * t); }, ws,
+                 ws.event_order_ready && !design.stratified && dropout_rate[0] == 0.0 && dropout_rate[1] == 0.0);
+}
+
+SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurvivalDesign& design,
+                                                              double true_hazard_ratio,
+                                                              const std::function<double(int, double)>& true_survival,
+                                                              TwoArmSurvivalWorkspace& ws) {
+  return analyse(design, true_hazard_ratio, true_survival, ws, false);
+}
+
+SurvivalReplicateSummary TwoArmSurvivalTally::analyse(const TwoArmSurvivalDesign& design, double true_hazard_ratio,
+                                                      const std::function<double(int, double)>& true_survival,
+                                                      TwoArmSurvivalWorkspace& ws, bool presorted) {
+  // The data cut at a timing: analysed patients as a sorted cohort in ws.survival.sorted (the
+  // unstratified analyses) or, stratified, as (time, status, arm, stratum) arrays in ws; returns
+  // the cut-off and the number analysed.
+  std::size_t m = 0;
+  // The event times are collected once for the cut-offs of all looks (models/conduct.h).
+  ws.cutoffs.prepare(design.timing, ws.entry, ws.event_time, ws.dropout_time);
+  const auto cut_at = [&](const AnalysisTiming& timing) {
+    const CutoffResult cut = ws.cutoffs.cutoff(timing);
+    if (!design.stratified) {
+      m = cut_sorted(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.arm, ws.survival);
+      return cut;
+    }
+    m = cut_data(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.time, ws.status, ws.index);
+    for (std::size_t j = 0; j < m; ++j) ws.analysed_arm[j] = ws.arm[ws.index[j]];
+    ws.analysed_stratum.resize(ws.entry.size());
+    for (std::size_t j = 0; j < m; ++j) ws.analysed_stratum[j] = ws.stratum[ws.index[j]];
+    return cut;
+  };
+  const auto stratified_data = [&] {
+    return SurvivalData{std::span<const double>(ws.time.data(), m), std::span<const int>(ws.status.data(), m),
+                        std::span<const int>(ws.analysed_arm.data(), m),
+                        std::span<const int>(ws.analysed_stratum.data(), m)};
+  };
+
+  // Group-sequential interims: stop at the first look whose benefit z (-log-rank z) crosses the
+  // efficacy boundary, or falls below a futility boundary (followed here; the boundaries were
+  // computed without it: non-binding).
+  const bool group_sequential = !design.efficacy_boundaries.empty();
+  const std::size_t looks = group_sequential ? design.efficacy_boundaries.size() : 1;
+  CutoffResult cutoff{};
+  LogRankResult logrank{};
+  bool rejected = false, analysed = false, cohort_built = true;
+  std::size_t stopped_at = looks - 1, test_events = 0;
+  for (std::size_t k = 0; k < looks; ++k) {
+    AnalysisTiming timing = design.timing;
+    if (k + 1 < looks) timing.target_events = design.interim_events[k];
+    if (presorted && (k + 1 < looks || !design.estimates)) {
+      // A look that needs the test alone: straight from the cut, without building the cohort.
+      cutoff = ws.cutoffs.cutoff(timing);
+      const CutLogRank cut = cut_log_rank_no_dropout(cutoff.calendar_time, ws.entry, ws.event_time, ws.arm,
+                                                     ws.event_order[0], ws.event_order[1], ws.scratch);
+      logrank = cut.test;
+      m = cut.analysed;
+      test_events = cut.events;
+      cohort_built = false;
+    } else if (design.stratified) {
+      cutoff = cut_at(timing);
+      logrank = log_rank(stratified_data(), ws.survival, true);
+    } else {
+      cutoff = cut_at(timing);
+      cohort_built = true;
+      if (k + 1 == looks && design.estimates) {
+        logrank = analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);  // surely the last look
+        analysed = true;
+      } else {
+        logrank = log_rank(ws.survival.sorted);
+      }
+    }
+    const double benefit_z = -logrank.z;
+    if (!group_sequential) {
+      rejected = logrank.z <= -normal_critical_value(1.0 - 2.0 * design.alpha);  // z_{1-alpha}; NaN never rejects
+      break;
+    }
+    if (benefit_z >= design.efficacy_boundaries[k]) {
+      rejected = true;
+      stopped_at = k;
+      break;
+    }
+    if (k + 1 < looks && benefit_z < design.futility_boundaries[k]) {
+      stopped_at = k;
+      futility_stop_[k].add(1.0);
+      for (std::size_t j = 0; j < looks; ++j) {
+        efficacy_stop_[j].add(0.0);
+        if (j != k) futility_stop_[j].add(0.0);
+      }
+      break;
+    }
+  }
+  if (group_sequential && (rejected || stopped_at == looks - 1)) {
+    for (std::size_t j = 0; j < looks; ++j) {
+      efficacy_stop_[j].add(rejected && j == stopped_at ? 1.0 : 0.0);
+      futility_stop_[j].add(0.0);
+    }
+  }
+  if (!design.estimates) {
+    if (cohort_built) test_events = count_events(design, m, ws);
+    return add_test_only(cutoff, logrank, rejected, m, test_events);
+  }
+  // The cohort at the look that ended the trial, if that look computed the test alone.
+  if (!cohort_built) m = cut_sorted(cutoff.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.arm, ws.survival);
+  // Kaplan-Meier curves (pooled over strata), reverse Kaplan-Meier and the Cox risk table.
+  if (design.stratified) sort_cohort(stratified_data(), ws.survival);
+  if (!analysed) analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);
+  const std::span<const SortedSubject> sorted = ws.survival.sorted;
+  int events = 0;
+  for (const SortedSubject& s : sorted) events += s.status;
+
+  // Conduct facts (at the analysis that ended the trial).
+  duration_.add(cutoff.calendar_time);
+  pending_durations_.push_back(cutoff.calendar_time);
+  events_.add(events);
+  pending_events_.push_back(events);
+  target_reached_.add(cutoff.target_reached ? 1.0 : 0.0);
+  analysed_.add(static_cast<double>(m));
+
+  rejection_.add(rejected ? 1.0 : 0.0);
+  if (std::isfinite(logrank.z)) logrank_z_.add(logrank.z);
+
+  // Cox HR (experimental vs control) with Wald CI.
+  CoxOptions cox_options;
+  cox_options.ties = design.ties;
+  cox_options.level = design.confidence_level;
+  cox_options.stratified = design.stratified;
+  if (design.stratified) {
+    cox_ph_arm(stratified_data(), ws.survival, ws.cox, cox_options);
+  } else {
+    cox_ph_arm_from_table(ws.survival, ws.cox, cox_options);
+  }
+  const bool finite = ws.cox.status == CoxStatus::converged && !ws.cox.coef.empty() && !ws.cox.coef[0].infinite;
+  cox_infinite_.add(finite ? 0.0 : 1.0);
+  if (finite) {
+    const CoxCoefficient& c = ws.cox.coef[0];
+    log_hr_.add(c.beta);
+    log_hr_error_.add(c.beta - std::log(true_hazard_ratio));
+    hr_.add(c.hr);
+    hr_coverage_.add(c.lower <= true_hazard_ratio && true_hazard_ratio <= c.upper ? 1.0 : 0.0);
+  }
+
+  // Kaplan–Meier per arm: landmarks and medians.
+  const std::size_t landmark_count = design.landmarks.size();
+  for (int a = 0; a < 2; ++a) {
+    for (std::size_t k = 0; k < landmark_count; ++k) {
+      const double t = design.landmarks[k];
+      const double truth = true_survival(a, t);
+      const LandmarkEstimate est = survival_at(ws.curves.arm[a], t, design.landmark_ci, design.confidence_level);
+      const bool usable = est.estimable && std::isfinite(est.lower) && std::isfinite(est.upper);
+      landmarks_[static_cast<std::size_t>(a) * landmark_count + k].add(usable, est.surv, est.lower, est.upper, truth);
+    }
+    median_reached_[a].add(survival_quantile_point(ws.curves.arm[a], 0.5) ? 1.0 : 0.0);
+  }
+
+  // Median follow-up: reverse Kaplan–Meier (censoring as the event; Schemper & Smith 1996) and
+  // the simple median of observed times.
+  if (const auto reverse_median = survival_quantile_point(ws.curves.reverse, 0.5)) {
+    follow_up_reverse_km_.add(*reverse_median);
+  }
+  if (m > 0) {
+    // The sorted times: the upper middle, and for even m the mean with the lower middle.
+    double median_time = sorted[m / 2].time;
+    if (m % 2 == 0) median_time = 0.5 * (median_time + sorted[m / 2 - 1].time);
+    follow_up_simple_.add(median_time);
+  }
+  return {cutoff.calendar_time, static_cast<int>(m), events, logrank.z, rejected,
+          ws.cox.coef.empty() ? std::numeric_limits<double>::quiet_NaN() : ws.cox.coef[0].hr};
+}
+
+std::size_t TwoArmSurvivalTally::count_events(const TwoArmSurvivalDesign& design, std::size_t m,
+                                              const TwoArmSurvivalWorkspace& ws) {
+  std::size_t events = 0;
+  if (!design.stratified) {
+    for (const SortedSubject& s : ws.survival.sorted) events += s.status;
+  } else {
+    for (std::size_t j = 0; j < m; ++j) events += static_cast<std::size_t>(ws.status[j]);
+  }
+  return events;
+}
+
+SurvivalReplicateSummary TwoArmSurvivalTally::add_test_only(const CutoffResult& cutoff, const LogRankResult& logrank,
+                                                            bool rejected, std::size_t m, std::size_t events) {
+  duration_.add(cutoff.calendar_time);
+  pending_durations_.push_back(cutoff.calendar_time);
+  events_.add(static_cast<double>(events));
+  pending_events_.push_back(static_cast<double>(events));
+  target_reached_.add(cutoff.target_reached ? 1.0 : 0.0);
+  analysed_.add(static_cast<double>(m));
+  rejection_.add(rejected ? 1.0 : 0.0);
+  if (std::isfinite(logrank.z)) logrank_z_.add(logrank.z);
+  return {cutoff.calendar_time, static_cast<int>(m), static_cast<int>(events), logrank.z, rejected,
+          std::numeric_limits<double>::quiet_NaN()};
+}
+
+QuantisedDistribution TwoArmSurvivalTally::duration_distribution() const {
+  QuantisedDistribution d = duration_distribution_;
+  for (const double v : pending_durations_) d.add(v);
+  return d;
+}
+
+QuantisedDistribution TwoArmSurvivalTally::event_distribution() const {
+  QuantisedDistribution d = event_distribution_;
+  for (const double v : pending_events_) d.add(v);
+  return d;
+}
+
+namespace {
+
+std::string landmark_label(double t) {
+  std::string text = format_number(t);
+  return "t" + text;
+}
+
+}  // namespace
+
+std::vector<OcRow> TwoArmSurvivalTally::oc_rows(const TwoArmSurvivalDesign& design,
+                                                const SurvivalScenario& scenario) const {
+  std::vector<OcRow> rows;
+  const auto add = [&](const std::string& analysis, const std::string& metric, const MomentAccumulator& acc,
+                       double shift = 0.0) {
+    rows.push_back({scenario.name, analysis, metric, acc.mean() - shift, acc.mcse(), acc.count()});
+  };
+  const auto add_quantiles = [&](const std::string& analysis, const std::string& stem, const DiscreteDistribution& d) {
+    for (const auto& [suffix, q] : {std::pair{"_q025", 0.025}, std::pair{"_q50", 0.5}, std::pair{"_q975", 0.975}}) {
+      rows.push_back({scenario.name, analysis, stem + suffix, d.quantile(q), d.quantile_mcse(q), d.count()});
+    }
+  };
+  add("logrank", "rejection_probability", rejection_);
+  add("logrank", "mean_z", logrank_z_);
+  for (std::size_t k = 0; k < efficacy_stop_.size(); ++k) {
+    const std::string look = "look" + std::to_string(k + 1);
+    add("group_sequential", "efficacy_stop_probability_" + look, efficacy_stop_[k]);
+    if (k + 1 < efficacy_stop_.size()) add("group_sequential", "futility_stop_probability_" + look, futility_stop_[k]);
+  }
+  if (design.estimates) add_estimate_rows(design, scenario, rows);
+  add("conduct", "study_duration_mean", duration_);
+  add_quantiles("conduct", "study_duration", duration_distribution().distribution());
+  add("conduct", "events_mean", events_);
+  add_quantiles("conduct", "events", event_distribution().distribution());
+  add("conduct", "event_target_reached_probability", target_reached_);
+  add("conduct", "patients_analysed_mean", analysed_);
+  if (design.estimates) {
+    add("conduct", "median_follow_up_reverse_km_mean", follow_up_reverse_km_);
+    add("conduct", "median_follow_up_simple_mean", follow_up_simple_);
+  }
+  return rows;
+}
+
+void TwoArmSurvivalTally::add_estimate_rows(const TwoArmSurvivalDesign& design, const SurvivalScenario& scenario,
+                                            std::vector<OcRow>& rows) const {
+  const auto add = [&](const std::string& analysis, const std::string& metric, const MomentAccumulator& acc,
+                       double shift = 0.0) {
+    rows.push_back({scenario.name, analysis, metric, acc.mean() - shift, acc.mcse(), acc.count()});
+  };
+  add("cox", "infinite_estimate_probability", cox_infinite_);
+  add("cox", "mean_log_hr", log_hr_);
+  add("cox", "log_hr_bias", log_hr_error_);
+  add("cox", "mean_hr", hr_);
+  add("cox", "hr_bias", hr_, scenario.hazard_ratio);
+  add("cox", "hr_ci_coverage", hr_coverage_);
+  const char* arm_names[2] = {"control", "experimental"};
+  const std::size_t landmark_count = design.landmarks.size();
+  for (int a = 0; a < 2; ++a) {
+    for (std::size_t k = 0; k < landmark_count; ++k) {
+      const IntervalEstimateTally& t = landmarks_[static_cast<std::size_t>(a) * landmark_count + k];
+      const std::string analysis = std::string("km_") + arm_names[a] + "_" + landmark_label(design.landmarks[k]);
+      add(analysis, "estimable_probability", t.estimable);
+      add(analysis, "mean_estimate", t.estimate);
+      add(analysis, "bias", t.error);
+      add(analysis, "ci_coverage", t.coverage);
+      add(analysis, "mean_ci_width", t.width);
+    }
+    add(std::string("median_") + arm_names[a], "reached_probability", median_reached_[a]);
+  }
+}
+
+double schoenfeld_power(double events, double hazard_ratio, double alpha, double allocation_experimental) {
+  const boost::math::normal standard;
+  const double r = allocation_experimental;
+  const double drift = std::sqrt(events * r * (1.0 - r)) * std::abs(std::log(hazard_ratio));
+  return boost::math::cdf(standard, drift - boost::math::quantile(standard, 1.0 - alpha));
+}
+
+}  // namespace trialsim

@@ -1,0 +1,179 @@
+#pragma once
+// Two-arm randomised study with a time-to-event endpoint (e.g. overall survival), conducted in
+// calendar time: patients enter by an accrual model, are randomised in permuted blocks, may drop
+// out, and the data are cut at an analysis trigger (calendar date, follow-up after the last
+// entry, or a target number of events).
+//
+// Patient model: exponential event times. Control hazard lambda_c (per month), experimental
+// hazard HR * lambda_c. Patient i draws one unit exponential E_i from the replicate's `outcomes`
+// stream and one D_i from its `dropout` stream; T_i = E_i / hazard(arm_i), dropout at
+// D_i / dropout_rate(arm_i). Entry times (`enrolment`) and arms (`randomisation`) are shared by
+// all scenarios of a replicate, so scenarios differ only by the hazard ratio (common random
+// numbers).
+//
+// Analysis of each cohort: one-sided log-rank test (reject when z <= -z_{1-alpha}; z < 0 favours
+// the experimental arm), Cox HR with Wald CI, Kaplan–Meier survival per arm at landmarks with
+// the chosen CI, medians per arm, and conduct facts (duration, events, median follow-up by
+// reverse Kaplan–Meier and by the simple median of observed times). With design.estimates
+// false: the log-rank test and the conduct facts but the median follow-up.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/accumulator.h"
+#include "models/conduct.h"
+#include "core/output.h"
+#include "core/rng.h"
+#include "statistics/survival/cox.h"
+#include "statistics/survival/kaplan_meier.h"
+#include "statistics/survival/km_summary.h"
+#include "statistics/survival/logrank.h"
+#include "statistics/survival/two_arm_pass.h"
+
+namespace trialsim {
+
+struct TwoArmSurvivalDesign {
+  int sample_size = 0;
+  int allocation_control = 1;       // allocation ratio control : experimental
+  int allocation_experimental = 1;
+  AccrualModel accrual;
+  double dropout_rate_control = 0.0;       // exponential dropout hazard, per month
+  double dropout_rate_experimental = 0.0;
+  AnalysisTiming timing;
+  double alpha = 0.025;  // one-sided level of the log-rank test
+  double confidence_level = 0.95;
+  CiType landmark_ci = CiType::log_log;
+  std::vector<double> landmarks{12.0};  // months
+  CoxTies ties = CoxTies::efron;
+  double duration_resolution = 0.01;  // months; quantiles of study duration are this precise
+  // Group-sequential: interim analyses at these event counts (the final analysis is the
+  // `timing` above), with efficacy boundaries on the benefit z scale (-log-rank z) for every look
+  // (interims then final) and non-binding futility boundaries for the interims (-inf: none).
+  // Empty: a single analysis tested at z_{1-alpha}.
+  std::vector<int> interim_events;
+  std::vector<double> efficacy_boundaries;
+  std::vector<double> futility_boundaries;
+  std::vector<double> information_fractions;  // of every look (for reports)
+  std::string spending;                       // spending function name (for reports)
+  double spending_gamma = 0.0;
+  // Stratified log-rank and stratified Cox by the workspace's `stratum` (randomisation strata).
+  bool stratified = false;
+  // The estimation work (Cox HR and CI, Kaplan-Meier landmarks, medians per arm, reverse-KM
+  // follow-up). false: only the test and the conduct facts are computed and reported, for a
+  // designer who needs the test's operating characteristics alone; the log-rank results are
+  // the same bits either way.
+  bool estimates = true;
+};
+
+struct SurvivalScenario {
+  std::string name;
+  double control_hazard = 0.0;  // per month
+  double hazard_ratio = 1.0;    // experimental vs control
+};
+
+// Per-thread buffers, sized once per cohort size and reused (no allocation per replicate).
+struct TwoArmSurvivalWorkspace {
+  std::vector<double> entry, unit_event, unit_dropout, event_time, dropout_time, time, reverse_time;
+  std::vector<int> arm, status, reverse_status, analysed_arm, stratum, analysed_stratum;
+  std::vector<std::uint32_t> index;
+  std::vector<double> scratch;
+  SurvivalWorkspace survival;
+  KaplanMeierCurve curve;
+  TwoArmCurves curves;  // per arm and reverse, from analyse_two_arm
+  CoxFit cox;
+  EventCutoffs cutoffs;  // the analysis cut-offs of every look
+  // Without dropout, draw_cohort lists each arm's patients by their unit event draw: the order
+  // of their event times in every scenario (T = E / hazard of the arm), so the looks that need
+  // the test alone (interims; every look with design.estimates false) take it straight from
+  // the cut (cut_log_rank_no_dropout) without building and sorting the cohort.
+  std::vector<std::uint32_t> event_order[2];
+  bool event_order_ready = false;
+  void resize(std::size_t n);
+};
+
+// The scenario-independent part of a replicate: entry times, arms and latent unit exponentials.
+void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::uint64_t replicate,
+                 TwoArmSurvivalWorkspace& ws);
+
+// What one analysed cohort looked like (one row of replicates.csv).
+struct SurvivalReplicateSummary {
+  double study_duration;  // calendar months to the cut-off
+  int patients_analysed;
+  int events;
+  double logrank_z;
+  bool rejected;
+  double hazard_ratio;  // Cox estimate; Inf/0 for an infinite estimate
+};
+
+// Monte Carlo tallies of one scenario.
+class TwoArmSurvivalTally {
+ public:
+  explicit TwoArmSurvivalTally(const TwoArmSurvivalDesign& design);
+  void reset();
+  void merge(const TwoArmSurvivalTally& other);
+
+  // Applies the scenario to the drawn cohort, cuts the data, analyses and tallies.
+  SurvivalReplicateSummary simulate_and_add(const TwoArmSurvivalDesign& design,
+                                            const SurvivalScenario& scenario,
+                                            TwoArmSurvivalWorkspace& ws);
+
+  // The analysis part alone, for cohorts whose true times another patient model filled in:
+  // ws.entry (calendar), ws.arm, ws.event_time, ws.dropout_time (own clock) and, when the
+  // design is stratified, ws.stratum. `true_hazard_ratio` is the target of the Cox estimate;
+  // `true_survival(arm, t)` the true S(t) per arm (NaN: unknown, coverage not tallied).
+  SurvivalReplicateSummary analyse_and_add(const TwoArmSurvivalDesign& design, double true_hazard_ratio,
+                                           const std::function<double(int, double)>& true_survival,
+                                           TwoArmSurvivalWorkspace& ws);
+
+  std::vector<OcRow> oc_rows(const TwoArmSurvivalDesign& design, const SurvivalScenario& scenario) const;
+  std::uint64_t replicates() const noexcept { return rejection_.count(); }
+  // Calendar months from the first entry to the analysis cut-off, over the cohorts (for reports).
+  QuantisedDistribution study_durations() const { return duration_distribution(); }
+
+  // Every member, for shard files, checkpoints and MPI (core/cluster/archive.h).
+  template <class Archive>
+  void visit(Archive& archive) {
+    archive(rejection_, logrank_z_, efficacy_stop_, futility_stop_, cox_infinite_, log_hr_, log_hr_error_, hr_,
+            hr_coverage_, landmarks_, median_reached_, duration_, events_, target_reached_, analysed_,
+            follow_up_reverse_km_, follow_up_simple_, duration_distribution_, event_distribution_,
+            pending_durations_, pending_events_);
+  }
+
+ private:
+  MomentAccumulator rejection_, logrank_z_;
+  std::vector<MomentAccumulator> efficacy_stop_, futility_stop_;  // per look (group-sequential)
+  MomentAccumulator cox_infinite_, log_hr_, log_hr_error_, hr_, hr_coverage_;
+  std::vector<IntervalEstimateTally> landmarks_;  // [arm * landmarks + k]
+  MomentAccumulator median_reached_[2];
+  MomentAccumulator duration_, events_, target_reached_, analysed_, follow_up_reverse_km_,
+      follow_up_simple_;
+  QuantisedDistribution duration_distribution_;
+  QuantisedDistribution event_distribution_{1.0};
+  // This tally's own durations and event counts since reset(), folded into the distributions
+  // above on merge(): a per-block tally then holds at most a block of values instead of a dense
+  // histogram over every duration it has ever seen, so memory stays flat as the range widens.
+  std::vector<double> pending_durations_, pending_events_;
+  // analyse_and_add; `presorted`: ws.event_order lists each arm's patients by event time and
+  // nobody drops out (simulate_and_add after draw_cohort).
+  SurvivalReplicateSummary analyse(const TwoArmSurvivalDesign& design, double true_hazard_ratio,
+                                   const std::function<double(int, double)>& true_survival,
+                                   TwoArmSurvivalWorkspace& ws, bool presorted);
+  // design.estimates false: tallies the test and the conduct facts but follow-up.
+  SurvivalReplicateSummary add_test_only(const CutoffResult& cutoff, const LogRankResult& logrank, bool rejected,
+                                         std::size_t m, std::size_t events);
+  // Events in the cut cohort (ws.survival.sorted, or stratified the m cut statuses).
+  static std::size_t count_events(const TwoArmSurvivalDesign& design, std::size_t m, const TwoArmSurvivalWorkspace& ws);
+  // The rows of the estimates (Cox, Kaplan-Meier landmarks, medians), in oc.csv order.
+  void add_estimate_rows(const TwoArmSurvivalDesign& design, const SurvivalScenario& scenario,
+                         std::vector<OcRow>& rows) const;
+  // The distributions with the pending values added (what oc_rows reports).
+  QuantisedDistribution duration_distribution() const;
+  QuantisedDistribution event_distribution() const;
+};
+
+// Schoenfeld (1981) approximation to the power of the one-sided log-rank test with D events and
+// allocation fraction r to the experimental arm: Phi(sqrt(D r (1-r)) |log HR| - z_{1-alpha}).
+double schoenfeld_power(double events, double hazard_ratio, double alpha, double allocation_experimental);
+
+}  // namespace trialsim

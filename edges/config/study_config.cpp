@@ -1,0 +1,480 @@
+#include "edges/config/study_config.h"
+
+#include <algorithm>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <set>
+
+#include "edges/config/study_config_designs.h"
+#include "core/output.h"
+#include "core/text_escape.h"
+
+namespace trialsim {
+namespace {
+
+constexpr auto INT64_LIMIT = std::numeric_limits<std::int64_t>::max();
+
+// Where each value of a target or grid sits in the file (or --set), kept while reading so a
+// check that needs the whole config can still point at the value.
+struct TargetLocations {
+  SourceLocation scenario, analysis, metric;
+};
+struct GridLocations {
+  SourceLocation key;                  // the axis key
+  std::vector<SourceLocation> values;  // one per value
+};
+struct ReadLocations {
+  std::optional<TargetLocations> precision, search_target;
+  SourceLocation search_parameter, search_from, search_to;
+  std::vector<GridLocations> grid;
+};
+
+// How much a load checks: a grid or search cell skips the grid and search values (the base
+// config's load checked each of them once).
+enum class CheckScope { full, cell };
+
+TargetLocations read_target(MappingReader& target, std::string& scenario, std::string& analysis,
+                            std::string& metric) {
+  scenario = target.required_string("scenario");
+  analysis = target.required_string("analysis");
+  metric = target.required_string("metric");
+  return {target.location_of("scenario"), target.location_of("analysis"),
+          target.location_of("metric")};
+}
+
+SimulationSettings read_simulation(MappingReader& root, ReadLocations& locations) {
+  SimulationSettings settings;
+  if (auto simulation = root.optional_mapping("simulation")) {
+    const auto max_replicates = static_cast<std::int64_t>(MAX_REPLICATES);
+    settings.replicates = static_cast<std::uint64_t>(
+        simulation->optional_integer("replicates", DEFAULT_REPLICATES, 1, max_replicates));
+    settings.seed = static_cast<std::uint64_t>(
+        simulation->optional_integer("seed", DEFAULT_SEED, 0, INT64_LIMIT));
+    settings.mode = simulation->optional_choice("mode", "simulate", {"simulate", "exact"}) == "exact"
+                        ? EvaluationMode::exact
+                        : EvaluationMode::simulate;
+    if (auto precision = simulation->optional_mapping("precision")) {
+      PrecisionTarget target;
+      locations.precision =
+          read_target(*precision, target.scenario, target.analysis, target.metric);
+      target.target_mcse = precision->required_number("target_mcse", NumberRange::positive());
+      target.max_replicates = static_cast<std::uint64_t>(
+          precision->optional_integer("max_replicates", 10000000, 1024, max_replicates));
+      precision->finish();
+      settings.precision = target;
+    }
+    simulation->finish();
+  }
+  return settings;
+}
+
+// `locate_values`: record where each grid value is (only a full load checks them; a cell
+// skipping this keeps loading every cell of a large grid linear, not quadratic).
+void read_grid_and_search(MappingReader& root, StudyConfig& config, ReadLocations& locations,
+                          bool locate_values) {
+  if (auto grid = root.optional_mapping("grid")) {
+    const std::vector<std::string> keys = grid->keys();
+    if (keys.size() > MAX_LIST_ITEMS) {
+      grid->fail("", "a grid of " + std::to_string(keys.size()) + " axes",
+                 "at most " + std::to_string(MAX_LIST_ITEMS) + " axes");
+    }
+    std::size_t cells = 1;
+    for (const std::string& key_path : keys) {
+      const YAML::Node values = grid->raw(key_path);
+      if (!values.IsSequence() || values.size() == 0) {
+        grid->fail(key_path, "found no list of values", "a non-empty list of values for " + key_path);
+      }
+      GridAxis axis{key_path, {}};
+      GridLocations where{grid->location_of(key_path), {}};
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (!values[i].IsScalar())
+          grid->fail(key_path, "a grid value is not a scalar", "numbers or strings");
+        axis.values.push_back(values[i].Scalar());
+        if (locate_values) {
+          where.values.push_back(grid->document().locate(
+              values[i], grid->key_path() + "." + key_path + "." + std::to_string(i)));
+        }
+      }
+      // The product is compared before it is formed, so it cannot overflow.
+      if (values.size() > MAX_GRID_CELLS / cells) {
+        grid->fail(key_path, "the grid has more than " + std::to_string(MAX_GRID_CELLS) + " cells",
+                   "at most " + std::to_string(MAX_GRID_CELLS) +
+                       " cells (the product of the axes' value counts)");
+      }
+      cells *= values.size();
+      config.grid.push_back(axis);
+      locations.grid.push_back(where);
+    }
+    grid->finish();
+  }
+  if (auto search = root.optional_mapping("search")) {
+    if (!config.grid.empty()) search->fail("", "a config has both grid and search", "one of them");
+    SearchSpec spec;
+    spec.parameter = search->required_string("parameter");
+    spec.from = search->required_integer("from", 1, INT64_LIMIT);
+    spec.to = search->required_integer("to", spec.from, INT64_LIMIT);
+    spec.step = search->optional_integer("step", 1, 1, INT64_LIMIT);
+    if ((spec.to - spec.from) / spec.step >= MAX_SEARCH_VALUES) {
+      search->fail(
+          "to",
+          "the range has " + std::to_string((spec.to - spec.from) / spec.step + 1) + " values",
+          "at most " + std::to_string(MAX_SEARCH_VALUES) +
+              " values (a narrower range or a larger step)");
+    }
+    locations.search_parameter = search->location_of("parameter");
+    locations.search_from = search->location_of("from");
+    locations.search_to = search->location_of("to");
+    MappingReader target = search->mapping("target");
+    locations.search_target = read_target(target, spec.scenario, spec.analysis, spec.metric);
+    spec.at_least = target.required_number("at_least", NumberRange::closed_unit());
+    target.finish();
+    search->finish();
+    config.search = spec;
+  }
+}
+
+// The top-level name becomes a directory under results/; see MAX_NAME_LENGTH for the rule.
+void check_output_name(MappingReader& root, const std::string& name, bool from_file_name) {
+  std::string problem;
+  if (name.empty()) {
+    problem = "the name is empty";
+  } else if (name.size() > MAX_NAME_LENGTH) {
+    problem = "the name has " + std::to_string(name.size()) + " characters";
+  } else if (name.front() == '.') {
+    problem = "the name \"" + name + "\" starts with a dot";
+  } else if (name.find("..") != std::string::npos) {
+    problem = "the name \"" + name + "\" contains \"..\"";
+  } else {
+    for (const char c : name) {
+      const bool safe = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+      if (!safe) {
+        problem = "the name \"" + name +
+                  "\" contains a character other than letters, digits, '.', '_' and '-'";
+        break;
+      }
+    }
+  }
+  if (problem.empty()) return;
+  const std::string expected =
+      "1 to " + std::to_string(MAX_NAME_LENGTH) +
+      " characters from A-Z a-z 0-9 . _ - (no leading dot, no \"..\"; it names the "
+      "output directory)";
+  if (from_file_name) {
+    root.fail("", problem + " (taken from the config file name)", "a `name:` key with " + expected);
+  }
+  root.fail("name", problem, expected);
+}
+
+// Up to `limit` items joined with ", " (and how many more), for an `expected` list. Names are
+// data here; the CLI shows every message terminal-safe (escaped once, when printed).
+std::string some_of(const std::vector<std::string>& items, std::size_t limit = 12) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size() && i < limit; ++i) {
+    out += (i ? ", " : "") + items[i];
+  }
+  if (items.size() > limit) out += ", ... (" + std::to_string(items.size() - limit) + " more)";
+  return out;
+}
+
+// A search or precision target must name a row this design reports: the scenario, then the
+// analysis, then the metric, each located at its value.
+void check_target(const StudyConfig& config, const std::string& key_path,
+                  const TargetLocations& where, const std::string& scenario,
+                  const std::string& analysis, const std::string& metric) {
+  const std::vector<OcRow> rows = reported_rows(config);
+  std::vector<std::string> scenarios, analyses, metrics;
+  const auto add_once = [](std::vector<std::string>& list, const std::string& item) {
+    if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
+  };
+  for (const OcRow& row : rows) add_once(scenarios, row.scenario);
+  if (std::find(scenarios.begin(), scenarios.end(), scenario) == scenarios.end()) {
+    throw ConfigError(where.scenario, key_path + ".scenario",
+                      "no scenario \"" + scenario + "\" in this config",
+                      "one of " + some_of(scenarios, 12));
+  }
+  for (const OcRow& row : rows) {
+    if (row.scenario == scenario) add_once(analyses, row.analysis);
+  }
+  if (std::find(analyses.begin(), analyses.end(), analysis) == analyses.end()) {
+    throw ConfigError(
+        where.analysis, key_path + ".analysis",
+        "no analysis \"" + analysis + "\" in the results of this design",
+        "one of " + some_of(analyses, 40));
+  }
+  for (const OcRow& row : rows) {
+    if (row.scenario == scenario && row.analysis == analysis) add_once(metrics, row.metric);
+  }
+  if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end()) {
+    throw ConfigError(where.metric, key_path + ".metric",
+                      "no metric \"" + metric + "\" for analysis \"" +
+                          analysis + "\" in this design",
+                      "one of " + some_of(metrics, 40));
+  }
+}
+
+StudyConfig read_config(ConfigDocument& document, const std::filesystem::path& file,
+                        KeyRegistry* registry, CheckScope scope);
+
+// The config with one more assignment (a grid value or a search end) applied, read in cell
+// scope. An error anywhere in it is reported at the value that caused it, naming the key it made
+// invalid (`label` is that value's key path, e.g. grid.design.sample_size.2).
+StudyConfig read_cell(const ConfigDocument& document, const std::filesystem::path& file,
+                      const std::string& assignment, const SourceLocation& where,
+                      const std::string& label) {
+  const std::string value = assignment.substr(assignment.find('=') + 1);
+  try {
+    ConfigDocument copy = document.clone();
+    copy.apply_override(assignment);
+    return read_config(copy, file, nullptr, CheckScope::cell);
+  } catch (const ConfigError& e) {
+    const std::string inner = e.key_path().empty() ? "the config" : e.key_path();
+    throw ConfigError(
+        where, label,
+        "the value " + value + " makes " + inner + " invalid (" + e.problem() + ")",
+        e.expected());
+  }
+}
+
+// Every grid value applied once and read; the search parameter must be a key this design reads
+// as an integer (`document` has just been read), and the range's two ends are read like grid
+// values.
+void check_grid_and_search(const ConfigDocument& document, const std::filesystem::path& file,
+                           const StudyConfig& config, const ReadLocations& where) {
+  if (config.grid.empty() && !config.search) return;
+  // The values are applied to a copy without the grid and search blocks (read already): each
+  // check then costs one small config, not one the size of the grid (10 000 values would be
+  // quadratic).
+  ConfigDocument cell_base = document.clone();
+  cell_base.erase_top_level_key("grid");
+  cell_base.erase_top_level_key("search");
+  for (std::size_t a = 0; a < config.grid.size(); ++a) {
+    const GridAxis& axis = config.grid[a];
+    for (std::size_t i = 0; i < axis.values.size(); ++i) {
+      read_cell(cell_base, file, axis.key_path + "=" + axis.values[i], where.grid[a].values[i],
+                "grid." + axis.key_path + "." + std::to_string(i));
+    }
+  }
+  if (!config.search) return;
+  const SearchSpec& search = *config.search;
+  if (!document.read_as_integer(search.parameter)) {
+    throw ConfigError(
+        where.search_parameter, "search.parameter",
+        "\"" + search.parameter + "\" is not an integer key of this design",
+        "the key path of an integer setting, e.g. design.sample_size");
+  }
+  const StudyConfig first =
+      read_cell(cell_base, file, search.parameter + "=" + std::to_string(search.from),
+                where.search_from, "search.from");
+  const std::int64_t last = search.from + (search.to - search.from) / search.step * search.step;
+  read_cell(cell_base, file, search.parameter + "=" + std::to_string(last), where.search_to,
+            "search.to");
+  check_target(first, "search.target", *where.search_target, search.scenario, search.analysis,
+               search.metric);
+}
+
+StudyConfig read_config(ConfigDocument& document, const std::filesystem::path& file,
+                        KeyRegistry* registry, CheckScope scope) {
+  MappingReader root(document, document.root(), "", "", registry);
+  const auto version = root.required_integer("schema_version", 1, std::numeric_limits<int>::max());
+  if (version != SCHEMA_VERSION) {
+    root.fail("schema_version", "unsupported schema version " + std::to_string(version),
+              std::to_string(SCHEMA_VERSION));
+  }
+  StudyConfig config;
+  config.config_file = file.string();
+  const bool named = root.has("name");
+  config.name = root.optional_string("name", file.stem().string());
+  check_output_name(root, config.name, !named);
+  config.description = root.optional_string("description", "");
+  ReadLocations locations;
+  config.simulation = read_simulation(root, locations);
+  read_grid_and_search(root, config, locations, scope == CheckScope::full);
+
+  // The design type decides which keys the design, model and scenarios may hold. With a key
+  // registry (documentation check) every design's keys are declared.
+  const std::string type = MappingReader(root.mapping("design")).required_choice("type", DESIGN_TYPES);
+  if (type == "single_arm_binary") {
+    config.study = read_single_arm_binary(root);
+  } else if (type == "single_arm_sequential") {
+    if (config.simulation.mode == EvaluationMode::exact) {
+      root.mapping("simulation").fail("mode", "exact evaluation is not available for design type " + type,
+                                      "simulate (summary.json carries the exact values beside the simulation)");
+    }
+    config.study = read_single_arm_sequential(root);
+  } else if (type == "maintenance_after_car_t") {
+    if (config.simulation.mode == EvaluationMode::exact) {
+      root.mapping("simulation").fail("mode", "exact evaluation is not available for design type " + type, "simulate");
+    }
+    config.study = read_maintenance_after_car_t(root, file);
+  } else if (type == "single_arm_car_t") {
+    if (config.simulation.mode == EvaluationMode::exact) {
+      root.mapping("simulation").fail("mode", "exact evaluation is not available for design type " + type,
+                                      "simulate (exact mode exists for single_arm_binary only)");
+    }
+    config.study = read_single_arm_car_t(root, file);
+  } else {
+    if (config.simulation.mode == EvaluationMode::exact) {
+      root.mapping("simulation").fail("mode", "exact evaluation is not available for design type " + type,
+                                      "simulate (exact mode exists for single_arm_binary only)");
+    }
+    config.study = read_two_arm_survival(root);
+  }
+  root.finish();
+
+  if (config.simulation.precision) {
+    const PrecisionTarget& target = *config.simulation.precision;
+    check_target(config, "simulation.precision", *locations.precision, target.scenario,
+                 target.analysis, target.metric);
+  }
+  if (scope == CheckScope::full) check_grid_and_search(document, file, config, locations);
+  return config;
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> grid_cells(const StudyConfig& config) {
+  std::vector<GridAxis> axes = config.grid;
+  if (config.search) {
+    GridAxis axis{config.search->parameter, {}};
+    for (std::int64_t v = config.search->from; v <= config.search->to; v += config.search->step) {
+      axis.values.push_back(std::to_string(v));
+      if (config.search->to - v < config.search->step)
+        break;  // v + step would pass `to` (or overflow)
+    }
+    axes.push_back(axis);
+  }
+  std::vector<std::vector<std::string>> cells{{}};
+  for (const GridAxis& axis : axes) {
+    std::vector<std::vector<std::string>> next;
+    for (const auto& cell : cells) {
+      for (const std::string& value : axis.values) {
+        auto extended = cell;
+        extended.push_back(axis.key_path + "=" + value);
+        next.push_back(extended);
+      }
+    }
+    cells = next;
+  }
+  return cells;
+}
+
+std::string read_unique_scenario_name(MappingReader& item, std::set<std::string>& seen) {
+  const std::string name = item.required_string("name");
+  const std::string expected = "a unique, non-empty name of valid UTF-8 text, at most " +
+                               std::to_string(MAX_SCENARIO_NAME_LENGTH) + " characters";
+  if (name.empty()) item.fail("name", "empty scenario name", expected);
+  // YAML escapes ("\uD800", "\xFF" in a double-quoted string) can make invalid UTF-8 from a valid
+  // file.
+  if (valid_utf8(name) != name) item.fail("name", "the scenario name is not valid UTF-8", expected);
+  std::size_t characters = 0;
+  for (const char c : name) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  if (characters > MAX_SCENARIO_NAME_LENGTH) {
+    item.fail("name", "the scenario name has " + std::to_string(characters) + " characters",
+              expected);
+  }
+  if (!seen.insert(name).second)
+    item.fail("name", "duplicate scenario name \"" + name + "\"", expected);
+  return name;
+}
+
+StudyConfig load_study_config(const std::filesystem::path& file,
+                              const std::vector<std::string>& overrides, KeyRegistry* registry) {
+  return load_study_config(ConfigDocument::load_file(file.string()), file, overrides, registry);
+}
+
+StudyConfig load_study_config_text(const std::string& text, const std::filesystem::path& file,
+                                   const std::vector<std::string>& overrides) {
+  return load_study_config(ConfigDocument::load_string(text, file.string()), file, overrides,
+                           nullptr);
+}
+
+StudyConfig load_study_config(ConfigDocument document, const std::filesystem::path& file,
+                              const std::vector<std::string>& overrides, KeyRegistry* registry) {
+  for (const std::string& assignment : overrides) document.apply_override(assignment);
+  return read_config(document, file, registry, CheckScope::full);
+}
+
+StudyConfig load_grid_cell_config(const std::filesystem::path& file,
+                                  const std::vector<std::string>& overrides) {
+  // The file is parsed once per grid, not once per cell: a grid of 10 000 cells in a file that
+  // lists 10 000 values would otherwise cost time quadratic in the grid. Keyed by path, size and
+  // modification time.
+  struct Parsed {
+    std::string path;
+    std::uintmax_t size = 0;
+    std::filesystem::file_time_type modified;
+    std::optional<ConfigDocument> document;
+  };
+  static std::mutex mutex;
+  static Parsed parsed;
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(file, ec);
+  const auto modified = std::filesystem::last_write_time(file, ec);
+  ConfigDocument document;
+  {
+    const std::lock_guard lock(mutex);
+    if (ec || !parsed.document || parsed.path != file.string() || parsed.size != size ||
+        parsed.modified != modified) {
+      // emplace, never assign: assigning a ConfigDocument writes into the YAML tree it holds
+      parsed.document.reset();
+      parsed.document.emplace(ConfigDocument::load_file(file.string()));
+      parsed.path = file.string();
+      parsed.size = size;
+      parsed.modified = modified;
+    }
+    document = parsed.document->clone();  // `document` holds no tree yet: this binds it
+  }
+  for (const std::string& assignment : overrides) document.apply_override(assignment);
+  // A cell is one run: its grid and search blocks (read and checked with the base config) are
+  // not read again.
+  document.erase_top_level_key("grid");
+  document.erase_top_level_key("search");
+  return read_config(document, file, nullptr, CheckScope::cell);
+}
+
+std::vector<std::string> StudyConfig::scenario_names() const {
+  std::vector<std::string> names;
+  std::visit([&](const auto& s) { for (const auto& scenario : s.scenarios) names.push_back(scenario.name); },
+             study);
+  return names;
+}
+
+nlohmann::json StudyConfig::resolved() const {
+  nlohmann::json out = {
+      {"schema_version", SCHEMA_VERSION},
+      {"name", name},
+      {"description", description},
+      {"simulation",
+       {{"replicates", simulation.replicates},
+        {"seed", simulation.seed},
+        {"mode", simulation.mode == EvaluationMode::exact ? "exact" : "simulate"}}},
+  };
+  if (simulation.precision) {
+    const PrecisionTarget& p = *simulation.precision;
+    out["simulation"]["precision"] = {{"scenario", p.scenario}, {"analysis", p.analysis}, {"metric", p.metric},
+                                      {"target_mcse", p.target_mcse}, {"max_replicates", p.max_replicates}};
+  }
+  const nlohmann::json study_part = std::visit([](const auto& s) { return resolved_study(s); }, study);
+  out.update(study_part);
+  return out;
+}
+
+std::string StudyConfig::sha256() const {
+  nlohmann::json definition = resolved();
+  // Grid and search are part of the study definition too.
+  nlohmann::json grid_json = nlohmann::json::array();
+  for (const GridAxis& axis : grid) grid_json.push_back({{"key", axis.key_path}, {"values", axis.values}});
+  if (!grid.empty()) definition["grid"] = grid_json;
+  if (search) {
+    definition["search"] = {{"parameter", search->parameter}, {"from", search->from}, {"to", search->to},
+                            {"step", search->step}, {"scenario", search->scenario}, {"analysis", search->analysis},
+                            {"metric", search->metric}, {"at_least", search->at_least}};
+  }
+  definition.erase("simulation");
+  definition.erase("description");
+  return sha256_hex(definition.dump());
+}
+
+}  // namespace trialsim

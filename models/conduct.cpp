@@ -1,0 +1,386 @@
+#include "models/conduct.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "core/samplers.h"
+
+namespace trialsim {
+
+void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double> out) {
+  if (accrual.kind == AccrualModel::Kind::uniform) {
+    for (double& t : out) t = uniform(0.0, accrual.duration, rng);
+    std::sort(out.begin(), out.end());
+    return;
+  }
+  // Poisson process: the unit-rate clock advances by Exp(1) per arrival; map it back through the
+  // cumulative rate Lambda(t) = sum over segments of rate * time spent in the segment.
+  std::size_t segment = 0;
+  double segment_start = 0.0;     // calendar time at which `segment` starts
+  double unit_clock_used = 0.0;   // Lambda at segment_start
+  double unit_clock = 0.0;
+  for (double& t : out) {
+    unit_clock += exponential(1.0, rng);
+    for (;;) {
+      if (segment >= accrual.segments.size()) {
+        throw std::invalid_argument("sample_entry_times: accrual ends after " +
+                                    std::to_string(segment_start) + " months before all " +
+                                    std::to_string(out.size()) + " patients arrived");
+      }
+      const AccrualSegment& s = accrual.segments[segment];
+      const double capacity = s.rate * s.duration;  // expected arrivals in the segment (may be inf)
+      if (unit_clock - unit_clock_used <= capacity && s.rate > 0.0) {
+        t = segment_start + (unit_clock - unit_clock_used) / s.rate;
+        break;
+      }
+      unit_clock_used += capacity;
+      segment_start += s.duration;
+      ++segment;
+    }
+  }
+}
+
+namespace {
+
+// The value of rank `rank` (from 0) of `values`, which may be reordered: what nth_element would
+// leave at values[rank]. Up to 1024 values: a bucket selection (count values into equal-width
+// buckets over [min, max], then select within the one bucket holding the rank), expected O(n)
+// with few unpredictable branches; above that, nth_element.
+double kth_smallest(std::vector<double>& values, std::size_t rank) {
+  constexpr std::size_t MAX_BUCKETS = 1024;
+  const std::size_t n = values.size();
+  if (n > MAX_BUCKETS || n < 16) {
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank), values.end());
+    return values[rank];
+  }
+  double lo = values[0], hi = values[0];
+  for (const double v : values) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
+  if (!std::isfinite(scale)) scale = 0.0;
+  const auto bucket_of = [&](double v) { return std::min(n - 1, static_cast<std::size_t>((v - lo) * scale)); };
+  std::array<std::uint16_t, MAX_BUCKETS> count;
+  std::fill_n(count.begin(), n, std::uint16_t{0});
+  for (const double v : values) ++count[bucket_of(v)];
+  std::size_t bucket = 0, below = 0;
+  while (below + count[bucket] <= rank) below += count[bucket++];
+  // The bucket's values, compacted to the front (written always, kept by arithmetic).
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = values[i];
+    values[kept] = v;
+    kept += bucket_of(v) == bucket ? 1 : 0;
+  }
+  const auto first = values.begin();
+  std::nth_element(first, first + static_cast<std::ptrdiff_t>(rank - below), first + static_cast<std::ptrdiff_t>(kept));
+  return values[rank - below];
+}
+
+// Sorts `values` ascending: up to 1024 values by a bucket sort over [min, max] through
+// `scratch` (expected O(n) for spread-out values such as uniform entry times; crowded buckets
+// by std::sort), above that by std::sort.
+void sort_values(std::span<double> values, std::vector<double>& scratch) {
+  constexpr std::size_t MAX_BUCKETS = 1024;
+  const std::size_t n = values.size();
+  if (n > MAX_BUCKETS || n < 16) {
+    std::sort(values.begin(), values.end());
+    return;
+  }
+  double lo = values[0], hi = values[0];
+  for (const double v : values) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
+  if (!std::isfinite(scale)) scale = 0.0;
+  const auto bucket_of = [&](double v) { return std::min(n - 1, static_cast<std::size_t>((v - lo) * scale)); };
+  std::array<std::uint16_t, MAX_BUCKETS + 1> offset;
+  std::fill_n(offset.begin(), n + 1, std::uint16_t{0});
+  for (const double v : values) ++offset[bucket_of(v) + 1];
+  for (std::size_t b = 0; b < n; ++b) offset[b + 1] = static_cast<std::uint16_t>(offset[b + 1] + offset[b]);
+  scratch.resize(n);
+  for (const double v : values) scratch[offset[bucket_of(v)]++] = v;
+  // Buckets are in order; one insertion pass over the whole array finishes (as in
+  // sort_cohort_records), or std::sort if the values crowd into few buckets.
+  std::size_t moves = 0;
+  const std::size_t budget = 8 * n + 64;
+  for (std::size_t k = 1; k < n; ++k) {
+    if (!(scratch[k] < scratch[k - 1])) continue;
+    const double v = scratch[k];
+    std::size_t j = k;
+    do {
+      scratch[j] = scratch[j - 1];
+      --j;
+      ++moves;
+    } while (j > 0 && v < scratch[j - 1]);
+    scratch[j] = v;
+    if (moves > budget) {
+      std::sort(scratch.begin(), scratch.end());
+      break;
+    }
+  }
+  std::copy(scratch.begin(), scratch.end(), values.begin());
+}
+
+// Calendar times of the events that will ever be observed (event before dropout) into `out`,
+// unordered; returns the calendar end of all follow-up (the last event or dropout; 0 for patients
+// followed forever). Written unconditionally and kept by arithmetic: the event-or-dropout test is
+// a coin flip that a branch would mispredict half the time. Shared by analysis_cutoff and
+// EventCutoffs::prepare.
+double observed_event_times(std::span<const double> entry, std::span<const double> event_time,
+                            std::span<const double> dropout_time, std::vector<double>& out) {
+  out.resize(entry.size());
+  std::size_t observed = 0;
+  double end_of_all_follow_up = 0.0;
+  for (std::size_t i = 0; i < entry.size(); ++i) {
+    const double own = std::min(event_time[i], dropout_time[i]);
+    out[observed] = entry[i] + event_time[i];
+    observed += event_time[i] <= dropout_time[i] && std::isfinite(event_time[i]) ? 1 : 0;
+    end_of_all_follow_up = std::max(end_of_all_follow_up, std::isfinite(own) ? entry[i] + own : 0.0);
+  }
+  out.resize(observed);
+  return end_of_all_follow_up;
+}
+
+}  // namespace
+
+void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double> out, std::vector<double>& scratch) {
+  if (accrual.kind == AccrualModel::Kind::uniform) {
+    Rng local = rng;  // in registers: through the reference every draw waits on memory
+    for (double& t : out) t = uniform(0.0, accrual.duration, local);
+    rng = local;
+    sort_values(out, scratch);
+    return;
+  }
+  sample_entry_times(accrual, rng, out);
+}
+
+CutoffResult analysis_cutoff(const AnalysisTiming& timing, std::span<const double> entry,
+                             std::span<const double> event_time,
+                             std::span<const double> dropout_time, std::vector<double>& scratch) {
+  const double last_entry = entry.empty() ? 0.0 : *std::max_element(entry.begin(), entry.end());
+  // Without a minimum follow-up the cut-off may fall before enrolment ends (patients entering
+  // later are simply not in the analysis); with one, every patient has at least that much.
+  const double earliest = timing.minimum_follow_up > 0.0 ? last_entry + timing.minimum_follow_up : 0.0;
+  switch (timing.trigger) {
+    case AnalysisTiming::Trigger::calendar:
+      return {std::max(timing.calendar_time, earliest), true};
+    case AnalysisTiming::Trigger::after_last_enrolment:
+      return {std::max(last_entry + timing.follow_up_after_last, earliest), true};
+    case AnalysisTiming::Trigger::events:
+      break;
+  }
+  const double end_of_all_follow_up = observed_event_times(entry, event_time, dropout_time, scratch);
+  const auto k = static_cast<std::size_t>(timing.target_events);
+  if (scratch.size() < k || k == 0) {
+    // The target is never reached: analyse when nothing more can happen (or, if some patients
+    // are followed forever without event, at the last event/dropout time).
+    return {std::max(end_of_all_follow_up, earliest), false};
+  }
+  return {std::max(kth_smallest(scratch, k - 1), earliest), true};
+}
+
+void EventCutoffs::prepare(const AnalysisTiming& timing, std::span<const double> entry,
+                           std::span<const double> event_time, std::span<const double> dropout_time) {
+  // analysis_cutoff's first pass (the same expressions), done once for all looks.
+  last_entry_ = entry.empty() ? 0.0 : *std::max_element(entry.begin(), entry.end());
+  earliest_ = timing.minimum_follow_up > 0.0 ? last_entry_ + timing.minimum_follow_up : 0.0;
+  bucketed_ = false;
+  if (timing.trigger != AnalysisTiming::Trigger::events) {
+    times_.clear();
+    return;
+  }
+  end_of_all_follow_up_ = observed_event_times(entry, event_time, dropout_time, times_);
+  // kth_smallest's buckets, counted once: equal-width over [min, max], as many as values.
+  const std::size_t n = times_.size();
+  bucketed_ = n >= 16 && n <= MAX_BUCKETS;
+  if (!bucketed_) return;
+  double lo = times_[0], hi = times_[0];
+  for (const double v : times_) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
+  if (!std::isfinite(scale)) scale = 0.0;
+  lo_ = lo;
+  scale_ = scale;
+  counts_.assign(n, 0);
+  for (const double v : times_) ++counts_[bucket_of(v)];
+}
+
+std::size_t EventCutoffs::bucket_of(double v) const {
+  return std::min(times_.size() - 1, static_cast<std::size_t>((v - lo_) * scale_));
+}
+
+double EventCutoffs::kth_smallest(std::size_t rank) {
+  if (!bucketed_) {
+    // Few or many values: nth_element on a copy (times_ stays intact for the other looks).
+    bucket_values_.assign(times_.begin(), times_.end());
+    std::nth_element(bucket_values_.begin(), bucket_values_.begin() + static_cast<std::ptrdiff_t>(rank),
+                     bucket_values_.end());
+    return bucket_values_[rank];
+  }
+  std::size_t bucket = 0, below = 0;
+  while (below + counts_[bucket] <= rank) below += counts_[bucket++];
+  // The bucket's values, copied out (written always, kept by arithmetic).
+  const std::size_t n = times_.size();
+  bucket_values_.resize(n);
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = times_[i];
+    bucket_values_[kept] = v;
+    kept += bucket_of(v) == bucket ? 1 : 0;
+  }
+  const auto first = bucket_values_.begin();
+  std::nth_element(first, first + static_cast<std::ptrdiff_t>(rank - below), first + static_cast<std::ptrdiff_t>(kept));
+  return bucket_values_[rank - below];
+}
+
+CutoffResult EventCutoffs::cutoff(const AnalysisTiming& timing) {
+  switch (timing.trigger) {
+    case AnalysisTiming::Trigger::calendar:
+      return {std::max(timing.calendar_time, earliest_), true};
+    case AnalysisTiming::Trigger::after_last_enrolment:
+      return {std::max(last_entry_ + timing.follow_up_after_last, earliest_), true};
+    case AnalysisTiming::Trigger::events:
+      break;
+  }
+  const auto k = static_cast<std::size_t>(timing.target_events);
+  if (times_.size() < k || k == 0) return {std::max(end_of_all_follow_up_, earliest_), false};
+  return {std::max(kth_smallest(k - 1), earliest_), true};
+}
+
+std::size_t cut_data(double cutoff, std::span<const double> entry, std::span<const double> event_time,
+                     std::span<const double> dropout_time, std::span<double> time_out,
+                     std::span<int> status_out, std::span<std::uint32_t> index_out) {
+  std::size_t included = 0;
+  for (std::size_t i = 0; i < entry.size(); ++i) {
+    if (entry[i] >= cutoff) continue;  // not yet enrolled at the data cut
+    // Compare on the calendar clock, exactly as analysis_cutoff computed the event's calendar
+    // time, so the event that triggers the cut-off is always counted.
+    const bool event_seen = event_time[i] <= dropout_time[i] && entry[i] + event_time[i] <= cutoff;
+    time_out[included] = event_seen ? event_time[i] : std::min(dropout_time[i], cutoff - entry[i]);
+    // Ties between event and dropout count as events.
+    status_out[included] = event_seen ? 1 : 0;
+    index_out[included] = static_cast<std::uint32_t>(i);
+    ++included;
+  }
+  return included;
+}
+
+std::size_t cut_sorted(double cutoff, std::span<const double> entry, std::span<const double> event_time,
+                       std::span<const double> dropout_time, std::span<const int> arm, SurvivalWorkspace& ws) {
+  auto& records = ws.sorted_scratch;
+  records.resize(entry.size());
+  std::size_t included = 0;
+  bool not_finite = false;
+  for (std::size_t i = 0; i < entry.size(); ++i) {
+    // cut_data's rule without branches (event or censoring is a coin flip a branch would
+    // mispredict): both candidate times, one kept by a bit mask; the record is written always
+    // and kept when the patient entered before the cut-off.
+    // (unsigned & unsigned: both comparisons always evaluated, no short-circuit branch.)
+    const bool event_seen = (static_cast<unsigned>(event_time[i] <= dropout_time[i]) &
+                             static_cast<unsigned>(entry[i] + event_time[i] <= cutoff)) != 0;
+    const double censored = std::min(dropout_time[i], cutoff - entry[i]);
+    const std::uint64_t mask = std::uint64_t{0} - static_cast<std::uint64_t>(event_seen);
+    const double time = std::bit_cast<double>((std::bit_cast<std::uint64_t>(event_time[i]) & mask) |
+                                              (std::bit_cast<std::uint64_t>(censored) & ~mask));
+    records[included] = {time, static_cast<std::uint32_t>(i), static_cast<std::uint8_t>(event_seen),
+                         static_cast<std::uint8_t>(arm[i])};
+    const bool in = entry[i] < cutoff;
+    not_finite |= in & !std::isfinite(time);
+    included += static_cast<std::size_t>(in);
+  }
+  if (not_finite) {
+    throw std::invalid_argument("cut_sorted: an observed time is not finite (cut-off " +
+                                std::to_string(cutoff) + ")");
+  }
+  records.resize(included);
+  sort_cohort_records(ws);
+  return included;
+}
+
+CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry, std::span<const double> event_time,
+                                   std::span<const int> arm, std::span<const std::uint32_t> control_order,
+                                   std::span<const std::uint32_t> experimental_order, std::vector<double>& scratch) {
+  const std::size_t n = entry.size();
+  // scratch: [events of arm 0 | NEVER][events of arm 1 | NEVER][censored times | NEVER], and the
+  // censored patients' arms (as doubles) after them.
+  scratch.resize(4 * n + 3);
+  double* const events[2] = {scratch.data(), scratch.data() + n + 1};
+  double* const censored = scratch.data() + 2 * n + 2;
+  double* const censored_arm = scratch.data() + 3 * n + 3;
+  // A patient with entry >= 0 and event time t > cutoff cannot have entry + t <= cutoff: each
+  // arm's run stops there (only when all entries are >= 0).
+  const double last_possible = n > 0 && entry[0] >= 0.0 ? cutoff : NEVER;
+  bool not_finite = false;
+  std::size_t event_count[2] = {0, 0};
+  const std::span<const std::uint32_t> orders[2] = {control_order, experimental_order};
+  for (int a = 0; a < 2; ++a) {
+    std::size_t kept = 0;
+    for (const std::uint32_t i : orders[a]) {
+      const double t = event_time[i];
+      if (t > last_possible) break;
+      // cut_sorted's rule with dropout NEVER: an event when entry + t <= cutoff (t <= NEVER), in
+      // the analysis when entry < cutoff. Written always, kept by arithmetic.
+      const bool kept_event =
+          (static_cast<unsigned>(entry[i] + t <= cutoff) & static_cast<unsigned>(entry[i] < cutoff)) != 0;
+      events[a][kept] = t;
+      not_finite |= kept_event & !std::isfinite(t);
+      kept += kept_event ? 1 : 0;
+    }
+    events[a][kept] = NEVER;
+    event_count[a] = kept;
+  }
+  // The analysed patients are the prefix entered before the cut-off; the censored among them
+  // (observed time: cut_sorted's min(dropout, cutoff - entry)) in decreasing patient order.
+  std::size_t analysed = 0;
+  while (analysed < n && entry[analysed] < cutoff) ++analysed;
+  std::size_t censored_count = 0, arm1 = 0;
+  for (std::size_t i = analysed; i-- > 0;) {
+    const bool seen = entry[i] + event_time[i] <= cutoff;
+    const double time = std::min(NEVER, cutoff - entry[i]);
+    censored[censored_count] = time;
+    censored_arm[censored_count] = static_cast<double>(arm[i]);
+    not_finite |= !seen & !std::isfinite(time);
+    censored_count += seen ? 0 : 1;
+    arm1 += static_cast<std::size_t>(arm[i]);
+  }
+  censored[censored_count] = NEVER;
+  if (not_finite) {
+    throw std::invalid_argument("cut_sorted: an observed time is not finite (cut-off " + std::to_string(cutoff) + ")");
+  }
+
+  // log_rank(cohort)'s sums over the distinct event times, in time order.
+  LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, analysed > 0 ? 1 : 0};
+  double at_risk = static_cast<double>(analysed), at_risk1 = static_cast<double>(arm1);
+  std::size_t i0 = 0, i1 = 0, c = 0;
+  for (;;) {
+    const double t = std::min(events[0][i0], events[1][i1]);
+    if (t == NEVER) break;
+    // Subjects censored before t leave the risk set (those censored at t are at risk at t).
+    while (censored[c] < t) {
+      at_risk -= 1.0;
+      at_risk1 -= censored_arm[c];
+      ++c;
+    }
+    std::size_t d0 = 0, d1_count = 0;
+    while (events[0][i0] == t) ++d0, ++i0;
+    while (events[1][i1] == t) ++d1_count, ++i1;
+    const double d = static_cast<double>(d0 + d1_count), d1 = static_cast<double>(d1_count);
+    add_logrank_time(r, d, d1, at_risk, at_risk1);
+    at_risk -= d;
+    at_risk1 -= d1;
+  }
+  finish_logrank(r);
+  return {r, analysed, event_count[0] + event_count[1]};
+}
+
+}  // namespace trialsim

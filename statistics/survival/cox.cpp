@@ -1,0 +1,450 @@
+#include "statistics/survival/cox.h"
+
+#include <boost/math/distributions/normal.hpp>
+#include <limits>
+#include <numbers>
+#include <stdexcept>
+
+#include "statistics/survival/two_arm_pass.h"
+
+namespace trialsim {
+namespace {
+
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+
+// qnorm((1 + level) / 2), as summary.coxph; the last level is remembered (per thread) because a
+// simulation fits thousands of models at one level.
+double wald_critical_value(double level) {
+  thread_local double cached_level = NaN, cached_z = 0.0;
+  if (level != cached_level) {
+    cached_z = boost::math::quantile(boost::math::normal_distribution<double>(), (1.0 + level) / 2.0);
+    cached_level = level;
+  }
+  return cached_z;
+}
+
+// Log partial likelihood at beta (internal scale), with score ws.cox_u and information
+// ws.cox_imat. ws.order / ws.cox_x / ws.cox_stratum_end describe the sorted cohort.
+double cox_iteration(const SurvivalData& data, SurvivalWorkspace& ws, const Eigen::VectorXd& beta,
+                     CoxTies ties) {
+  const Eigen::Index p = beta.size();
+  const std::size_t n = ws.order.size();
+  auto& u = ws.cox_u;
+  auto& imat = ws.cox_imat;
+  auto& a = ws.cox_a;
+  auto& a2 = ws.cox_a2;
+  auto& cmat = ws.cox_cmat;
+  auto& cmat2 = ws.cox_cmat2;
+  u.setZero();
+  imat.setZero();
+  double loglik = 0.0, denom = 0.0;
+  auto xrow = [&](std::size_t k) { return Eigen::Map<const Eigen::VectorXd>(&ws.cox_x[k * p], p); };
+
+  for (std::size_t k = n; k-- > 0;) {
+    // k is the last (latest) subject of a block of tied times.
+    if (ws.cox_stratum_end[k]) {
+      denom = 0.0;
+      a.setZero();
+      cmat.setZero();
+    }
+    const double dtime = data.time[ws.order[k]];
+    int ndead = 0;
+    double denom2 = 0.0;
+    a2.setZero();
+    cmat2.setZero();
+    for (std::size_t j = k + 1; j-- > 0;) {
+      const auto x = xrow(j);
+      const double zbeta = x.dot(beta);
+      const double risk = std::exp(zbeta);
+      if (data.status[ws.order[j]] == 0) {
+        denom += risk;
+        a.noalias() += risk * x;
+        cmat.noalias() += risk * x * x.transpose();
+      } else {
+        ++ndead;
+        denom2 += risk;
+        loglik += zbeta;
+        u += x;
+        a2.noalias() += risk * x;
+        cmat2.noalias() += risk * x * x.transpose();
+      }
+      k = j;
+      if (j == 0 || ws.cox_stratum_end[j - 1] || data.time[ws.order[j - 1]] != dtime) break;
+    }
+    if (ndead == 0) continue;
+    if (ties == CoxTies::breslow || ndead == 1) {
+      denom += denom2;
+      loglik -= ndead * std::log(denom);
+      a += a2;
+      cmat += cmat2;
+      u.noalias() -= (ndead / denom) * a;
+      imat.noalias() += (ndead / denom) * cmat;
+      imat.noalias() -= (ndead / (denom * denom)) * a * a.transpose();
+    } else {
+      for (int j = 0; j < ndead; ++j) {
+        denom += denom2 / ndead;
+        loglik -= std::log(denom);
+        a.noalias() += a2 / ndead;
+        cmat.noalias() += cmat2 / ndead;
+        u.noalias() -= a / denom;
+        imat.noalias() += cmat / denom;
+        imat.noalias() -= (1.0 / (denom * denom)) * a * a.transpose();
+      }
+    }
+  }
+  return loglik;
+}
+
+bool factorise(SurvivalWorkspace& ws, double toler_chol) {
+  ws.cox_ldlt.compute(ws.cox_imat);
+  if (ws.cox_ldlt.info() != Eigen::Success) return false;
+  const double dmax = ws.cox_imat.diagonal().cwiseAbs().maxCoeff();
+  const auto d = ws.cox_ldlt.vectorD();
+  return std::isfinite(dmax) && dmax > 0.0 && d.minCoeff() > toler_chol * dmax;
+}
+
+template <class Covariate>
+void fit_cox(const SurvivalData& data, Eigen::Index p, Covariate covariate, SurvivalWorkspace& ws,
+             CoxFit& out, const CoxOptions& opt) {
+  check_survival_data(data, "cox_ph", 1);
+  if (opt.stratified && !data.has_stratum())
+    throw std::invalid_argument("cox_ph: stratified model requested but data.stratum is empty");
+  if (p < 1) throw std::invalid_argument("cox_ph: at least one covariate is required");
+  sort_subjects(data, ws, opt.stratified);
+  const std::size_t n = ws.order.size();
+
+  // Covariates in sorted order, centred and scaled as coxfit6 (except {-1, 0, 1} columns).
+  ws.cox_x.resize(n * static_cast<std::size_t>(p));
+  ws.cox_mean.setZero(p);
+  ws.cox_scale.setOnes(p);
+  for (Eigen::Index c = 0; c < p; ++c) {
+    bool zero_one = true;
+    double sum = 0.0;
+    for (std::size_t k = 0; k < n; ++k) {
+      const double v = covariate(ws.order[k], c);
+      if (!std::isfinite(v)) throw std::invalid_argument("cox_ph: covariates must be finite");
+      zero_one = zero_one && (v == 0.0 || v == 1.0 || v == -1.0);
+      ws.cox_x[k * p + c] = v;
+      sum += v;
+    }
+    if (zero_one || n == 0) continue;
+    const double mean = sum / static_cast<double>(n);
+    double abs_dev = 0.0;
+    for (std::size_t k = 0; k < n; ++k) abs_dev += std::abs(ws.cox_x[k * p + c] -= mean);
+    const double scale = abs_dev > 0.0 ? static_cast<double>(n) / abs_dev : 1.0;
+    for (std::size_t k = 0; k < n; ++k) ws.cox_x[k * p + c] *= scale;
+    ws.cox_mean[c] = mean;
+    ws.cox_scale[c] = scale;
+  }
+  ws.cox_stratum_end.assign(n, 0);
+  for (std::size_t k = 0; k < n; ++k)
+    ws.cox_stratum_end[k] = k + 1 == n || (opt.stratified && data.stratum[ws.order[k]] !=
+                                                                 data.stratum[ws.order[k + 1]]);
+  for (auto* v : {&ws.cox_u, &ws.cox_a, &ws.cox_a2, &ws.cox_step}) v->resize(p);
+  for (auto* m : {&ws.cox_imat, &ws.cox_cmat, &ws.cox_cmat2}) m->resize(p, p);
+
+  // Newton-Raphson with step halving (coxfit6).
+  auto& beta = ws.cox_beta;
+  auto& newbeta = ws.cox_new_beta;
+  beta.setZero(p);
+  out.loglik_null = cox_iteration(data, ws, beta, opt.ties);
+  double best = out.loglik_null, newlk = best;
+  bool ok = factorise(ws, opt.toler_chol);
+  bool converged = false;
+  int iter = 0, halving = 0;
+  if (ok) {
+    ws.cox_step = ws.cox_ldlt.solve(ws.cox_u);
+    newbeta = beta + ws.cox_step;
+    for (iter = 1; iter <= opt.max_iter; ++iter) {
+      newlk = cox_iteration(data, ws, newbeta, opt.ties);
+      ok = factorise(ws, opt.toler_chol);
+      const bool finite = std::isfinite(newlk) && ws.cox_u.allFinite() && ws.cox_imat.allFinite();
+      if (finite && ok && std::abs(1.0 - best / newlk) <= opt.eps) {
+        beta = newbeta;
+        converged = true;
+        break;
+      }
+      if (!finite || !ok || newlk < best) {
+        ++halving;
+        newbeta = (newbeta + halving * beta) / (halving + 1.0);
+      } else {
+        halving = 0;
+        best = newlk;
+        ws.cox_step = ws.cox_ldlt.solve(ws.cox_u);
+        beta = newbeta;
+        newbeta = beta + ws.cox_step;
+      }
+    }
+    if (!converged) {
+      iter = opt.max_iter;
+      newlk = cox_iteration(data, ws, beta, opt.ties);  // last good beta
+      ok = factorise(ws, opt.toler_chol);
+    }
+  }
+  out.iterations = iter;
+  out.loglik = newlk;
+  out.coef.resize(static_cast<std::size_t>(p));
+  out.variance.resize(p, p);
+  if (!ok) {
+    out.status = CoxStatus::singular;
+    out.variance.setConstant(NaN);
+    for (auto& c : out.coef) c = {NaN, NaN, NaN, NaN, NaN, NaN, NaN, false};
+    return;
+  }
+  // Back to the original scale: beta_k * scale_k, var_jk * scale_j * scale_k, u_k / scale_k.
+  out.variance.setIdentity();
+  ws.cox_ldlt.solveInPlace(out.variance);
+  for (Eigen::Index j = 0; j < p; ++j)
+    for (Eigen::Index k = 0; k < p; ++k) out.variance(j, k) *= ws.cox_scale[j] * ws.cox_scale[k];
+  ws.cox_u.array() /= ws.cox_scale.array();
+  ws.cox_step.noalias() = out.variance * ws.cox_u;  // the next Newton step (coxph's `infs`)
+  const double zcrit = wald_critical_value(opt.level);
+  bool any_infinite = false;
+  for (Eigen::Index k = 0; k < p; ++k) {
+    CoxCoefficient& c = out.coef[static_cast<std::size_t>(k)];
+    const double b = beta[k] * ws.cox_scale[k];
+    const double step = std::abs(ws.cox_step[k]);
+    c.infinite =
+        !std::isfinite(ws.cox_u[k]) || (step > opt.eps && step > opt.toler_inf * std::abs(b));
+    if (c.infinite) {
+      any_infinite = true;
+      c.beta = std::copysign(std::numeric_limits<double>::infinity(), b);
+      c.hr = std::exp(c.beta);
+      c.se = c.z = c.p_value = c.lower = c.upper = NaN;
+      continue;
+    }
+    c.beta = b;
+    c.se = std::sqrt(out.variance(k, k));
+    c.hr = std::exp(b);
+    c.z = b / c.se;
+    c.p_value = chisq1_upper_tail(c.z * c.z);
+    c.lower = std::exp(b - zcrit * c.se);
+    c.upper = std::exp(b + zcrit * c.se);
+  }
+  out.status = any_infinite ? CoxStatus::infinite_estimate
+                            : (converged ? CoxStatus::converged : CoxStatus::not_converged);
+}
+
+// ---- One binary covariate (the arm) ----------------------------------------------------------
+// With x in {0, 1} every risk score is 1 or e^beta, so the risk-set sums at an event time are
+// functions of the numbers at risk per arm: S0 = n0 + n1 e^beta, S1 = S2 = n1 e^beta (x^2 = x).
+// One O(n) pass builds the table of distinct event times (ws.arm_risk); each Newton iteration is
+// then O(event times) with one exp, instead of O(n) exps and Eigen products. The iteration,
+// convergence rule, step halving and infinite-estimate rule are fit_cox's; the sums are the same
+// in exact arithmetic (they may differ from fit_cox's in the last bits).
+
+// Sum of log(x) over many x as one log of a running product, renormalised by frexp.
+class LogSum {
+ public:
+  void add(double x) {
+    product_ *= x;
+    if (!(product_ >= 0x1p-500 && product_ <= 0x1p+500)) {
+      int e = 0;
+      product_ = std::frexp(product_, &e);
+      exponent_ += e;
+    }
+  }
+  double value() const { return std::log(product_) + exponent_ * std::numbers::ln2; }
+
+ private:
+  double product_ = 1.0;
+  int exponent_ = 0;
+};
+
+// Rows from subjects in analysis order (strata contiguous, time ascending within a stratum),
+// walked backwards as coxfit6 does: `time(k)`, `status(k)`, `arm(k)`, `stratum_end(k)` (k is the
+// last subject of its stratum).
+template <class Time, class Status, class Arm, class StratumEnd>
+void build_arm_risk(std::size_t n, Time time, Status status, Arm arm, StratumEnd stratum_end,
+                    std::vector<ArmRiskRow>& rows) {
+  // At most one row per subject: every block writes its row, and keeps it if it has events
+  // (arithmetic instead of unpredictable branches on arm and status).
+  rows.resize(n);
+  std::size_t kept = 0;
+  double at_risk0 = 0.0, at_risk1 = 0.0;
+  for (std::size_t k = n; k-- > 0;) {
+    if (stratum_end(k)) at_risk0 = at_risk1 = 0.0;
+    const double t = time(k);
+    double events0 = 0.0, events1 = 0.0;
+    for (std::size_t j = k + 1; j-- > 0;) {
+      const double a = arm(j), e = status(j);
+      at_risk1 += a;
+      at_risk0 += 1.0 - a;
+      events1 += a * e;
+      events0 += e - a * e;
+      k = j;
+      if (j == 0 || stratum_end(j - 1) || time(j - 1) != t) break;
+    }
+    rows[kept] = {{at_risk0, at_risk1}, {events0, events1}};
+    kept += events0 + events1 > 0.0 ? 1 : 0;
+  }
+  rows.resize(kept);
+}
+
+// Log partial likelihood at beta with score u and information imat (coxfit6's sums for x = arm).
+// Rows alternate between two sets of partial sums (two independent dependency chains).
+double arm_iteration(const std::vector<ArmRiskRow>& rows, double beta, CoxTies ties, double& u, double& imat) {
+  const double eb = std::exp(beta);
+  double events1 = 0.0, u_part[2] = {0.0, 0.0}, imat_part[2] = {0.0, 0.0};
+  LogSum log_denominators[2];
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const ArmRiskRow& row = rows[i];
+    const std::size_t lane = i & 1;
+    const double d1 = row.events[1], d = row.events[0] + row.events[1];
+    events1 += d1;
+    if (d == 1.0 || ties == CoxTies::breslow) {
+      const double risk1 = row.at_risk[1] * eb;
+      const double denom = row.at_risk[0] + risk1;
+      const double r = risk1 / denom;  // weighted mean of x over the risk set
+      log_denominators[lane].add(denom);
+      for (double j = 1.0; j < d; j += 1.0) log_denominators[lane].add(denom);
+      u_part[lane] -= d * r;
+      imat_part[lane] += d * r * (1.0 - r);
+    } else {
+      // Efron: the j-th of d tied deaths sees the risk set less (1 - (j + 1) / d) of them.
+      const double rest1 = (row.at_risk[1] - d1) * eb;
+      const double rest = (row.at_risk[0] - row.events[0]) + rest1;
+      const double tied1 = d1 * eb;
+      const double tied = row.events[0] + tied1;
+      for (double j = 1.0; j <= d; j += 1.0) {
+        const double denom = rest + (j / d) * tied;
+        const double r = (rest1 + (j / d) * tied1) / denom;
+        log_denominators[lane].add(denom);
+        u_part[lane] -= r;
+        imat_part[lane] += r * (1.0 - r);
+      }
+    }
+  }
+  u = events1 + (u_part[0] + u_part[1]);
+  imat = imat_part[0] + imat_part[1];
+  return events1 * beta - (log_denominators[0].value() + log_denominators[1].value());
+}
+
+// fit_cox for the arm table: Newton-Raphson with step halving, 1 x 1 "factorisation" (the
+// information must be finite and positive, which is fit_cox's toler_chol test for p = 1).
+void fit_arm(const std::vector<ArmRiskRow>& rows, CoxFit& out, const CoxOptions& opt) {
+  const auto usable = [](double imat) { return std::isfinite(imat) && imat > 0.0; };
+  double u = 0.0, imat = 0.0, beta = 0.0;
+  out.loglik_null = arm_iteration(rows, beta, opt.ties, u, imat);
+  double best = out.loglik_null, newlk = best;
+  bool ok = usable(imat), converged = false;
+  int iter = 0, halving = 0;
+  if (ok) {
+    double step = u / imat;
+    double newbeta = beta + step;
+    for (iter = 1; iter <= opt.max_iter; ++iter) {
+      newlk = arm_iteration(rows, newbeta, opt.ties, u, imat);
+      ok = usable(imat);
+      const bool finite = std::isfinite(newlk) && std::isfinite(u);
+      if (finite && ok && std::abs(1.0 - best / newlk) <= opt.eps) {
+        beta = newbeta;
+        converged = true;
+        break;
+      }
+      if (!finite || !ok || newlk < best) {
+        ++halving;
+        newbeta = (newbeta + halving * beta) / (halving + 1.0);
+      } else {
+        halving = 0;
+        best = newlk;
+        step = u / imat;
+        beta = newbeta;
+        newbeta = beta + step;
+      }
+    }
+    if (!converged) {
+      iter = opt.max_iter;
+      newlk = arm_iteration(rows, beta, opt.ties, u, imat);  // last good beta
+      ok = usable(imat);
+    }
+  }
+  out.iterations = iter;
+  out.loglik = newlk;
+  out.coef.resize(1);
+  out.variance.resize(1, 1);
+  CoxCoefficient& c = out.coef[0];
+  if (!ok) {
+    out.status = CoxStatus::singular;
+    out.variance.setConstant(NaN);
+    c = {NaN, NaN, NaN, NaN, NaN, NaN, NaN, false};
+    return;
+  }
+  const double variance = 1.0 / imat;
+  out.variance(0, 0) = variance;
+  const double step = std::abs(variance * u);  // the next Newton step (coxph's `infs`)
+  c.infinite = !std::isfinite(u) || (step > opt.eps && step > opt.toler_inf * std::abs(beta));
+  if (c.infinite) {
+    c.beta = std::copysign(std::numeric_limits<double>::infinity(), beta);
+    c.hr = std::exp(c.beta);
+    c.se = c.z = c.p_value = c.lower = c.upper = NaN;
+    out.status = CoxStatus::infinite_estimate;
+    return;
+  }
+  const double zcrit = wald_critical_value(opt.level);
+  c.beta = beta;
+  c.se = std::sqrt(variance);
+  c.hr = std::exp(beta);
+  c.z = beta / c.se;
+  c.p_value = chisq1_upper_tail(c.z * c.z);
+  c.lower = std::exp(beta - zcrit * c.se);
+  c.upper = std::exp(beta + zcrit * c.se);
+  out.status = converged ? CoxStatus::converged : CoxStatus::not_converged;
+}
+
+}  // namespace
+
+void cox_ph(const SurvivalData& data, const CovariateMatrix& x, SurvivalWorkspace& ws, CoxFit& out,
+            const CoxOptions& options) {
+  if (x.n_cols == 0 || x.values.size() != data.size() * x.n_cols)
+    throw std::invalid_argument("cox_ph: covariate matrix must be n x p with p >= 1 (row-major)");
+  const std::size_t p = x.n_cols;
+  fit_cox(
+      data, static_cast<Eigen::Index>(p),
+      [&](std::uint32_t i, Eigen::Index c) {
+        return x.values[i * p + static_cast<std::size_t>(c)];
+      },
+      ws, out, options);
+}
+
+void cox_ph_arm(const SurvivalData& data, SurvivalWorkspace& ws, CoxFit& out,
+                const CoxOptions& options) {
+  if (!data.has_arm()) throw std::invalid_argument("cox_ph_arm: data.arm is required");
+  check_survival_data(data, "cox_ph", 1);
+  if (!options.stratified) {
+    sort_cohort(data, ws);
+    cox_ph_arm(ws.sorted, ws, out, options);
+    return;
+  }
+  if (!data.has_stratum())
+    throw std::invalid_argument("cox_ph: stratified model requested but data.stratum is empty");
+  sort_subjects(data, ws, /*by_stratum=*/true);
+  const auto& order = ws.order;
+  build_arm_risk(
+      order.size(), [&](std::size_t k) { return data.time[order[k]]; },
+      [&](std::size_t k) { return static_cast<double>(data.status[order[k]]); },
+      [&](std::size_t k) { return static_cast<double>(data.arm[order[k]]); },
+      [&](std::size_t k) { return k + 1 == order.size() || data.stratum[order[k]] != data.stratum[order[k + 1]]; },
+      ws.arm_risk);
+  fit_arm(ws.arm_risk, out, options);
+}
+
+void cox_ph_arm_from_table(SurvivalWorkspace& ws, CoxFit& out, const CoxOptions& options) {
+  if (options.stratified)
+    throw std::invalid_argument("cox_ph_arm_from_table: the table is unstratified; options.stratified must be false");
+  fit_arm(ws.arm_risk, out, options);
+}
+
+void cox_ph_arm(std::span<const SortedSubject> cohort, SurvivalWorkspace& ws, CoxFit& out,
+                const CoxOptions& options) {
+  if (options.stratified)
+    throw std::invalid_argument("cox_ph_arm: a presorted cohort is unstratified; options.stratified must be false");
+  const std::size_t n = cohort.size();
+  build_arm_risk(
+      n, [&](std::size_t k) { return cohort[k].time; },
+      [&](std::size_t k) { return static_cast<double>(cohort[k].status); },
+      [&](std::size_t k) { return static_cast<double>(cohort[k].arm); }, [&](std::size_t k) { return k + 1 == n; },
+      ws.arm_risk);
+  fit_arm(ws.arm_risk, out, options);
+}
+
+}  // namespace trialsim

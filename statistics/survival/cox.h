@@ -1,0 +1,76 @@
+#pragma once
+// Cox proportional-hazards regression by Newton-Raphson, as R's
+//   coxph(Surv(time, status) ~ x1 + ... [+ strata(stratum)], ties = "breslow" | "efron").
+// The iteration reproduces survival's coxfit6: start at beta = 0; Newton steps on the log
+// partial likelihood; step halving when the log-likelihood decreases; converged when
+// |1 - loglik_old / loglik_new| <= eps (default 1e-9) within max_iter (default 20) steps.
+// Covariates not confined to {-1, 0, 1} are centred and scaled internally (as coxph does;
+// the estimates do not depend on it). se = sqrt(diag(I^-1)) at the final beta (observed
+// information). Wald CI exp(beta -/+ qnorm((1 + level) / 2) se), two-sided Wald p-value
+// pchisq((beta / se)^2, 1, lower.tail = FALSE), as summary.coxph.
+// Breslow: each tied death uses the full risk set. Efron: the j-th of d tied deaths
+// (j = 0..d-1) uses the risk-set sums minus j/d of the tied deaths' sums (Efron 1977).
+// Strata: separate baseline hazards; risk sets and ties never cross strata.
+//
+// Infinite estimates (monotone likelihood, e.g. no events in one arm): detected with coxph's
+// rule — the next Newton step |(I^-1 U)_k| exceeds eps and toler_inf |beta_k| — applied
+// whether or not the log-likelihood converged. Such coefficients are reported as beta = +/-Inf
+// (hr = 0 or Inf) with se, z, p and CI NaN, and status = infinite_estimate; R instead returns
+// its 20th iterate (beta near -21) with a warning. Times in months.
+#include <cmath>
+#include <span>
+#include <vector>
+
+#include "statistics/survival/survival_data.h"
+
+namespace trialsim {
+
+enum class CoxTies { breslow, efron };
+
+enum class CoxStatus {
+  converged,          // finite MLE
+  infinite_estimate,  // at least one coefficient diverges (see header comment)
+  not_converged,      // ran out of iterations with finite-looking estimates
+  singular,           // information matrix singular (no events, constant covariate, ...)
+};
+
+struct CoxOptions {
+  CoxTies ties = CoxTies::efron;               // coxph's default
+  bool stratified = false;                     // requires data.stratum
+  double level = 0.95;                         // Wald CI level
+  int max_iter = 20;                           // coxph.control(iter.max)
+  double eps = 1e-9;                           // coxph.control(eps)
+  double toler_inf = 3.1622776601683795e-05;   // coxph.control(toler.inf) = sqrt(eps)
+  double toler_chol = 1.8189894035458617e-12;  // coxph.control(toler.chol) = eps_mach^0.75
+};
+
+struct CoxCoefficient {
+  double beta, se, hr, lower, upper, z, p_value;
+  bool infinite;
+};
+
+struct CoxFit {
+  CoxStatus status = CoxStatus::singular;
+  int iterations = 0;
+  double loglik_null = 0.0;          // log partial likelihood at beta = 0
+  double loglik = 0.0;               // at the final beta
+  std::vector<CoxCoefficient> coef;  // one per covariate column (reused between calls)
+  Eigen::MatrixXd variance;          // inverse observed information, original scale
+};
+
+// General model: covariates row-major n x p. Reuses out's storage.
+void cox_ph(const SurvivalData& data, const CovariateMatrix& x, SurvivalWorkspace& ws, CoxFit& out,
+            const CoxOptions& options = {});
+
+// Single binary covariate: the treatment arm (data.arm required); coef[0] is log HR of arm 1
+// versus arm 0. Computed from the numbers at risk and events per arm at each distinct event time
+// (one exp per Newton iteration, no per-subject work after one pass), with cox_ph's iteration and
+// rules; estimates agree with cox_ph on the same data to rounding.
+void cox_ph_arm(const SurvivalData& data, SurvivalWorkspace& ws, CoxFit& out,
+                const CoxOptions& options = {});
+
+// The same (unstratified) model on a cohort already sorted by sort_cohort.
+void cox_ph_arm(std::span<const SortedSubject> cohort, SurvivalWorkspace& ws, CoxFit& out,
+                const CoxOptions& options = {});
+
+}  // namespace trialsim

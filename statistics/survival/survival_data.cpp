@@ -1,0 +1,147 @@
+#include "statistics/survival/survival_data.h"
+
+#include <algorithm>
+#include <boost/math/distributions/normal.hpp>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+namespace trialsim {
+namespace {
+
+[[noreturn]] void fail(const char* function, const char* argument, std::size_t index, double value,
+                       const char* expected) {
+  std::ostringstream msg;
+  msg.precision(17);
+  msg << function << ": " << argument << "[" << index << "] = " << value << ", expected "
+      << expected;
+  throw std::invalid_argument(msg.str());
+}
+
+}  // namespace
+
+void check_survival_data(const SurvivalData& data, const char* function, int max_status) {
+  const std::size_t n = data.time.size();
+  auto check_length = [&](std::size_t len, const char* argument) {
+    if (len != n) {
+      std::ostringstream msg;
+      msg << function << ": " << argument << " has length " << len << ", expected " << n
+          << " (the length of time)";
+      throw std::invalid_argument(msg.str());
+    }
+  };
+  check_length(data.status.size(), "status");
+  if (data.has_arm()) check_length(data.arm.size(), "arm");
+  if (data.has_stratum()) check_length(data.stratum.size(), "stratum");
+  if (n > UINT32_MAX) throw std::invalid_argument(std::string(function) + ": too many subjects");
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(data.time[i]) || data.time[i] < 0.0)
+      fail(function, "time", i, data.time[i], "a finite time >= 0 (months)");
+    if (data.status[i] < 0 || data.status[i] > max_status)
+      fail(function, "status", i, data.status[i],
+           max_status == 1 ? "0 (censored) or 1 (event)" : "0 (censored) or an event type >= 1");
+    if (data.has_arm() && data.arm[i] != 0 && data.arm[i] != 1)
+      fail(function, "arm", i, data.arm[i], "0 or 1");
+  }
+}
+
+void sort_subjects(const SurvivalData& data, SurvivalWorkspace& ws, bool by_stratum, int arm) {
+  const std::size_t n = data.size();
+  ws.order.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (arm < 0 || data.arm[i] == arm) ws.order.push_back(static_cast<std::uint32_t>(i));
+  }
+  const bool strata = by_stratum && data.has_stratum();
+  std::sort(ws.order.begin(), ws.order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    if (strata && data.stratum[a] != data.stratum[b]) return data.stratum[a] < data.stratum[b];
+    if (data.time[a] != data.time[b]) return data.time[a] < data.time[b];
+    return a < b;
+  });
+}
+
+void sort_cohort(const SurvivalData& data, SurvivalWorkspace& ws) {
+  check_survival_data(data, "sort_cohort", 1);
+  const std::size_t n = data.size();
+  auto& in = ws.sorted_scratch;
+  in.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    in[i] = {data.time[i], static_cast<std::uint32_t>(i), static_cast<std::uint8_t>(data.status[i]),
+             static_cast<std::uint8_t>(data.has_arm() ? data.arm[i] : 0)};
+  }
+  sort_cohort_records(ws);
+}
+
+void sort_cohort_records(SurvivalWorkspace& ws) {
+  auto& in = ws.sorted_scratch;
+  auto& out = ws.sorted;
+  const std::size_t n = in.size();
+  out.resize(n);
+  if (n == 0) return;
+  double lo = in[0].time, hi = in[0].time;
+  for (const SortedSubject& s : in) {
+    lo = std::min(lo, s.time);
+    hi = std::max(hi, s.time);
+  }
+  // Counting sort into n buckets of equal width (stable: ties keep index order), then each
+  // bucket in place. Bucket b holds times in [lo + b w, lo + (b + 1) w); the largest in the last.
+  const std::size_t buckets = n;
+  double scale = hi > lo ? static_cast<double>(buckets) / (hi - lo) : 0.0;
+  if (!std::isfinite(scale)) scale = 0.0;  // a subnormal range: one bucket, std::sort
+  const auto bucket_of = [&](double t) {
+    return std::min(buckets - 1, static_cast<std::size_t>((t - lo) * scale));
+  };
+  auto& offset = ws.buckets;
+  offset.assign(buckets + 1, 0);
+  for (const SortedSubject& s : in) ++offset[bucket_of(s.time) + 1];
+  for (std::size_t b = 0; b < buckets; ++b) offset[b + 1] += offset[b];
+  for (const SortedSubject& s : in) out[offset[bucket_of(s.time)]++] = s;
+  // The buckets are now in order. One insertion pass over the whole array removes the disorder
+  // within buckets: few inversions for spread-out times, and one mostly-predictable branch per
+  // element (a loop per bucket would mispredict its exit once per bucket). Equal times never
+  // pass each other, so ties keep index order. Times crowded into few buckets (many inversions)
+  // fall back to std::sort by (time, index).
+  std::size_t moves = 0;
+  const std::size_t budget = 8 * n + 64;
+  for (std::size_t k = 1; k < n; ++k) {
+    if (!(out[k].time < out[k - 1].time)) continue;
+    const SortedSubject s = out[k];
+    std::size_t j = k;
+    do {
+      out[j] = out[j - 1];
+      --j;
+      ++moves;
+    } while (j > 0 && s.time < out[j - 1].time);
+    out[j] = s;
+    if (moves > budget) {
+      std::sort(out.begin(), out.end(), [](const SortedSubject& a, const SortedSubject& b) {
+        return a.time < b.time || (a.time == b.time && a.index < b.index);
+      });
+      return;
+    }
+  }
+}
+
+double normal_critical_value(double level) {
+  if (!(level > 0.0 && level < 1.0)) {
+    std::ostringstream msg;
+    msg.precision(17);
+    msg << "normal_critical_value: level = " << level << ", expected 0 < level < 1";
+    throw std::invalid_argument(msg.str());
+  }
+  // Same floating-point expression as R's qnorm(1 - (1 - conf.int) / 2). Analyses of simulated
+  // cohorts ask for the same level again and again: remember the last one (per thread).
+  thread_local double cached_level = std::numeric_limits<double>::quiet_NaN(), cached_z = 0.0;
+  if (level == cached_level) return cached_z;
+  cached_z = boost::math::quantile(boost::math::normal_distribution<double>(), 1.0 - (1.0 - level) / 2.0);
+  cached_level = level;
+  return cached_z;
+}
+
+double chisq1_upper_tail(double x) {
+  if (std::isnan(x)) return x;
+  if (x <= 0.0) return 1.0;
+  return std::erfc(std::sqrt(x / 2.0));
+}
+
+}  // namespace trialsim

@@ -1,0 +1,112 @@
+#pragma once
+// Input view and reusable workspace shared by the survival analyses in statistics/survival/.
+//
+// Times are in months. Every analysis sorts the subjects once (O(n log n)) and then works in
+// linear scans. All scratch storage lives in a caller-owned SurvivalWorkspace: after the first
+// call on a cohort of a given size, later calls on cohorts no larger do not touch the heap.
+// Exception: the Cox buffers are sized by the number of covariates p, so alternating models
+// with different p in one workspace reallocates them (use one workspace per model shape).
+//
+// Reference: R package `survival` (Therneau), version recorded in
+// tests/fixtures/survival/VERSION.txt; conventions in docs/survival-analysis.md.
+#include <Eigen/Dense>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace trialsim {
+
+// A non-owning view of one cohort. `arm` and `stratum` are optional (empty span = absent).
+//   time    : follow-up time in months, finite and >= 0
+//   status  : 0 = censored, 1 = event; the cumulative-incidence analysis also accepts
+//             k = 2, 3, ... for competing event types
+//   arm     : 0 = control, 1 = experimental
+//   stratum : any integer label; only equality matters
+struct SurvivalData {
+  std::span<const double> time;
+  std::span<const int> status;
+  std::span<const int> arm = {};
+  std::span<const int> stratum = {};
+
+  std::size_t size() const noexcept { return time.size(); }
+  bool has_arm() const noexcept { return !arm.empty(); }
+  bool has_stratum() const noexcept { return !stratum.empty(); }
+};
+
+// Covariates for the Cox model: row-major n x n_cols matrix (row i belongs to subject i).
+struct CovariateMatrix {
+  std::span<const double> values;
+  std::size_t n_cols = 0;
+};
+
+// Pointwise confidence-interval transformation, named as survfit's `conf.type`.
+enum class CiType { plain, log, log_log };
+
+// One subject of a cohort sorted once by (time, subject index) for the non-stratified analyses
+// that accept a presorted cohort (log-rank, Cox on the arm, Kaplan-Meier): a simulated trial
+// sorts each analysed cohort once and reads contiguous records, instead of sorting indices once
+// per analysis. The order, and therefore every result, is the same as sort_subjects' order.
+struct SortedSubject {
+  double time;          // months
+  std::uint32_t index;  // position in the unsorted data (the tie-breaker)
+  std::uint8_t status;  // 0 = censored, 1 = event
+  std::uint8_t arm;     // 0 = control, 1 = experimental (0 when the data have no arm)
+};
+
+// One distinct event time of a (stratum of a) two-arm cohort, for the Cox model on the arm:
+// subjects at risk (time >= t) and events at t, per arm.
+struct ArmRiskRow {
+  double at_risk[2];
+  double events[2];
+};
+
+// Scratch storage reused across calls. Contents are meaningless between calls.
+struct SurvivalWorkspace {
+  std::vector<SortedSubject> sorted, sorted_scratch;  // sort_cohort's output and scratch
+  std::vector<std::uint32_t> buckets;                 // sort_cohort's bucket offsets
+  std::vector<ArmRiskRow> arm_risk;   // Cox-on-arm risk table
+  std::vector<std::uint32_t> order;  // subject indices sorted by (stratum, time, index)
+
+  // Per-distinct-event-time tables (log-rank, cumulative incidence).
+  std::vector<double> event_time, n_risk, n_event, n_cause, surv_before, cif;
+
+  // Quantile search (median) scratch: (value, position) pairs.
+  std::vector<std::pair<double, std::uint32_t>> pairs;
+
+  // Cox model: covariates in sorted order (centred, scaled), strata breaks, scratch sums.
+  std::vector<double> cox_x;
+  std::vector<char> cox_stratum_end;
+  Eigen::VectorXd cox_beta, cox_new_beta, cox_u, cox_step, cox_a, cox_a2, cox_mean, cox_scale;
+  Eigen::MatrixXd cox_imat, cox_cmat, cox_cmat2, cox_var;
+  Eigen::LDLT<Eigen::MatrixXd> cox_ldlt;
+};
+
+// Checks lengths and values (throws std::invalid_argument naming the function, the argument,
+// the offending index and value). `max_status` is 1 for ordinary survival data.
+void check_survival_data(const SurvivalData& data, const char* function, int max_status = 1);
+
+// Fills ws.order with the indices i of subjects to analyse (all, or those with arm[i] == arm
+// when arm >= 0), sorted by (stratum if by_stratum, time, index). One O(n log n) sort.
+void sort_subjects(const SurvivalData& data, SurvivalWorkspace& ws, bool by_stratum, int arm = -1);
+
+// Checks data as check_survival_data (status 0/1) and writes its subjects into ws.sorted,
+// sorted by (time, index). A stable bucket sort over [min, max] time (expected O(n), few
+// unpredictable branches), each bucket finished by insertion sort, or by std::sort when a bucket
+// is crowded (so O(n log n) at worst). No allocation once the workspace is large enough.
+void sort_cohort(const SurvivalData& data, SurvivalWorkspace& ws);
+
+// The sorting step alone: sorts the records in ws.sorted_scratch (finite times >= 0, status and
+// arm 0/1, distinct indices) into ws.sorted by (time, index). For callers that write the records
+// themselves (e.g. the data cut of a simulated trial, models/conduct.h).
+void sort_cohort_records(SurvivalWorkspace& ws);
+
+// Two-sided normal critical value z = qnorm(1 - (1 - level) / 2), as survfit and coxph compute
+// it. Throws std::invalid_argument unless 0 < level < 1.
+double normal_critical_value(double level);
+
+// Upper tail of the chi-square distribution with one degree of freedom,
+// pchisq(x, 1, lower.tail = FALSE) = erfc(sqrt(x / 2)).
+double chisq1_upper_tail(double x);
+
+}  // namespace trialsim
