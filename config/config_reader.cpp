@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <utility>
 
 
@@ -273,12 +274,6 @@ std::string describe_node(const YAML::Node& node) {
 
 bool is_quoted(const YAML::Node& node) { return node.Tag() == "!"; }
 
-std::string format_bound(double value) {
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
 
 }  // namespace
 
@@ -417,34 +412,6 @@ std::string ConfigDocument::canonical_text() const {
   YAML::Emitter emitter;
   emitter << root_;
   return std::string(emitter.c_str()) + "\n";
-}
-
-// ---------------------------------------------------------------- NumberRange
-
-std::string NumberRange::describe() const {
-  if (std::isinf(max) && max > 0) {
-    if (min == 0.0 && !min_inclusive) return "a number > 0";
-    return "a number " + std::string(min_inclusive ? ">= " : "> ") + format_bound(min);
-  }
-  return "a number in " + std::string(min_inclusive ? "[" : "(") + format_bound(min) + ", " +
-         format_bound(max) + (max_inclusive ? "]" : ")");
-}
-
-bool NumberRange::contains(double value) const noexcept {
-  if (std::isnan(value)) return false;
-  const bool above = min_inclusive ? value >= min : value > min;
-  const bool below = max_inclusive ? value <= max : value < max;
-  return above && below;
-}
-
-NumberRange NumberRange::positive() {
-  return {0.0, std::numeric_limits<double>::infinity(), false, false};
-}
-NumberRange NumberRange::non_negative() {
-  return {0.0, std::numeric_limits<double>::infinity(), true, false};
-}
-NumberRange NumberRange::at_least(double min) {
-  return {min, std::numeric_limits<double>::infinity(), true, false};
 }
 
 // ---------------------------------------------------------------- MappingReader
@@ -708,6 +675,181 @@ void MappingReader::finish() const {
               allowed.empty() ? "no keys here" : "one of " + join(allowed, ", "));
     }
   }
+}
+
+// ---------------------------------------------------------------- reading by spec
+
+void MappingReader::expect_type(const KeySpec& spec, KeyType expected, const char* reader) const {
+  if (spec.type != expected) {
+    throw std::logic_error("key " + child_path(std::string(spec.path)) + " is declared " +
+                           std::string(to_string(spec.type)) + " but read with " + reader);
+  }
+}
+
+void MappingReader::require_present(const KeySpec& spec, const std::string& expected) {
+  const std::string key(spec.path);
+  child(key);
+  if (!has(key)) fail(key, "missing required key", expected);
+}
+
+const nlohmann::json& MappingReader::default_of(const KeySpec& spec) const {
+  if (spec.fallback.kind != KeyDefault::Kind::value) {
+    throw std::logic_error("key " + child_path(std::string(spec.path)) +
+                           " has no default in its table: read it with has(), as_required() or "
+                           "with_default()");
+  }
+  return spec.fallback.value;
+}
+
+void MappingReader::echo_into(nlohmann::json& sink) {
+  if (!sink.is_object()) sink = nlohmann::json::object();
+  echo_ = &sink;
+}
+
+void MappingReader::record(const std::string& key, nlohmann::json value) {
+  if (echo_) (*echo_)[key] = std::move(value);
+}
+
+MappingReader MappingReader::echoing_child(MappingReader child, const std::string& key) {
+  if (echo_) child.echo_into((*echo_)[key]);
+  return child;
+}
+
+double MappingReader::number(const KeySpec& spec) {
+  expect_type(spec, KeyType::number, "number()");
+  const std::string key(spec.path);
+  const double value = spec.required()
+                           ? required_number(key, spec.range)
+                           : optional_number(key, default_of(spec).get<double>(), spec.range);
+  record(key, value);
+  return value;
+}
+
+std::int64_t MappingReader::integer(const KeySpec& spec) {
+  expect_type(spec, KeyType::integer, "integer()");
+  const std::string key(spec.path);
+  const std::int64_t value =
+      spec.required() ? required_integer(key, spec.integers.min, spec.integers.max)
+                      : optional_integer(key, default_of(spec).get<std::int64_t>(),
+                                         spec.integers.min, spec.integers.max);
+  record(key, value);
+  return value;
+}
+
+std::string MappingReader::string(const KeySpec& spec) {
+  expect_type(spec, KeyType::string, "string()");
+  const std::string key(spec.path);
+  std::string value = spec.required()
+                          ? required_string(key)
+                          : optional_string(key, default_of(spec).get<std::string>());
+  record(key, value);
+  return value;
+}
+
+bool MappingReader::boolean(const KeySpec& spec) {
+  expect_type(spec, KeyType::boolean, "boolean()");
+  const std::string key(spec.path);
+  if (spec.required()) require_present(spec, "true or false");
+  // A required key is present here, so its (unused) default is any value.
+  const bool value = optional_bool(key, spec.required() ? false : default_of(spec).get<bool>());
+  record(key, value);
+  return value;
+}
+
+std::string MappingReader::choice(const KeySpec& spec) {
+  expect_type(spec, KeyType::choice, "choice()");
+  const std::string key(spec.path);
+  std::string value =
+      spec.required() ? required_choice(key, spec.choices)
+                      : optional_choice(key, default_of(spec).get<std::string>(), spec.choices);
+  record(key, value);
+  return value;
+}
+
+std::vector<std::string> MappingReader::choice_list(const KeySpec& spec) {
+  expect_type(spec, KeyType::choice_list, "choice_list()");
+  const std::string key(spec.path);
+  if (spec.required()) {
+    require_present(spec, "a non-empty list of distinct values from " + join(spec.choices, ", "));
+  }
+  std::vector<std::string> value = optional_choice_list(
+      key,
+      spec.required() ? std::vector<std::string>{}
+                      : default_of(spec).get<std::vector<std::string>>(),
+      spec.choices);
+  record(key, value);
+  return value;
+}
+
+std::vector<double> MappingReader::number_list(const KeySpec& spec) {
+  expect_type(spec, KeyType::number_list, "number_list()");
+  const std::string key(spec.path);
+  const std::string expected = std::string("a non-empty list of numbers") +
+                               (spec.increasing ? " in increasing order" : "") + ", each " +
+                               spec.range.describe();
+  if (spec.required()) require_present(spec, expected);
+  std::vector<double> value = optional_number_list(
+      key, spec.required() ? std::vector<double>{} : default_of(spec).get<std::vector<double>>(),
+      spec.range, spec.increasing);
+  // The general reader allows 1 to MAX_LIST_ITEMS numbers; a spec may allow fewer.
+  if (has(key) && (value.size() < spec.min_items || value.size() > spec.max_items)) {
+    fail(key, "a list of " + std::to_string(value.size()) + " numbers",
+         std::to_string(spec.min_items) + " to " + std::to_string(spec.max_items) + " numbers");
+  }
+  record(key, value);
+  return value;
+}
+
+MappingReader MappingReader::mapping(const KeySpec& spec) {
+  expect_type(spec, KeyType::mapping, "mapping()");
+  if (!spec.required()) {
+    throw std::logic_error("key " + child_path(std::string(spec.path)) +
+                           " is optional in its table: read it with optional_mapping() or "
+                           "mapping_or_empty()");
+  }
+  const std::string key(spec.path);
+  return echoing_child(mapping(key), key);
+}
+
+std::optional<MappingReader> MappingReader::optional_mapping(const KeySpec& spec) {
+  if (spec.type != KeyType::mapping && spec.type != KeyType::number_map &&
+      spec.type != KeyType::list_map) {
+    expect_type(spec, KeyType::mapping, "optional_mapping()");
+  }
+  const std::string key(spec.path);
+  if (!has(key)) {
+    child(key);
+    return std::nullopt;
+  }
+  return echoing_child(mapping(key), key);
+}
+
+MappingReader MappingReader::mapping_or_empty(const KeySpec& spec) {
+  expect_type(spec, KeyType::mapping, "mapping_or_empty()");
+  const std::string key(spec.path);
+  if (has(key)) return echoing_child(mapping(key), key);
+  child(key);
+  MappingReader empty(*document_, YAML::Node(YAML::NodeType::Map), child_path(key),
+                      schema_path_.empty() ? key : schema_path_ + "." + key, registry_);
+  return echoing_child(std::move(empty), key);
+}
+
+std::vector<MappingReader> MappingReader::mapping_list(const KeySpec& spec) {
+  expect_type(spec, KeyType::mapping_list, "mapping_list()");
+  const std::string key(spec.path);
+  if (!spec.required() && !has(key)) {
+    child(key);
+    return {};
+  }
+  std::vector<MappingReader> items = mapping_list(key, spec.min_items, spec.max_items);
+  if (echo_) {
+    // Sized before any item's sink is taken: growing the array would move the items.
+    nlohmann::json& list = (*echo_)[key];
+    list = nlohmann::json::array();
+    for (std::size_t i = 0; i < items.size(); ++i) list.push_back(nlohmann::json::object());
+    for (std::size_t i = 0; i < items.size(); ++i) items[i].echo_into(list[i]);
+  }
+  return items;
 }
 
 }  // namespace trialsim

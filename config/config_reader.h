@@ -11,17 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include "config/config_error.h"
+#include "config/key_table.h"
 
 namespace trialsim {
-
-// The longest list a config may hold where no smaller cap is documented (landmarks, interim
-// fractions and futility bounds, accrual segments, grid axes): 100 items. Why: every item costs
-// work in each replicate or a run of its own, no design needs more, and a bound keeps a mistyped
-// or hostile list from exhausting time or memory before anything useful happens.
-inline constexpr std::size_t MAX_LIST_ITEMS = 100;
 
 // Schema key paths as the parser declares them, with list items written as `[]`
 // (e.g. `scenarios[].response_rate`). Filled as a side effect of parsing.
@@ -79,22 +75,6 @@ class ConfigDocument {
   mutable std::set<std::string> integer_keys_;  // what the readers found, not document content
 };
 
-// Allowed closed/open numeric range, with its human description used in error messages.
-struct NumberRange {
-  double min;
-  double max;
-  bool min_inclusive;
-  bool max_inclusive;
-  std::string describe() const;
-  bool contains(double value) const noexcept;
-
-  static NumberRange open_unit() { return {0.0, 1.0, false, false}; }       // (0, 1)
-  static NumberRange closed_unit() { return {0.0, 1.0, true, true}; }       // [0, 1]
-  static NumberRange positive();                                            // (0, inf)
-  static NumberRange non_negative();                                        // [0, inf)
-  static NumberRange at_least(double min);                                  // [min, inf)
-};
-
 class MappingReader {
  public:
   MappingReader(const ConfigDocument& document, YAML::Node node, std::string key_path,
@@ -128,6 +108,38 @@ class MappingReader {
   std::vector<MappingReader> mapping_list(const std::string& key, std::size_t min_items,
                                           std::size_t max_items = MAX_LIST_ITEMS);
 
+  // ---- Reading by spec (config/key_table.h): the key, its range and its default are the
+  // spec's; messages are those of the calls above. Each checks that the spec's type is the one
+  // it reads (a mismatch is a std::logic_error: a programming error, not a config error), and
+  // records the value (the default too) when the reader has an echo sink.
+  double number(const KeySpec& spec);
+  std::int64_t integer(const KeySpec& spec);
+  std::string string(const KeySpec& spec);
+  bool boolean(const KeySpec& spec);
+  std::string choice(const KeySpec& spec);
+  std::vector<double> number_list(const KeySpec& spec);
+  std::vector<std::string> choice_list(const KeySpec& spec);
+  // A mapping the spec requires (a spec with a default or absent_means is a logic_error here:
+  // use optional_mapping or mapping_or_empty).
+  MappingReader mapping(const KeySpec& spec);
+  // mapping, number_map or list_map: nullopt when absent (or null).
+  std::optional<MappingReader> optional_mapping(const KeySpec& spec);
+  // A mapping whose keys all have defaults: absent reads as empty, so that its defaults are
+  // read, and echoed, all the same (e.g. `simulation`).
+  MappingReader mapping_or_empty(const KeySpec& spec);
+  // The spec's min_items..max_items mappings; empty when absent and the spec is not required.
+  std::vector<MappingReader> mapping_list(const KeySpec& spec);
+  bool has(const KeySpec& spec) const { return has(std::string(spec.path)); }
+
+  // ---- The resolved echo. With a sink, every value read by spec is recorded in it under its
+  // key (defaults included), and mappings opened by spec record into a child object (a list of
+  // mappings into an array of objects), so a design's echo is what its reader read. Readers made
+  // by the string-keyed calls record nothing. `sink` must outlive the reader and its children.
+  void echo_into(nlohmann::json& sink);
+  nlohmann::json* echo() const noexcept { return echo_; }
+  // A value the reader derived (e.g. hazard_per_month), added to this mapping's echo.
+  void record(const std::string& key, nlohmann::json value);
+
   bool has(const std::string& key) const;
   // The raw node of `key`, marked consumed, for structures the typed readers do not cover (the
   // caller validates it and reports errors with `fail`/`locate`).
@@ -154,6 +166,14 @@ class MappingReader {
   [[noreturn]] void fail_at(const YAML::Node& node, const std::string& path,
                             const std::string& problem, const std::string& expected) const;
   double to_number(const YAML::Node& node, const std::string& path) const;
+  // The spec's type is `expected`, else std::logic_error.
+  void expect_type(const KeySpec& spec, KeyType expected, const char* reader) const;
+  // A required spec's key is present, else the located "missing required key" error.
+  void require_present(const KeySpec& spec, const std::string& expected);
+  // The spec's default; std::logic_error for one the reader must supply (computed, none).
+  const nlohmann::json& default_of(const KeySpec& spec) const;
+  // A reader for the child mapping `key`, recording into (*echo_)[key] when this one records.
+  MappingReader echoing_child(MappingReader child, const std::string& key);
 
   const ConfigDocument* document_;
   YAML::Node node_;
@@ -161,6 +181,7 @@ class MappingReader {
   std::string schema_path_;
   KeyRegistry* registry_;
   std::set<std::string> consumed_;
+  nlohmann::json* echo_ = nullptr;
 };
 
 }  // namespace trialsim
