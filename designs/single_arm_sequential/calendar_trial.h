@@ -45,9 +45,10 @@
 // delays (enrolment to assessment) are kept and the first post-pause gap is the gap the patient
 // list had (for Poisson accrual, restarting the arrival process at D_k has that distribution).
 // A patient whose shifted entry falls exactly at D_k enrols only if the look continues the trial.
-// Without the pause, patient sets are independent of the outcomes, so a Simon look uses the first
-// n1 / n evaluated patients, iid when outcomes are independent of the delays: the decision
-// probabilities are exactly Simon's; only the enrolled count (overrun) and duration change.
+// Which patients a look uses depends only on the times (with or without the pause), so when the
+// outcomes are iid and independent of the times, a Simon look sees n1 / n iid outcomes and the
+// decision probabilities are exactly Simon's (likewise the single-rule flags below); only the
+// enrolled count (overrun, absent with the pause) and the duration change.
 //
 // Single-rule flags (for the joint probabilities a safety committee asks for, and for the exact
 // single-rule values the design tests compare with):
