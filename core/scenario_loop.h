@@ -1,5 +1,5 @@
 #pragma once
-// The common shape of every design's simulation (designs/study_run.cpp): replicates in deterministic
+// The common shape of every design's simulation (designs/<name>/): replicates in deterministic
 // blocks; each replicate draws its scenario-independent cohort once and applies every scenario to
 // it (common random numbers); block tallies are combined in the fixed order of the dyadic block
 // tree (core/cluster/block_tree.h), so the result is the same bits for any thread count, MPI
@@ -14,12 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "edges/config/study_config.h"
-#include "designs/study_run.h"
 #include "core/cluster/archive.h"
 #include "core/cluster/block_tree.h"
-#include "config/config_error.h"
 #include "core/progress.h"
+#include "core/run_request.h"
 #include "core/runner.h"
 
 namespace trialsim {
@@ -84,7 +82,7 @@ inline BlockRange part_of(BlockRange range, std::uint64_t index, std::uint64_t c
 // same block sequence, so the result equals a single run of the final replicate count — with the
 // count scaled by (mcse / target)^2, until the target or the cap is reached.
 template <class Tally, class Workspace, class MakeTally, class Simulate, class RowsOf>
-std::vector<OcRow> run_scenario_tallies(const StudyConfig& config, const RunRequest& request,
+std::vector<OcRow> run_scenario_tallies(const SimulationSettings& simulation, const RunRequest& request,
                                         std::size_t scenario_count, const std::string& header,
                                         MakeTally make_tally, Simulate simulate, RowsOf rows_of,
                                         nlohmann::json& precision_report) {
@@ -124,11 +122,11 @@ std::vector<OcRow> run_scenario_tallies(const StudyConfig& config, const RunRequ
     if (keep_rows) *request.per_replicate << result.per_replicate_rows;
   };
 
-  const std::optional<PrecisionTarget>& precision = config.simulation.precision;
+  const std::optional<PrecisionTarget>& precision = simulation.precision;
   const auto whole_blocks = [](std::uint64_t n) { return (n + block_size - 1) / block_size * block_size; };
   std::uint64_t done = 0;
-  std::uint64_t target_count = precision ? std::min(whole_blocks(config.simulation.replicates), precision->max_replicates)
-                                         : config.simulation.replicates;
+  std::uint64_t target_count = precision ? std::min(whole_blocks(simulation.replicates), precision->max_replicates)
+                                         : simulation.replicates;
   std::vector<OcRow> rows;
   for (;;) {
     const BlockRange range{done / block_size, (target_count + block_size - 1) / block_size};
@@ -194,9 +192,9 @@ std::vector<OcRow> run_scenario_tallies(const StudyConfig& config, const RunRequ
       if (row.scenario == precision->scenario && row.analysis == precision->analysis && row.metric == precision->metric) headline = &row;
     }
     if (!headline) {
-      throw ConfigError({config.config_file, 0, 0}, "simulation.precision",
-                        "no metric " + precision->scenario + "/" + precision->analysis + "/" + precision->metric + " in the results",
-                        "a scenario, analysis and metric that appear in oc.csv");
+      // Loading the config checked the target against the design's reported rows.
+      throw std::logic_error("precision target " + precision->scenario + "/" + precision->analysis + "/" +
+                             precision->metric + " is not among the results");
     }
     const bool reached = headline->mcse <= precision->target_mcse;
     precision_report = {{"scenario", precision->scenario}, {"analysis", precision->analysis},

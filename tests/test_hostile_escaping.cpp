@@ -9,7 +9,7 @@
 
 #include "edges/report/report_data.h"
 #include "edges/report/report_gnuplot.h"
-#include "designs/report_run_files.h"
+#include "designs/design_support.h"
 #include "core/accumulator.h"
 #include "core/output.h"
 #include "core/text_escape.h"

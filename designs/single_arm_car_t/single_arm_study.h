@@ -19,6 +19,7 @@
 #include "core/output.h"
 #include "statistics/survival/kaplan_meier.h"
 #include "models/car_t/patient_model.h"
+#include "models/car_t/truth.h"
 
 namespace trialsim::car_t {
 
@@ -32,24 +33,6 @@ struct SingleArmCarTDesign {
   std::vector<IntervalMethod> intervals{ALL_INTERVAL_METHODS.begin(), ALL_INTERVAL_METHODS.end()};
   std::vector<double> landmarks{12.0};
   CiType landmark_ci = CiType::log_log;
-};
-
-// The model's true values of what the study estimates (for coverage and bias).
-struct CarTTruth {
-  double orr = 0.0, crs_any = 0.0, crs_grade3plus = 0.0, icans_any = 0.0;
-  std::vector<double> os_at, rfs_at;  // per landmark
-};
-
-// Exact where the model gives it in closed form (ORR, ICANS, CRS any); otherwise by simulating
-// `patients` uncensored patients from dedicated streams (binomial MC SE <= 0.5 / sqrt(patients)).
-// patients = 0: closed-form truths only, survival truths NaN (not tallied).
-CarTTruth true_values(const CarTParameters& parameters, const std::vector<double>& landmarks,
-                      std::uint64_t seed, int patients = 400000);
-
-struct CarTScenario {
-  std::string name;
-  CarTParameters parameters;
-  CarTTruth truth;
 };
 
 // Times (months from infusion; DOR: from response) at which every cohort's Kaplan–Meier curves

@@ -21,7 +21,7 @@
 #include "edges/run/grid_run.h"
 #include "edges/report/report.h"
 #include "edges/config/study_config.h"
-#include "designs/study_run.h"
+#include "edges/config/study_config.h"
 #include "edges/cluster/mpi.h"
 #include "config/config_error.h"
 #include "core/output.h"

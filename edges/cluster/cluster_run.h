@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "edges/config/study_config.h"
-#include "designs/study_run.h"
+#include "edges/config/study_config.h"
 #include "core/cluster/partial_file.h"
 
 namespace trialsim {

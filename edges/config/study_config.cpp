@@ -6,7 +6,7 @@
 #include <optional>
 #include <set>
 
-#include "edges/config/study_config_designs.h"
+#include "edges/config/design_services.h"
 #include "core/output.h"
 #include "core/text_escape.h"
 
@@ -292,35 +292,12 @@ StudyConfig read_config(ConfigDocument& document, const std::filesystem::path& f
   config.simulation = read_simulation(root, locations);
   read_grid_and_search(root, config, locations, scope == CheckScope::full);
 
-  // The design type decides which keys the design, model and scenarios may hold. With a key
-  // registry (documentation check) every design's keys are declared.
-  const std::string type = MappingReader(root.mapping("design")).required_choice("type", DESIGN_TYPES);
-  if (type == "single_arm_binary") {
-    config.study = read_single_arm_binary(root);
-  } else if (type == "single_arm_sequential") {
-    if (config.simulation.mode == EvaluationMode::exact) {
-      root.mapping("simulation").fail("mode", "exact evaluation is not available for design type " + type,
-                                      "simulate (summary.json carries the exact values beside the simulation)");
-    }
-    config.study = read_single_arm_sequential(root);
-  } else if (type == "maintenance_after_car_t") {
-    if (config.simulation.mode == EvaluationMode::exact) {
-      root.mapping("simulation").fail("mode", "exact evaluation is not available for design type " + type, "simulate");
-    }
-    config.study = read_maintenance_after_car_t(root, file);
-  } else if (type == "single_arm_car_t") {
-    if (config.simulation.mode == EvaluationMode::exact) {
-      root.mapping("simulation").fail("mode", "exact evaluation is not available for design type " + type,
-                                      "simulate (exact mode exists for single_arm_binary only)");
-    }
-    config.study = read_single_arm_car_t(root, file);
-  } else {
-    if (config.simulation.mode == EvaluationMode::exact) {
-      root.mapping("simulation").fail("mode", "exact evaluation is not available for design type " + type,
-                                      "simulate (exact mode exists for single_arm_binary only)");
-    }
-    config.study = read_two_arm_survival(root);
-  }
+  // The design type decides which keys the design, model and scenarios may hold; the registered
+  // design of that type reads them (designs/registry.cpp).
+  const std::vector<std::string> types = registered_design_types();
+  config.design_type = MappingReader(root.mapping("design")).required_choice("type", types);
+  const DesignContext context{file, config.simulation, &design_services()};
+  config.study = find_design(config.design_type)->read(root, context);
   root.finish();
 
   if (config.simulation.precision) {
@@ -360,24 +337,6 @@ std::vector<std::vector<std::string>> grid_cells(const StudyConfig& config) {
   return cells;
 }
 
-std::string read_unique_scenario_name(MappingReader& item, std::set<std::string>& seen) {
-  const std::string name = item.required_string("name");
-  const std::string expected = "a unique, non-empty name of valid UTF-8 text, at most " +
-                               std::to_string(MAX_SCENARIO_NAME_LENGTH) + " characters";
-  if (name.empty()) item.fail("name", "empty scenario name", expected);
-  // YAML escapes ("\uD800", "\xFF" in a double-quoted string) can make invalid UTF-8 from a valid
-  // file.
-  if (valid_utf8(name) != name) item.fail("name", "the scenario name is not valid UTF-8", expected);
-  std::size_t characters = 0;
-  for (const char c : name) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-  if (characters > MAX_SCENARIO_NAME_LENGTH) {
-    item.fail("name", "the scenario name has " + std::to_string(characters) + " characters",
-              expected);
-  }
-  if (!seen.insert(name).second)
-    item.fail("name", "duplicate scenario name \"" + name + "\"", expected);
-  return name;
-}
 
 StudyConfig load_study_config(const std::filesystem::path& file,
                               const std::vector<std::string>& overrides, KeyRegistry* registry) {
@@ -434,11 +393,10 @@ StudyConfig load_grid_cell_config(const std::filesystem::path& file,
   return read_config(document, file, nullptr, CheckScope::cell);
 }
 
-std::vector<std::string> StudyConfig::scenario_names() const {
-  std::vector<std::string> names;
-  std::visit([&](const auto& s) { for (const auto& scenario : s.scenarios) names.push_back(scenario.name); },
-             study);
-  return names;
+std::vector<OcRow> reported_rows(const StudyConfig& config) { return config.study->reported_rows(); }
+
+StudyResult run_study(const StudyConfig& config, const RunRequest& request) {
+  return config.study->run(config.simulation, request);
 }
 
 nlohmann::json StudyConfig::resolved() const {
@@ -456,8 +414,7 @@ nlohmann::json StudyConfig::resolved() const {
     out["simulation"]["precision"] = {{"scenario", p.scenario}, {"analysis", p.analysis}, {"metric", p.metric},
                                       {"target_mcse", p.target_mcse}, {"max_replicates", p.max_replicates}};
   }
-  const nlohmann::json study_part = std::visit([](const auto& s) { return resolved_study(s); }, study);
-  out.update(study_part);
+  out.update(study->resolved());
   return out;
 }
 

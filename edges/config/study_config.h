@@ -6,33 +6,24 @@
 #include <optional>
 #include <filesystem>
 #include <string>
-#include <variant>
+#include <memory>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "config/config_reader.h"
-#include "designs/single_arm_binary/single_arm_binary.h"
-#include "designs/maintenance_after_car_t/maintenance_trial.h"
-#include "designs/single_arm_car_t/single_arm_study.h"
-#include "designs/single_arm_sequential/single_arm_sequential.h"
-#include "designs/two_arm_survival/two_arm_survival.h"
+#include "core/run_request.h"
+#include "designs/design.h"
 
 namespace trialsim {
 
 inline constexpr int SCHEMA_VERSION = 1;
-inline constexpr std::uint64_t DEFAULT_REPLICATES = 10000;
-inline constexpr std::uint64_t DEFAULT_SEED = 20240108;  // the first enrolment date of the seed study
 
 // Resource caps: each is an exit-2 error at the key that exceeds it, checked before anything runs.
 // simulation.replicates and .precision.max_replicates: at most 10^12. Why: a run draws every
 // replicate, so 10^12 is already months of CPU for the cheapest design; a larger count is a typo
 // (and would approach the 2^42 replicate index the truth simulations reserve).
 inline constexpr std::uint64_t MAX_REPLICATES = 1'000'000'000'000ULL;
-// Scenarios in one config: at most 1 000. Why: the cost of a run is linear in the scenario count
-// (every replicate analyses every scenario; 20 000 scenarios took 71 s at 10^4 replicates) and
-// so are the result files and the report.
-inline constexpr std::size_t MAX_SCENARIOS = 1000;
 // Grid cells (the product of the axes' value counts): at most 10 000. Why: each cell is a full
 // run, all cell configs are loaded before the first runs, and grid.csv holds every cell's rows.
 inline constexpr std::size_t MAX_GRID_CELLS = 10000;
@@ -42,51 +33,6 @@ inline constexpr std::int64_t MAX_SEARCH_VALUES = 2000;
 // no leading dot, no "..". Why: the name becomes a path, so it must not climb out of results/
 // (`..`, `/`), hide (`.name`), or carry characters a shell, file system or URL treats specially.
 inline constexpr std::size_t MAX_NAME_LENGTH = 100;
-// Scenario names are free text (any UTF-8, escaped wherever written) of at most 200 characters.
-// Why: they label table rows and figure legends; longer text is a paragraph, not a label.
-inline constexpr std::size_t MAX_SCENARIO_NAME_LENGTH = 200;
-
-enum class EvaluationMode { simulate, exact };
-
-// Precision mode: run until the MCSE of one metric is at most target_mcse, or max_replicates.
-struct PrecisionTarget {
-  std::string scenario, analysis, metric;
-  double target_mcse = 0.0;
-  std::uint64_t max_replicates = 0;
-};
-
-struct SimulationSettings {
-  std::uint64_t replicates = DEFAULT_REPLICATES;
-  std::uint64_t seed = DEFAULT_SEED;
-  EvaluationMode mode = EvaluationMode::simulate;
-  std::optional<PrecisionTarget> precision;
-};
-
-struct SingleArmBinaryStudy {
-  SingleArmBinaryDesign design;
-  std::vector<ResponseScenario> scenarios;
-};
-
-struct TwoArmSurvivalStudy {
-  TwoArmSurvivalDesign design;
-  std::string endpoint;          // label, e.g. overall_survival
-  nlohmann::json control_model;  // the control-arm survival as written (resolved() echoes it)
-  std::vector<SurvivalScenario> scenarios;
-};
-
-// A future single-arm CAR-T study simulated from a fitted patient model.
-struct SingleArmCarTStudy {
-  car_t::SingleArmCarTDesign design;
-  std::string fitted_file;  // as resolved (relative to the config file's directory)
-  std::vector<std::pair<std::string, double>> model_overrides;
-  std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> scenario_overrides;
-  std::vector<car_t::CarTScenario> scenarios;  // parameters = fitted point + overrides; truth filled at run
-  // model.uncertainty: posterior — every scenario is also run with each replicate's parameters
-  // drawn from the fitted posterior draws (+ the same overrides): assurance next to power.
-  bool assurance = false;
-  std::vector<car_t::CarTParameters> posterior_draws;
-};
-
 // A grid of runs: every combination of the axes' values, each applied like `--set key=value`.
 struct GridAxis {
   std::string key_path;
@@ -102,33 +48,17 @@ struct SearchSpec {
   double at_least = 0.0;
 };
 
-struct SingleArmSequentialStudy {
-  SingleArmSequentialDesign design;
-  nlohmann::json design_echo;  // the rule as resolved (the searched Simon design included)
-  std::vector<SequentialScenario> scenarios;
-};
-
-// Maintenance versus observation after CAR-T response, randomised in strata, on RFS.
-struct MaintenanceTrialStudy {
-  TwoArmSurvivalDesign design;  // sample_size = responders randomised; timing on RFS events
-  std::vector<car_t::StratumCovariate> strata;
-  std::string fitted_file;
-  std::vector<std::pair<std::string, double>> model_overrides;
-  std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> scenario_overrides;
-  std::vector<car_t::CarTScenario> scenarios;
-};
-
 struct StudyConfig {
   std::string config_file;
   std::string name;  // default: the config file's stem; names the output directory
   std::string description;
   SimulationSettings simulation;
-  std::variant<SingleArmBinaryStudy, TwoArmSurvivalStudy, SingleArmCarTStudy, SingleArmSequentialStudy,
-               MaintenanceTrialStudy> study;
+  std::string design_type;                 // `design.type`: the registered design that read it
+  std::shared_ptr<const Study> study;      // design, model and scenarios, read by that design
   std::vector<GridAxis> grid;         // empty: a single run
   std::optional<SearchSpec> search;   // a search is a one-axis grid plus a decision
 
-  std::vector<std::string> scenario_names() const;
+  std::vector<std::string> scenario_names() const { return study->scenario_names(); }
   // The resolved config (after --set overrides and defaults) as JSON, for summary.json.
   nlohmann::json resolved() const;
   // SHA-256 of the resolved study definition (schema, name, design, model, scenarios). Seed,
@@ -153,6 +83,13 @@ StudyConfig load_study_config(ConfigDocument document, const std::filesystem::pa
 // One cell of a grid or search of a config loaded with load_study_config: `overrides` are the
 // run's overrides then the cell's assignments. The grid and search values are not checked again
 // (loading the base config checked each of them once).
+// The rows (scenario, analysis, metric; no values) a run of `config` reports: what a search or
+// precision target may name.
+std::vector<OcRow> reported_rows(const StudyConfig& config);
+
+// Runs the study (simulation or exact evaluation) into rows of operating characteristics.
+StudyResult run_study(const StudyConfig& config, const RunRequest& request);
+
 StudyConfig load_grid_cell_config(const std::filesystem::path& file,
                                   const std::vector<std::string>& overrides);
 

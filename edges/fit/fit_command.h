@@ -7,17 +7,14 @@
 #include <vector>
 
 #include "models/car_t/calibration.h"
+#include "models/car_t/fitted_model.h"
 
 namespace trialsim {
 
 int command_fit(const std::vector<std::string>& arguments);
 
 // The fitted parameter file: what `model: {fitted: FILE}` reads back.
-struct FittedModel {
-  std::string source_file;
-  car_t::CarTParameters point;
-  std::vector<car_t::CarTParameters> draws;
-};
+using car_t::FittedModel;
 
 std::string fitted_model_yaml(const car_t::FitResult& fit, const std::string& evidence_file,
                               const std::string& evidence_sha256, const car_t::FitSettings& settings);

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edges/config/study_config.h"
-#include "designs/study_run.h"
+#include "edges/config/study_config.h"
 
 namespace trialsim {
 

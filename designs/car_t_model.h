@@ -1,0 +1,44 @@
+#pragma once
+// The fitted CAR-T patient model as a design's model: `model: {fitted, overrides[, uncertainty]}`
+// and `scenarios: [{name, overrides}]`, for every design that simulates from it.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config_reader.h"
+#include "designs/design.h"
+#include "models/car_t/calibration.h"
+#include "models/car_t/patient_model.h"
+#include "models/car_t/truth.h"
+
+namespace trialsim {
+
+using ParameterOverrides = std::vector<std::pair<std::string, double>>;
+
+// The fitted model and scenarios of a design simulated from a fitted CAR-T model.
+struct FittedScenarios {
+  std::string file;         // as resolved (relative to the config file's directory)
+  std::string file_sha256;  // of the fitted file's bytes, for the resolved echo
+  ParameterOverrides model_overrides;
+  // model.uncertainty: posterior — each scenario is also run with each replicate's parameters
+  // drawn from the fitted posterior draws (+ the same overrides): assurance next to power.
+  bool assurance = false;
+  std::vector<car_t::CarTParameters> posterior_draws;
+  std::vector<std::pair<std::string, ParameterOverrides>> scenario_overrides;
+  std::vector<car_t::CarTScenario> scenarios;  // parameters = fitted point + overrides
+};
+
+// `allow_uncertainty`: whether `model.uncertainty` (point / posterior) is a key of this design.
+FittedScenarios read_fitted_scenarios(MappingReader& root, const DesignContext& context,
+                                      bool allow_uncertainty);
+
+// `overrides: {parameter_name: value, ...}`, validated by name and by the parameter's unit.
+ParameterOverrides read_parameter_overrides(MappingReader& parent);
+nlohmann::json overrides_json(const ParameterOverrides& overrides);
+// The resolved `model` (without `uncertainty`) and `scenarios`.
+nlohmann::json fitted_model_json(const FittedScenarios& fitted);
+nlohmann::json fitted_scenarios_json(const FittedScenarios& fitted);
+
+}  // namespace trialsim

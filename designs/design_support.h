@@ -1,0 +1,62 @@
+#pragma once
+// Pieces several designs share: conduct keys (accrual, analysis timing) and their echo, interval
+// method names, scenario names, OC rows in scenario order, replicates.csv fields, duration
+// histograms. Design-neutral: nothing here names a design.
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config_reader.h"
+#include "core/accumulator.h"
+#include "core/output.h"
+#include "models/conduct.h"
+#include "statistics/binomial.h"
+#include "statistics/interval.h"
+#include "statistics/survival/kaplan_meier.h"
+
+namespace trialsim {
+
+// The OC rows of every scenario, in scenario order: rows_of_scenario(s) for s = 0..count-1.
+template <class RowsOfScenario>
+std::vector<OcRow> rows_in_scenario_order(std::size_t count, RowsOfScenario rows_of_scenario) {
+  std::vector<OcRow> out;
+  for (std::size_t s = 0; s < count; ++s) {
+    auto rows = rows_of_scenario(s);
+    out.insert(out.end(), rows.begin(), rows.end());
+  }
+  return out;
+}
+
+// replicates.csv: "REPLICATE,SCENARIO" (the scenario CSV-quoted).
+void append_fields(std::string& out, std::uint64_t replicate, const std::string& scenario);
+
+// `name` of a scenario: valid UTF-8, 1 to MAX_SCENARIO_NAME_LENGTH characters, not in `seen`.
+std::string read_unique_scenario_name(MappingReader& item, std::set<std::string>& seen);
+
+std::vector<std::string> interval_method_names();
+IntervalMethod interval_method_from(const std::string& name);
+std::vector<std::string> interval_names_of(const std::vector<IntervalMethod>& methods);
+const char* ci_type_name(CiType type);
+
+// `design.accrual` and `design.analysis` (trigger: events, calendar or after_last_enrolment).
+AccrualModel read_accrual(MappingReader& design, int sample_size);
+AnalysisTiming read_timing(MappingReader& design, int sample_size);
+nlohmann::json accrual_json(const AccrualModel& model);
+nlohmann::json timing_json(const AnalysisTiming& timing);
+
+// A value held as bin * resolution, printed as its shortest decimal.
+double tidy(double value, double resolution);
+
+// distributions.csv rows "SCENARIO,study_duration,VALUE,COHORTS" of a duration distribution in
+// bins of 0.1 month (`scenario_field` already CSV-quoted). Any value is safe: non-finite values
+// are left out and huge ones keep their own bin (no integer overflow).
+inline constexpr double DURATION_HISTOGRAM_BIN = 0.1;  // months
+std::string duration_histogram_rows(const std::string& scenario_field,
+                                    const DiscreteDistribution& durations);
+
+using NamedFile = std::pair<std::string, std::string>;  // file name, contents
+
+}  // namespace trialsim

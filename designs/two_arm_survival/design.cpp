@@ -1,0 +1,221 @@
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <set>
+
+#include "core/scenario_loop.h"
+#include "designs/design.h"
+#include "designs/design_support.h"
+#include "designs/two_arm_survival/survival_config.h"
+#include "designs/two_arm_survival/two_arm_survival.h"
+#include "statistics/group_sequential.h"
+
+// Design `two_arm_survival`: two randomised arms, exponential survival (control hazard, scenario
+// hazard ratios), calendar-time accrual and data cut, the log-rank test with optional
+// group-sequential interims, Cox and Kaplan–Meier estimates.
+namespace trialsim::designs::two_arm_survival {
+namespace {
+
+constexpr std::string_view TYPE = "two_arm_survival";
+
+// Control-arm exponential hazard (per month) from exactly one of hazard, median or
+// survival_at {time, probability}: lambda = log(2)/median = -log(S(t))/t.
+double read_control_hazard(MappingReader& root, nlohmann::json& echo) {
+  MappingReader model = root.mapping("model");
+  model.required_choice("type", {"exponential"});
+  MappingReader control = model.mapping("control_survival");
+  const int given = static_cast<int>(control.has("hazard")) + static_cast<int>(control.has("median")) +
+                    static_cast<int>(control.has("survival_at"));
+  if (given != 1) {
+    control.fail("", "found " + std::to_string(given) + " of hazard, median, survival_at",
+                 "exactly one of them");
+  }
+  double hazard = 0.0;
+  if (control.has("hazard")) {
+    hazard = control.required_number("hazard", NumberRange::positive());
+    echo = {{"hazard", hazard}};
+  } else if (control.has("median")) {
+    const double median = control.required_number("median", NumberRange::positive());
+    hazard = std::log(2.0) / median;
+    echo = {{"median", median}};
+  } else {
+    MappingReader at = control.mapping("survival_at");
+    const double time = at.required_number("time", NumberRange::positive());
+    const double probability = at.required_number("probability", NumberRange::open_unit());
+    at.finish();
+    hazard = -std::log(probability) / time;
+    echo = {{"survival_at", {{"time", time}, {"probability", probability}}}};
+  }
+  // Declare all three alternatives for the key registry even when one was used.
+  if (!control.has("hazard")) control.optional_number("hazard", 0.0, NumberRange::positive());
+  if (!control.has("median")) control.optional_number("median", 0.0, NumberRange::positive());
+  if (!control.has("survival_at")) control.optional_mapping("survival_at");
+  control.finish();
+  model.finish();
+  echo["hazard_per_month"] = hazard;
+  return hazard;
+}
+
+class Study final : public trialsim::Study {
+ public:
+  TwoArmSurvivalDesign design;
+  std::string endpoint;          // label, e.g. overall_survival
+  nlohmann::json control_model;  // the control-arm survival as written (resolved() echoes it)
+  std::vector<SurvivalScenario> scenarios;
+
+  std::vector<std::string> scenario_names() const override {
+    std::vector<std::string> names;
+    for (const auto& s : scenarios) names.push_back(s.name);
+    return names;
+  }
+
+  nlohmann::json resolved() const override {
+    const Study& study = *this;
+  const TwoArmSurvivalDesign& d = study.design;
+  const nlohmann::json accrual = accrual_json(d.accrual);
+  const nlohmann::json analysis = timing_json(d.timing);
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (const SurvivalScenario& s : study.scenarios) {
+    scenarios.push_back({{"name", s.name}, {"hazard_ratio", s.hazard_ratio}});
+  }
+  nlohmann::json resolved = {{"design",
+           {{"type", "two_arm_survival"},
+            {"endpoint", study.endpoint},
+            {"test", "logrank"},
+            {"sample_size", d.sample_size},
+            {"allocation", {{"control", d.allocation_control}, {"experimental", d.allocation_experimental}}},
+            {"accrual", accrual},
+            {"dropout", {{"control_rate", d.dropout_rate_control}, {"experimental_rate", d.dropout_rate_experimental}}},
+            {"analysis", analysis},
+            {"alpha", d.alpha},
+            {"confidence_level", d.confidence_level},
+            {"landmarks", d.landmarks},
+            {"landmark_ci", ci_type_name(d.landmark_ci)},
+            {"cox_ties", d.ties == CoxTies::breslow ? "breslow" : "efron"},
+            {"interim", interim_json(d)}}},
+          {"model", {{"type", "exponential"}, {"control_survival", study.control_model}}},
+          {"scenarios", scenarios}};
+  add_estimates_switch(d, resolved);
+  return resolved;
+}
+
+  std::vector<OcRow> reported_rows() const override {
+    const Study& study = *this;
+  const TwoArmSurvivalTally tally(study.design);
+  std::vector<OcRow> rows;
+  for (const SurvivalScenario& scenario : study.scenarios) {
+    const auto scenario_rows = tally.oc_rows(study.design, scenario);
+    rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
+  }
+  return rows;
+}
+
+  StudyResult run(const SimulationSettings& simulation, const RunRequest& request) const override {
+    const Study& study = *this;
+  const TwoArmSurvivalDesign& design = study.design;
+  const double allocation_experimental =
+      static_cast<double>(design.allocation_experimental) /
+      static_cast<double>(design.allocation_control + design.allocation_experimental);
+  StudyResult result;
+  result.rows = run_scenario_tallies<TwoArmSurvivalTally, TwoArmSurvivalWorkspace>(
+      simulation, request, study.scenarios.size(),
+      SURVIVAL_REPLICATE_HEADER,
+      [&] { return TwoArmSurvivalTally(design); },
+      [&](std::uint64_t r, std::vector<TwoArmSurvivalTally>& tallies, TwoArmSurvivalWorkspace& ws, std::string* rows) {
+        draw_cohort(design, simulation.seed, r, ws);
+        for (std::size_t s = 0; s < tallies.size(); ++s) {
+          const SurvivalReplicateSummary summary = tallies[s].simulate_and_add(design, study.scenarios[s], ws);
+          if (!rows) continue;
+          append_survival_row(*rows, r, study.scenarios[s].name, summary);
+        }
+      },
+      [&](const std::vector<TwoArmSurvivalTally>& totals) {
+        result.report_files = two_arm_report_files(totals, scenario_names());
+        return rows_in_scenario_order(totals.size(), [&](std::size_t s) { return totals[s].oc_rows(design, study.scenarios[s]); });
+      },
+      result.precision);
+  nlohmann::json schoenfeld = nlohmann::json::object();
+  for (const SurvivalScenario& scenario : study.scenarios) {
+    if (design.timing.trigger == AnalysisTiming::Trigger::events) {
+      schoenfeld[scenario.name] = schoenfeld_power(design.timing.target_events, scenario.hazard_ratio, design.alpha,
+                                                   allocation_experimental);
+    }
+  }
+  result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
+  result.design_facts = {
+      {"control_hazard_per_month", study.scenarios.front().control_hazard},
+      {"decision_rule", "reject H0: HR >= 1 when the log-rank z <= -" +
+                            format_number(normal_critical_value(1.0 - 2.0 * design.alpha)) +
+                            " (one-sided alpha " + format_number(design.alpha) + ")"},
+  };
+  if (!schoenfeld.empty()) result.design_facts["schoenfeld_power"] = schoenfeld;
+  if (!design.efficacy_boundaries.empty()) {
+    // Exact group-sequential crossing probabilities under the Schoenfeld drift of each scenario:
+    // benefit z at full information ~ N(-log(HR) sqrt(D r (1 - r)), 1).
+    // Efficacy only (futility is non-binding): -inf futility at the interims, c_K at the end.
+    std::vector<double> no_futility(design.efficacy_boundaries.size(), -std::numeric_limits<double>::infinity());
+    no_futility.back() = design.efficacy_boundaries.back();
+    GroupSequentialDesign gs{design.information_fractions, design.efficacy_boundaries, no_futility, design.alpha};
+    nlohmann::json exact = nlohmann::json::object();
+    for (const SurvivalScenario& scenario : study.scenarios) {
+      const double drift = -std::log(scenario.hazard_ratio) *
+                           std::sqrt(design.timing.target_events * allocation_experimental * (1.0 - allocation_experimental));
+      const CrossingProbabilities crossing = crossing_probabilities(gs, drift);
+      exact[scenario.name] = {{"power", crossing.power}, {"efficacy_by_look", crossing.efficacy},
+                              {"expected_information_fraction", crossing.expected_fraction}};
+    }
+    result.design_facts["group_sequential"] = {{"efficacy_boundaries_benefit_z", design.efficacy_boundaries},
+                                               {"interim_events", design.interim_events},
+                                               {"schoenfeld_crossing", exact}};
+    result.design_facts["decision_rule"] = "group-sequential log-rank (" + design.spending +
+                                           " spending): stop for efficacy when -z >= the look's boundary";
+  }
+  return result;
+}
+};
+
+std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignContext& context) {
+  refuse_exact_mode(root, context, TYPE, "simulate (exact mode exists for single_arm_binary only)");
+  auto study_ptr = std::make_unique<Study>();
+  Study& study = *study_ptr;
+  MappingReader design = root.mapping("design");
+  design.required_choice("type", {std::string(TYPE)});
+  TwoArmSurvivalDesign& out = study.design;
+  study.endpoint = design.optional_choice("endpoint", "overall_survival",
+                                          {"overall_survival", "relapse_free_survival", "event_free_survival"});
+  design.optional_choice("test", "logrank", {"logrank"});
+  out.sample_size = static_cast<int>(design.required_integer("sample_size", 2, 100000));
+  read_allocation(design, out);
+  out.accrual = read_accrual(design, out.sample_size);
+  if (auto dropout = design.optional_mapping("dropout")) {
+    out.dropout_rate_control = dropout->optional_number("control_rate", 0.0, NumberRange::non_negative());
+    out.dropout_rate_experimental = dropout->optional_number("experimental_rate", 0.0, NumberRange::non_negative());
+    dropout->finish();
+  }
+  out.timing = read_timing(design, out.sample_size);
+  out.alpha = design.optional_number("alpha", 0.025, NumberRange::open_unit());
+  read_interim(design, out);
+  read_survival_analysis_options(design, out);
+  design.finish();
+
+  const double control_hazard = read_control_hazard(root, study.control_model);
+  std::set<std::string> seen;
+  for (MappingReader& item : root.mapping_list("scenarios", 1, MAX_SCENARIOS)) {
+    SurvivalScenario scenario;
+    scenario.name = read_unique_scenario_name(item, seen);
+    scenario.hazard_ratio = item.required_number("hazard_ratio", NumberRange::positive());
+    scenario.control_hazard = control_hazard;
+    item.finish();
+    study.scenarios.push_back(std::move(scenario));
+  }
+  return study_ptr;
+}
+
+}  // namespace
+
+const DesignPlugin& plugin() {
+  static const DesignPlugin design{TYPE, &read};
+  return design;
+}
+
+}  // namespace trialsim::designs::two_arm_survival

@@ -1,0 +1,39 @@
+#pragma once
+// Keys, echo, replicates.csv rows and report files of the two-arm survival analyses, shared by
+// the designs that randomise two arms and analyse time to event (this folder's design and those
+// that reuse its analysis with another patient model).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config_reader.h"
+#include "designs/design_support.h"
+#include "designs/two_arm_survival/two_arm_survival.h"
+
+namespace trialsim {
+
+// `design.allocation: {control, experimental}` (ratio; permuted blocks of twice the sum).
+void read_allocation(MappingReader& design, TwoArmSurvivalDesign& out);
+// The analysis options: whether to estimate at all, interval level, KM landmarks and their
+// interval type, Cox ties.
+void read_survival_analysis_options(MappingReader& design, TwoArmSurvivalDesign& out);
+// `design.estimates` in the resolved study only when false, so the config hash of every study
+// that leaves it at its default stays what it was before the key existed.
+void add_estimates_switch(const TwoArmSurvivalDesign& d, nlohmann::json& resolved);
+// `design.interim`: group-sequential looks at event fractions of the final event count.
+void read_interim(MappingReader& design, TwoArmSurvivalDesign& out);
+nlohmann::json interim_json(const TwoArmSurvivalDesign& d);
+
+// replicates.csv of the two-arm survival analyses: the header and one row.
+inline constexpr const char* SURVIVAL_REPLICATE_HEADER =
+    "replicate,scenario,patients_analysed,events,study_duration,logrank_z,reject_h0,cox_hr\n";
+void append_survival_row(std::string& out, std::uint64_t replicate, const std::string& scenario,
+                         const SurvivalReplicateSummary& summary);
+
+// distributions.csv of the two-arm designs: `study_duration` (months, bins of 0.1).
+std::vector<NamedFile> two_arm_report_files(const std::vector<TwoArmSurvivalTally>& totals,
+                                            const std::vector<std::string>& scenario_names);
+
+}  // namespace trialsim
