@@ -10,7 +10,8 @@
   X(two_arm_survival)                  \
   X(single_arm_car_t)                  \
   X(single_arm_sequential)             \
-  X(maintenance_after_car_t)
+  X(maintenance_after_car_t)           \
+  /* one line per design above this one */
 
 #define TRIALSIM_DECLARE_DESIGN(folder) \
   namespace trialsim::designs::folder { \
