@@ -11,6 +11,7 @@
   X(single_arm_car_t)                  \
   X(single_arm_sequential)             \
   X(maintenance_after_car_t)           \
+  X(plugin_check)                      \
   /* one line per design above this one */
 
 #define TRIALSIM_DECLARE_DESIGN(folder) \
