@@ -5,10 +5,10 @@
 #include <cmath>
 #include <vector>
 
-#include "statistics/binomial.h"
 #include "core/rng.h"
 #include "designs/single_arm_binary/single_arm_binary.h"
 #include "designs/two_arm_survival/two_arm_survival.h"
+#include "statistics/binomial.h"
 
 namespace trialsim {
 namespace {
@@ -19,7 +19,8 @@ void BM_SingleArmBinaryReplicate(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   const SingleArmBinaryTable table(n, 0.6, 0.025, 0.95);
   const std::vector<double> rates = {0.6, 0.8};
-  const std::vector<IntervalMethod> methods(ALL_INTERVAL_METHODS.begin(), ALL_INTERVAL_METHODS.end());
+  const std::vector<IntervalMethod> methods(ALL_INTERVAL_METHODS.begin(),
+                                            ALL_INTERVAL_METHODS.end());
   std::vector<SingleArmBinaryTally> tallies(rates.size());
   for (auto& tally : tallies) tally.reset(n);
   std::vector<int> counts(rates.size());
@@ -27,7 +28,8 @@ void BM_SingleArmBinaryReplicate(benchmark::State& state) {
   for (auto _ : state) {
     Rng rng = make_stream(7, replicate++, StreamPurpose::response);
     simulate_response_counts(n, rates, rng, counts);
-    for (std::size_t s = 0; s < rates.size(); ++s) tallies[s].add(counts[s], table, rates[s], methods);
+    for (std::size_t s = 0; s < rates.size(); ++s)
+      tallies[s].add(counts[s], table, rates[s], methods);
   }
   benchmark::DoNotOptimize(tallies[0].replicates());
   state.SetItemsProcessed(state.iterations());
@@ -54,18 +56,20 @@ void BM_TwoArmSurvivalReplicate(benchmark::State& state) {
   TwoArmSurvivalDesign design = two_arm_example();
   design.estimates = state.range(0) == 1;
   const double control_hazard = -std::log(0.55) / 12.0;
-  const std::vector<SurvivalScenario> scenarios = {
-      {"hr-1.0", control_hazard, 1.0}, {"hr-0.6", control_hazard, 0.6}, {"hr-0.4", control_hazard, 0.4}};
+  const std::vector<SurvivalScenario> scenarios = {{"hr-1.0", control_hazard, 1.0},
+                                                   {"hr-0.6", control_hazard, 0.6},
+                                                   {"hr-0.4", control_hazard, 0.4}};
   std::vector<TwoArmSurvivalTally> tallies(scenarios.size(), TwoArmSurvivalTally(design));
   TwoArmSurvivalWorkspace ws;
   std::uint64_t replicate = 0;
   for (auto _ : state) {
     draw_cohort(design, 7, replicate++, ws);
-    for (std::size_t s = 0; s < scenarios.size(); ++s) tallies[s].simulate_and_add(design, scenarios[s], ws);
+    for (std::size_t s = 0; s < scenarios.size(); ++s)
+      tallies[s].simulate_and_add(design, scenarios[s], ws);
   }
   benchmark::DoNotOptimize(tallies[0].replicates());
-  state.counters["cohorts/s"] = benchmark::Counter(static_cast<double>(state.iterations() * scenarios.size()),
-                                                   benchmark::Counter::kIsRate);
+  state.counters["cohorts/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * scenarios.size()), benchmark::Counter::kIsRate);
   state.SetLabel(design.estimates ? "full analysis" : "estimates off: log-rank only");
 }
 BENCHMARK(BM_TwoArmSurvivalReplicate)->Arg(1)->Arg(0);
@@ -80,12 +84,16 @@ void BM_TwoArmAnalysis(benchmark::State& state) {
   std::vector<double> time(120), dropout(120, NEVER);
   std::vector<int> status(120);
   std::vector<std::uint32_t> index(120);
-  for (std::size_t i = 0; i < 120; ++i) ws.event_time[i] = ws.unit_event[i] / (ws.arm[i] ? 0.6 * hazard : hazard);
-  const CutoffResult cut = analysis_cutoff(design.timing, ws.entry, ws.event_time, dropout, ws.scratch);
-  const std::size_t m = cut_data(cut.calendar_time, ws.entry, ws.event_time, dropout, time, status, index);
+  for (std::size_t i = 0; i < 120; ++i)
+    ws.event_time[i] = ws.unit_event[i] / (ws.arm[i] ? 0.6 * hazard : hazard);
+  const CutoffResult cut =
+      analysis_cutoff(design.timing, ws.entry, ws.event_time, dropout, ws.scratch);
+  const std::size_t m =
+      cut_data(cut.calendar_time, ws.entry, ws.event_time, dropout, time, status, index);
   std::vector<int> arm(m);
   for (std::size_t j = 0; j < m; ++j) arm[j] = ws.arm[index[j]];
-  const SurvivalData data{std::span<const double>(time.data(), m), std::span<const int>(status.data(), m), arm};
+  const SurvivalData data{std::span<const double>(time.data(), m),
+                          std::span<const int>(status.data(), m), arm};
   const bool full = state.range(0) == 1;
   for (auto _ : state) {
     sort_cohort(data, ws.survival);

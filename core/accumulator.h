@@ -3,8 +3,8 @@
 // shards alike: `add()` one replicate's value, `merge()` another accumulator. Results are only
 // reproducible if merges happen in a fixed order (the runner merges blocks by block index), never
 // in scheduling order.
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -81,11 +81,17 @@ class DiscreteDistribution {
   };
   using Counts = std::map<double, std::uint64_t, NanLastLess>;
 
-  void add(double value, std::uint64_t times = 1) { counts_[value] += times; total_ += times; }
+  void add(double value, std::uint64_t times = 1) {
+    counts_[value] += times;
+    total_ += times;
+  }
   void merge(const DiscreteDistribution& other) {
     for (const auto& [value, times] : other.counts_) add(value, times);
   }
-  void clear() noexcept { counts_.clear(); total_ = 0; }
+  void clear() noexcept {
+    counts_.clear();
+    total_ = 0;
+  }
 
   std::uint64_t count() const noexcept { return total_; }
   std::size_t distinct_values() const noexcept { return counts_.size(); }

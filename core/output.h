@@ -30,7 +30,8 @@ struct OcRow {
   std::uint64_t replicates;
 };
 
-inline constexpr std::string_view OC_CSV_HEADER = "scenario,analysis,metric,estimate,mcse,replicates";
+inline constexpr std::string_view OC_CSV_HEADER =
+    "scenario,analysis,metric,estimate,mcse,replicates";
 
 // Tidy CSV with OC_CSV_HEADER; fields quoted as csv_field does.
 std::string to_oc_csv(const std::vector<OcRow>& rows);

@@ -24,12 +24,11 @@ void ProgressLine::update(std::uint64_t replicates_done) {
   const double seconds = std::chrono::duration<double>(now - start_).count();
   const double rate = seconds > 0 ? static_cast<double>(replicates_done) / seconds : 0.0;
   const double eta = rate > 0 ? static_cast<double>(total_ - replicates_done) / rate : 0.0;
-  std::fprintf(stderr, "%s%llu/%llu replicates (%.1f%%), %.0f/s, ETA %.0f s%s",
-               terminal_ ? "\r" : "", static_cast<unsigned long long>(replicates_done),
-               static_cast<unsigned long long>(total_),
-               total_ ? 100.0 * static_cast<double>(replicates_done) / static_cast<double>(total_)
-                      : 100.0,
-               rate, eta, terminal_ ? "   " : "\n");
+  std::fprintf(
+      stderr, "%s%llu/%llu replicates (%.1f%%), %.0f/s, ETA %.0f s%s", terminal_ ? "\r" : "",
+      static_cast<unsigned long long>(replicates_done), static_cast<unsigned long long>(total_),
+      total_ ? 100.0 * static_cast<double>(replicates_done) / static_cast<double>(total_) : 100.0,
+      rate, eta, terminal_ ? "   " : "\n");
   std::fflush(stderr);
 }
 

@@ -11,7 +11,6 @@
 // process is modelled does not reshuffle the draws of another: designs and scenarios are
 // compared on common random numbers.
 #include <cstdint>
-
 #include <pcg_random.hpp>
 
 namespace trialsim {
@@ -52,7 +51,8 @@ std::uint64_t stream_key_hash(const StreamKey& key, std::uint64_t lane) noexcept
 // The generator for a key. Equal keys give equal streams; distinct keys give distinct streams.
 Rng make_stream(const StreamKey& key) noexcept;
 
-inline Rng make_stream(std::uint64_t seed, std::uint64_t replicate, StreamPurpose purpose) noexcept {
+inline Rng make_stream(std::uint64_t seed, std::uint64_t replicate,
+                       StreamPurpose purpose) noexcept {
   return make_stream(StreamKey{seed, replicate, purpose});
 }
 

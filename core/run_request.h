@@ -4,14 +4,13 @@
 // the result (OC rows, exact values, design facts, report files). Knows no design.
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/cluster/partial_file.h"
 #include "core/output.h"
@@ -29,7 +28,8 @@ struct PrecisionTarget {
 };
 
 inline constexpr std::uint64_t DEFAULT_REPLICATES = 10000;
-inline constexpr std::uint64_t DEFAULT_SEED = 20240108;  // the first enrolment date of the seed study
+inline constexpr std::uint64_t DEFAULT_SEED =
+    20240108;  // the first enrolment date of the seed study
 
 struct SimulationSettings {
   std::uint64_t replicates = DEFAULT_REPLICATES;
@@ -65,10 +65,11 @@ struct RunRequest {
   std::function<std::vector<PartialNode>(std::vector<PartialNode>)> exchange;
   // Nodes computed earlier (a checkpoint to resume from, or the shards to merge).
   std::vector<PartialNode> preloaded;
-  bool simulate = true;        // false: merge only; `preloaded` must cover every block
-  bool partial_only = false;   // a shard: offer the nodes to save_partial(finished), produce no rows
+  bool simulate = true;       // false: merge only; `preloaded` must cover every block
+  bool partial_only = false;  // a shard: offer the nodes to save_partial(finished), produce no rows
   // Offered the run's nodes (lazily encoded) after each wave, on interruption and at the end.
-  std::function<void(SaveReason, const std::function<std::vector<PartialNode>()>& nodes)> save_partial;
+  std::function<void(SaveReason, const std::function<std::vector<PartialNode>()>& nodes)>
+      save_partial;
   // Polled after each wave; true stops the run (after save_partial(interrupted)).
   std::function<bool()> stop_requested;
 };
@@ -80,7 +81,8 @@ struct StudyResult {
   // there is none), so the summary sets simulation beside the exact answer.
   std::vector<double> exact_estimates;
   nlohmann::json precision;  // precision mode: target, achieved MCSE, replicates used (else null)
-  // Further result files (name, contents) for `trialsim report`, e.g. curves.csv (each design's folder).
+  // Further result files (name, contents) for `trialsim report`, e.g. curves.csv (each design's
+  // folder).
   std::vector<std::pair<std::string, std::string>> report_files;
 };
 

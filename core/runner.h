@@ -6,15 +6,15 @@
 // blocks the results are handed to `consume` strictly in block order. Merging in block order
 // with a block size that never depends on the machine makes every output bit-identical for any
 // thread count. Memory is bounded by one wave of block results, whatever the replicate count.
-#include <algorithm>
-#include <cstdint>
-#include <functional>
-#include <vector>
-
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <vector>
 
 namespace trialsim {
 

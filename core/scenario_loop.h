@@ -8,11 +8,10 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/cluster/archive.h"
 #include "core/cluster/block_tree.h"
@@ -82,9 +81,10 @@ inline BlockRange part_of(BlockRange range, std::uint64_t index, std::uint64_t c
 // same block sequence, so the result equals a single run of the final replicate count — with the
 // count scaled by (mcse / target)^2, until the target or the cap is reached.
 template <class Tally, class Workspace, class MakeTally, class Simulate, class RowsOf>
-std::vector<OcRow> run_scenario_tallies(const SimulationSettings& simulation, const RunRequest& request,
-                                        std::size_t scenario_count, const std::string& header,
-                                        MakeTally make_tally, Simulate simulate, RowsOf rows_of,
+std::vector<OcRow> run_scenario_tallies(const SimulationSettings& simulation,
+                                        const RunRequest& request, std::size_t scenario_count,
+                                        const std::string& header, MakeTally make_tally,
+                                        Simulate simulate, RowsOf rows_of,
                                         nlohmann::json& precision_report) {
   using Node = ScenarioTallies<Tally>;
   constexpr std::uint64_t block_size = REPLICATE_BLOCK_SIZE;
@@ -92,7 +92,9 @@ std::vector<OcRow> run_scenario_tallies(const SimulationSettings& simulation, co
   if (keep_rows) *request.per_replicate << header;
 
   using Held = EncodedTallies<Tally>;
-  const std::function<Node()> make_node = [&] { return Node{std::vector<Tally>(scenario_count, make_tally())}; };
+  const std::function<Node()> make_node = [&] {
+    return Node{std::vector<Tally>(scenario_count, make_tally())};
+  };
   DyadicBlockTree<Held> held;   // finished ranges (identical on every MPI rank)
   DyadicBlockTree<Held> fresh;  // this process's blocks of the range being simulated
   for (const PartialNode& partial : request.preloaded) {
@@ -103,17 +105,23 @@ std::vector<OcRow> run_scenario_tallies(const SimulationSettings& simulation, co
   const auto encode_nodes = [](std::initializer_list<const DyadicBlockTree<Held>*> trees) {
     std::vector<PartialNode> out;
     for (const auto* tree : trees) {
-      tree->for_each_node([&](BlockSpan span, const Held& node) { out.push_back({span, node.bytes}); });
+      tree->for_each_node([&](BlockSpan span, const Held& node) {
+        out.push_back({span, node.bytes});
+      });
     }
-    std::sort(out.begin(), out.end(),
-              [](const PartialNode& a, const PartialNode& b) { return a.span.first_block < b.span.first_block; });
+    std::sort(out.begin(), out.end(), [](const PartialNode& a, const PartialNode& b) {
+      return a.span.first_block < b.span.first_block;
+    });
     return out;
   };
 
-  const auto simulate_block = [&](const ReplicateBlock& block, ScenarioBlockResult<Tally>& result, Workspace& workspace) {
-    if (result.tallies.size() != scenario_count) result.tallies.assign(scenario_count, make_tally());
+  const auto simulate_block = [&](const ReplicateBlock& block, ScenarioBlockResult<Tally>& result,
+                                  Workspace& workspace) {
+    if (result.tallies.size() != scenario_count)
+      result.tallies.assign(scenario_count, make_tally());
     for (auto& tally : result.tallies) tally.reset();
-    for (std::uint64_t r = block.first_replicate; r < block.first_replicate + block.replicate_count; ++r) {
+    for (std::uint64_t r = block.first_replicate; r < block.first_replicate + block.replicate_count;
+         ++r) {
       simulate(r, result.tallies, workspace, keep_rows ? &result.per_replicate_rows : nullptr);
     }
   };
@@ -123,16 +131,20 @@ std::vector<OcRow> run_scenario_tallies(const SimulationSettings& simulation, co
   };
 
   const std::optional<PrecisionTarget>& precision = simulation.precision;
-  const auto whole_blocks = [](std::uint64_t n) { return (n + block_size - 1) / block_size * block_size; };
+  const auto whole_blocks = [](std::uint64_t n) {
+    return (n + block_size - 1) / block_size * block_size;
+  };
   std::uint64_t done = 0;
-  std::uint64_t target_count = precision ? std::min(whole_blocks(simulation.replicates), precision->max_replicates)
-                                         : simulation.replicates;
+  std::uint64_t target_count =
+      precision ? std::min(whole_blocks(simulation.replicates), precision->max_replicates)
+                : simulation.replicates;
   std::vector<OcRow> rows;
   for (;;) {
     const BlockRange range{done / block_size, (target_count + block_size - 1) / block_size};
     const BlockRange mine = part_of(range, request.part_index, request.part_count);
     const auto replicates_in = [&](std::uint64_t first_block, std::uint64_t end_block) {
-      return std::min(target_count, end_block * block_size) - std::min(target_count, first_block * block_size);
+      return std::min(target_count, end_block * block_size) -
+             std::min(target_count, first_block * block_size);
     };
     if (request.simulate) {
       std::uint64_t missing = 0;
@@ -153,13 +165,16 @@ std::vector<OcRow> run_scenario_tallies(const SimulationSettings& simulation, co
               const auto nodes = [&] { return encode_nodes({&held, &fresh}); };
               if (request.save_partial) request.save_partial(SaveReason::progress, nodes);
               // A signal during the last wave comes too late to save anything: finish normally.
-              const bool work_left = n < count || (e < mine.end && held.first_missing_from(e) < mine.end);
+              const bool work_left =
+                  n < count || (e < mine.end && held.first_missing_from(e) < mine.end);
               if (work_left && request.stop_requested && request.stop_requested()) {
                 progress.finish();
                 if (request.save_partial) request.save_partial(SaveReason::interrupted, nodes);
                 // Counted within this process's share (a shard's own replicates).
                 const std::uint64_t share = replicates_in(mine.first, mine.end);
-                throw RunInterrupted(std::min(share, (held.blocks_held() + fresh.blocks_held()) * block_size), share);
+                throw RunInterrupted(
+                    std::min(share, (held.blocks_held() + fresh.blocks_held()) * block_size),
+                    share);
               }
             });
         progress_base += count;
@@ -177,11 +192,13 @@ std::vector<OcRow> run_scenario_tallies(const SimulationSettings& simulation, co
     }
     fresh = DyadicBlockTree<Held>{};
     if (request.partial_only) {
-      if (request.save_partial) request.save_partial(SaveReason::finished, [&] { return encode_nodes({&held}); });
+      if (request.save_partial)
+        request.save_partial(SaveReason::finished, [&] { return encode_nodes({&held}); });
       return {};
     }
     if (held.first_missing_from(0) < range.end) {
-      throw std::logic_error("replicate blocks " + std::to_string(held.first_missing_from(0)) + " onwards are missing");
+      throw std::logic_error("replicate blocks " + std::to_string(held.first_missing_from(0)) +
+                             " onwards are missing");
     }
     done = target_count;
     const std::optional<Held> totals = held.total();
@@ -189,23 +206,31 @@ std::vector<OcRow> run_scenario_tallies(const SimulationSettings& simulation, co
     if (!precision) break;
     const OcRow* headline = nullptr;
     for (const OcRow& row : rows) {
-      if (row.scenario == precision->scenario && row.analysis == precision->analysis && row.metric == precision->metric) headline = &row;
+      if (row.scenario == precision->scenario && row.analysis == precision->analysis &&
+          row.metric == precision->metric)
+        headline = &row;
     }
     if (!headline) {
       // Loading the config checked the target against the design's reported rows.
-      throw std::logic_error("precision target " + precision->scenario + "/" + precision->analysis + "/" +
-                             precision->metric + " is not among the results");
+      throw std::logic_error("precision target " + precision->scenario + "/" + precision->analysis +
+                             "/" + precision->metric + " is not among the results");
     }
     const bool reached = headline->mcse <= precision->target_mcse;
-    precision_report = {{"scenario", precision->scenario}, {"analysis", precision->analysis},
-                        {"metric", precision->metric}, {"target_mcse", precision->target_mcse},
-                        {"mcse", headline->mcse}, {"estimate", headline->estimate},
-                        {"replicates", done}, {"max_replicates", precision->max_replicates},
+    precision_report = {{"scenario", precision->scenario},
+                        {"analysis", precision->analysis},
+                        {"metric", precision->metric},
+                        {"target_mcse", precision->target_mcse},
+                        {"mcse", headline->mcse},
+                        {"estimate", headline->estimate},
+                        {"replicates", done},
+                        {"max_replicates", precision->max_replicates},
                         {"target_reached", reached}};
     if (reached || done >= precision->max_replicates) break;
     const double ratio = headline->mcse / precision->target_mcse;
-    const auto needed = static_cast<std::uint64_t>(std::ceil(static_cast<double>(done) * ratio * ratio * 1.05));
-    target_count = std::min(precision->max_replicates, whole_blocks(std::max(needed, done + block_size)));
+    const auto needed =
+        static_cast<std::uint64_t>(std::ceil(static_cast<double>(done) * ratio * ratio * 1.05));
+    target_count =
+        std::min(precision->max_replicates, whole_blocks(std::max(needed, done + block_size)));
   }
   return rows;
 }

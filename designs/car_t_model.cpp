@@ -15,7 +15,8 @@ ParameterOverrides read_parameter_overrides(MappingReader& parent) {
   for (const std::string& name : overrides->keys()) {
     const car_t::NamedParameter* parameter = car_t::find_parameter(name);
     if (!parameter) {
-      overrides->fail(name, "unknown model parameter", "a parameter name from the README's parameter table");
+      overrides->fail(name, "unknown model parameter",
+                      "a parameter name from the README's parameter table");
     }
     const double value = overrides->required_number(name, {-1e300, 1e300, true, true});
     if (!car_t::parameter_value_allowed(*parameter, value)) {
@@ -45,16 +46,19 @@ FittedScenarios read_fitted_scenarios(MappingReader& root, const DesignContext& 
                                                 ? std::filesystem::path(fitted)
                                                 : config_file.parent_path() / fitted;
   if (!std::filesystem::is_regular_file(fitted_path)) {
-    model.fail("fitted", "no fitted model file at " + fitted_path.string(), "the output of `trialsim fit`");
+    model.fail("fitted", "no fitted model file at " + fitted_path.string(),
+               "the output of `trialsim fit`");
   }
   out.file = fitted_path.lexically_normal().string();
   const car_t::FittedModel fitted_model = context.services->load_fitted_car_t_model(fitted_path);
   out.file_sha256 = context.services->file_sha256(fitted_path);
   out.model_overrides = read_parameter_overrides(model);
   if (allow_uncertainty) {
-    out.assurance = model.optional_choice("uncertainty", "point", {"point", "posterior"}) == "posterior";
+    out.assurance =
+        model.optional_choice("uncertainty", "point", {"point", "posterior"}) == "posterior";
     if (out.assurance) {
-      if (fitted_model.draws.empty()) model.fail("uncertainty", "the fitted model has no posterior draws", "point");
+      if (fitted_model.draws.empty())
+        model.fail("uncertainty", "the fitted model has no posterior draws", "point");
       out.posterior_draws = fitted_model.draws;
     }
   }
@@ -64,9 +68,11 @@ FittedScenarios read_fitted_scenarios(MappingReader& root, const DesignContext& 
     car_t::CarTScenario scenario;
     scenario.name = read_unique_scenario_name(item, seen);
     scenario.parameters = fitted_model.point;
-    for (const auto& [name, value] : out.model_overrides) car_t::set_parameter(scenario.parameters, name, value);
+    for (const auto& [name, value] : out.model_overrides)
+      car_t::set_parameter(scenario.parameters, name, value);
     const auto overrides = read_parameter_overrides(item);
-    for (const auto& [name, value] : overrides) car_t::set_parameter(scenario.parameters, name, value);
+    for (const auto& [name, value] : overrides)
+      car_t::set_parameter(scenario.parameters, name, value);
     item.finish();
     out.scenario_overrides.emplace_back(scenario.name, overrides);
     out.scenarios.push_back(std::move(scenario));

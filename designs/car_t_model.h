@@ -1,11 +1,10 @@
 #pragma once
 // The fitted CAR-T patient model as a design's model: `model: {fitted, overrides[, uncertainty]}`
 // and `scenarios: [{name, overrides}]`, for every design that simulates from it.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "config/config_reader.h"
 #include "designs/design.h"

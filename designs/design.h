@@ -6,11 +6,10 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "config/config_reader.h"
 #include "core/output.h"
@@ -54,7 +53,8 @@ class Study {
   // The rows a run reports (values unset): what a search or precision target may name.
   virtual std::vector<OcRow> reported_rows() const = 0;
   // Simulates (or evaluates exactly) the study; pure function of (study, simulation, request).
-  virtual StudyResult run(const SimulationSettings& simulation, const RunRequest& request) const = 0;
+  virtual StudyResult run(const SimulationSettings& simulation,
+                          const RunRequest& request) const = 0;
 };
 
 struct DesignPlugin {

@@ -59,9 +59,12 @@ std::vector<std::string> interval_names_of(const std::vector<IntervalMethod>& me
 
 const char* ci_type_name(CiType type) {
   switch (type) {
-    case CiType::plain: return "plain";
-    case CiType::log: return "log";
-    case CiType::log_log: return "log_log";
+    case CiType::plain:
+      return "plain";
+    case CiType::log:
+      return "log";
+    case CiType::log_log:
+      return "log_log";
   }
   return "log_log";
 }
@@ -80,8 +83,9 @@ AccrualModel read_accrual(MappingReader& design, int sample_size) {
       const bool last = i + 1 == segments.size();
       AccrualSegment segment;
       // Every segment but the last needs a duration; the last lasts until n have arrived.
-      segment.duration = last ? segments[i].optional_number("duration", INF, NumberRange::positive())
-                              : segments[i].required_number("duration", NumberRange::positive());
+      segment.duration = last
+                             ? segments[i].optional_number("duration", INF, NumberRange::positive())
+                             : segments[i].required_number("duration", NumberRange::positive());
       segment.rate = segments[i].required_number("rate", NumberRange::non_negative());
       segments[i].finish();
       model.segments.push_back(segment);
@@ -93,8 +97,9 @@ AccrualModel read_accrual(MappingReader& design, int sample_size) {
                    "a last segment with a positive rate");
     }
     if (std::isfinite(expected)) {
-      accrual.fail("rates", "the last segment has a finite duration, so accrual could stop before " +
-                                std::to_string(sample_size) + " patients",
+      accrual.fail("rates",
+                   "the last segment has a finite duration, so accrual could stop before " +
+                       std::to_string(sample_size) + " patients",
                    "no duration on the last segment (it lasts until the sample size is reached)");
     }
   }
@@ -105,7 +110,8 @@ AccrualModel read_accrual(MappingReader& design, int sample_size) {
 AnalysisTiming read_timing(MappingReader& design, int sample_size) {
   MappingReader analysis = design.mapping("analysis");
   AnalysisTiming timing;
-  const std::string trigger = analysis.required_choice("trigger", {"events", "calendar", "after_last_enrolment"});
+  const std::string trigger =
+      analysis.required_choice("trigger", {"events", "calendar", "after_last_enrolment"});
   // The key of the chosen trigger is required; the other triggers' keys may stay in the file
   // (validated, unused), so that `--set design.analysis.trigger=...` can switch between them.
   const auto read_events = [&](bool required) {
@@ -126,13 +132,15 @@ AnalysisTiming read_timing(MappingReader& design, int sample_size) {
   timing.target_events = read_events(trigger == "events");
   timing.calendar_time = read_calendar(trigger == "calendar");
   timing.follow_up_after_last = read_follow_up(trigger == "after_last_enrolment");
-  timing.minimum_follow_up = analysis.optional_number("minimum_follow_up", 0.0, NumberRange::non_negative());
+  timing.minimum_follow_up =
+      analysis.optional_number("minimum_follow_up", 0.0, NumberRange::non_negative());
   analysis.finish();
   return timing;
 }
 
 nlohmann::json accrual_json(const AccrualModel& model) {
-  if (model.kind == AccrualModel::Kind::uniform) return {{"type", "uniform"}, {"duration", model.duration}};
+  if (model.kind == AccrualModel::Kind::uniform)
+    return {{"type", "uniform"}, {"duration", model.duration}};
   nlohmann::json rates = nlohmann::json::array();
   for (const auto& s : model.segments) {
     nlohmann::json segment = {{"rate", s.rate}};

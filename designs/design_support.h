@@ -3,11 +3,10 @@
 // method names, scenario names, OC rows in scenario order, replicates.csv fields, duration
 // histograms. Design-neutral: nothing here names a design.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "config/config_reader.h"
 #include "core/accumulator.h"

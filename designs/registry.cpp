@@ -25,7 +25,8 @@ namespace trialsim {
 
 const std::vector<DesignPlugin>& registered_designs() {
 #define TRIALSIM_LIST_DESIGN(folder) designs::folder::plugin(),
-  static const std::vector<DesignPlugin> designs = {TRIALSIM_REGISTERED_DESIGNS(TRIALSIM_LIST_DESIGN)};
+  static const std::vector<DesignPlugin> designs = {
+      TRIALSIM_REGISTERED_DESIGNS(TRIALSIM_LIST_DESIGN)};
 #undef TRIALSIM_LIST_DESIGN
   return designs;
 }

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string>
 
+#include "config/config_error.h"
 #include "edges/cli/cli.h"
 #include "edges/config/study_config.h"
-#include "config/config_error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -11,9 +11,9 @@
 #include <fstream>
 #include <string>
 
+#include "config/config_error.h"
 #include "edges/analyze/analyze.h"
 #include "edges/cli/cli.h"
-#include "config/config_error.h"
 
 namespace {
 

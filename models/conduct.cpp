@@ -21,8 +21,8 @@ void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double>
   // Poisson process: the unit-rate clock advances by Exp(1) per arrival; map it back through the
   // cumulative rate Lambda(t) = sum over segments of rate * time spent in the segment.
   std::size_t segment = 0;
-  double segment_start = 0.0;     // calendar time at which `segment` starts
-  double unit_clock_used = 0.0;   // Lambda at segment_start
+  double segment_start = 0.0;    // calendar time at which `segment` starts
+  double unit_clock_used = 0.0;  // Lambda at segment_start
   double unit_clock = 0.0;
   for (double& t : out) {
     unit_clock += exponential(1.0, rng);
@@ -55,7 +55,8 @@ double kth_smallest(std::vector<double>& values, std::size_t rank) {
   constexpr std::size_t MAX_BUCKETS = 1024;
   const std::size_t n = values.size();
   if (n > MAX_BUCKETS || n < 16) {
-    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank), values.end());
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank),
+                     values.end());
     return values[rank];
   }
   double lo = values[0], hi = values[0];
@@ -65,7 +66,9 @@ double kth_smallest(std::vector<double>& values, std::size_t rank) {
   }
   double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
   if (!std::isfinite(scale)) scale = 0.0;
-  const auto bucket_of = [&](double v) { return std::min(n - 1, static_cast<std::size_t>((v - lo) * scale)); };
+  const auto bucket_of = [&](double v) {
+    return std::min(n - 1, static_cast<std::size_t>((v - lo) * scale));
+  };
   std::array<std::uint16_t, MAX_BUCKETS> count;
   std::fill_n(count.begin(), n, std::uint16_t{0});
   for (const double v : values) ++count[bucket_of(v)];
@@ -79,7 +82,8 @@ double kth_smallest(std::vector<double>& values, std::size_t rank) {
     kept += bucket_of(v) == bucket ? 1 : 0;
   }
   const auto first = values.begin();
-  std::nth_element(first, first + static_cast<std::ptrdiff_t>(rank - below), first + static_cast<std::ptrdiff_t>(kept));
+  std::nth_element(first, first + static_cast<std::ptrdiff_t>(rank - below),
+                   first + static_cast<std::ptrdiff_t>(kept));
   return values[rank - below];
 }
 
@@ -100,11 +104,14 @@ void sort_values(std::span<double> values, std::vector<double>& scratch) {
   }
   double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
   if (!std::isfinite(scale)) scale = 0.0;
-  const auto bucket_of = [&](double v) { return std::min(n - 1, static_cast<std::size_t>((v - lo) * scale)); };
+  const auto bucket_of = [&](double v) {
+    return std::min(n - 1, static_cast<std::size_t>((v - lo) * scale));
+  };
   std::array<std::uint16_t, MAX_BUCKETS + 1> offset;
   std::fill_n(offset.begin(), n + 1, std::uint16_t{0});
   for (const double v : values) ++offset[bucket_of(v) + 1];
-  for (std::size_t b = 0; b < n; ++b) offset[b + 1] = static_cast<std::uint16_t>(offset[b + 1] + offset[b]);
+  for (std::size_t b = 0; b < n; ++b)
+    offset[b + 1] = static_cast<std::uint16_t>(offset[b + 1] + offset[b]);
   scratch.resize(n);
   for (const double v : values) scratch[offset[bucket_of(v)]++] = v;
   // Buckets are in order; one insertion pass over the whole array finishes (as in
@@ -143,7 +150,8 @@ double observed_event_times(std::span<const double> entry, std::span<const doubl
     const double own = std::min(event_time[i], dropout_time[i]);
     out[observed] = entry[i] + event_time[i];
     observed += event_time[i] <= dropout_time[i] && std::isfinite(event_time[i]) ? 1 : 0;
-    end_of_all_follow_up = std::max(end_of_all_follow_up, std::isfinite(own) ? entry[i] + own : 0.0);
+    end_of_all_follow_up =
+        std::max(end_of_all_follow_up, std::isfinite(own) ? entry[i] + own : 0.0);
   }
   out.resize(observed);
   return end_of_all_follow_up;
@@ -151,7 +159,8 @@ double observed_event_times(std::span<const double> entry, std::span<const doubl
 
 }  // namespace
 
-void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double> out, std::vector<double>& scratch) {
+void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double> out,
+                        std::vector<double>& scratch) {
   if (accrual.kind == AccrualModel::Kind::uniform) {
     Rng local = rng;  // in registers: through the reference every draw waits on memory
     for (double& t : out) t = uniform(0.0, accrual.duration, local);
@@ -168,7 +177,8 @@ CutoffResult analysis_cutoff(const AnalysisTiming& timing, std::span<const doubl
   const double last_entry = entry.empty() ? 0.0 : *std::max_element(entry.begin(), entry.end());
   // Without a minimum follow-up the cut-off may fall before enrolment ends (patients entering
   // later are simply not in the analysis); with one, every patient has at least that much.
-  const double earliest = timing.minimum_follow_up > 0.0 ? last_entry + timing.minimum_follow_up : 0.0;
+  const double earliest =
+      timing.minimum_follow_up > 0.0 ? last_entry + timing.minimum_follow_up : 0.0;
   switch (timing.trigger) {
     case AnalysisTiming::Trigger::calendar:
       return {std::max(timing.calendar_time, earliest), true};
@@ -177,7 +187,8 @@ CutoffResult analysis_cutoff(const AnalysisTiming& timing, std::span<const doubl
     case AnalysisTiming::Trigger::events:
       break;
   }
-  const double end_of_all_follow_up = observed_event_times(entry, event_time, dropout_time, scratch);
+  const double end_of_all_follow_up =
+      observed_event_times(entry, event_time, dropout_time, scratch);
   const auto k = static_cast<std::size_t>(timing.target_events);
   if (scratch.size() < k || k == 0) {
     // The target is never reached: analyse when nothing more can happen (or, if some patients
@@ -188,7 +199,8 @@ CutoffResult analysis_cutoff(const AnalysisTiming& timing, std::span<const doubl
 }
 
 void EventCutoffs::prepare(const AnalysisTiming& timing, std::span<const double> entry,
-                           std::span<const double> event_time, std::span<const double> dropout_time) {
+                           std::span<const double> event_time,
+                           std::span<const double> dropout_time) {
   // analysis_cutoff's first pass (the same expressions), done once for all looks.
   last_entry_ = entry.empty() ? 0.0 : *std::max_element(entry.begin(), entry.end());
   earliest_ = timing.minimum_follow_up > 0.0 ? last_entry_ + timing.minimum_follow_up : 0.0;
@@ -223,7 +235,8 @@ double EventCutoffs::kth_smallest(std::size_t rank) {
   if (!bucketed_) {
     // Few or many values: nth_element on a copy (times_ stays intact for the other looks).
     bucket_values_.assign(times_.begin(), times_.end());
-    std::nth_element(bucket_values_.begin(), bucket_values_.begin() + static_cast<std::ptrdiff_t>(rank),
+    std::nth_element(bucket_values_.begin(),
+                     bucket_values_.begin() + static_cast<std::ptrdiff_t>(rank),
                      bucket_values_.end());
     return bucket_values_[rank];
   }
@@ -239,7 +252,8 @@ double EventCutoffs::kth_smallest(std::size_t rank) {
     kept += bucket_of(v) == bucket ? 1 : 0;
   }
   const auto first = bucket_values_.begin();
-  std::nth_element(first, first + static_cast<std::ptrdiff_t>(rank - below), first + static_cast<std::ptrdiff_t>(kept));
+  std::nth_element(first, first + static_cast<std::ptrdiff_t>(rank - below),
+                   first + static_cast<std::ptrdiff_t>(kept));
   return bucket_values_[rank - below];
 }
 
@@ -257,9 +271,10 @@ CutoffResult EventCutoffs::cutoff(const AnalysisTiming& timing) {
   return {std::max(kth_smallest(k - 1), earliest_), true};
 }
 
-std::size_t cut_data(double cutoff, std::span<const double> entry, std::span<const double> event_time,
-                     std::span<const double> dropout_time, std::span<double> time_out,
-                     std::span<int> status_out, std::span<std::uint32_t> index_out) {
+std::size_t cut_data(double cutoff, std::span<const double> entry,
+                     std::span<const double> event_time, std::span<const double> dropout_time,
+                     std::span<double> time_out, std::span<int> status_out,
+                     std::span<std::uint32_t> index_out) {
   std::size_t included = 0;
   for (std::size_t i = 0; i < entry.size(); ++i) {
     if (entry[i] >= cutoff) continue;  // not yet enrolled at the data cut
@@ -275,8 +290,9 @@ std::size_t cut_data(double cutoff, std::span<const double> entry, std::span<con
   return included;
 }
 
-std::size_t cut_sorted(double cutoff, std::span<const double> entry, std::span<const double> event_time,
-                       std::span<const double> dropout_time, std::span<const int> arm, SurvivalWorkspace& ws) {
+std::size_t cut_sorted(double cutoff, std::span<const double> entry,
+                       std::span<const double> event_time, std::span<const double> dropout_time,
+                       std::span<const int> arm, SurvivalWorkspace& ws) {
   auto& records = ws.sorted_scratch;
   records.resize(entry.size());
   std::size_t included = 0;
@@ -307,9 +323,11 @@ std::size_t cut_sorted(double cutoff, std::span<const double> entry, std::span<c
   return included;
 }
 
-CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry, std::span<const double> event_time,
-                                   std::span<const int> arm, std::span<const std::uint32_t> control_order,
-                                   std::span<const std::uint32_t> experimental_order, std::vector<double>& scratch) {
+CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry,
+                                   std::span<const double> event_time, std::span<const int> arm,
+                                   std::span<const std::uint32_t> control_order,
+                                   std::span<const std::uint32_t> experimental_order,
+                                   std::vector<double>& scratch) {
   const std::size_t n = entry.size();
   // scratch: [events of arm 0 | NEVER][events of arm 1 | NEVER][censored times | NEVER], and the
   // censored patients' arms (as doubles) after them.
@@ -330,8 +348,8 @@ CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry,
       if (t > last_possible) break;
       // cut_sorted's rule with dropout NEVER: an event when entry + t <= cutoff (t <= NEVER), in
       // the analysis when entry < cutoff. Written always, kept by arithmetic.
-      const bool kept_event =
-          (static_cast<unsigned>(entry[i] + t <= cutoff) & static_cast<unsigned>(entry[i] < cutoff)) != 0;
+      const bool kept_event = (static_cast<unsigned>(entry[i] + t <= cutoff) &
+                               static_cast<unsigned>(entry[i] < cutoff)) != 0;
       events[a][kept] = t;
       not_finite |= kept_event & !std::isfinite(t);
       kept += kept_event ? 1 : 0;
@@ -355,7 +373,8 @@ CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry,
   }
   censored[censored_count] = NEVER;
   if (not_finite) {
-    throw std::invalid_argument("cut_sorted: an observed time is not finite (cut-off " + std::to_string(cutoff) + ")");
+    throw std::invalid_argument("cut_sorted: an observed time is not finite (cut-off " +
+                                std::to_string(cutoff) + ")");
   }
 
   // log_rank(cohort)'s sums over the distinct event times, in time order.

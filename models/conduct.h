@@ -45,16 +45,17 @@ struct AccrualModel {
 void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double> out);
 // The same entry times, sorted through `scratch` by a bucket sort (uniform accrual: O(n)
 // expected instead of O(n log n)); no allocation once `scratch` is large enough.
-void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double> out, std::vector<double>& scratch);
+void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double> out,
+                        std::vector<double>& scratch);
 
 // When the analysis happens.
 struct AnalysisTiming {
   enum class Trigger { calendar, after_last_enrolment, events };
   Trigger trigger = Trigger::events;
-  double calendar_time = 0.0;        // calendar: the cut-off (months since study start)
-  double follow_up_after_last = 0.0; // after_last_enrolment: months after the last entry
-  int target_events = 0;             // events: cut-off at the calendar time of this event
-  double minimum_follow_up = 0.0;    // if > 0, the cut-off is never before last entry + this
+  double calendar_time = 0.0;         // calendar: the cut-off (months since study start)
+  double follow_up_after_last = 0.0;  // after_last_enrolment: months after the last entry
+  int target_events = 0;              // events: cut-off at the calendar time of this event
+  double minimum_follow_up = 0.0;     // if > 0, the cut-off is never before last entry + this
 };
 
 struct CutoffResult {
@@ -79,8 +80,8 @@ CutoffResult analysis_cutoff(const AnalysisTiming& timing, std::span<const doubl
 // minimum_follow_up (the event pass is skipped for the other triggers).
 class EventCutoffs {
  public:
-  void prepare(const AnalysisTiming& timing, std::span<const double> entry, std::span<const double> event_time,
-               std::span<const double> dropout_time);
+  void prepare(const AnalysisTiming& timing, std::span<const double> entry,
+               std::span<const double> event_time, std::span<const double> dropout_time);
   CutoffResult cutoff(const AnalysisTiming& timing);
 
  private:
@@ -97,17 +98,19 @@ class EventCutoffs {
 // The data cut at `cutoff` (calendar). Writes one (time, status) per *included* patient, in
 // patient order, plus each included patient's original index; returns how many were included.
 // Output spans must have room for all patients.
-std::size_t cut_data(double cutoff, std::span<const double> entry, std::span<const double> event_time,
-                     std::span<const double> dropout_time, std::span<double> time_out,
-                     std::span<int> status_out, std::span<std::uint32_t> index_out);
+std::size_t cut_data(double cutoff, std::span<const double> entry,
+                     std::span<const double> event_time, std::span<const double> dropout_time,
+                     std::span<double> time_out, std::span<int> status_out,
+                     std::span<std::uint32_t> index_out);
 
 // The same data cut written straight into ws.sorted_scratch as (time, index, status, arm)
 // records (index = patient index) and sorted into ws.sorted by sort_cohort_records: the cohort
 // that sort_cohort would produce from cut_data's output (same order), without the intermediate
 // arrays. `arm`: 0/1 per patient. Returns how many patients were included. Throws
 // std::invalid_argument if an observed time is not finite (e.g. a cut-off at infinity).
-std::size_t cut_sorted(double cutoff, std::span<const double> entry, std::span<const double> event_time,
-                       std::span<const double> dropout_time, std::span<const int> arm, SurvivalWorkspace& ws);
+std::size_t cut_sorted(double cutoff, std::span<const double> entry,
+                       std::span<const double> event_time, std::span<const double> dropout_time,
+                       std::span<const int> arm, SurvivalWorkspace& ws);
 
 // The unstratified log-rank test of the data cut at `cutoff` without dropout, from orders
 // prepared once per cohort, without building or sorting the cut cohort: the same result as
@@ -125,8 +128,10 @@ struct CutLogRank {
   std::size_t analysed;  // patients entered before the cut-off
   std::size_t events;    // events observed at the cut
 };
-CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry, std::span<const double> event_time,
-                                   std::span<const int> arm, std::span<const std::uint32_t> control_order,
-                                   std::span<const std::uint32_t> experimental_order, std::vector<double>& scratch);
+CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry,
+                                   std::span<const double> event_time, std::span<const int> arm,
+                                   std::span<const std::uint32_t> control_order,
+                                   std::span<const std::uint32_t> experimental_order,
+                                   std::vector<double>& scratch);
 
 }  // namespace trialsim

@@ -13,7 +13,8 @@ ObservedOutcome first_event(double event_time, double censor_time, double origin
 
 }  // namespace
 
-ObservedOutcome observe_endpoint(Endpoint endpoint, const PatientTrajectory& patient, double follow_up) {
+ObservedOutcome observe_endpoint(Endpoint endpoint, const PatientTrajectory& patient,
+                                 double follow_up) {
   const double censor = std::min(patient.dropout_time, follow_up);
   const double relapse_or_death = std::min(patient.relapse_time, patient.death_time);
   // A responder whose response is not yet observed at the cut is, for the analysis, not yet a
@@ -28,7 +29,8 @@ ObservedOutcome observe_endpoint(Endpoint endpoint, const PatientTrajectory& pat
     case Endpoint::duration_of_response:
       // Relapse ends the response; death in remission censors it (see the header).
       if (!responder_seen) return {false, 0.0, 0};
-      return first_event(patient.relapse_time, std::min(censor, patient.death_time), patient.response_time);
+      return first_event(patient.relapse_time, std::min(censor, patient.death_time),
+                         patient.response_time);
     case Endpoint::event_free_survival:
       if (!patient.responded) return {true, 0.0, 1};  // non-response: event at day 0
       return first_event(relapse_or_death, censor, 0.0);

@@ -24,8 +24,8 @@
 namespace trialsim {
 
 struct PatientTrajectory {
-  bool responded = false;       // best response CR/CRi
-  double response_time = 0.0;   // months from infusion to response (responders)
+  bool responded = false;      // best response CR/CRi
+  double response_time = 0.0;  // months from infusion to response (responders)
   double relapse_time = std::numeric_limits<double>::infinity();  // months from infusion
   double death_time = std::numeric_limits<double>::infinity();    // months from infusion
   double dropout_time = std::numeric_limits<double>::infinity();  // loss to follow-up
@@ -47,6 +47,7 @@ struct ObservedOutcome {
 };
 
 // `follow_up` = cut-off - entry: the administrative censoring time on the patient's clock.
-ObservedOutcome observe_endpoint(Endpoint endpoint, const PatientTrajectory& patient, double follow_up);
+ObservedOutcome observe_endpoint(Endpoint endpoint, const PatientTrajectory& patient,
+                                 double follow_up);
 
 }  // namespace trialsim

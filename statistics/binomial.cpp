@@ -1,7 +1,5 @@
 #include "statistics/binomial.h"
 
-#include "core/argument_checks.h"
-
 #include <algorithm>
 #include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/normal.hpp>
@@ -13,12 +11,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/argument_checks.h"
+
 namespace trialsim {
 namespace {
 
-using checks::throw_invalid;
-using checks::check_probability;
 using checks::check_open_unit;
+using checks::check_probability;
+using checks::throw_invalid;
 
 // ---- Argument checks (Stan style: function, argument, value, expectation) ---------------------
 

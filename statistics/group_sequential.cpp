@@ -1,7 +1,5 @@
 #include "statistics/group_sequential.h"
 
-#include "core/argument_checks.h"
-
 #include <algorithm>
 #include <boost/math/constants/constants.hpp>
 #include <boost/math/special_functions/erf.hpp>
@@ -12,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+
+#include "core/argument_checks.h"
 
 namespace trialsim {
 namespace {

@@ -1,7 +1,5 @@
 #include "statistics/sequential_monitoring.h"
 
-#include "core/argument_checks.h"
-
 #include <algorithm>
 #include <boost/math/special_functions/beta.hpp>
 #include <boost/math/special_functions/gamma.hpp>
@@ -10,13 +8,15 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/argument_checks.h"
+
 namespace trialsim {
 namespace {
 
-using checks::throw_invalid;
-using checks::check_probability;
 using checks::check_open_unit;
 using checks::check_positive;
+using checks::check_probability;
+using checks::throw_invalid;
 
 void check_at_least(const char* function, const char* argument, int value, int low) {
   if (value < low) throw_invalid(function, argument, value, ">= " + std::to_string(low));

@@ -1,7 +1,5 @@
 #include "statistics/simon_two_stage.h"
 
-#include "core/argument_checks.h"
-
 #include <algorithm>
 #include <cstddef>
 #include <limits>
@@ -10,12 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "core/argument_checks.h"
+
 namespace trialsim {
 namespace {
 
-using checks::throw_invalid;
-using checks::check_probability;
 using checks::check_open_unit;
+using checks::check_probability;
+using checks::throw_invalid;
 
 void check_design(const char* function, const SimonDesign& d) {
   if (d.n < 2) throw_invalid(function, "n", d.n, ">= 2");

@@ -3,9 +3,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -59,13 +59,17 @@ inline std::string shell_quote(const std::string& text) {
 }
 
 // Runs `trialsim ARGS...` with stdout and stderr captured.
-inline CommandResult run_trialsim(const std::vector<std::string>& arguments, const TempDir& scratch) {
+inline CommandResult run_trialsim(const std::vector<std::string>& arguments,
+                                  const TempDir& scratch) {
   std::string command = shell_quote(TRIALSIM_BINARY);
   for (const auto& argument : arguments) command.append(" ").append(shell_quote(argument));
   const auto out = scratch / "stdout.txt";
   const auto err = scratch / "stderr.txt";
   // Appended piecewise: operator+ chains trip GCC 12's false -Wrestrict (GCC bug 105329).
-  command.append(" >").append(shell_quote(out.string())).append(" 2>").append(shell_quote(err.string()));
+  command.append(" >")
+      .append(shell_quote(out.string()))
+      .append(" 2>")
+      .append(shell_quote(err.string()));
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
 }
@@ -82,7 +86,8 @@ inline std::map<std::string, OcValue> read_oc_table(const std::filesystem::path&
   std::istringstream in(read_text(file));
   std::string line;
   std::getline(in, line);
-  if (line != "scenario,analysis,metric,estimate,mcse,replicates") throw std::runtime_error("bad oc.csv header: " + line);
+  if (line != "scenario,analysis,metric,estimate,mcse,replicates")
+    throw std::runtime_error("bad oc.csv header: " + line);
   const auto number = [](const std::string& text) { return text == "NA" ? NAN : std::stod(text); };
   std::map<std::string, OcValue> table;
   while (std::getline(in, line)) {

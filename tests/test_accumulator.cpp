@@ -1,6 +1,5 @@
 // Accumulators (core/accumulator.h): exact small cases, and merge equals sequential add.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <vector>
 
@@ -51,7 +50,7 @@ TEST_CASE("discrete distribution quantiles follow the inverse-CDF definition", "
   d.add(0.2, 50);
   d.add(0.3, 25);
   REQUIRE(d.count() == 100);
-  REQUIRE(d.quantile(0.25) == 0.1);   // F(0.1) = 0.25 >= 0.25
+  REQUIRE(d.quantile(0.25) == 0.1);  // F(0.1) = 0.25 >= 0.25
   REQUIRE(d.quantile(0.26) == 0.2);
   REQUIRE(d.quantile(0.75) == 0.2);
   REQUIRE(d.quantile(0.76) == 0.3);

@@ -1,9 +1,8 @@
 // Dyadic block tree (core/cluster/block_tree.h) and tally archive (core/cluster/archive.h):
 // the combined result is the same bits however the blocks are split and in whatever order the
 // pieces arrive, and a tally survives encode/decode bit for bit.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -27,7 +26,8 @@ struct Moments {
 
 Moments block_value(std::uint64_t block) {
   Moments m;
-  for (int i = 0; i < 7 + static_cast<int>(block % 5); ++i) m.acc.add(1e6 + std::sin(0.37 * block + i) * 3.0);
+  for (int i = 0; i < 7 + static_cast<int>(block % 5); ++i)
+    m.acc.add(1e6 + std::sin(0.37 * block + i) * 3.0);
   return m;
 }
 
@@ -48,7 +48,8 @@ std::vector<std::pair<BlockSpan, Moments>> nodes_of_range(std::uint64_t first, s
 
 }  // namespace
 
-TEST_CASE("block tree: any split into contiguous parts, in any order, gives the same bits", "[cluster]") {
+TEST_CASE("block tree: any split into contiguous parts, in any order, gives the same bits",
+          "[cluster]") {
   std::mt19937_64 shuffle(12345);
   for (std::uint64_t blocks : {1u, 2u, 3u, 7u, 16u, 37u, 100u}) {
     const auto whole = nodes_of_range(0, blocks);
@@ -75,7 +76,8 @@ TEST_CASE("block tree: any split into contiguous parts, in any order, gives the 
   }
 }
 
-TEST_CASE("block tree: the result really depends on merge order (the test above can fail)", "[cluster]") {
+TEST_CASE("block tree: the result really depends on merge order (the test above can fail)",
+          "[cluster]") {
   // Sequential left-to-right merging of 37 blocks differs from the dyadic order in the last
   // bits, which is why every process must use the tree, not its own order.
   Moments sequential;
@@ -87,7 +89,8 @@ TEST_CASE("block tree: the result really depends on merge order (the test above 
   REQUIRE(bits(dyadic.acc.variance()) != bits(sequential.acc.variance()));
 }
 
-TEST_CASE("block tree: overlapping pieces and non-dyadic spans are refused; gaps are found", "[cluster]") {
+TEST_CASE("block tree: overlapping pieces and non-dyadic spans are refused; gaps are found",
+          "[cluster]") {
   DyadicBlockTree<Moments> tree;
   tree.insert({0, 4}, block_value(0));
   REQUIRE_THROWS_AS(tree.insert({2, 1}, block_value(2)), std::logic_error);
@@ -128,14 +131,17 @@ TEST_CASE("archive: accumulators round-trip bit for bit; truncation is detected"
   decode(bytes, copy);
   REQUIRE(encode(copy) == bytes);
   REQUIRE(bits(copy.moments.variance()) == bits(tally.moments.variance()));
-  REQUIRE(copy.durations.distribution().quantile(0.5) == tally.durations.distribution().quantile(0.5));
+  REQUIRE(copy.durations.distribution().quantile(0.5) ==
+          tally.durations.distribution().quantile(0.5));
   REQUIRE(copy.landmarks[1].coverage.mean() == 1.0);
   Tally other;
-  REQUIRE_THROWS_AS(decode(std::string_view(bytes).substr(0, bytes.size() - 3), other), ArchiveError);
+  REQUIRE_THROWS_AS(decode(std::string_view(bytes).substr(0, bytes.size() - 3), other),
+                    ArchiveError);
   REQUIRE_THROWS_AS(decode(bytes + "x", other), ArchiveError);
 }
 
-TEST_CASE("partial-results file: round trip, and a flipped byte or truncation is refused", "[cluster]") {
+TEST_CASE("partial-results file: round trip, and a flipped byte or truncation is refused",
+          "[cluster]") {
   PartialResults partial;
   partial.header = {{"kind", "shard"}, {"seed", 3}};
   partial.nodes = {{{0, 4}, "abcd"}, {{4, 1}, std::string("\0\1\2", 3)}};
@@ -147,6 +153,8 @@ TEST_CASE("partial-results file: round trip, and a flipped byte or truncation is
   REQUIRE(back.nodes[1].bytes == partial.nodes[1].bytes);
   std::string corrupt = bytes;
   corrupt[bytes.size() / 2] ^= 0x20;
-  REQUIRE_THROWS_WITH(parse_partial_results(corrupt, "x.shard"), Catch::Contains("x.shard") && Catch::Contains("corrupt"));
-  REQUIRE_THROWS_AS(parse_partial_results(bytes.substr(0, bytes.size() - 10), "x.shard"), ArchiveError);
+  REQUIRE_THROWS_WITH(parse_partial_results(corrupt, "x.shard"),
+                      Catch::Contains("x.shard") && Catch::Contains("corrupt"));
+  REQUIRE_THROWS_AS(parse_partial_results(bytes.substr(0, bytes.size() - 10), "x.shard"),
+                    ArchiveError);
 }

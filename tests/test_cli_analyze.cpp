@@ -1,7 +1,7 @@
-// `trialsim analyze DATA.csv` (edges/analyze/analyze.h): the report reproduces R's survival package on the
-// fixture datasets of tests/fixtures/survival/ (scripts/r/survival-fixtures.R; 1e-8 relative, as
-// test_survival_fixtures.h), and every kind of bad input fails with exit code 2, one exact line
-// on stderr and nothing on stdout.
+// `trialsim analyze DATA.csv` (edges/analyze/analyze.h): the report reproduces R's survival package
+// on the fixture datasets of tests/fixtures/survival/ (scripts/r/survival-fixtures.R; 1e-8
+// relative, as test_survival_fixtures.h), and every kind of bad input fails with exit code 2, one
+// exact line on stderr and nothing on stdout.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <iostream>

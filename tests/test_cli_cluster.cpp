@@ -1,14 +1,13 @@
 // Split and interrupted runs, end to end through the real binary (issue 6): job-array shards and
 // `trialsim merge`, kill-and-resume from checkpoints, and results that are never half-written.
 // The MPI and Slurm runs are in scripts/cluster-test (they need the daemons).
-#include <catch2/catch.hpp>
-
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -25,7 +24,8 @@ const std::string TWO_ARM = source_path("configs/examples/two-arm-survival.yaml"
 const std::string SINGLE_ARM = source_path("configs/examples/single-arm-binary.yaml").string();
 
 // trialsim ARGS in the background (stdout/stderr to files in `scratch`); returns its pid.
-pid_t spawn_trialsim(const std::vector<std::string>& arguments, const TempDir& scratch, const std::string& tag) {
+pid_t spawn_trialsim(const std::vector<std::string>& arguments, const TempDir& scratch,
+                     const std::string& tag) {
   std::vector<std::string> argv_storage{TRIALSIM_BINARY};
   argv_storage.insert(argv_storage.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
@@ -66,21 +66,24 @@ TEST_CASE("four shards merged equal the unsharded run byte for byte", "[cli][clu
   for (int i = 1; i <= 4; ++i) {
     auto shard = run;
     // Different thread counts per shard: the result must not care.
-    shard.insert(shard.end(), {"--shard", std::to_string(i) + "/4", "-t", std::to_string(i % 2 + 1), "-o",
-                               (scratch / "shards").string()});
+    shard.insert(shard.end(), {"--shard", std::to_string(i) + "/4", "-t", std::to_string(i % 2 + 1),
+                               "-o", (scratch / "shards").string()});
     const CommandResult result = run_trialsim(shard, scratch);
     INFO(result.err);
     REQUIRE(result.exit_code == 0);
   }
   // Shards named out of order, as files.
   std::vector<std::string> merge = {"merge"};
-  for (int i : {3, 1, 4, 2}) merge.push_back((scratch / "shards" / ("shard-000" + std::to_string(i) + "-of-0004.trialsim")).string());
+  for (int i : {3, 1, 4, 2})
+    merge.push_back(
+        (scratch / "shards" / ("shard-000" + std::to_string(i) + "-of-0004.trialsim")).string());
   merge.insert(merge.end(), {"-o", (scratch / "merged").string()});
   const CommandResult merged = run_trialsim(merge, scratch);
   INFO(merged.err);
   REQUIRE(merged.exit_code == 0);
   REQUIRE(read_text(scratch / "merged" / "oc.csv") == read_text(scratch / "whole" / "oc.csv"));
-  REQUIRE(read_text(scratch / "merged" / "summary.json") == read_text(scratch / "whole" / "summary.json"));
+  REQUIRE(read_text(scratch / "merged" / "summary.json") ==
+          read_text(scratch / "whole" / "summary.json"));
   REQUIRE(read_text(scratch / "whole" / "oc.csv").size() > 1000);
 
   SECTION("a missing shard is refused, naming it") {
@@ -89,14 +92,16 @@ TEST_CASE("four shards merged equal the unsharded run byte for byte", "[cli][clu
       const std::string name = "shard-000" + std::to_string(i) + "-of-0004.trialsim";
       std::filesystem::copy_file(scratch / "shards" / name, scratch / "three" / name);
     }
-    const CommandResult r = run_trialsim({"merge", (scratch / "three").string(), "-o", (scratch / "m").string()}, scratch);
+    const CommandResult r = run_trialsim(
+        {"merge", (scratch / "three").string(), "-o", (scratch / "m").string()}, scratch);
     REQUIRE(r.exit_code == 2);
     REQUIRE_THAT(r.err, Catch::Contains("missing shard 3 of 4 (replicates 10240-15359)"));
     REQUIRE_FALSE(std::filesystem::exists(scratch / "m"));
   }
   SECTION("a doubled shard is refused, naming both files") {
     const std::string second = (scratch / "shards" / "shard-0002-of-0004.trialsim").string();
-    const CommandResult r = run_trialsim({"merge", (scratch / "shards").string(), second, "-o", (scratch / "m").string()}, scratch);
+    const CommandResult r = run_trialsim(
+        {"merge", (scratch / "shards").string(), second, "-o", (scratch / "m").string()}, scratch);
     REQUIRE(r.exit_code == 2);
     REQUIRE_THAT(r.err, Catch::Contains("shard 2 of 4 is given twice"));
     REQUIRE_FALSE(std::filesystem::exists(scratch / "m"));
@@ -107,7 +112,9 @@ TEST_CASE("four shards merged equal the unsharded run byte for byte", "[cli][clu
     other.insert(other.end(), {"--shard", "3/4", "-o", (scratch / "other").string()});
     REQUIRE(run_trialsim(other, scratch).exit_code == 0);
     std::vector<std::string> mixed = {"merge"};
-    for (int i : {1, 2, 4}) mixed.push_back((scratch / "shards" / ("shard-000" + std::to_string(i) + "-of-0004.trialsim")).string());
+    for (int i : {1, 2, 4})
+      mixed.push_back(
+          (scratch / "shards" / ("shard-000" + std::to_string(i) + "-of-0004.trialsim")).string());
     mixed.push_back((scratch / "other" / "shard-0003-of-0004.trialsim").string());
     mixed.insert(mixed.end(), {"-o", (scratch / "m").string()});
     const CommandResult r = run_trialsim(mixed, scratch);
@@ -120,16 +127,19 @@ TEST_CASE("four shards merged equal the unsharded run byte for byte", "[cli][clu
     std::string bytes = read_text(file);
     bytes[bytes.size() / 2] ^= 1;
     std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
-    const CommandResult r = run_trialsim({"merge", (scratch / "shards").string(), "-o", (scratch / "m").string()}, scratch);
+    const CommandResult r = run_trialsim(
+        {"merge", (scratch / "shards").string(), "-o", (scratch / "m").string()}, scratch);
     REQUIRE(r.exit_code == 2);
     REQUIRE_THAT(r.err, Catch::Contains("checksum mismatch"));
   }
 }
 
-TEST_CASE("shards of a CAR-T study and of a single-arm design merge byte-identically", "[cli][cluster]") {
+TEST_CASE("shards of a CAR-T study and of a single-arm design merge byte-identically",
+          "[cli][cluster]") {
   TempDir scratch("shards-designs");
   const std::vector<std::pair<std::string, std::string>> studies = {
-      {source_path("configs/studies/inati-cel-next-study.yaml").string(), "3000"}, {SINGLE_ARM, "50000"}};
+      {source_path("configs/studies/inati-cel-next-study.yaml").string(), "3000"},
+      {SINGLE_ARM, "50000"}};
   for (const auto& [config, replicates] : studies) {
     const std::vector<std::string> run = {"run", config, "-r", replicates, "-s", "11", "-q"};
     auto whole = run;
@@ -137,10 +147,14 @@ TEST_CASE("shards of a CAR-T study and of a single-arm design merge byte-identic
     REQUIRE(run_trialsim(whole, scratch).exit_code == 0);
     for (int i = 1; i <= 3; ++i) {
       auto shard = run;
-      shard.insert(shard.end(), {"--shard", std::to_string(i) + "/3", "-o", (scratch / "shards").string()});
+      shard.insert(shard.end(),
+                   {"--shard", std::to_string(i) + "/3", "-o", (scratch / "shards").string()});
       REQUIRE(run_trialsim(shard, scratch).exit_code == 0);
     }
-    REQUIRE(run_trialsim({"merge", (scratch / "shards").string(), "-o", (scratch / "merged").string()}, scratch).exit_code == 0);
+    REQUIRE(
+        run_trialsim({"merge", (scratch / "shards").string(), "-o", (scratch / "merged").string()},
+                     scratch)
+            .exit_code == 0);
     for (const auto& entry : std::filesystem::directory_iterator(scratch / "whole")) {
       const std::string name = entry.path().filename().string();
       if (name == "manifest.json") continue;  // timings and how the run was split
@@ -156,7 +170,8 @@ TEST_CASE("shards of a CAR-T study and of a single-arm design merge byte-identic
 TEST_CASE("shard options are checked", "[cli][cluster]") {
   TempDir scratch("shard-options");
   for (const std::string bad : {"0/4", "5/4", "2", "a/b", "slurm"}) {
-    const CommandResult r = run_trialsim({"run", TWO_ARM, "-r", "100", "--shard", bad, "-o", (scratch / "x").string()}, scratch);
+    const CommandResult r = run_trialsim(
+        {"run", TWO_ARM, "-r", "100", "--shard", bad, "-o", (scratch / "x").string()}, scratch);
     CAPTURE(bad, r.err);
     REQUIRE(r.exit_code == 2);
   }
@@ -164,14 +179,17 @@ TEST_CASE("shard options are checked", "[cli][cluster]") {
   ::setenv("SLURM_ARRAY_TASK_ID", "5", 1);
   ::setenv("SLURM_ARRAY_TASK_MIN", "4", 1);
   ::setenv("SLURM_ARRAY_TASK_COUNT", "4", 1);
-  const CommandResult slurm = run_trialsim({"run", SINGLE_ARM, "-r", "5000", "-q", "--shard", "slurm", "-o", (scratch / "s").string()}, scratch);
+  const CommandResult slurm = run_trialsim(
+      {"run", SINGLE_ARM, "-r", "5000", "-q", "--shard", "slurm", "-o", (scratch / "s").string()},
+      scratch);
   ::unsetenv("SLURM_ARRAY_TASK_ID");
   ::unsetenv("SLURM_ARRAY_TASK_MIN");
   ::unsetenv("SLURM_ARRAY_TASK_COUNT");
   INFO(slurm.err);
   REQUIRE(slurm.exit_code == 0);
   REQUIRE(std::filesystem::exists(scratch / "s" / "shard-0002-of-0004.trialsim"));
-  const CommandResult exact = run_trialsim({"run", SINGLE_ARM, "--exact", "--shard", "1/2"}, scratch);
+  const CommandResult exact =
+      run_trialsim({"run", SINGLE_ARM, "--exact", "--shard", "1/2"}, scratch);
   REQUIRE(exact.exit_code == 2);
   REQUIRE_THAT(exact.err, Catch::Contains("exact mode"));
 }
@@ -180,7 +198,8 @@ TEST_CASE("shard options are checked", "[cli][cluster]") {
 // the uninterrupted run byte for byte.
 void check_kill_and_resume(int signal) {
   TempDir scratch(signal == SIGKILL ? "resume-kill" : "resume-term");
-  const std::vector<std::string> run = {"run", TWO_ARM, "-r", "150000", "-s", "3", "-q", "-t", "2", "--checkpoint-interval", "0"};
+  const std::vector<std::string> run = {
+      "run", TWO_ARM, "-r", "150000", "-s", "3", "-q", "-t", "2", "--checkpoint-interval", "0"};
   auto whole = run;
   whole.insert(whole.end(), {"-o", (scratch / "whole").string()});
   const auto start = std::chrono::steady_clock::now();
@@ -212,7 +231,8 @@ void check_kill_and_resume(int signal) {
     REQUIRE(resumed.exit_code == 0);
     REQUIRE_THAT(resumed.err, Catch::Contains("resuming from"));
     REQUIRE(read_text(scratch / "stopped" / "oc.csv") == read_text(scratch / "whole" / "oc.csv"));
-    REQUIRE(read_text(scratch / "stopped" / "summary.json") == read_text(scratch / "whole" / "summary.json"));
+    REQUIRE(read_text(scratch / "stopped" / "summary.json") ==
+            read_text(scratch / "whole" / "summary.json"));
     REQUIRE_FALSE(std::filesystem::exists(checkpoint));  // done with
   }
   SECTION("a checkpoint of another seed or config is refused") {
@@ -231,20 +251,26 @@ void check_kill_and_resume(int signal) {
   }
 }
 
-TEST_CASE("a run killed with SIGKILL half-way and resumed equals the uninterrupted run", "[cli][cluster]") {
+TEST_CASE("a run killed with SIGKILL half-way and resumed equals the uninterrupted run",
+          "[cli][cluster]") {
   check_kill_and_resume(SIGKILL);
 }
 
-TEST_CASE("a run stopped with SIGTERM half-way checkpoints, exits 75, and resumes to the same bytes", "[cli][cluster]") {
+TEST_CASE(
+    "a run stopped with SIGTERM half-way checkpoints, exits 75, and resumes to the same bytes",
+    "[cli][cluster]") {
   check_kill_and_resume(SIGTERM);
 }
 
-TEST_CASE("no result file is ever half-written: runs killed at random moments leave old or new files", "[cli][cluster]") {
+TEST_CASE(
+    "no result file is ever half-written: runs killed at random moments leave old or new files",
+    "[cli][cluster]") {
   TempDir scratch("atomic");
   const auto output = scratch / "out";
   const auto run = [&](const std::string& seed) {
-    return std::vector<std::string>{"run", SINGLE_ARM, "-r", "200000", "-s", seed, "-q", "-t", "1", "--per-replicate",
-                                    "-o", output.string()};
+    return std::vector<std::string>{"run", SINGLE_ARM,     "-r", "200000", "-s",
+                                    seed,  "-q",           "-t", "1",      "--per-replicate",
+                                    "-o",  output.string()};
   };
   // The complete new results, for comparison, then the old ones in place.
   auto fresh = run("2");
@@ -267,7 +293,8 @@ TEST_CASE("no result file is ever half-written: runs killed at random moments le
   }
 
   std::mt19937 random(2026);
-  std::uniform_real_distribution<double> moment(0.2, 1.0);  // weighted to the end, where writing happens
+  std::uniform_real_distribution<double> moment(0.2,
+                                                1.0);  // weighted to the end, where writing happens
   int killed = 0, mixed = 0;
   for (int attempt = 0; attempt < 25; ++attempt) {
     const pid_t pid = spawn_trialsim(run("2"), scratch, "attempt");
@@ -286,7 +313,8 @@ TEST_CASE("no result file is ever half-written: runs killed at random moments le
     }
     if (new_files > 0) ++mixed;
     // Put the old results back for the next attempt.
-    for (const auto& f : files) std::ofstream(output / f, std::ios::binary | std::ios::trunc) << old_contents[f];
+    for (const auto& f : files)
+      std::ofstream(output / f, std::ios::binary | std::ios::trunc) << old_contents[f];
   }
   // Visible entries of the output's parent: only the output directory itself (hidden
   // temporaries of killed runs are cleaned by the next run).
@@ -298,6 +326,7 @@ TEST_CASE("no result file is ever half-written: runs killed at random moments le
   }
   // Guard against a vacuous test: most attempts must really have been killed mid-run (a loaded
   // machine may let a few finish first).
-  INFO(killed << " of 25 runs were killed (the rest had finished); " << mixed << " left some new files");
+  INFO(killed << " of 25 runs were killed (the rest had finished); " << mixed
+              << " left some new files");
   REQUIRE(killed >= 8);
 }

@@ -1,10 +1,8 @@
 // Scenario grids and sample-size searches (issue 5): the search agrees with an exact calculation,
 // grid cells equal separate runs (common random numbers), and a survival power curve comes out.
 #include <catch2/catch.hpp>
-
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "statistics/binomial.h"
 #include "support.h"
@@ -32,11 +30,13 @@ TEST_CASE("sample-size search returns the exact smallest n, simulated and exact"
   REQUIRE(exact_n == 45);
   for (const bool exact : {true, false}) {
     INFO("exact mode " << exact);
-    std::vector<std::string> args = {"run", config, "-o", (dir / (exact ? "x" : "s")).string(), "-q"};
+    std::vector<std::string> args = {"run", config, "-o", (dir / (exact ? "x" : "s")).string(),
+                                     "-q"};
     if (exact) args.push_back("--exact");
     const auto r = run_trialsim(args, dir);
     REQUIRE(r.exit_code == 0);
-    const auto summary = nlohmann::json::parse(read_text(dir / (exact ? "x" : "s") / "summary.json"));
+    const auto summary =
+        nlohmann::json::parse(read_text(dir / (exact ? "x" : "s") / "summary.json"));
     REQUIRE(summary["search"]["smallest_value"] == exact_n);
     // 41 values of n, one row each, plus the header.
     const std::string curve = read_text(dir / (exact ? "x" : "s") / "search.csv");
@@ -53,13 +53,20 @@ TEST_CASE("sample-size search returns the exact smallest n, simulated and exact"
 TEST_CASE("grid cells equal separate runs on the same seed", "[cli][grid]") {
   TempDir dir("cli-grid");
   const std::string example = source_path("configs/examples/single-arm-binary.yaml").string();
-  const std::string grid = "grid={design.sample_size: [30, 50], design.null_response_rate: [0.5, 0.6]}";
-  REQUIRE(run_trialsim({"run", example, "-r", "5000", "-o", (dir / "g").string(), "-q", "--set", grid}, dir).exit_code == 0);
+  const std::string grid =
+      "grid={design.sample_size: [30, 50], design.null_response_rate: [0.5, 0.6]}";
+  REQUIRE(run_trialsim(
+              {"run", example, "-r", "5000", "-o", (dir / "g").string(), "-q", "--set", grid}, dir)
+              .exit_code == 0);
   const std::string grid_csv = read_text(dir / "g" / "grid.csv");
-  REQUIRE(grid_csv.rfind("cell,design.sample_size,design.null_response_rate,scenario,analysis,metric,", 0) == 0);
+  REQUIRE(grid_csv.rfind(
+              "cell,design.sample_size,design.null_response_rate,scenario,analysis,metric,", 0) ==
+          0);
   // Cell 4 is n = 50, p0 = 0.6: its rows equal a plain run with those values.
   REQUIRE(run_trialsim({"run", example, "-r", "5000", "-o", (dir / "one").string(), "-q", "--set",
-                        "design.sample_size=50", "--set", "design.null_response_rate=0.6"}, dir).exit_code == 0);
+                        "design.sample_size=50", "--set", "design.null_response_rate=0.6"},
+                       dir)
+              .exit_code == 0);
   std::istringstream plain(read_text(dir / "one" / "oc.csv"));
   std::string line;
   std::getline(plain, line);
@@ -75,8 +82,10 @@ TEST_CASE("grid cells equal separate runs on the same seed", "[cli][grid]") {
 
 TEST_CASE("survival power curve over the number of events", "[cli][search][survival]") {
   TempDir dir("cli-curve");
-  const auto r = run_trialsim({"run", source_path("configs/examples/survival-power-curve.yaml").string(), "-r", "2000",
-                               "-o", (dir / "c").string(), "-q"}, dir);
+  const auto r =
+      run_trialsim({"run", source_path("configs/examples/survival-power-curve.yaml").string(), "-r",
+                    "2000", "-o", (dir / "c").string(), "-q"},
+                   dir);
   REQUIRE(r.exit_code == 0);
   const auto summary = nlohmann::json::parse(read_text(dir / "c" / "summary.json"));
   const auto& curve = summary["search"]["curve"];
@@ -85,7 +94,8 @@ TEST_CASE("survival power curve over the number of events", "[cli][search][survi
   // must rise between them by far more than its MCSE (~0.011 at 2 000 replicates).
   REQUIRE(curve[0]["estimate"].get<double>() < 0.45);
   REQUIRE(curve[6]["estimate"].get<double>() > 0.88);
-  // Schoenfeld's smallest D with power >= 0.80 is about 120 (0.801); the search lands on 120 or 140.
+  // Schoenfeld's smallest D with power >= 0.80 is about 120 (0.801); the search lands on 120 or
+  // 140.
   const auto chosen = summary["search"]["smallest_value"].get<int>();
   REQUIRE((chosen == 120 || chosen == 140));
 }

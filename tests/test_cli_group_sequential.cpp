@@ -2,11 +2,9 @@
 // type I error at HR 1 within 4 MCSE of alpha, power near the exact crossing probabilities under
 // Schoenfeld's drift, and non-binding futility.
 #include <catch2/catch.hpp>
-
 #include <map>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "support.h"
 
@@ -18,9 +16,12 @@ const std::string EXAMPLE = source_path("configs/examples/group-sequential.yaml"
 
 }  // namespace
 
-TEST_CASE("group-sequential example: boundaries, type I error and power", "[cli][group_sequential][statistical]") {
+TEST_CASE("group-sequential example: boundaries, type I error and power",
+          "[cli][group_sequential][statistical]") {
   TempDir dir("cli-gs");
-  REQUIRE(run_trialsim({"run", EXAMPLE, "-r", "100000", "-s", "3", "-o", (dir / "out").string(), "-q"}, dir).exit_code == 0);
+  REQUIRE(run_trialsim(
+              {"run", EXAMPLE, "-r", "100000", "-s", "3", "-o", (dir / "out").string(), "-q"}, dir)
+              .exit_code == 0);
   const auto summary = nlohmann::json::parse(read_text(dir / "out" / "summary.json"));
   const auto& gs = summary["design"]["group_sequential"];
   // rpact getDesignGroupSequential(kMax = 2, alpha = 0.025, sided = 1, typeOfDesign = "asOF",
@@ -46,10 +47,13 @@ TEST_CASE("group-sequential example: boundaries, type I error and power", "[cli]
   REQUIRE(oc.at("hr-0.4/conduct/events_mean").estimate < 52.0);
 }
 
-TEST_CASE("non-binding futility lowers the type I error and stops half the null trials early", "[cli][group_sequential][statistical]") {
+TEST_CASE("non-binding futility lowers the type I error and stops half the null trials early",
+          "[cli][group_sequential][statistical]") {
   TempDir dir("cli-gs-futility");
   REQUIRE(run_trialsim({"run", EXAMPLE, "-r", "50000", "-o", (dir / "f").string(), "-q", "--set",
-                        "design.interim.futility=[0.0]"}, dir).exit_code == 0);
+                        "design.interim.futility=[0.0]"},
+                       dir)
+              .exit_code == 0);
   const auto oc = read_oc_table(dir / "f" / "oc.csv");
   // Futility at benefit z < 0 at half information: under H0 that is P(Z_1 < 0) = 0.5.
   const auto futility = oc.at("hr-1.0/group_sequential/futility_stop_probability_look1");

@@ -1,7 +1,6 @@
 // Sequential single-arm designs (issue 5): Simon's two-stage design found and simulated, and a
 // safety rule checked against its exact stopping probabilities.
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "support.h"
@@ -17,9 +16,10 @@ int check_against_exact(const nlohmann::json& summary) {
   for (const auto& scenario : summary["scenarios"]) {
     for (const auto& m : scenario["metrics"]) {
       if (!m.contains("exact")) continue;
-      INFO(scenario["name"] << " " << m["metric"] << " simulated " << m["estimate"] << " (MCSE " << m["mcse"]
-                            << ") exact " << m["exact"]);
-      REQUIRE(std::abs(m["estimate"].get<double>() - m["exact"].get<double>()) <= 4.0 * m["mcse"].get<double>() + 1e-12);
+      INFO(scenario["name"] << " " << m["metric"] << " simulated " << m["estimate"] << " (MCSE "
+                            << m["mcse"] << ") exact " << m["exact"]);
+      REQUIRE(std::abs(m["estimate"].get<double>() - m["exact"].get<double>()) <=
+              4.0 * m["mcse"].get<double>() + 1e-12);
       ++checked;
     }
   }
@@ -28,10 +28,12 @@ int check_against_exact(const nlohmann::json& summary) {
 
 }  // namespace
 
-TEST_CASE("Simon optimal design is found and its simulated OCs match the exact ones", "[cli][simon][statistical]") {
+TEST_CASE("Simon optimal design is found and its simulated OCs match the exact ones",
+          "[cli][simon][statistical]") {
   TempDir dir("cli-simon");
-  const auto r = run_trialsim({"run", source_path("configs/examples/simon-two-stage.yaml").string(), "-o",
-                               (dir / "s").string(), "-q"}, dir);
+  const auto r = run_trialsim({"run", source_path("configs/examples/simon-two-stage.yaml").string(),
+                               "-o", (dir / "s").string(), "-q"},
+                              dir);
   REQUIRE(r.exit_code == 0);
   const auto summary = nlohmann::json::parse(read_text(dir / "s" / "summary.json"));
   // Simon (1989), Table 1, p0 = 0.10, p1 = 0.30, alpha 0.05, beta 0.20, optimal: r1/n1 = 1/10,
@@ -47,13 +49,18 @@ TEST_CASE("Simon optimal design is found and its simulated OCs match the exact o
   REQUIRE(check_against_exact(summary) == 2 * 5);
 }
 
-TEST_CASE("safety rule: simulated stopping matches the exact calculation (looks after every patient)", "[cli][monitoring][statistical]") {
+TEST_CASE(
+    "safety rule: simulated stopping matches the exact calculation (looks after every patient)",
+    "[cli][monitoring][statistical]") {
   // Efficacy only at the end (no interim looks), so the trial stops early only for safety and the
   // exact dynamic programme over the toxicity count gives P(stop) and E[N].
   TempDir dir("cli-safety");
-  const std::string config = source_path("configs/examples/bayesian-monitoring-with-safety.yaml").string();
-  const auto r = run_trialsim({"run", config, "-o", (dir / "s").string(), "-q", "--set", "design.efficacy.first_look=40",
-                               "--set", "design.efficacy.every=40"}, dir);
+  const std::string config =
+      source_path("configs/examples/bayesian-monitoring-with-safety.yaml").string();
+  const auto r =
+      run_trialsim({"run", config, "-o", (dir / "s").string(), "-q", "--set",
+                    "design.efficacy.first_look=40", "--set", "design.efficacy.every=40"},
+                   dir);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   const auto summary = nlohmann::json::parse(read_text(dir / "s" / "summary.json"));
@@ -73,14 +80,17 @@ TEST_CASE("safety rule: simulated stopping matches the exact calculation (looks 
   REQUIRE(toxic > 0.5);
 }
 
-TEST_CASE("Bayesian efficacy/futility monitoring matches its exact characteristics", "[cli][monitoring][statistical]") {
+TEST_CASE("Bayesian efficacy/futility monitoring matches its exact characteristics",
+          "[cli][monitoring][statistical]") {
   TempDir dir("cli-bayes");
-  const std::string config = source_path("configs/examples/bayesian-monitoring-with-safety.yaml").string();
+  const std::string config =
+      source_path("configs/examples/bayesian-monitoring-with-safety.yaml").string();
   // Without the safety rule the exact efficacy/futility calculation applies.
   std::string text = read_text(config);
   text = text.substr(0, text.find("  safety:")) + text.substr(text.find("scenarios:"));
   std::ofstream(dir / "nosafety.yaml") << text;
-  const auto r = run_trialsim({"run", (dir / "nosafety.yaml").string(), "-o", (dir / "b").string(), "-q"}, dir);
+  const auto r = run_trialsim(
+      {"run", (dir / "nosafety.yaml").string(), "-o", (dir / "b").string(), "-q"}, dir);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   const auto summary = nlohmann::json::parse(read_text(dir / "b" / "summary.json"));

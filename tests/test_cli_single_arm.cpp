@@ -2,11 +2,9 @@
 // acceptance points): simulated operating characteristics agree with the exact ones within
 // 4 MCSE, results are byte-identical across thread counts, and broken inputs fail cleanly.
 #include <catch2/catch.hpp>
-
 #include <map>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "support.h"
 
@@ -18,8 +16,8 @@ const std::string EXAMPLE = source_path("configs/examples/single-arm-binary.yaml
 
 // Exact values for n = 40, p0 = 0.6, one-sided alpha 0.025 (reject when X >= 31), computed by
 // scripts/r/binomial-reference.R (sum over the binomial distribution in R).
-constexpr double EXACT_SIZE = 0.015572623523328314;        // P(X >= 31 | p = 0.6)
-constexpr double EXACT_POWER_080 = 0.73177711429148329;    // P(X >= 31 | p = 0.8)
+constexpr double EXACT_SIZE = 0.015572623523328314;      // P(X >= 31 | p = 0.6)
+constexpr double EXACT_POWER_080 = 0.73177711429148329;  // P(X >= 31 | p = 0.8)
 const std::map<std::string, double> EXACT_COVERAGE = {
     {"response-0.60/clopper_pearson", 0.96551662301710151},
     {"response-0.80/clopper_pearson", 0.97265049379653656},
@@ -37,10 +35,12 @@ void require_within_4_mcse(const OcValue& simulated, double exact) {
 
 }  // namespace
 
-TEST_CASE("power and type I error agree with the exact binomial values (200k replicates)", "[cli][statistical]") {
+TEST_CASE("power and type I error agree with the exact binomial values (200k replicates)",
+          "[cli][statistical]") {
   TempDir dir("cli-power");
   const auto result = run_trialsim({"run", EXAMPLE, "--replicates", "200000", "--seed", "7",
-                                    "--output", (dir / "out").string(), "--quiet"}, dir);
+                                    "--output", (dir / "out").string(), "--quiet"},
+                                   dir);
   REQUIRE(result.exit_code == 0);
   const auto oc = read_oc_table(dir / "out" / "oc.csv");
   const OcValue size = oc.at("response-0.60/exact_binomial_test/rejection_probability");
@@ -75,7 +75,8 @@ TEST_CASE("power and type I error agree with the exact binomial values (200k rep
 
 TEST_CASE("exact mode reproduces the exact values with zero MCSE", "[cli]") {
   TempDir dir("cli-exact");
-  const auto result = run_trialsim({"run", EXAMPLE, "--exact", "-o", (dir / "x").string(), "-q"}, dir);
+  const auto result =
+      run_trialsim({"run", EXAMPLE, "--exact", "-o", (dir / "x").string(), "-q"}, dir);
   REQUIRE(result.exit_code == 0);
   const auto oc = read_oc_table(dir / "x" / "oc.csv");
   REQUIRE(oc.at("response-0.80/exact_binomial_test/rejection_probability").estimate ==
@@ -91,8 +92,10 @@ TEST_CASE("results are byte-identical for 1, 2 and 8 threads", "[cli][reproducib
   std::map<std::string, std::string> summary_by_threads;
   for (const std::string threads : {"1", "2", "8"}) {
     const auto out = dir / ("t" + threads);
-    const auto result = run_trialsim({"run", EXAMPLE, "--replicates", "30000", "--seed", "11",
-                                      "--threads", threads, "-o", out.string(), "-q", "--per-replicate"}, dir);
+    const auto result =
+        run_trialsim({"run", EXAMPLE, "--replicates", "30000", "--seed", "11", "--threads", threads,
+                      "-o", out.string(), "-q", "--per-replicate"},
+                     dir);
     REQUIRE(result.exit_code == 0);
     oc_by_threads[threads] = read_text(out / "oc.csv");
     summary_by_threads[threads] = read_text(out / "summary.json");
@@ -115,15 +118,19 @@ TEST_CASE("results are byte-identical for 1, 2 and 8 threads", "[cli][reproducib
 TEST_CASE("a different seed gives different results", "[cli][reproducibility]") {
   TempDir dir("cli-seed");
   for (const std::string seed : {"1", "2"}) {
-    REQUIRE(run_trialsim({"run", EXAMPLE, "-r", "5000", "-s", seed, "-o", (dir / seed).string(), "-q"}, dir).exit_code == 0);
+    REQUIRE(run_trialsim(
+                {"run", EXAMPLE, "-r", "5000", "-s", seed, "-o", (dir / seed).string(), "-q"}, dir)
+                .exit_code == 0);
   }
   REQUIRE(read_text(dir / "1" / "oc.csv") != read_text(dir / "2" / "oc.csv"));
 }
 
-TEST_CASE("broken inputs: one-line error with location and key, exit 2, no output", "[cli][errors]") {
+TEST_CASE("broken inputs: one-line error with location and key, exit 2, no output",
+          "[cli][errors]") {
   TempDir dir("cli-broken");
   const auto example = read_text(EXAMPLE);
-  const auto variant = [&](const std::string& name, const std::string& from, const std::string& to) {
+  const auto variant = [&](const std::string& name, const std::string& from,
+                           const std::string& to) {
     std::string text = example;
     const auto at = text.find(from);
     REQUIRE(at != std::string::npos);
@@ -138,10 +145,14 @@ TEST_CASE("broken inputs: one-line error with location and key, exit 2, no outpu
   };
   const std::vector<Case> cases = {
       {variant("invalid.yaml", "scenarios:", "scenarios: [\n"), ": (document): invalid YAML"},
-      {variant("unknown.yaml", "  alpha: 0.025", "  alpha: 0.025\n  alhpa: 0.05"), ":18:3: design.alhpa: unknown key"},
-      {variant("string.yaml", "sample_size: 40", "sample_size: forty"), ":15:16: design.sample_size: found \"forty\", expected an integer"},
-      {variant("alpha.yaml", "alpha: 0.025", "alpha: 1.5"), ":17:10: design.alpha: value 1.5 is out of range, expected a number in (0, 1)"},
-      {variant("n0.yaml", "sample_size: 40", "sample_size: 0"), ":15:16: design.sample_size: value 0 is out of range"},
+      {variant("unknown.yaml", "  alpha: 0.025", "  alpha: 0.025\n  alhpa: 0.05"),
+       ":18:3: design.alhpa: unknown key"},
+      {variant("string.yaml", "sample_size: 40", "sample_size: forty"),
+       ":15:16: design.sample_size: found \"forty\", expected an integer"},
+      {variant("alpha.yaml", "alpha: 0.025", "alpha: 1.5"),
+       ":17:10: design.alpha: value 1.5 is out of range, expected a number in (0, 1)"},
+      {variant("n0.yaml", "sample_size: 40", "sample_size: 0"),
+       ":15:16: design.sample_size: value 0 is out of range"},
       {(dir / "missing.yaml").string(), ":0:0: (document): file not found"},
   };
   for (const Case& c : cases) {
@@ -149,7 +160,8 @@ TEST_CASE("broken inputs: one-line error with location and key, exit 2, no outpu
     const auto out = dir / "never-written";
     const auto result = run_trialsim({"run", c.file, "-o", out.string(), "-q"}, dir);
     REQUIRE(result.exit_code == 2);
-    REQUIRE_THAT(result.err, Catch::StartsWith(c.file + ":") && Catch::Contains(c.expected_fragment));
+    REQUIRE_THAT(result.err,
+                 Catch::StartsWith(c.file + ":") && Catch::Contains(c.expected_fragment));
     REQUIRE(std::count(result.err.begin(), result.err.end(), '\n') == 1);
     REQUIRE(result.out.empty());
     REQUIRE_FALSE(std::filesystem::exists(out));
@@ -178,15 +190,22 @@ TEST_CASE("command line: help, version, usage errors", "[cli]") {
   REQUIRE_THAT(valid.out, Catch::Contains("valid"));
   const auto bad_set = run_trialsim({"validate", EXAMPLE, "--set", "design.alpha=2"}, dir);
   REQUIRE(bad_set.exit_code == 2);
-  REQUIRE(bad_set.err == "--set design.alpha=2:1:14: design.alpha: value 2 is out of range, expected a number in (0, 1)\n");
+  REQUIRE(bad_set.err ==
+          "--set design.alpha=2:1:14: design.alpha: value 2 is out of range, expected a number in "
+          "(0, 1)\n");
 }
 
-TEST_CASE("precision mode runs until the MCSE target and equals a plain run of the same count", "[cli][precision]") {
+TEST_CASE("precision mode runs until the MCSE target and equals a plain run of the same count",
+          "[cli][precision]") {
   TempDir dir("cli-precision");
   const std::string precision =
-      "simulation.precision={scenario: response-0.80, analysis: exact_binomial_test, metric: rejection_probability, "
+      "simulation.precision={scenario: response-0.80, analysis: exact_binomial_test, metric: "
+      "rejection_probability, "
       "target_mcse: 0.002, max_replicates: 500000}";
-  REQUIRE(run_trialsim({"run", EXAMPLE, "-r", "10000", "-o", (dir / "p").string(), "-q", "--set", precision}, dir).exit_code == 0);
+  REQUIRE(run_trialsim(
+              {"run", EXAMPLE, "-r", "10000", "-o", (dir / "p").string(), "-q", "--set", precision},
+              dir)
+              .exit_code == 0);
   const auto summary = nlohmann::json::parse(read_text(dir / "p" / "summary.json"));
   const auto replicates = summary["precision"]["replicates"].get<std::uint64_t>();
   // Power 0.73 has SD 0.44: MCSE 0.002 needs about 0.197 / 0.002^2 = 49 000 replicates; the run
@@ -197,14 +216,19 @@ TEST_CASE("precision mode runs until the MCSE target and equals a plain run of t
   REQUIRE(replicates < 80000);
   REQUIRE(replicates % 1024 == 0);
   REQUIRE(summary["replicates"] == replicates);
-  REQUIRE(run_trialsim({"run", EXAMPLE, "-r", std::to_string(replicates), "-o", (dir / "plain").string(), "-q"}, dir).exit_code == 0);
+  REQUIRE(run_trialsim({"run", EXAMPLE, "-r", std::to_string(replicates), "-o",
+                        (dir / "plain").string(), "-q"},
+                       dir)
+              .exit_code == 0);
   REQUIRE(read_text(dir / "p" / "oc.csv") == read_text(dir / "plain" / "oc.csv"));
 
   SECTION("the cap stops a target that cannot be reached, and says so") {
     const std::string capped =
-        "simulation.precision={scenario: response-0.80, analysis: exact_binomial_test, metric: rejection_probability, "
+        "simulation.precision={scenario: response-0.80, analysis: exact_binomial_test, metric: "
+        "rejection_probability, "
         "target_mcse: 0.0001, max_replicates: 20480}";
-    const auto r = run_trialsim({"run", EXAMPLE, "-r", "10000", "-o", (dir / "c").string(), "--set", capped}, dir);
+    const auto r = run_trialsim(
+        {"run", EXAMPLE, "-r", "10000", "-o", (dir / "c").string(), "--set", capped}, dir);
     REQUIRE(r.exit_code == 0);
     REQUIRE_THAT(r.out, Catch::Contains("target NOT reached"));
     const auto s = nlohmann::json::parse(read_text(dir / "c" / "summary.json"));

@@ -1,13 +1,11 @@
 // End-to-end checks of configs/examples/two-arm-survival.yaml (issue 3): log-rank type I error
 // and power, reproducibility across thread counts, conduct facts.
 #include <catch2/catch.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "support.h"
 
@@ -19,10 +17,12 @@ const std::string EXAMPLE = source_path("configs/examples/two-arm-survival.yaml"
 
 }  // namespace
 
-TEST_CASE("two-arm example: log-rank size within 4 MCSE of 0.025, power near Schoenfeld", "[cli][survival][statistical]") {
+TEST_CASE("two-arm example: log-rank size within 4 MCSE of 0.025, power near Schoenfeld",
+          "[cli][survival][statistical]") {
   TempDir dir("cli-two-arm");
-  const auto result = run_trialsim({"run", EXAMPLE, "--replicates", "200000", "--seed", "3", "-o",
-                                    (dir / "out").string(), "-q"}, dir);
+  const auto result = run_trialsim(
+      {"run", EXAMPLE, "--replicates", "200000", "--seed", "3", "-o", (dir / "out").string(), "-q"},
+      dir);
   REQUIRE(result.exit_code == 0);
   const auto oc = read_oc_table(dir / "out" / "oc.csv");
 
@@ -42,8 +42,10 @@ TEST_CASE("two-arm example: log-rank size within 4 MCSE of 0.025, power near Sch
   REQUIRE(std::abs(power_04.estimate - 0.94395) <= 0.02);
 
   const auto summary = nlohmann::json::parse(read_text(dir / "out" / "summary.json"));
-  REQUIRE(summary["design"]["schoenfeld_power"]["hr-0.6"].get<double>() == Approx(0.50736).epsilon(1e-4));
-  REQUIRE(summary["design"]["schoenfeld_power"]["hr-0.4"].get<double>() == Approx(0.94395).epsilon(1e-4));
+  REQUIRE(summary["design"]["schoenfeld_power"]["hr-0.6"].get<double>() ==
+          Approx(0.50736).epsilon(1e-4));
+  REQUIRE(summary["design"]["schoenfeld_power"]["hr-0.4"].get<double>() ==
+          Approx(0.94395).epsilon(1e-4));
 
   // Every analysis happens at exactly 60 events (no dropout: the target is always reached).
   REQUIRE(oc.at("hr-0.6/conduct/events_mean").estimate == 60.0);
@@ -57,14 +59,18 @@ TEST_CASE("two-arm example: log-rank size within 4 MCSE of 0.025, power near Sch
   REQUIRE(std::abs(bias.estimate) < 0.02);
 }
 
-TEST_CASE("two-arm example: byte-identical results for 1, 2 and 8 threads", "[cli][survival][reproducibility]") {
+TEST_CASE("two-arm example: byte-identical results for 1, 2 and 8 threads",
+          "[cli][survival][reproducibility]") {
   TempDir dir("cli-two-arm-threads");
   std::map<std::string, std::string> oc;
   for (const std::string threads : {"1", "2", "8"}) {
     const auto out = dir / ("t" + threads);
-    REQUIRE(run_trialsim({"run", EXAMPLE, "-r", "3000", "-s", "5", "-t", threads, "-o", out.string(), "-q",
-                          "--per-replicate"}, dir).exit_code == 0);
-    oc[threads] = read_text(out / "oc.csv") + read_text(out / "summary.json") + read_text(out / "replicates.csv");
+    REQUIRE(run_trialsim({"run", EXAMPLE, "-r", "3000", "-s", "5", "-t", threads, "-o",
+                          out.string(), "-q", "--per-replicate"},
+                         dir)
+                .exit_code == 0);
+    oc[threads] = read_text(out / "oc.csv") + read_text(out / "summary.json") +
+                  read_text(out / "replicates.csv");
   }
   REQUIRE(oc["1"] == oc["2"]);
   REQUIRE(oc["1"] == oc["8"]);
@@ -87,12 +93,17 @@ TEST_CASE("two-arm config errors are located", "[cli][survival][errors]") {
     REQUIRE(r.exit_code == 2);
     REQUIRE_THAT(r.err, Catch::Contains(fragment));
   };
-  check(variant("events: 60", "events: 121"), "design.analysis.events: value 121 is out of range, expected an integer from 1 to 120");
-  check(variant("probability: 0.55", "probability: 1.2"), "model.control_survival.survival_at.probability: value 1.2 is out of range");
+  check(variant("events: 60", "events: 121"),
+        "design.analysis.events: value 121 is out of range, expected an integer from 1 to 120");
+  check(variant("probability: 0.55", "probability: 1.2"),
+        "model.control_survival.survival_at.probability: value 1.2 is out of range");
   check(variant("survival_at: {time: 12, probability: 0.55}", "median: 14\n    hazard: 0.05"),
-        "model.control_survival: found 2 of hazard, median, survival_at, expected exactly one of them");
-  check(variant("trigger: events", "trigger: whenever"), "design.analysis.trigger: unknown value \"whenever\"");
-  check(variant("landmarks: [12]", "landmarks: [12, 6]"), "design.landmarks.1: value 6 is out of range or order");
+        "model.control_survival: found 2 of hazard, median, survival_at, expected exactly one of "
+        "them");
+  check(variant("trigger: events", "trigger: whenever"),
+        "design.analysis.trigger: unknown value \"whenever\"");
+  check(variant("landmarks: [12]", "landmarks: [12, 6]"),
+        "design.landmarks.1: value 6 is out of range or order");
   const auto exact = run_trialsim({"run", EXAMPLE, "--exact", "-o", (dir / "x").string()}, dir);
   REQUIRE(exact.exit_code == 2);
   REQUIRE_THAT(exact.err, Catch::Contains("simulation.mode: exact evaluation is not available"));
@@ -122,12 +133,17 @@ bool is_estimate_row(const std::string& line) {
 // Runs `config` in full and with design.estimates=false (same seed, different thread counts):
 // the test-only oc.csv is the full one without the estimate rows, byte for byte, and
 // replicates.csv differs only in cox_hr, which is NA.
-void check_estimates_off(const std::string& config, const TempDir& dir, const std::string& replicates) {
+void check_estimates_off(const std::string& config, const TempDir& dir,
+                         const std::string& replicates) {
   const auto full = dir / "full", off = dir / "off";
-  REQUIRE(run_trialsim({"run", config, "-r", replicates, "-s", "11", "-t", "2", "-o", full.string(), "-q",
-                        "--per-replicate"}, dir).exit_code == 0);
-  const auto r = run_trialsim({"run", config, "-r", replicates, "-s", "11", "-t", "1", "-o", off.string(), "-q",
-                               "--per-replicate", "--set", "design.estimates=false"}, dir);
+  REQUIRE(run_trialsim({"run", config, "-r", replicates, "-s", "11", "-t", "2", "-o", full.string(),
+                        "-q", "--per-replicate"},
+                       dir)
+              .exit_code == 0);
+  const auto r =
+      run_trialsim({"run", config, "-r", replicates, "-s", "11", "-t", "1", "-o", off.string(),
+                    "-q", "--per-replicate", "--set", "design.estimates=false"},
+                   dir);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   std::vector<std::string> kept;
@@ -157,14 +173,18 @@ void check_estimates_off(const std::string& config, const TempDir& dir, const st
 
 }  // namespace
 
-TEST_CASE("two-arm designs with design.estimates false: the test's rows byte-identical, estimate rows absent",
-          "[cli][survival][two_arm][estimates]") {
+TEST_CASE(
+    "two-arm designs with design.estimates false: the test's rows byte-identical, estimate rows "
+    "absent",
+    "[cli][survival][two_arm][estimates]") {
   TempDir dir("cli-two-arm-estimates");
   SECTION("single analysis") { check_estimates_off(EXAMPLE, dir, "3000"); }
   SECTION("group-sequential") {
-    check_estimates_off(source_path("configs/examples/group-sequential.yaml").string(), dir, "3000");
+    check_estimates_off(source_path("configs/examples/group-sequential.yaml").string(), dir,
+                        "3000");
   }
   SECTION("maintenance after CAR-T (stratified)") {
-    check_estimates_off(source_path("configs/examples/maintenance-after-car-t.yaml").string(), dir, "600");
+    check_estimates_off(source_path("configs/examples/maintenance-after-car-t.yaml").string(), dir,
+                        "600");
   }
 }

@@ -1,16 +1,16 @@
 // Trial conduct (models/conduct.h): accrual, analysis cut-off and the data cut on the right clock.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
 
-#include "models/conduct.h"
 #include "core/rng.h"
+#include "models/conduct.h"
 
 using namespace trialsim;
 
-TEST_CASE("the data cut excludes late entrants, censors at the cut, keeps each patient's clock", "[conduct]") {
+TEST_CASE("the data cut excludes late entrants, censors at the cut, keeps each patient's clock",
+          "[conduct]") {
   // Calendar cut-off at month 20. Times on each patient's own clock (months from entry).
   //  0: entry 2,  event 10 -> calendar 12 <= 20: event at 10
   //  1: entry 5,  event 18 -> calendar 23 > 20: censored at 20 - 5 = 15
@@ -40,7 +40,7 @@ TEST_CASE("the data cut excludes late entrants, censors at the cut, keeps each p
 
 TEST_CASE("cut-off triggers", "[conduct]") {
   const std::vector<double> entry = {0, 1, 2, 3, 4};
-  const std::vector<double> event = {5, 1, 10, NEVER, 2};  // calendar: 5, 2, 12, -, 6
+  const std::vector<double> event = {5, 1, 10, NEVER, 2};               // calendar: 5, 2, 12, -, 6
   const std::vector<double> dropout = {NEVER, NEVER, 8, NEVER, NEVER};  // patient 2 lost at 8
   std::vector<double> scratch;
   AnalysisTiming timing;
@@ -56,14 +56,16 @@ TEST_CASE("cut-off triggers", "[conduct]") {
     timing.target_events = 4;
     const CutoffResult cut = analysis_cutoff(timing, entry, event, dropout, scratch);
     REQUIRE_FALSE(cut.target_reached);
-    REQUIRE(cut.calendar_time == 10.0);  // patient 2's dropout at 2 + 8; patient 3 is never observed to fail
+    REQUIRE(cut.calendar_time ==
+            10.0);  // patient 2's dropout at 2 + 8; patient 3 is never observed to fail
   }
   SECTION("calendar date, and a minimum follow-up that pushes it later") {
     timing.trigger = AnalysisTiming::Trigger::calendar;
     timing.calendar_time = 5.0;
     REQUIRE(analysis_cutoff(timing, entry, event, dropout, scratch).calendar_time == 5.0);
     timing.minimum_follow_up = 3.0;
-    REQUIRE(analysis_cutoff(timing, entry, event, dropout, scratch).calendar_time == 7.0);  // last entry 4 + 3
+    REQUIRE(analysis_cutoff(timing, entry, event, dropout, scratch).calendar_time ==
+            7.0);  // last entry 4 + 3
   }
   SECTION("fixed follow-up after the last enrolment") {
     timing.trigger = AnalysisTiming::Trigger::after_last_enrolment;
@@ -108,7 +110,8 @@ TEST_CASE("piecewise accrual: a ramp-up enrols at the stated rates", "[conduct][
     Rng rng = make_stream(9, static_cast<std::uint64_t>(r), StreamPurpose::enrolment);
     sample_entry_times(accrual, rng, entry);
     REQUIRE(std::is_sorted(entry.begin(), entry.end()));
-    const double count = static_cast<double>(std::count_if(entry.begin(), entry.end(), [](double t) { return t < 6.0; }));
+    const double count = static_cast<double>(
+        std::count_if(entry.begin(), entry.end(), [](double t) { return t < 6.0; }));
     in_first_segment += count;
     in_first_segment_sq += count * count;
     last_entry_sum += entry.back();
@@ -131,7 +134,8 @@ TEST_CASE("piecewise accrual that ends too early is an error", "[conduct]") {
   REQUIRE_THROWS_AS(sample_entry_times(accrual, rng, entry), std::invalid_argument);
 }
 
-TEST_CASE("EventCutoffs: every look's cut-off equals analysis_cutoff's, asked in any order", "[conduct]") {
+TEST_CASE("EventCutoffs: every look's cut-off equals analysis_cutoff's, asked in any order",
+          "[conduct]") {
   // Cohorts of 5 (nth_element), 120 (bucket selection) and 3000 (nth_element) patients, with and
   // without dropout and a minimum follow-up, with tied calendar event times (event times rounded
   // to whole months), every target from 0 to n + 1, asked from the last look back.
@@ -144,7 +148,8 @@ TEST_CASE("EventCutoffs: every look's cut-off equals analysis_cutoff's, asked in
       for (std::size_t i = 0; i < n; ++i) {
         entry[i] = 18.0 * static_cast<double>(rng() >> 11) * 0x1.0p-53;
         event[i] = -std::log((static_cast<double>(rng() >> 11) + 1.0) * 0x1.0p-53) * 20.0;
-        if (variant & 1) dropout[i] = -std::log((static_cast<double>(rng() >> 11) + 1.0) * 0x1.0p-53) * 40.0;
+        if (variant & 1)
+          dropout[i] = -std::log((static_cast<double>(rng() >> 11) + 1.0) * 0x1.0p-53) * 40.0;
         if (variant == 2) event[i] = std::round(event[i]);
       }
       std::sort(entry.begin(), entry.end());
@@ -177,7 +182,8 @@ TEST_CASE("cut_log_rank_no_dropout equals cut_sorted then log_rank, bit for bit"
       for (std::size_t i = 0; i < n; ++i) {
         entry[i] = 18.0 * static_cast<double>(rng() >> 11) * 0x1.0p-53;
         arm[i] = static_cast<int>(rng() & 1);
-        event[i] = -std::log((static_cast<double>(rng() >> 11) + 1.0) * 0x1.0p-53) * (arm[i] ? 30.0 : 18.0);
+        event[i] = -std::log((static_cast<double>(rng() >> 11) + 1.0) * 0x1.0p-53) *
+                   (arm[i] ? 30.0 : 18.0);
         if (variant == 1) {
           entry[i] = std::round(entry[i] * 4.0) / 4.0;
           event[i] = std::round(event[i] * 4.0) / 4.0;
@@ -187,7 +193,8 @@ TEST_CASE("cut_log_rank_no_dropout equals cut_sorted then log_rank, bit for bit"
       std::vector<std::uint32_t> order[2];
       std::vector<std::uint32_t> all(n);
       for (std::size_t i = 0; i < n; ++i) all[i] = static_cast<std::uint32_t>(i);
-      std::stable_sort(all.begin(), all.end(), [&](std::uint32_t a, std::uint32_t b) { return event[a] < event[b]; });
+      std::stable_sort(all.begin(), all.end(),
+                       [&](std::uint32_t a, std::uint32_t b) { return event[a] < event[b]; });
       for (const std::uint32_t i : all) order[arm[i]].push_back(i);
       const std::vector<double> dropout(n, NEVER);
       for (const double cutoff : {0.5, 6.0, 12.25, 18.0, 24.0, 40.0, 400.0}) {
@@ -196,10 +203,13 @@ TEST_CASE("cut_log_rank_no_dropout equals cut_sorted then log_rank, bit for bit"
         const LogRankResult expected = log_rank(ws.sorted);
         std::size_t events = 0;
         for (const SortedSubject& s : ws.sorted) events += s.status;
-        const CutLogRank got = cut_log_rank_no_dropout(cutoff, entry, event, arm, order[0], order[1], scratch);
+        const CutLogRank got =
+            cut_log_rank_no_dropout(cutoff, entry, event, arm, order[0], order[1], scratch);
         REQUIRE(got.analysed == m);
         REQUIRE(got.events == events);
-        const auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+        const auto same = [](double a, double b) {
+          return a == b || (std::isnan(a) && std::isnan(b));
+        };
         for (int a = 0; a < 2; ++a) {
           REQUIRE(same(got.test.observed[a], expected.observed[a]));
           REQUIRE(same(got.test.expected[a], expected.expected[a]));

@@ -8,18 +8,18 @@
 #include <string>
 #include <vector>
 
-#include "edges/config/study_config.h"
-#include "core/text_escape.h"
-#include "core/accumulator.h"
 #include "config_test_support.h"
+#include "core/accumulator.h"
+#include "core/text_escape.h"
+#include "edges/config/study_config.h"
 #include "support.h"
 
 using namespace trialsim;
+using trialsim::testing::error_of;
 using trialsim::testing::read_text;
+using trialsim::testing::replace;
 using trialsim::testing::source_path;
 using trialsim::testing::TempDir;
-using trialsim::testing::error_of;
-using trialsim::testing::replace;
 using trialsim::testing::write;
 
 namespace {
@@ -38,7 +38,6 @@ model:
 scenarios:
   - {name: hr-0.7, hazard_ratio: 0.7}
 )";
-
 
 // A CAR-T config simulated from `fitted` (an absolute path).
 std::string car_t_config(const std::filesystem::path& fitted,

@@ -1,5 +1,5 @@
-// Evidence files (edges/fit/evidence_reader.h): the real Inati-cel file parses into the typed figures,
-// and each kind of mistake is reported at its file:line:col with the key path.
+// Evidence files (edges/fit/evidence_reader.h): the real Inati-cel file parses into the typed
+// figures, and each kind of mistake is reported at its file:line:col with the key path.
 #include <catch2/catch.hpp>
 #include <fstream>
 

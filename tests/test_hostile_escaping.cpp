@@ -7,12 +7,12 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "edges/report/report_data.h"
-#include "edges/report/report_gnuplot.h"
-#include "designs/design_support.h"
 #include "core/accumulator.h"
 #include "core/output.h"
 #include "core/text_escape.h"
+#include "designs/design_support.h"
+#include "edges/report/report_data.h"
+#include "edges/report/report_gnuplot.h"
 #include "support.h"
 
 using namespace trialsim::testing;
@@ -114,7 +114,8 @@ void check_report(const std::filesystem::path& out) {
 }
 
 void check_terminal(const CommandResult& result) {
-  // Terminal output of `run` is printed by edges/cli/cli.cpp, which routes names through terminal_safe.
+  // Terminal output of `run` is printed by edges/cli/cli.cpp, which routes names through
+  // terminal_safe.
   REQUIRE(result.out.find('\x1b') == std::string::npos);
   REQUIRE(result.err.find('\x1b') == std::string::npos);
 }

@@ -1,7 +1,6 @@
 // Stream keying (core/rng.h): equal keys give equal streams, any change of seed, replicate or
 // purpose gives a different stream, and no simple arithmetic relation links neighbouring keys.
 #include <catch2/catch.hpp>
-
 #include <set>
 
 #include "core/rng.h"
@@ -25,7 +24,8 @@ TEST_CASE("any change in the key changes the first draws", "[rng]") {
   int keys = 0;
   for (std::uint64_t seed : {0ULL, 1ULL, 2ULL, 7ULL, 1ULL << 40}) {
     for (std::uint64_t replicate : {0ULL, 1ULL, 2ULL, 1023ULL, 1024ULL}) {
-      for (auto purpose : {StreamPurpose::enrolment, StreamPurpose::response, StreamPurpose::dropout}) {
+      for (auto purpose :
+           {StreamPurpose::enrolment, StreamPurpose::response, StreamPurpose::dropout}) {
         Rng rng = make_stream(seed, replicate, purpose);
         first_draws.insert(static_cast<std::uint64_t>(rng()));
         ++keys;

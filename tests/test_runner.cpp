@@ -1,7 +1,6 @@
 // The replicate runner (core/runner.h): every replicate exactly once, results merged in block
 // order, so the merged floating-point result is bit-identical for any thread count.
 #include <catch2/catch.hpp>
-
 #include <cstring>
 #include <vector>
 
@@ -34,7 +33,8 @@ Outcome run(std::uint64_t first, std::uint64_t count, unsigned threads) {
   run_replicate_blocks<Block, Workspace>(
       RunShape{first, count, threads},
       [](const ReplicateBlock& block, Block& result, Workspace&) {
-        for (std::uint64_t r = block.first_replicate; r < block.first_replicate + block.replicate_count; ++r) {
+        for (std::uint64_t r = block.first_replicate;
+             r < block.first_replicate + block.replicate_count; ++r) {
           Rng rng = make_stream(99, r, StreamPurpose::outcomes);
           result.values.add(exponential(1.0, rng));
           result.seen.push_back(r);

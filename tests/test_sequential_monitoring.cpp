@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "core/accumulator.h"
-#include "statistics/binomial.h"
 #include "core/rng.h"
 #include "core/samplers.h"
+#include "statistics/binomial.h"
 #include "statistics/sequential_monitoring.h"
 
 using namespace trialsim;

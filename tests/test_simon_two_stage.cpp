@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "core/accumulator.h"
-#include "statistics/binomial.h"
 #include "core/rng.h"
 #include "core/samplers.h"
+#include "statistics/binomial.h"
 #include "statistics/simon_two_stage.h"
 
 using namespace trialsim;

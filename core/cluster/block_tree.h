@@ -72,7 +72,8 @@ class DyadicBlockTree {
   // The root of the tree: every block held, merged in the fixed dyadic order. Empty if none.
   std::optional<Partial> total() const {
     if (nodes_.empty()) return std::nullopt;
-    const std::uint64_t end = std::prev(nodes_.end())->first + std::prev(nodes_.end())->second.block_count;
+    const std::uint64_t end =
+        std::prev(nodes_.end())->first + std::prev(nodes_.end())->second.block_count;
     std::uint64_t root_size = 1;
     while (root_size < end) root_size *= 2;
     return value_of(BlockSpan{0, root_size});
@@ -104,7 +105,8 @@ class DyadicBlockTree {
   // The stored (maximal) nodes in block order, e.g. to serialize them.
   template <class Function>
   void for_each_node(Function&& function) const {
-    for (const auto& [first, node] : nodes_) function(BlockSpan{first, node.block_count}, node.value);
+    for (const auto& [first, node] : nodes_)
+      function(BlockSpan{first, node.block_count}, node.value);
   }
 
  private:
@@ -128,11 +130,13 @@ class DyadicBlockTree {
 
   std::optional<Partial> value_of(BlockSpan span) const {
     const auto exact = nodes_.find(span.first_block);
-    if (exact != nodes_.end() && exact->second.block_count == span.block_count) return exact->second.value;
+    if (exact != nodes_.end() && exact->second.block_count == span.block_count)
+      return exact->second.value;
     if (span.block_count == 1) return std::nullopt;
     // Nothing held inside the span: absent.
     const auto first_inside = nodes_.lower_bound(span.first_block);
-    if (first_inside == nodes_.end() || first_inside->first >= span.end_block()) return std::nullopt;
+    if (first_inside == nodes_.end() || first_inside->first >= span.end_block())
+      return std::nullopt;
     const std::uint64_t half = span.block_count / 2;
     std::optional<Partial> left = value_of(BlockSpan{span.first_block, half});
     std::optional<Partial> right = value_of(BlockSpan{span.first_block + half, half});

@@ -1,10 +1,11 @@
+#include "designs/design.h"
+
 #include <limits>
 #include <memory>
 #include <set>
 
 #include "core/scenario_loop.h"
 #include "designs/car_t_model.h"
-#include "designs/design.h"
 #include "designs/design_support.h"
 #include "designs/maintenance_after_car_t/maintenance_trial.h"
 #include "designs/two_arm_survival/survival_config.h"
@@ -31,82 +32,91 @@ class Study final : public trialsim::Study {
 
   nlohmann::json resolved() const override {
     const Study& study = *this;
-  const TwoArmSurvivalDesign& d = study.design;
-  nlohmann::json strata = nlohmann::json::array();
-  for (auto c : study.strata) strata.push_back(car_t::to_string(c));
-  const nlohmann::json scenarios = fitted_scenarios_json(study.fitted);
-  nlohmann::json resolved = {{"design",
-           {{"type", TYPE},
-            {"sample_size", d.sample_size},
-            {"allocation", {{"control", d.allocation_control}, {"experimental", d.allocation_experimental}}},
-            {"accrual", accrual_json(d.accrual)},
-            {"analysis", timing_json(d.timing)},
-            {"alpha", d.alpha},
-            {"interim", interim_json(d)},
-            {"strata", strata},
-            {"stratified_analysis", d.stratified},
-            {"confidence_level", d.confidence_level},
-            {"landmarks", d.landmarks},
-            {"landmark_ci", ci_type_name(d.landmark_ci)},
-            {"cox_ties", d.ties == CoxTies::breslow ? "breslow" : "efron"}}},
-          {"model", fitted_model_json(study.fitted)},
-          {"scenarios", scenarios}};
-  add_estimates_switch(d, resolved);
-  return resolved;
-}
+    const TwoArmSurvivalDesign& d = study.design;
+    nlohmann::json strata = nlohmann::json::array();
+    for (auto c : study.strata) strata.push_back(car_t::to_string(c));
+    const nlohmann::json scenarios = fitted_scenarios_json(study.fitted);
+    nlohmann::json resolved = {
+        {"design",
+         {{"type", TYPE},
+          {"sample_size", d.sample_size},
+          {"allocation",
+           {{"control", d.allocation_control}, {"experimental", d.allocation_experimental}}},
+          {"accrual", accrual_json(d.accrual)},
+          {"analysis", timing_json(d.timing)},
+          {"alpha", d.alpha},
+          {"interim", interim_json(d)},
+          {"strata", strata},
+          {"stratified_analysis", d.stratified},
+          {"confidence_level", d.confidence_level},
+          {"landmarks", d.landmarks},
+          {"landmark_ci", ci_type_name(d.landmark_ci)},
+          {"cox_ties", d.ties == CoxTies::breslow ? "breslow" : "efron"}}},
+        {"model", fitted_model_json(study.fitted)},
+        {"scenarios", scenarios}};
+    add_estimates_switch(d, resolved);
+    return resolved;
+  }
 
   std::vector<OcRow> reported_rows() const override {
     const Study& study = *this;
-  const TwoArmSurvivalTally tally(study.design);
-  std::vector<OcRow> rows;
-  for (const car_t::CarTScenario& scenario : study.fitted.scenarios) {
-    const SurvivalScenario label{scenario.name, 0.0, scenario.parameters.maintenance_hazard_ratio};
-    const auto scenario_rows = tally.oc_rows(study.design, label);
-    rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
+    const TwoArmSurvivalTally tally(study.design);
+    std::vector<OcRow> rows;
+    for (const car_t::CarTScenario& scenario : study.fitted.scenarios) {
+      const SurvivalScenario label{scenario.name, 0.0,
+                                   scenario.parameters.maintenance_hazard_ratio};
+      const auto scenario_rows = tally.oc_rows(study.design, label);
+      rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
+    }
+    return rows;
   }
-  return rows;
-}
 
   StudyResult run(const SimulationSettings& simulation, const RunRequest& request) const override {
     const Study& study = *this;
-  const TwoArmSurvivalDesign& design = study.design;
-  // Labels and the Cox target of each scenario: the model's maintenance hazard ratio (on the
-  // relapse and non-relapse-death hazards of the non-cured; with a cure fraction the population
-  // RFS hazard ratio is closer to 1, so `hr_bias` is measured against the model's latent HR).
-  std::vector<SurvivalScenario> labels;
-  for (const auto& s : study.fitted.scenarios) labels.push_back({s.name, 0.0, s.parameters.maintenance_hazard_ratio});
-  const auto unknown_survival = [](int, double) { return std::numeric_limits<double>::quiet_NaN(); };
-  StudyResult result;
-  result.rows = run_scenario_tallies<TwoArmSurvivalTally, TwoArmSurvivalWorkspace>(
-      simulation, request, study.fitted.scenarios.size(),
-      SURVIVAL_REPLICATE_HEADER,
-      [&] { return TwoArmSurvivalTally(design); },
-      [&](std::uint64_t r, std::vector<TwoArmSurvivalTally>& tallies, TwoArmSurvivalWorkspace& ws, std::string* rows) {
-        for (std::size_t s = 0; s < tallies.size(); ++s) {
-          car_t::draw_maintenance_cohort(study.fitted.scenarios[s].parameters, design, study.strata, simulation.seed, r, ws);
-          const SurvivalReplicateSummary summary =
-              tallies[s].analyse_and_add(design, labels[s].hazard_ratio, unknown_survival, ws);
-          if (!rows) continue;
-          append_survival_row(*rows, r, labels[s].name, summary);
-        }
-      },
-      [&](const std::vector<TwoArmSurvivalTally>& totals) {
-        result.report_files = two_arm_report_files(totals, scenario_names());
-        return rows_in_scenario_order(totals.size(), [&](std::size_t s) { return totals[s].oc_rows(design, labels[s]); });
-      },
-      result.precision);
-  result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
-  nlohmann::json strata = nlohmann::json::array();
-  for (auto c : study.strata) strata.push_back(car_t::to_string(c));
-  result.design_facts = {
-      {"decision_rule", std::string(design.stratified ? "stratified " : "") +
-                            "log-rank on relapse-free survival from randomisation, one-sided alpha " +
-                            format_number(design.alpha) + " (maintenance = experimental arm)"},
-      {"strata", strata},
-      {"fitted_model", study.fitted.file},
-  };
-  return result;
-}
+    const TwoArmSurvivalDesign& design = study.design;
+    // Labels and the Cox target of each scenario: the model's maintenance hazard ratio (on the
+    // relapse and non-relapse-death hazards of the non-cured; with a cure fraction the population
+    // RFS hazard ratio is closer to 1, so `hr_bias` is measured against the model's latent HR).
+    std::vector<SurvivalScenario> labels;
+    for (const auto& s : study.fitted.scenarios)
+      labels.push_back({s.name, 0.0, s.parameters.maintenance_hazard_ratio});
+    const auto unknown_survival = [](int, double) {
+      return std::numeric_limits<double>::quiet_NaN();
+    };
+    StudyResult result;
+    result.rows = run_scenario_tallies<TwoArmSurvivalTally, TwoArmSurvivalWorkspace>(
+        simulation, request, study.fitted.scenarios.size(), SURVIVAL_REPLICATE_HEADER,
+        [&] { return TwoArmSurvivalTally(design); },
+        [&](std::uint64_t r, std::vector<TwoArmSurvivalTally>& tallies, TwoArmSurvivalWorkspace& ws,
+            std::string* rows) {
+          for (std::size_t s = 0; s < tallies.size(); ++s) {
+            car_t::draw_maintenance_cohort(study.fitted.scenarios[s].parameters, design,
+                                           study.strata, simulation.seed, r, ws);
+            const SurvivalReplicateSummary summary =
+                tallies[s].analyse_and_add(design, labels[s].hazard_ratio, unknown_survival, ws);
+            if (!rows) continue;
+            append_survival_row(*rows, r, labels[s].name, summary);
+          }
+        },
+        [&](const std::vector<TwoArmSurvivalTally>& totals) {
+          result.report_files = two_arm_report_files(totals, scenario_names());
+          return rows_in_scenario_order(
+              totals.size(), [&](std::size_t s) { return totals[s].oc_rows(design, labels[s]); });
+        },
+        result.precision);
+    result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
+    nlohmann::json strata = nlohmann::json::array();
+    for (auto c : study.strata) strata.push_back(car_t::to_string(c));
+    result.design_facts = {
+        {"decision_rule",
+         std::string(design.stratified ? "stratified " : "") +
+             "log-rank on relapse-free survival from randomisation, one-sided alpha " +
+             format_number(design.alpha) + " (maintenance = experimental arm)"},
+        {"strata", strata},
+        {"fitted_model", study.fitted.file},
+    };
+    return result;
+  }
 };
 
 std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignContext& context) {
@@ -122,8 +132,10 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
   out.timing = read_timing(design, out.sample_size);
   out.alpha = design.optional_number("alpha", 0.025, NumberRange::open_unit());
   read_interim(design, out);
-  const std::vector<std::string> covariates = {"extramedullary", "ph_positive", "cns", "prior_blinatumomab", "prior_inotuzumab"};
-  for (const std::string& name : design.optional_choice_list("strata", {"extramedullary", "ph_positive"}, covariates)) {
+  const std::vector<std::string> covariates = {"extramedullary", "ph_positive", "cns",
+                                               "prior_blinatumomab", "prior_inotuzumab"};
+  for (const std::string& name :
+       design.optional_choice_list("strata", {"extramedullary", "ph_positive"}, covariates)) {
     study.strata.push_back(car_t::stratum_covariate_from(name));
   }
   out.stratified = design.optional_bool("stratified_analysis", true);

@@ -11,11 +11,16 @@ namespace {
 
 bool covariate_value(StratumCovariate c, const CarTPatient& p) {
   switch (c) {
-    case StratumCovariate::extramedullary: return p.extramedullary;
-    case StratumCovariate::ph_positive: return p.ph_positive;
-    case StratumCovariate::cns: return p.cns;
-    case StratumCovariate::prior_blinatumomab: return p.prior_blinatumomab;
-    case StratumCovariate::prior_inotuzumab: return p.prior_inotuzumab;
+    case StratumCovariate::extramedullary:
+      return p.extramedullary;
+    case StratumCovariate::ph_positive:
+      return p.ph_positive;
+    case StratumCovariate::cns:
+      return p.cns;
+    case StratumCovariate::prior_blinatumomab:
+      return p.prior_blinatumomab;
+    case StratumCovariate::prior_inotuzumab:
+      return p.prior_inotuzumab;
   }
   return false;
 }
@@ -25,8 +30,9 @@ constexpr int MAX_SCREENED_PER_RESPONDER = 10000;  // guards a model with a resp
 }  // namespace
 
 StratumCovariate stratum_covariate_from(const std::string& name) {
-  for (auto c : {StratumCovariate::extramedullary, StratumCovariate::ph_positive, StratumCovariate::cns,
-                 StratumCovariate::prior_blinatumomab, StratumCovariate::prior_inotuzumab}) {
+  for (auto c :
+       {StratumCovariate::extramedullary, StratumCovariate::ph_positive, StratumCovariate::cns,
+        StratumCovariate::prior_blinatumomab, StratumCovariate::prior_inotuzumab}) {
     if (name == to_string(c)) return c;
   }
   throw std::invalid_argument("unknown stratum covariate " + name);
@@ -34,11 +40,16 @@ StratumCovariate stratum_covariate_from(const std::string& name) {
 
 const char* to_string(StratumCovariate c) {
   switch (c) {
-    case StratumCovariate::extramedullary: return "extramedullary";
-    case StratumCovariate::ph_positive: return "ph_positive";
-    case StratumCovariate::cns: return "cns";
-    case StratumCovariate::prior_blinatumomab: return "prior_blinatumomab";
-    case StratumCovariate::prior_inotuzumab: return "prior_inotuzumab";
+    case StratumCovariate::extramedullary:
+      return "extramedullary";
+    case StratumCovariate::ph_positive:
+      return "ph_positive";
+    case StratumCovariate::cns:
+      return "cns";
+    case StratumCovariate::prior_blinatumomab:
+      return "prior_blinatumomab";
+    case StratumCovariate::prior_inotuzumab:
+      return "prior_inotuzumab";
   }
   return "";
 }
@@ -60,7 +71,8 @@ void draw_maintenance_cohort(const CarTParameters& parameters, const TwoArmSurvi
   Rng randomisation = make_stream(seed, replicate, StreamPurpose::randomisation);
 
   // Stratified permuted blocks of 2 * (a_c + a_e): each stratum keeps its own current block.
-  const std::size_t block = 2 * static_cast<std::size_t>(design.allocation_control + design.allocation_experimental);
+  const std::size_t block =
+      2 * static_cast<std::size_t>(design.allocation_control + design.allocation_experimental);
   const std::size_t control_per_block = 2 * static_cast<std::size_t>(design.allocation_control);
   constexpr std::size_t MAX_STRATA = 32;  // 5 binary covariates at most
   std::array<std::array<int, 64>, MAX_STRATA> blocks{};
@@ -80,17 +92,20 @@ void draw_maintenance_cohort(const CarTParameters& parameters, const TwoArmSurvi
         break;
       }
       if (++screened > MAX_SCREENED_PER_RESPONDER) {
-        throw std::invalid_argument("draw_maintenance_cohort: the model almost never produces a responder");
+        throw std::invalid_argument(
+            "draw_maintenance_cohort: the model almost never produces a responder");
       }
     }
     int stratum = 0;
-    for (std::size_t c = 0; c < strata.size(); ++c) stratum |= (covariate_value(strata[c], without) ? 1 : 0) << c;
+    for (std::size_t c = 0; c < strata.size(); ++c)
+      stratum |= (covariate_value(strata[c], without) ? 1 : 0) << c;
     auto& current = blocks[static_cast<std::size_t>(stratum)];
     auto& at = position[static_cast<std::size_t>(stratum)];
     if (at >= block) {
       for (std::size_t j = 0; j < block; ++j) current[j] = j < control_per_block ? 0 : 1;
       for (std::size_t j = block - 1; j > 0; --j) {  // Fisher–Yates
-        const auto k = static_cast<std::size_t>(uniform01(randomisation) * static_cast<double>(j + 1));
+        const auto k =
+            static_cast<std::size_t>(uniform01(randomisation) * static_cast<double>(j + 1));
         std::swap(current[j], current[k]);
       }
       at = 0;
@@ -102,7 +117,8 @@ void draw_maintenance_cohort(const CarTParameters& parameters, const TwoArmSurvi
     ws.stratum[i] = stratum;
     // Relapse-free survival from randomisation (the response assessment).
     ws.event_time[i] = std::min(t.relapse_time, t.death_time) - t.response_time;
-    ws.dropout_time[i] = std::isfinite(t.dropout_time) ? std::max(0.0, t.dropout_time - t.response_time) : NEVER;
+    ws.dropout_time[i] =
+        std::isfinite(t.dropout_time) ? std::max(0.0, t.dropout_time - t.response_time) : NEVER;
   }
 }
 

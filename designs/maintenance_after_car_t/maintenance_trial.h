@@ -13,12 +13,18 @@
 #include <string>
 #include <vector>
 
-#include "models/car_t/patient_model.h"
 #include "designs/two_arm_survival/two_arm_survival.h"
+#include "models/car_t/patient_model.h"
 
 namespace trialsim::car_t {
 
-enum class StratumCovariate { extramedullary, ph_positive, cns, prior_blinatumomab, prior_inotuzumab };
+enum class StratumCovariate {
+  extramedullary,
+  ph_positive,
+  cns,
+  prior_blinatumomab,
+  prior_inotuzumab
+};
 
 StratumCovariate stratum_covariate_from(const std::string& name);  // throws std::invalid_argument
 const char* to_string(StratumCovariate covariate);

@@ -1,3 +1,5 @@
+#include "designs/design.h"
+
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -7,7 +9,6 @@
 #include "core/rng.h"
 #include "core/samplers.h"
 #include "core/scenario_loop.h"
-#include "designs/design.h"
 #include "designs/design_support.h"
 
 // Design `plugin_check`: the smallest complete design, kept as the proof that a design is one
@@ -36,10 +37,10 @@ class Tally {
     all_responded_.merge(other.all_responded_);
   }
   std::vector<OcRow> rows(const std::string& scenario) const {
-    return {{scenario, "response", "mean_proportion", proportion_.mean(),
-             proportion_.mcse(), proportion_.count()},
-            {scenario, "response", "all_responded", all_responded_.mean(),
-             all_responded_.mcse(), all_responded_.count()}};
+    return {{scenario, "response", "mean_proportion", proportion_.mean(), proportion_.mcse(),
+             proportion_.count()},
+            {scenario, "response", "all_responded", all_responded_.mean(), all_responded_.mcse(),
+             all_responded_.count()}};
   }
   template <class Archive>
   void visit(Archive& archive) {
@@ -73,12 +74,15 @@ class Study final : public trialsim::Study {
     return {{"design", {{"type", TYPE}, {"sample_size", sample_size}}}, {"scenarios", list}};
   }
 
-  std::vector<OcRow> reported_rows() const override { return rows_of(std::vector<Tally>(scenarios.size())); }
+  std::vector<OcRow> reported_rows() const override {
+    return rows_of(std::vector<Tally>(scenarios.size()));
+  }
 
   StudyResult run(const SimulationSettings& simulation, const RunRequest& request) const override {
     StudyResult result;
     result.rows = run_scenario_tallies<Tally, Workspace>(
-        simulation, request, scenarios.size(), "replicate,scenario,responses\n", [] { return Tally{}; },
+        simulation, request, scenarios.size(), "replicate,scenario,responses\n",
+        [] { return Tally{}; },
         [&](std::uint64_t r, std::vector<Tally>& tallies, Workspace& ws, std::string* rows) {
           // One uniform per patient, shared by the scenarios (common random numbers).
           Rng rng = make_stream(simulation.seed, r, StreamPurpose::response);
@@ -86,10 +90,12 @@ class Study final : public trialsim::Study {
           responses.assign(scenarios.size(), 0);
           for (int i = 0; i < sample_size; ++i) {
             const double u = uniform01(rng);
-            for (std::size_t s = 0; s < scenarios.size(); ++s) responses[s] += u < scenarios[s].response_rate;
+            for (std::size_t s = 0; s < scenarios.size(); ++s)
+              responses[s] += u < scenarios[s].response_rate;
           }
           for (std::size_t s = 0; s < scenarios.size(); ++s) {
-            tallies[s].add(static_cast<double>(responses[s]) / sample_size, responses[s] == sample_size);
+            tallies[s].add(static_cast<double>(responses[s]) / sample_size,
+                           responses[s] == sample_size);
             if (!rows) continue;
             append_fields(*rows, r, scenarios[s].name);
             *rows += ',' + std::to_string(responses[s]) + '\n';
@@ -106,7 +112,8 @@ class Study final : public trialsim::Study {
 
  private:
   std::vector<OcRow> rows_of(const std::vector<Tally>& totals) const {
-    return rows_in_scenario_order(totals.size(), [&](std::size_t s) { return totals[s].rows(scenarios[s].name); });
+    return rows_in_scenario_order(totals.size(),
+                                  [&](std::size_t s) { return totals[s].rows(scenarios[s].name); });
   }
 };
 

@@ -25,7 +25,8 @@ void simulate_response_counts(int sample_size, std::span<const double> response_
     for (std::size_t s = 0; s < scenarios; ++s) response_counts[s] = 0;
     for (int patient = 0; patient < sample_size; ++patient) {
       const double latent = uniform01(local);
-      for (std::size_t s = 0; s < scenarios; ++s) response_counts[s] += latent < response_rates[s] ? 1 : 0;
+      for (std::size_t s = 0; s < scenarios; ++s)
+        response_counts[s] += latent < response_rates[s] ? 1 : 0;
     }
   }
   rng = local;
@@ -36,7 +37,8 @@ void SingleArmBinaryTally::reset(int sample_size) {
   histogram_.assign(static_cast<std::size_t>(sample_size) + 1, 0);
 }
 
-void SingleArmBinaryTally::add(int responses, const SingleArmBinaryTable&, double, std::span<const IntervalMethod>) {
+void SingleArmBinaryTally::add(int responses, const SingleArmBinaryTable&, double,
+                               std::span<const IntervalMethod>) {
   ++replicates_;
   ++histogram_[static_cast<std::size_t>(responses)];
 }
@@ -64,7 +66,8 @@ MomentAccumulator repeated(double value, std::uint64_t times) {
 
 }  // namespace
 
-SingleArmBinaryMoments SingleArmBinaryTally::moments(const SingleArmBinaryTable& table, double true_rate) const {
+SingleArmBinaryMoments SingleArmBinaryTally::moments(const SingleArmBinaryTable& table,
+                                                     double true_rate) const {
   SingleArmBinaryMoments m;
   for (std::size_t x = 0; x < histogram_.size(); ++x) {
     const std::uint64_t times = histogram_[x];
@@ -76,7 +79,8 @@ SingleArmBinaryMoments SingleArmBinaryTally::moments(const SingleArmBinaryTable&
       const Interval& interval = table.interval(method, responses);
       const std::size_t k = index_of(method);
       // Closed interval: a bound equal to the true rate covers it.
-      m.coverage[k].merge(repeated(interval.lower <= true_rate && true_rate <= interval.upper ? 1.0 : 0.0, times));
+      m.coverage[k].merge(
+          repeated(interval.lower <= true_rate && true_rate <= interval.upper ? 1.0 : 0.0, times));
       m.width[k].merge(repeated(interval.upper - interval.lower, times));
       m.lower[k].merge(repeated(interval.lower, times));
     }
@@ -88,7 +92,7 @@ namespace {
 
 OcRow make_row(const ResponseScenario& scenario, std::string_view analysis, std::string metric,
                const MomentAccumulator& accumulator, double shift = 0.0) {
-  return {scenario.name, std::string(analysis), std::move(metric), accumulator.mean() - shift,
+  return {scenario.name,      std::string(analysis), std::move(metric), accumulator.mean() - shift,
           accumulator.mcse(), accumulator.count()};
 }
 
@@ -114,7 +118,8 @@ std::vector<OcRow> simulated_oc_rows(const ResponseScenario& scenario,
     DiscreteDistribution lower_bounds;
     const auto& histogram = tally.response_count_histogram();
     for (std::size_t x = 0; x < histogram.size(); ++x) {
-      if (histogram[x] > 0) lower_bounds.add(table.interval(method, static_cast<int>(x)).lower, histogram[x]);
+      if (histogram[x] > 0)
+        lower_bounds.add(table.interval(method, static_cast<int>(x)).lower, histogram[x]);
     }
     const std::pair<const char*, double> quantiles[] = {
         {"lower_bound_q025", 0.025}, {"lower_bound_q50", 0.5}, {"lower_bound_q975", 0.975}};

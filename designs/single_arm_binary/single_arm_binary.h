@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "core/accumulator.h"
-#include "statistics/binomial.h"
 #include "core/output.h"
 #include "core/rng.h"
+#include "statistics/binomial.h"
 
 namespace trialsim {
 

@@ -1,3 +1,5 @@
+#include "designs/design.h"
+
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -7,7 +9,6 @@
 #include "core/samplers.h"
 #include "core/scenario_loop.h"
 #include "designs/car_t_model.h"
-#include "designs/design.h"
 #include "designs/design_support.h"
 #include "designs/single_arm_car_t/single_arm_study.h"
 #include "statistics/binomial.h"
@@ -95,102 +96,116 @@ class Study final : public trialsim::Study {
 
   std::vector<OcRow> reported_rows() const override {
     const FittedScenarios& study = fitted;
-  const car_t::SingleArmCarTTally tally(design);
-  std::vector<OcRow> rows;
-  const auto add = [&](const car_t::CarTScenario& scenario) {
-    const auto scenario_rows = tally.oc_rows(design, scenario);
-    rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
-  };
-  for (const car_t::CarTScenario& scenario : study.scenarios) add(scenario);
-  // With assurance each scenario is reported again under this name (designs/study_run.cpp).
-  if (study.assurance) {
-    for (const car_t::CarTScenario& scenario : study.scenarios)
-      add({scenario.name + " (assurance)", {}, {}});
+    const car_t::SingleArmCarTTally tally(design);
+    std::vector<OcRow> rows;
+    const auto add = [&](const car_t::CarTScenario& scenario) {
+      const auto scenario_rows = tally.oc_rows(design, scenario);
+      rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
+    };
+    for (const car_t::CarTScenario& scenario : study.scenarios) add(scenario);
+    // With assurance each scenario is reported again under this name (designs/study_run.cpp).
+    if (study.assurance) {
+      for (const car_t::CarTScenario& scenario : study.scenarios)
+        add({scenario.name + " (assurance)", {}, {}});
+    }
+    return rows;
   }
-  return rows;
-}
 
   StudyResult run(const SimulationSettings& simulation, const RunRequest& request) const override {
     const FittedScenarios& study = fitted;
-  const SingleArmBinaryTable table(design.sample_size, design.null_response_rate, design.alpha, design.confidence_level);
-  // Entries: each configured scenario at the point estimate, then (assurance) the same scenario
-  // with parameters drawn per replicate from the posterior draws, each draw with the overrides.
-  std::vector<car_t::CarTScenario> scenarios = study.scenarios;
-  for (auto& scenario : scenarios) {
-    scenario.truth = car_t::true_values(scenario.parameters, design.landmarks, simulation.seed);
-  }
-  std::vector<std::vector<car_t::CarTScenario>> draws_by_scenario(scenarios.size());
-  if (study.assurance) {
-    for (std::size_t s = 0; s < study.scenarios.size(); ++s) {
-      for (const car_t::CarTParameters& draw : study.posterior_draws) {
-        car_t::CarTScenario d{study.scenarios[s].name + " (assurance)", draw, {}};
-        for (const auto& [name, value] : study.model_overrides) car_t::set_parameter(d.parameters, name, value);
-        for (const auto& [name, value] : study.scenario_overrides[s].second) car_t::set_parameter(d.parameters, name, value);
-        d.truth = car_t::true_values(d.parameters, design.landmarks, simulation.seed, 0);
-        draws_by_scenario[s].push_back(std::move(d));
+    const SingleArmBinaryTable table(design.sample_size, design.null_response_rate, design.alpha,
+                                     design.confidence_level);
+    // Entries: each configured scenario at the point estimate, then (assurance) the same scenario
+    // with parameters drawn per replicate from the posterior draws, each draw with the overrides.
+    std::vector<car_t::CarTScenario> scenarios = study.scenarios;
+    for (auto& scenario : scenarios) {
+      scenario.truth = car_t::true_values(scenario.parameters, design.landmarks, simulation.seed);
+    }
+    std::vector<std::vector<car_t::CarTScenario>> draws_by_scenario(scenarios.size());
+    if (study.assurance) {
+      for (std::size_t s = 0; s < study.scenarios.size(); ++s) {
+        for (const car_t::CarTParameters& draw : study.posterior_draws) {
+          car_t::CarTScenario d{study.scenarios[s].name + " (assurance)", draw, {}};
+          for (const auto& [name, value] : study.model_overrides)
+            car_t::set_parameter(d.parameters, name, value);
+          for (const auto& [name, value] : study.scenario_overrides[s].second)
+            car_t::set_parameter(d.parameters, name, value);
+          d.truth = car_t::true_values(d.parameters, design.landmarks, simulation.seed, 0);
+          draws_by_scenario[s].push_back(std::move(d));
+        }
       }
     }
-  }
-  const std::size_t point_count = scenarios.size();
-  const std::size_t entries = study.assurance ? 2 * point_count : point_count;
-  const auto scenario_for = [&](std::size_t entry, std::uint64_t replicate) -> const car_t::CarTScenario& {
-    if (entry < point_count) return scenarios[entry];
-    // The draw is chosen by the replicate's own `parameters` stream: the same replicate uses the
-    // same draw in every scenario (common random numbers across scenarios).
-    Rng rng = make_stream(simulation.seed, replicate, StreamPurpose::parameters);
-    const auto& draws = draws_by_scenario[entry - point_count];
-    const auto j = static_cast<std::size_t>(uniform01(rng) * static_cast<double>(draws.size()));
-    return draws[std::min(j, draws.size() - 1)];
-  };
-  const auto name_of = [&](std::size_t entry) {
-    return entry < point_count ? scenarios[entry].name : draws_by_scenario[entry - point_count].front().name;
-  };
-  StudyResult result;
-  result.rows = run_scenario_tallies<car_t::SingleArmCarTTally, car_t::SingleArmCarTWorkspace>(
-      simulation, request, entries, "replicate,scenario,responses,crs_any,crs_grade3plus,icans_any,deaths,study_duration\n",
-      [&] { return car_t::SingleArmCarTTally(design); },
-      [&](std::uint64_t r, std::vector<car_t::SingleArmCarTTally>& tallies, car_t::SingleArmCarTWorkspace& ws,
-          std::string* rows) {
-        for (std::size_t s = 0; s < tallies.size(); ++s) {
-          const car_t::CarTScenario& scenario = scenario_for(s, r);
-          const car_t::CarTReplicateSummary summary =
-              tallies[s].simulate_and_add(design, table, scenario, simulation.seed, r, ws);
-          if (rows) {
-            append_fields(*rows, r, name_of(s));
-            *rows += ',' + std::to_string(summary.responses) + ',' + std::to_string(summary.crs_any) + ',' +
-                     std::to_string(summary.crs_grade3plus) + ',' + std::to_string(summary.icans_any) + ',' +
-                     std::to_string(summary.deaths) + ',' + format_number(summary.study_duration) + '\n';
+    const std::size_t point_count = scenarios.size();
+    const std::size_t entries = study.assurance ? 2 * point_count : point_count;
+    const auto scenario_for = [&](std::size_t entry,
+                                  std::uint64_t replicate) -> const car_t::CarTScenario& {
+      if (entry < point_count) return scenarios[entry];
+      // The draw is chosen by the replicate's own `parameters` stream: the same replicate uses the
+      // same draw in every scenario (common random numbers across scenarios).
+      Rng rng = make_stream(simulation.seed, replicate, StreamPurpose::parameters);
+      const auto& draws = draws_by_scenario[entry - point_count];
+      const auto j = static_cast<std::size_t>(uniform01(rng) * static_cast<double>(draws.size()));
+      return draws[std::min(j, draws.size() - 1)];
+    };
+    const auto name_of = [&](std::size_t entry) {
+      return entry < point_count ? scenarios[entry].name
+                                 : draws_by_scenario[entry - point_count].front().name;
+    };
+    StudyResult result;
+    result.rows = run_scenario_tallies<car_t::SingleArmCarTTally, car_t::SingleArmCarTWorkspace>(
+        simulation, request, entries,
+        "replicate,scenario,responses,crs_any,crs_grade3plus,icans_any,deaths,study_duration\n",
+        [&] { return car_t::SingleArmCarTTally(design); },
+        [&](std::uint64_t r, std::vector<car_t::SingleArmCarTTally>& tallies,
+            car_t::SingleArmCarTWorkspace& ws, std::string* rows) {
+          for (std::size_t s = 0; s < tallies.size(); ++s) {
+            const car_t::CarTScenario& scenario = scenario_for(s, r);
+            const car_t::CarTReplicateSummary summary =
+                tallies[s].simulate_and_add(design, table, scenario, simulation.seed, r, ws);
+            if (rows) {
+              append_fields(*rows, r, name_of(s));
+              *rows += ',' + std::to_string(summary.responses) + ',' +
+                       std::to_string(summary.crs_any) + ',' +
+                       std::to_string(summary.crs_grade3plus) + ',' +
+                       std::to_string(summary.icans_any) + ',' + std::to_string(summary.deaths) +
+                       ',' + format_number(summary.study_duration) + '\n';
+            }
           }
-        }
-      },
-      [&](const std::vector<car_t::SingleArmCarTTally>& totals) {
-        std::vector<std::string> names;
-        for (std::size_t s = 0; s < totals.size(); ++s) names.push_back(name_of(s));
-        result.report_files = car_t_report_files(totals, names, design, table);
-        return rows_in_scenario_order(totals.size(), [&](std::size_t s) {
-          car_t::CarTScenario labelled = s < point_count ? scenarios[s] : car_t::CarTScenario{name_of(s), {}, {}};
-          return totals[s].oc_rows(design, labelled);
-        });
-      },
-      result.precision);
-  nlohmann::json truths = nlohmann::json::object();
-  for (std::size_t s = 0; s < scenarios.size(); ++s) {
-    const car_t::CarTTruth& t = scenarios[s].truth;
-    truths[scenarios[s].name] = {{"orr", t.orr}, {"crs_any_grade", t.crs_any}, {"crs_grade3plus", t.crs_grade3plus},
-                                 {"icans_any_grade", t.icans_any}, {"os_at_landmarks", t.os_at},
-                                 {"rfs_at_landmarks", t.rfs_at}};
+        },
+        [&](const std::vector<car_t::SingleArmCarTTally>& totals) {
+          std::vector<std::string> names;
+          for (std::size_t s = 0; s < totals.size(); ++s) names.push_back(name_of(s));
+          result.report_files = car_t_report_files(totals, names, design, table);
+          return rows_in_scenario_order(totals.size(), [&](std::size_t s) {
+            car_t::CarTScenario labelled =
+                s < point_count ? scenarios[s] : car_t::CarTScenario{name_of(s), {}, {}};
+            return totals[s].oc_rows(design, labelled);
+          });
+        },
+        result.precision);
+    nlohmann::json truths = nlohmann::json::object();
+    for (std::size_t s = 0; s < scenarios.size(); ++s) {
+      const car_t::CarTTruth& t = scenarios[s].truth;
+      truths[scenarios[s].name] = {{"orr", t.orr},
+                                   {"crs_any_grade", t.crs_any},
+                                   {"crs_grade3plus", t.crs_grade3plus},
+                                   {"icans_any_grade", t.icans_any},
+                                   {"os_at_landmarks", t.os_at},
+                                   {"rfs_at_landmarks", t.rfs_at}};
+    }
+    result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
+    result.design_facts = {
+        {"critical_value", table.critical_value()},
+        {"decision_rule", "reject H0: ORR <= " + format_number(design.null_response_rate) +
+                              " when responses >= " + std::to_string(table.critical_value()) +
+                              " of " + std::to_string(design.sample_size)},
+        {"exact_size", binomial_upper_tail(table.critical_value(), design.sample_size,
+                                           design.null_response_rate)},
+        {"fitted_model", study.file},
+        {"true_values", truths},
+    };
+    return result;
   }
-  result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
-  result.design_facts = {
-      {"critical_value", table.critical_value()},
-      {"decision_rule", "reject H0: ORR <= " + format_number(design.null_response_rate) + " when responses >= " +
-                            std::to_string(table.critical_value()) + " of " + std::to_string(design.sample_size)},
-      {"exact_size", binomial_upper_tail(table.critical_value(), design.sample_size, design.null_response_rate)},
-      {"fitted_model", study.file},
-      {"true_values", truths},
-  };
-  return result;
-}
 };
 
 std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignContext& context) {
@@ -208,9 +223,11 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
   out.confidence_level = design.optional_number("confidence_level", 0.95, NumberRange::open_unit());
   const auto names = interval_method_names();
   out.intervals.clear();
-  for (const auto& name : design.optional_choice_list("intervals", names, names)) out.intervals.push_back(interval_method_from(name));
+  for (const auto& name : design.optional_choice_list("intervals", names, names))
+    out.intervals.push_back(interval_method_from(name));
   out.landmarks = design.optional_number_list("landmarks", {12.0}, NumberRange::positive(), true);
-  const std::string ci = design.optional_choice("landmark_ci", "log_log", {"plain", "log", "log_log"});
+  const std::string ci =
+      design.optional_choice("landmark_ci", "log_log", {"plain", "log", "log_log"});
   out.landmark_ci = ci == "plain" ? CiType::plain : ci == "log" ? CiType::log : CiType::log_log;
   design.finish();
 

@@ -4,14 +4,15 @@
 #include <cmath>
 #include <limits>
 
-#include "models/endpoints.h"
 #include "core/samplers.h"
+#include "models/endpoints.h"
 
 namespace trialsim::car_t {
 
 SingleArmCarTTally::SingleArmCarTTally(const SingleArmCarTDesign& design)
     : os_(design.landmarks.size()), rfs_(design.landmarks.size()) {
-  for (auto& band : km_bands_) band.assign(KM_BAND_POINTS, QuantisedDistribution(KM_BAND_RESOLUTION));
+  for (auto& band : km_bands_)
+    band.assign(KM_BAND_POINTS, QuantisedDistribution(KM_BAND_RESOLUTION));
 }
 
 void SingleArmCarTTally::reset() {
@@ -48,9 +49,12 @@ void SingleArmCarTTally::merge(const SingleArmCarTTally& o) {
   duration_histogram_.merge(o.duration_histogram_);
 }
 
-CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDesign& design, const SingleArmBinaryTable& table,
-                                          const CarTScenario& scenario, std::uint64_t seed, std::uint64_t replicate,
-                                          SingleArmCarTWorkspace& ws) {
+CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDesign& design,
+                                                          const SingleArmBinaryTable& table,
+                                                          const CarTScenario& scenario,
+                                                          std::uint64_t seed,
+                                                          std::uint64_t replicate,
+                                                          SingleArmCarTWorkspace& ws) {
   const auto n = static_cast<std::size_t>(design.sample_size);
   for (auto* v : {&ws.entry, &ws.death, &ws.dropout, &ws.time}) v->resize(n);
   ws.patients.resize(n);
@@ -70,7 +74,8 @@ CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDes
     crs3 += p.crs_grade >= 3 ? 1 : 0;
     icans += p.icans_grade >= 1 ? 1 : 0;
   }
-  const CutoffResult cut = analysis_cutoff(design.timing, ws.entry, ws.death, ws.dropout, ws.scratch);
+  const CutoffResult cut =
+      analysis_cutoff(design.timing, ws.entry, ws.death, ws.dropout, ws.scratch);
   duration_.add(cut.calendar_time);
   duration_histogram_.add(cut.calendar_time);
   responder_counts_.add(responders);
@@ -79,10 +84,12 @@ CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDes
   rejection_.add(table.rejects(responders) ? 1.0 : 0.0);
   for (const IntervalMethod m : design.intervals) {
     const Interval& ci = table.interval(m, responders);
-    response_[index_of(m)].add(true, table.p_hat(responders), ci.lower, ci.upper, scenario.truth.orr);
+    response_[index_of(m)].add(true, table.p_hat(responders), ci.lower, ci.upper,
+                               scenario.truth.orr);
   }
   const auto incidence = [&](IntervalEstimateTally& tally, int count, double truth) {
-    const Interval ci = clopper_pearson_interval(count, design.sample_size, design.confidence_level);
+    const Interval ci =
+        clopper_pearson_interval(count, design.sample_size, design.confidence_level);
     tally.add(true, static_cast<double>(count) / design.sample_size, ci.lower, ci.upper, truth);
   };
   incidence(crs_any_, crs, scenario.truth.crs_any);
@@ -91,12 +98,14 @@ CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDes
 
   // Time to event at the data cut, each patient on their own clock.
   // tallies/truth: the landmark estimates (none for DOR, which only feeds the report's band).
-  const auto analyse = [&](Endpoint endpoint, BandEndpoint band, std::vector<IntervalEstimateTally>* tallies,
+  const auto analyse = [&](Endpoint endpoint, BandEndpoint band,
+                           std::vector<IntervalEstimateTally>* tallies,
                            const std::vector<double>* truth) {
     std::size_t m = 0;
     for (std::size_t i = 0; i < n; ++i) {
       if (ws.entry[i] >= cut.calendar_time) continue;
-      const ObservedOutcome o = observe_endpoint(endpoint, ws.patients[i].trajectory, cut.calendar_time - ws.entry[i]);
+      const ObservedOutcome o =
+          observe_endpoint(endpoint, ws.patients[i].trajectory, cut.calendar_time - ws.entry[i]);
       if (!o.in_population) continue;
       ws.time[m] = o.time;
       ws.status[m] = o.status;
@@ -108,10 +117,12 @@ CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDes
       }
       return m;
     }
-    const SurvivalData data{std::span<const double>(ws.time.data(), m), std::span<const int>(ws.status.data(), m)};
+    const SurvivalData data{std::span<const double>(ws.time.data(), m),
+                            std::span<const int>(ws.status.data(), m)};
     kaplan_meier(data, ws.survival, ws.curve);
     for (std::size_t k = 0; tallies && k < design.landmarks.size(); ++k) {
-      const LandmarkEstimate e = survival_at(ws.curve, design.landmarks[k], design.landmark_ci, design.confidence_level);
+      const LandmarkEstimate e =
+          survival_at(ws.curve, design.landmarks[k], design.landmark_ci, design.confidence_level);
       const bool usable = e.estimable && std::isfinite(e.lower) && std::isfinite(e.upper);
       (*tallies)[k].add(usable, e.surv, e.lower, e.upper, (*truth)[k]);
     }
@@ -127,7 +138,8 @@ CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDes
     }
     return m;
   };
-  const std::size_t analysed = analyse(Endpoint::overall_survival, BandEndpoint::os, &os_, &scenario.truth.os_at);
+  const std::size_t analysed =
+      analyse(Endpoint::overall_survival, BandEndpoint::os, &os_, &scenario.truth.os_at);
   int deaths = 0;
   for (std::size_t j = 0; j < analysed; ++j) deaths += ws.status[j];
   deaths_.add(deaths);
@@ -144,12 +156,15 @@ CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDes
   return {responders, crs, crs3, icans, deaths, cut.calendar_time};
 }
 
-std::vector<OcRow> SingleArmCarTTally::oc_rows(const SingleArmCarTDesign& design, const CarTScenario& scenario) const {
+std::vector<OcRow> SingleArmCarTTally::oc_rows(const SingleArmCarTDesign& design,
+                                               const CarTScenario& scenario) const {
   std::vector<OcRow> rows;
-  const auto add = [&](const std::string& analysis, const std::string& metric, const MomentAccumulator& acc) {
+  const auto add = [&](const std::string& analysis, const std::string& metric,
+                       const MomentAccumulator& acc) {
     rows.push_back({scenario.name, analysis, metric, acc.mean(), acc.mcse(), acc.count()});
   };
-  const auto add_interval_rows = [&](const std::string& analysis, const IntervalEstimateTally& t, bool with_estimable) {
+  const auto add_interval_rows = [&](const std::string& analysis, const IntervalEstimateTally& t,
+                                     bool with_estimable) {
     if (with_estimable) add(analysis, "estimable_probability", t.estimable);
     add(analysis, "mean_estimate", t.estimate);
     add(analysis, "bias", t.error);

@@ -14,12 +14,12 @@
 #include <vector>
 
 #include "core/accumulator.h"
-#include "statistics/binomial.h"
-#include "models/conduct.h"
 #include "core/output.h"
-#include "statistics/survival/kaplan_meier.h"
 #include "models/car_t/patient_model.h"
 #include "models/car_t/truth.h"
+#include "models/conduct.h"
+#include "statistics/binomial.h"
+#include "statistics/survival/kaplan_meier.h"
 
 namespace trialsim::car_t {
 
@@ -68,9 +68,10 @@ class SingleArmCarTTally {
   void reset();
   void merge(const SingleArmCarTTally& other);
   // Simulates and analyses one cohort of `scenario` for replicate (seed, replicate).
-  CarTReplicateSummary simulate_and_add(const SingleArmCarTDesign& design, const SingleArmBinaryTable& table,
-                        const CarTScenario& scenario, std::uint64_t seed, std::uint64_t replicate,
-                        SingleArmCarTWorkspace& ws);
+  CarTReplicateSummary simulate_and_add(const SingleArmCarTDesign& design,
+                                        const SingleArmBinaryTable& table,
+                                        const CarTScenario& scenario, std::uint64_t seed,
+                                        std::uint64_t replicate, SingleArmCarTWorkspace& ws);
   std::vector<OcRow> oc_rows(const SingleArmCarTDesign& design, const CarTScenario& scenario) const;
 
   // Distributions behind the report's figures: per band endpoint, the cohorts' KM estimates at
@@ -86,8 +87,8 @@ class SingleArmCarTTally {
   // Every member, for shard files, checkpoints and MPI (core/cluster/archive.h).
   template <class Archive>
   void visit(Archive& archive) {
-    archive(rejection_, response_, os_, rfs_, crs_any_, crs_grade3plus_, icans_any_, duration_, follow_up_, deaths_,
-            km_bands_, responder_counts_, duration_histogram_);
+    archive(rejection_, response_, os_, rfs_, crs_any_, crs_grade3plus_, icans_any_, duration_,
+            follow_up_, deaths_, km_bands_, responder_counts_, duration_histogram_);
   }
 
  private:

@@ -5,8 +5,10 @@
 
 namespace trialsim {
 
-SequentialReplicate run_sequential_trial(const SingleArmSequentialDesign& design, const SequentialScenario& scenario,
-                                         const std::vector<double>& response_u, const std::vector<double>& toxicity_u) {
+SequentialReplicate run_sequential_trial(const SingleArmSequentialDesign& design,
+                                         const SequentialScenario& scenario,
+                                         const std::vector<double>& response_u,
+                                         const std::vector<double>& toxicity_u) {
   SequentialReplicate out;
   const int n_max = design.efficacy.max_patients();
   int responses = 0, toxicities = 0;
@@ -17,7 +19,8 @@ SequentialReplicate run_sequential_trial(const SingleArmSequentialDesign& design
     toxicities += toxicity_u[static_cast<std::size_t>(i)] < scenario.toxicity_rate ? 1 : 0;
     const int enrolled = i + 1;
     out.patients = enrolled;
-    // Safety first: a toxicity stop at this patient pre-empts an efficacy decision on the same data.
+    // Safety first: a toxicity stop at this patient pre-empts an efficacy decision on the same
+    // data.
     if (design.safety && safety_look < design.safety->look_sizes.size() &&
         design.safety->look_sizes[safety_look] == enrolled) {
       if (stops_at_look(*design.safety, static_cast<int>(safety_look), toxicities)) {
@@ -86,16 +89,20 @@ constexpr const char* ROWS[][2] = {
 };
 }  // namespace
 
-std::vector<OcRow> SingleArmSequentialTally::oc_rows(const SingleArmSequentialDesign&, const SequentialScenario& s) const {
-  const MomentAccumulator* accs[] = {&success_, &early_efficacy_, &early_futility_, &safety_stop_, &patients_};
+std::vector<OcRow> SingleArmSequentialTally::oc_rows(const SingleArmSequentialDesign&,
+                                                     const SequentialScenario& s) const {
+  const MomentAccumulator* accs[] = {&success_, &early_efficacy_, &early_futility_, &safety_stop_,
+                                     &patients_};
   std::vector<OcRow> rows;
   for (std::size_t i = 0; i < 5; ++i) {
-    rows.push_back({s.name, ROWS[i][0], ROWS[i][1], accs[i]->mean(), accs[i]->mcse(), accs[i]->count()});
+    rows.push_back(
+        {s.name, ROWS[i][0], ROWS[i][1], accs[i]->mean(), accs[i]->mcse(), accs[i]->count()});
   }
   return rows;
 }
 
-std::vector<double> exact_sequential_rows(const SingleArmSequentialDesign& design, const SequentialScenario& scenario) {
+std::vector<double> exact_sequential_rows(const SingleArmSequentialDesign& design,
+                                          const SequentialScenario& scenario) {
   constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> exact(5, NaN);
   const bool efficacy_has_interims = design.efficacy.kind == SequentialEfficacyRule::Kind::simon ||
@@ -103,13 +110,15 @@ std::vector<double> exact_sequential_rows(const SingleArmSequentialDesign& desig
   if (!design.safety) {
     exact[3] = 0.0;
     if (design.efficacy.kind == SequentialEfficacyRule::Kind::simon) {
-      const SimonOperatingCharacteristics oc = simon_exact(design.efficacy.simon, scenario.response_rate);
+      const SimonOperatingCharacteristics oc =
+          simon_exact(design.efficacy.simon, scenario.response_rate);
       exact[0] = oc.rejection_probability;
       exact[1] = 0.0;
       exact[2] = oc.pet;
       exact[4] = oc.expected_n;
     } else {
-      const EfficacyFutilityCharacteristics oc = exact_efficacy_futility(design.efficacy.bayesian, scenario.response_rate);
+      const EfficacyFutilityCharacteristics oc =
+          exact_efficacy_futility(design.efficacy.bayesian, scenario.response_rate);
       exact[0] = oc.success_probability;
       exact[1] = oc.early_efficacy_probability;
       exact[2] = oc.early_futility_probability;

@@ -24,8 +24,8 @@ namespace trialsim {
 struct SequentialEfficacyRule {
   enum class Kind { simon, bayesian };
   Kind kind = Kind::simon;
-  SimonDesign simon;                          // kind simon
-  EfficacyFutilityBoundary bayesian;          // kind bayesian (from predictive_monitoring_boundary)
+  SimonDesign simon;                  // kind simon
+  EfficacyFutilityBoundary bayesian;  // kind bayesian (from predictive_monitoring_boundary)
   int max_patients() const { return kind == Kind::simon ? simon.n : bayesian.look_sizes.back(); }
 };
 
@@ -41,7 +41,7 @@ struct SequentialScenario {
 };
 
 struct SequentialReplicate {
-  bool success = false;        // H0 rejected (final or early efficacy) before any safety stop
+  bool success = false;  // H0 rejected (final or early efficacy) before any safety stop
   bool early_efficacy = false;
   bool early_futility = false;  // Simon: stopped after stage 1
   bool safety_stop = false;
@@ -49,15 +49,18 @@ struct SequentialReplicate {
 };
 
 // One trial from per-patient uniforms (response_u[i] < p responds, toxicity_u[i] < q is toxic).
-SequentialReplicate run_sequential_trial(const SingleArmSequentialDesign& design, const SequentialScenario& scenario,
-                                         const std::vector<double>& response_u, const std::vector<double>& toxicity_u);
+SequentialReplicate run_sequential_trial(const SingleArmSequentialDesign& design,
+                                         const SequentialScenario& scenario,
+                                         const std::vector<double>& response_u,
+                                         const std::vector<double>& toxicity_u);
 
 class SingleArmSequentialTally {
  public:
   void reset() { *this = SingleArmSequentialTally{}; }
   void add(const SequentialReplicate& r);
   void merge(const SingleArmSequentialTally& o);
-  std::vector<OcRow> oc_rows(const SingleArmSequentialDesign& design, const SequentialScenario& scenario) const;
+  std::vector<OcRow> oc_rows(const SingleArmSequentialDesign& design,
+                             const SequentialScenario& scenario) const;
 
   // Every member, for shard files, checkpoints and MPI (core/cluster/archive.h).
   template <class Archive>
@@ -72,6 +75,7 @@ class SingleArmSequentialTally {
 // Exact values of the same rows where the maths gives them (NaN otherwise): the efficacy rule
 // alone when there is no safety rule; the safety rule alone when the efficacy rule cannot stop
 // before its maximum (a Bayesian rule without interim looks).
-std::vector<double> exact_sequential_rows(const SingleArmSequentialDesign& design, const SequentialScenario& scenario);
+std::vector<double> exact_sequential_rows(const SingleArmSequentialDesign& design,
+                                          const SequentialScenario& scenario);
 
 }  // namespace trialsim

@@ -1,10 +1,11 @@
+#include "designs/design.h"
+
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <set>
 
 #include "core/scenario_loop.h"
-#include "designs/design.h"
 #include "designs/design_support.h"
 #include "designs/two_arm_survival/survival_config.h"
 #include "designs/two_arm_survival/two_arm_survival.h"
@@ -24,7 +25,8 @@ double read_control_hazard(MappingReader& root, nlohmann::json& echo) {
   MappingReader model = root.mapping("model");
   model.required_choice("type", {"exponential"});
   MappingReader control = model.mapping("control_survival");
-  const int given = static_cast<int>(control.has("hazard")) + static_cast<int>(control.has("median")) +
+  const int given = static_cast<int>(control.has("hazard")) +
+                    static_cast<int>(control.has("median")) +
                     static_cast<int>(control.has("survival_at"));
   if (given != 1) {
     control.fail("", "found " + std::to_string(given) + " of hazard, median, survival_at",
@@ -71,107 +73,121 @@ class Study final : public trialsim::Study {
 
   nlohmann::json resolved() const override {
     const Study& study = *this;
-  const TwoArmSurvivalDesign& d = study.design;
-  const nlohmann::json accrual = accrual_json(d.accrual);
-  const nlohmann::json analysis = timing_json(d.timing);
-  nlohmann::json scenarios = nlohmann::json::array();
-  for (const SurvivalScenario& s : study.scenarios) {
-    scenarios.push_back({{"name", s.name}, {"hazard_ratio", s.hazard_ratio}});
+    const TwoArmSurvivalDesign& d = study.design;
+    const nlohmann::json accrual = accrual_json(d.accrual);
+    const nlohmann::json analysis = timing_json(d.timing);
+    nlohmann::json scenarios = nlohmann::json::array();
+    for (const SurvivalScenario& s : study.scenarios) {
+      scenarios.push_back({{"name", s.name}, {"hazard_ratio", s.hazard_ratio}});
+    }
+    nlohmann::json resolved = {
+        {"design",
+         {{"type", "two_arm_survival"},
+          {"endpoint", study.endpoint},
+          {"test", "logrank"},
+          {"sample_size", d.sample_size},
+          {"allocation",
+           {{"control", d.allocation_control}, {"experimental", d.allocation_experimental}}},
+          {"accrual", accrual},
+          {"dropout",
+           {{"control_rate", d.dropout_rate_control},
+            {"experimental_rate", d.dropout_rate_experimental}}},
+          {"analysis", analysis},
+          {"alpha", d.alpha},
+          {"confidence_level", d.confidence_level},
+          {"landmarks", d.landmarks},
+          {"landmark_ci", ci_type_name(d.landmark_ci)},
+          {"cox_ties", d.ties == CoxTies::breslow ? "breslow" : "efron"},
+          {"interim", interim_json(d)}}},
+        {"model", {{"type", "exponential"}, {"control_survival", study.control_model}}},
+        {"scenarios", scenarios}};
+    add_estimates_switch(d, resolved);
+    return resolved;
   }
-  nlohmann::json resolved = {{"design",
-           {{"type", "two_arm_survival"},
-            {"endpoint", study.endpoint},
-            {"test", "logrank"},
-            {"sample_size", d.sample_size},
-            {"allocation", {{"control", d.allocation_control}, {"experimental", d.allocation_experimental}}},
-            {"accrual", accrual},
-            {"dropout", {{"control_rate", d.dropout_rate_control}, {"experimental_rate", d.dropout_rate_experimental}}},
-            {"analysis", analysis},
-            {"alpha", d.alpha},
-            {"confidence_level", d.confidence_level},
-            {"landmarks", d.landmarks},
-            {"landmark_ci", ci_type_name(d.landmark_ci)},
-            {"cox_ties", d.ties == CoxTies::breslow ? "breslow" : "efron"},
-            {"interim", interim_json(d)}}},
-          {"model", {{"type", "exponential"}, {"control_survival", study.control_model}}},
-          {"scenarios", scenarios}};
-  add_estimates_switch(d, resolved);
-  return resolved;
-}
 
   std::vector<OcRow> reported_rows() const override {
     const Study& study = *this;
-  const TwoArmSurvivalTally tally(study.design);
-  std::vector<OcRow> rows;
-  for (const SurvivalScenario& scenario : study.scenarios) {
-    const auto scenario_rows = tally.oc_rows(study.design, scenario);
-    rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
+    const TwoArmSurvivalTally tally(study.design);
+    std::vector<OcRow> rows;
+    for (const SurvivalScenario& scenario : study.scenarios) {
+      const auto scenario_rows = tally.oc_rows(study.design, scenario);
+      rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
+    }
+    return rows;
   }
-  return rows;
-}
 
   StudyResult run(const SimulationSettings& simulation, const RunRequest& request) const override {
     const Study& study = *this;
-  const TwoArmSurvivalDesign& design = study.design;
-  const double allocation_experimental =
-      static_cast<double>(design.allocation_experimental) /
-      static_cast<double>(design.allocation_control + design.allocation_experimental);
-  StudyResult result;
-  result.rows = run_scenario_tallies<TwoArmSurvivalTally, TwoArmSurvivalWorkspace>(
-      simulation, request, study.scenarios.size(),
-      SURVIVAL_REPLICATE_HEADER,
-      [&] { return TwoArmSurvivalTally(design); },
-      [&](std::uint64_t r, std::vector<TwoArmSurvivalTally>& tallies, TwoArmSurvivalWorkspace& ws, std::string* rows) {
-        draw_cohort(design, simulation.seed, r, ws);
-        for (std::size_t s = 0; s < tallies.size(); ++s) {
-          const SurvivalReplicateSummary summary = tallies[s].simulate_and_add(design, study.scenarios[s], ws);
-          if (!rows) continue;
-          append_survival_row(*rows, r, study.scenarios[s].name, summary);
-        }
-      },
-      [&](const std::vector<TwoArmSurvivalTally>& totals) {
-        result.report_files = two_arm_report_files(totals, scenario_names());
-        return rows_in_scenario_order(totals.size(), [&](std::size_t s) { return totals[s].oc_rows(design, study.scenarios[s]); });
-      },
-      result.precision);
-  nlohmann::json schoenfeld = nlohmann::json::object();
-  for (const SurvivalScenario& scenario : study.scenarios) {
-    if (design.timing.trigger == AnalysisTiming::Trigger::events) {
-      schoenfeld[scenario.name] = schoenfeld_power(design.timing.target_events, scenario.hazard_ratio, design.alpha,
-                                                   allocation_experimental);
-    }
-  }
-  result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
-  result.design_facts = {
-      {"control_hazard_per_month", study.scenarios.front().control_hazard},
-      {"decision_rule", "reject H0: HR >= 1 when the log-rank z <= -" +
-                            format_number(normal_critical_value(1.0 - 2.0 * design.alpha)) +
-                            " (one-sided alpha " + format_number(design.alpha) + ")"},
-  };
-  if (!schoenfeld.empty()) result.design_facts["schoenfeld_power"] = schoenfeld;
-  if (!design.efficacy_boundaries.empty()) {
-    // Exact group-sequential crossing probabilities under the Schoenfeld drift of each scenario:
-    // benefit z at full information ~ N(-log(HR) sqrt(D r (1 - r)), 1).
-    // Efficacy only (futility is non-binding): -inf futility at the interims, c_K at the end.
-    std::vector<double> no_futility(design.efficacy_boundaries.size(), -std::numeric_limits<double>::infinity());
-    no_futility.back() = design.efficacy_boundaries.back();
-    GroupSequentialDesign gs{design.information_fractions, design.efficacy_boundaries, no_futility, design.alpha};
-    nlohmann::json exact = nlohmann::json::object();
+    const TwoArmSurvivalDesign& design = study.design;
+    const double allocation_experimental =
+        static_cast<double>(design.allocation_experimental) /
+        static_cast<double>(design.allocation_control + design.allocation_experimental);
+    StudyResult result;
+    result.rows = run_scenario_tallies<TwoArmSurvivalTally, TwoArmSurvivalWorkspace>(
+        simulation, request, study.scenarios.size(), SURVIVAL_REPLICATE_HEADER,
+        [&] { return TwoArmSurvivalTally(design); },
+        [&](std::uint64_t r, std::vector<TwoArmSurvivalTally>& tallies, TwoArmSurvivalWorkspace& ws,
+            std::string* rows) {
+          draw_cohort(design, simulation.seed, r, ws);
+          for (std::size_t s = 0; s < tallies.size(); ++s) {
+            const SurvivalReplicateSummary summary =
+                tallies[s].simulate_and_add(design, study.scenarios[s], ws);
+            if (!rows) continue;
+            append_survival_row(*rows, r, study.scenarios[s].name, summary);
+          }
+        },
+        [&](const std::vector<TwoArmSurvivalTally>& totals) {
+          result.report_files = two_arm_report_files(totals, scenario_names());
+          return rows_in_scenario_order(totals.size(), [&](std::size_t s) {
+            return totals[s].oc_rows(design, study.scenarios[s]);
+          });
+        },
+        result.precision);
+    nlohmann::json schoenfeld = nlohmann::json::object();
     for (const SurvivalScenario& scenario : study.scenarios) {
-      const double drift = -std::log(scenario.hazard_ratio) *
-                           std::sqrt(design.timing.target_events * allocation_experimental * (1.0 - allocation_experimental));
-      const CrossingProbabilities crossing = crossing_probabilities(gs, drift);
-      exact[scenario.name] = {{"power", crossing.power}, {"efficacy_by_look", crossing.efficacy},
-                              {"expected_information_fraction", crossing.expected_fraction}};
+      if (design.timing.trigger == AnalysisTiming::Trigger::events) {
+        schoenfeld[scenario.name] =
+            schoenfeld_power(design.timing.target_events, scenario.hazard_ratio, design.alpha,
+                             allocation_experimental);
+      }
     }
-    result.design_facts["group_sequential"] = {{"efficacy_boundaries_benefit_z", design.efficacy_boundaries},
-                                               {"interim_events", design.interim_events},
-                                               {"schoenfeld_crossing", exact}};
-    result.design_facts["decision_rule"] = "group-sequential log-rank (" + design.spending +
-                                           " spending): stop for efficacy when -z >= the look's boundary";
+    result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
+    result.design_facts = {
+        {"control_hazard_per_month", study.scenarios.front().control_hazard},
+        {"decision_rule", "reject H0: HR >= 1 when the log-rank z <= -" +
+                              format_number(normal_critical_value(1.0 - 2.0 * design.alpha)) +
+                              " (one-sided alpha " + format_number(design.alpha) + ")"},
+    };
+    if (!schoenfeld.empty()) result.design_facts["schoenfeld_power"] = schoenfeld;
+    if (!design.efficacy_boundaries.empty()) {
+      // Exact group-sequential crossing probabilities under the Schoenfeld drift of each scenario:
+      // benefit z at full information ~ N(-log(HR) sqrt(D r (1 - r)), 1).
+      // Efficacy only (futility is non-binding): -inf futility at the interims, c_K at the end.
+      std::vector<double> no_futility(design.efficacy_boundaries.size(),
+                                      -std::numeric_limits<double>::infinity());
+      no_futility.back() = design.efficacy_boundaries.back();
+      GroupSequentialDesign gs{design.information_fractions, design.efficacy_boundaries,
+                               no_futility, design.alpha};
+      nlohmann::json exact = nlohmann::json::object();
+      for (const SurvivalScenario& scenario : study.scenarios) {
+        const double drift = -std::log(scenario.hazard_ratio) *
+                             std::sqrt(design.timing.target_events * allocation_experimental *
+                                       (1.0 - allocation_experimental));
+        const CrossingProbabilities crossing = crossing_probabilities(gs, drift);
+        exact[scenario.name] = {{"power", crossing.power},
+                                {"efficacy_by_look", crossing.efficacy},
+                                {"expected_information_fraction", crossing.expected_fraction}};
+      }
+      result.design_facts["group_sequential"] = {
+          {"efficacy_boundaries_benefit_z", design.efficacy_boundaries},
+          {"interim_events", design.interim_events},
+          {"schoenfeld_crossing", exact}};
+      result.design_facts["decision_rule"] =
+          "group-sequential log-rank (" + design.spending +
+          " spending): stop for efficacy when -z >= the look's boundary";
+    }
+    return result;
   }
-  return result;
-}
 };
 
 std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignContext& context) {
@@ -181,15 +197,18 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
   MappingReader design = root.mapping("design");
   design.required_choice("type", {std::string(TYPE)});
   TwoArmSurvivalDesign& out = study.design;
-  study.endpoint = design.optional_choice("endpoint", "overall_survival",
-                                          {"overall_survival", "relapse_free_survival", "event_free_survival"});
+  study.endpoint =
+      design.optional_choice("endpoint", "overall_survival",
+                             {"overall_survival", "relapse_free_survival", "event_free_survival"});
   design.optional_choice("test", "logrank", {"logrank"});
   out.sample_size = static_cast<int>(design.required_integer("sample_size", 2, 100000));
   read_allocation(design, out);
   out.accrual = read_accrual(design, out.sample_size);
   if (auto dropout = design.optional_mapping("dropout")) {
-    out.dropout_rate_control = dropout->optional_number("control_rate", 0.0, NumberRange::non_negative());
-    out.dropout_rate_experimental = dropout->optional_number("experimental_rate", 0.0, NumberRange::non_negative());
+    out.dropout_rate_control =
+        dropout->optional_number("control_rate", 0.0, NumberRange::non_negative());
+    out.dropout_rate_experimental =
+        dropout->optional_number("experimental_rate", 0.0, NumberRange::non_negative());
     dropout->finish();
   }
   out.timing = read_timing(design, out.sample_size);

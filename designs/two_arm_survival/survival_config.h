@@ -3,10 +3,9 @@
 // the designs that randomise two arms and analyse time to event (this folder's design and those
 // that reuse its analysis with another patient model).
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "config/config_reader.h"
 #include "designs/design_support.h"

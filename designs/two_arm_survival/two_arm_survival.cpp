@@ -1,17 +1,17 @@
 #include "designs/two_arm_survival/two_arm_survival.h"
 
 #include <algorithm>
+#include <boost/math/distributions/normal.hpp>
 #include <cmath>
 #include <limits>
-
-#include <boost/math/distributions/normal.hpp>
 
 #include "core/samplers.h"
 
 namespace trialsim {
 
 void TwoArmSurvivalWorkspace::resize(std::size_t n) {
-  for (auto* v : {&entry, &unit_event, &unit_dropout, &event_time, &dropout_time, &time, &reverse_time}) {
+  for (auto* v :
+       {&entry, &unit_event, &unit_dropout, &event_time, &dropout_time, &time, &reverse_time}) {
     v->resize(n);
   }
   for (auto* v : {&arm, &status, &reverse_status, &analysed_arm}) v->resize(n);
@@ -29,14 +29,16 @@ void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::ui
   // Permuted blocks of 2 * (a_c + a_e): within a block, a Fisher–Yates shuffle of the fixed
   // allocation list, so every block is balanced to the allocation ratio.
   Rng randomisation = make_stream(seed, replicate, StreamPurpose::randomisation);
-  const std::size_t block = 2 * static_cast<std::size_t>(design.allocation_control + design.allocation_experimental);
+  const std::size_t block =
+      2 * static_cast<std::size_t>(design.allocation_control + design.allocation_experimental);
   const std::size_t control_per_block = 2 * static_cast<std::size_t>(design.allocation_control);
   for (std::size_t start = 0; start < n; start += block) {
     const std::size_t end = std::min(n, start + block);
     int list[64];  // block <= 64 is enforced by the config (allocation ratios up to 16:16)
     for (std::size_t j = 0; j < block; ++j) list[j] = j < control_per_block ? 0 : 1;
     for (std::size_t j = block - 1; j > 0; --j) {
-      const auto k = static_cast<std::size_t>(uniform01(randomisation) * static_cast<double>(j + 1));
+      const auto k =
+          static_cast<std::size_t>(uniform01(randomisation) * static_cast<double>(j + 1));
       std::swap(list[j], list[k]);
     }
     for (std::size_t i = start; i < end; ++i) ws.arm[i] = list[i - start];
@@ -58,7 +60,8 @@ void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::ui
   auto& records = ws.survival.sorted_scratch;
   records.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
-    records[i] = {ws.unit_event[i], static_cast<std::uint32_t>(i), 0, static_cast<std::uint8_t>(ws.arm[i])};
+    records[i] = {ws.unit_event[i], static_cast<std::uint32_t>(i), 0,
+                  static_cast<std::uint8_t>(ws.arm[i])};
   }
   sort_cohort_records(ws.survival);
   std::size_t count[2] = {0, 0};
@@ -85,7 +88,8 @@ void TwoArmSurvivalTally::reset() {
   for (auto& a : futility_stop_) a = {};
   rejection_ = logrank_z_ = cox_infinite_ = log_hr_ = log_hr_error_ = hr_ = hr_coverage_ = {};
   median_reached_[0] = median_reached_[1] = {};
-  duration_ = events_ = target_reached_ = analysed_ = follow_up_reverse_km_ = follow_up_simple_ = {};
+  duration_ = events_ = target_reached_ = analysed_ = follow_up_reverse_km_ =
+      follow_up_simple_ = {};
   duration_distribution_.reset();
   event_distribution_.reset();
   pending_durations_.clear();
@@ -126,27 +130,31 @@ SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvi
                                                                const SurvivalScenario& scenario,
                                                                TwoArmSurvivalWorkspace& ws) {
   const std::size_t n = ws.entry.size();
-  const double hazard[2] = {scenario.control_hazard, scenario.control_hazard * scenario.hazard_ratio};
+  const double hazard[2] = {scenario.control_hazard,
+                            scenario.control_hazard * scenario.hazard_ratio};
   const double dropout_rate[2] = {design.dropout_rate_control, design.dropout_rate_experimental};
   for (std::size_t i = 0; i < n; ++i) {
     const int a = ws.arm[i];
     ws.event_time[i] = ws.unit_event[i] / hazard[a];
     ws.dropout_time[i] = dropout_rate[a] > 0.0 ? ws.unit_dropout[i] / dropout_rate[a] : NEVER;
   }
-  return analyse(design, scenario.hazard_ratio, [&](int arm, double t) { return std::exp(-hazard[arm] * t); }, ws,
-                 ws.event_order_ready && !design.stratified && dropout_rate[0] == 0.0 && dropout_rate[1] == 0.0);
+  return analyse(
+      design, scenario.hazard_ratio, [&](int arm, double t) { return std::exp(-hazard[arm] * t); },
+      ws,
+      ws.event_order_ready && !design.stratified && dropout_rate[0] == 0.0 &&
+          dropout_rate[1] == 0.0);
 }
 
-SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(const TwoArmSurvivalDesign& design,
-                                                              double true_hazard_ratio,
-                                                              const std::function<double(int, double)>& true_survival,
-                                                              TwoArmSurvivalWorkspace& ws) {
+SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(
+    const TwoArmSurvivalDesign& design, double true_hazard_ratio,
+    const std::function<double(int, double)>& true_survival, TwoArmSurvivalWorkspace& ws) {
   return analyse(design, true_hazard_ratio, true_survival, ws, false);
 }
 
-SurvivalReplicateSummary TwoArmSurvivalTally::analyse(const TwoArmSurvivalDesign& design, double true_hazard_ratio,
-                                                      const std::function<double(int, double)>& true_survival,
-                                                      TwoArmSurvivalWorkspace& ws, bool presorted) {
+SurvivalReplicateSummary TwoArmSurvivalTally::analyse(
+    const TwoArmSurvivalDesign& design, double true_hazard_ratio,
+    const std::function<double(int, double)>& true_survival, TwoArmSurvivalWorkspace& ws,
+    bool presorted) {
   // The data cut at a timing: analysed patients as a sorted cohort in ws.survival.sorted (the
   // unstratified analyses) or, stratified, as (time, status, arm, stratum) arrays in ws; returns
   // the cut-off and the number analysed.
@@ -156,17 +164,20 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(const TwoArmSurvivalDesign
   const auto cut_at = [&](const AnalysisTiming& timing) {
     const CutoffResult cut = ws.cutoffs.cutoff(timing);
     if (!design.stratified) {
-      m = cut_sorted(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.arm, ws.survival);
+      m = cut_sorted(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.arm,
+                     ws.survival);
       return cut;
     }
-    m = cut_data(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.time, ws.status, ws.index);
+    m = cut_data(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.time, ws.status,
+                 ws.index);
     for (std::size_t j = 0; j < m; ++j) ws.analysed_arm[j] = ws.arm[ws.index[j]];
     ws.analysed_stratum.resize(ws.entry.size());
     for (std::size_t j = 0; j < m; ++j) ws.analysed_stratum[j] = ws.stratum[ws.index[j]];
     return cut;
   };
   const auto stratified_data = [&] {
-    return SurvivalData{std::span<const double>(ws.time.data(), m), std::span<const int>(ws.status.data(), m),
+    return SurvivalData{std::span<const double>(ws.time.data(), m),
+                        std::span<const int>(ws.status.data(), m),
                         std::span<const int>(ws.analysed_arm.data(), m),
                         std::span<const int>(ws.analysed_stratum.data(), m)};
   };
@@ -186,8 +197,9 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(const TwoArmSurvivalDesign
     if (presorted && (k + 1 < looks || !design.estimates)) {
       // A look that needs the test alone: straight from the cut, without building the cohort.
       cutoff = ws.cutoffs.cutoff(timing);
-      const CutLogRank cut = cut_log_rank_no_dropout(cutoff.calendar_time, ws.entry, ws.event_time, ws.arm,
-                                                     ws.event_order[0], ws.event_order[1], ws.scratch);
+      const CutLogRank cut =
+          cut_log_rank_no_dropout(cutoff.calendar_time, ws.entry, ws.event_time, ws.arm,
+                                  ws.event_order[0], ws.event_order[1], ws.scratch);
       logrank = cut.test;
       m = cut.analysed;
       test_events = cut.events;
@@ -199,7 +211,8 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(const TwoArmSurvivalDesign
       cutoff = cut_at(timing);
       cohort_built = true;
       if (k + 1 == looks && design.estimates) {
-        logrank = analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);  // surely the last look
+        logrank =
+            analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);  // surely the last look
         analysed = true;
       } else {
         logrank = log_rank(ws.survival.sorted);
@@ -207,7 +220,8 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(const TwoArmSurvivalDesign
     }
     const double benefit_z = -logrank.z;
     if (!group_sequential) {
-      rejected = logrank.z <= -normal_critical_value(1.0 - 2.0 * design.alpha);  // z_{1-alpha}; NaN never rejects
+      rejected = logrank.z <= -normal_critical_value(
+                                  1.0 - 2.0 * design.alpha);  // z_{1-alpha}; NaN never rejects
       break;
     }
     if (benefit_z >= design.efficacy_boundaries[k]) {
@@ -236,7 +250,9 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(const TwoArmSurvivalDesign
     return add_test_only(cutoff, logrank, rejected, m, test_events);
   }
   // The cohort at the look that ended the trial, if that look computed the test alone.
-  if (!cohort_built) m = cut_sorted(cutoff.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.arm, ws.survival);
+  if (!cohort_built)
+    m = cut_sorted(cutoff.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.arm,
+                   ws.survival);
   // Kaplan-Meier curves (pooled over strata), reverse Kaplan-Meier and the Cox risk table.
   if (design.stratified) sort_cohort(stratified_data(), ws.survival);
   if (!analysed) analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);
@@ -265,7 +281,8 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(const TwoArmSurvivalDesign
   } else {
     cox_ph_arm_from_table(ws.survival, ws.cox, cox_options);
   }
-  const bool finite = ws.cox.status == CoxStatus::converged && !ws.cox.coef.empty() && !ws.cox.coef[0].infinite;
+  const bool finite =
+      ws.cox.status == CoxStatus::converged && !ws.cox.coef.empty() && !ws.cox.coef[0].infinite;
   cox_infinite_.add(finite ? 0.0 : 1.0);
   if (finite) {
     const CoxCoefficient& c = ws.cox.coef[0];
@@ -281,9 +298,11 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(const TwoArmSurvivalDesign
     for (std::size_t k = 0; k < landmark_count; ++k) {
       const double t = design.landmarks[k];
       const double truth = true_survival(a, t);
-      const LandmarkEstimate est = survival_at(ws.curves.arm[a], t, design.landmark_ci, design.confidence_level);
+      const LandmarkEstimate est =
+          survival_at(ws.curves.arm[a], t, design.landmark_ci, design.confidence_level);
       const bool usable = est.estimable && std::isfinite(est.lower) && std::isfinite(est.upper);
-      landmarks_[static_cast<std::size_t>(a) * landmark_count + k].add(usable, est.surv, est.lower, est.upper, truth);
+      landmarks_[static_cast<std::size_t>(a) * landmark_count + k].add(usable, est.surv, est.lower,
+                                                                       est.upper, truth);
     }
     median_reached_[a].add(survival_quantile_point(ws.curves.arm[a], 0.5) ? 1.0 : 0.0);
   }
@@ -299,7 +318,11 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(const TwoArmSurvivalDesign
     if (m % 2 == 0) median_time = 0.5 * (median_time + sorted[m / 2 - 1].time);
     follow_up_simple_.add(median_time);
   }
-  return {cutoff.calendar_time, static_cast<int>(m), events, logrank.z, rejected,
+  return {cutoff.calendar_time,
+          static_cast<int>(m),
+          events,
+          logrank.z,
+          rejected,
           ws.cox.coef.empty() ? std::numeric_limits<double>::quiet_NaN() : ws.cox.coef[0].hr};
 }
 
@@ -314,8 +337,10 @@ std::size_t TwoArmSurvivalTally::count_events(const TwoArmSurvivalDesign& design
   return events;
 }
 
-SurvivalReplicateSummary TwoArmSurvivalTally::add_test_only(const CutoffResult& cutoff, const LogRankResult& logrank,
-                                                            bool rejected, std::size_t m, std::size_t events) {
+SurvivalReplicateSummary TwoArmSurvivalTally::add_test_only(const CutoffResult& cutoff,
+                                                            const LogRankResult& logrank,
+                                                            bool rejected, std::size_t m,
+                                                            std::size_t events) {
   duration_.add(cutoff.calendar_time);
   pending_durations_.push_back(cutoff.calendar_time);
   events_.add(static_cast<double>(events));
@@ -324,7 +349,11 @@ SurvivalReplicateSummary TwoArmSurvivalTally::add_test_only(const CutoffResult& 
   analysed_.add(static_cast<double>(m));
   rejection_.add(rejected ? 1.0 : 0.0);
   if (std::isfinite(logrank.z)) logrank_z_.add(logrank.z);
-  return {cutoff.calendar_time, static_cast<int>(m), static_cast<int>(events), logrank.z, rejected,
+  return {cutoff.calendar_time,
+          static_cast<int>(m),
+          static_cast<int>(events),
+          logrank.z,
+          rejected,
           std::numeric_limits<double>::quiet_NaN()};
 }
 
@@ -352,13 +381,16 @@ std::string landmark_label(double t) {
 std::vector<OcRow> TwoArmSurvivalTally::oc_rows(const TwoArmSurvivalDesign& design,
                                                 const SurvivalScenario& scenario) const {
   std::vector<OcRow> rows;
-  const auto add = [&](const std::string& analysis, const std::string& metric, const MomentAccumulator& acc,
-                       double shift = 0.0) {
+  const auto add = [&](const std::string& analysis, const std::string& metric,
+                       const MomentAccumulator& acc, double shift = 0.0) {
     rows.push_back({scenario.name, analysis, metric, acc.mean() - shift, acc.mcse(), acc.count()});
   };
-  const auto add_quantiles = [&](const std::string& analysis, const std::string& stem, const DiscreteDistribution& d) {
-    for (const auto& [suffix, q] : {std::pair{"_q025", 0.025}, std::pair{"_q50", 0.5}, std::pair{"_q975", 0.975}}) {
-      rows.push_back({scenario.name, analysis, stem + suffix, d.quantile(q), d.quantile_mcse(q), d.count()});
+  const auto add_quantiles = [&](const std::string& analysis, const std::string& stem,
+                                 const DiscreteDistribution& d) {
+    for (const auto& [suffix, q] :
+         {std::pair{"_q025", 0.025}, std::pair{"_q50", 0.5}, std::pair{"_q975", 0.975}}) {
+      rows.push_back(
+          {scenario.name, analysis, stem + suffix, d.quantile(q), d.quantile_mcse(q), d.count()});
     }
   };
   add("logrank", "rejection_probability", rejection_);
@@ -366,7 +398,8 @@ std::vector<OcRow> TwoArmSurvivalTally::oc_rows(const TwoArmSurvivalDesign& desi
   for (std::size_t k = 0; k < efficacy_stop_.size(); ++k) {
     const std::string look = "look" + std::to_string(k + 1);
     add("group_sequential", "efficacy_stop_probability_" + look, efficacy_stop_[k]);
-    if (k + 1 < efficacy_stop_.size()) add("group_sequential", "futility_stop_probability_" + look, futility_stop_[k]);
+    if (k + 1 < efficacy_stop_.size())
+      add("group_sequential", "futility_stop_probability_" + look, futility_stop_[k]);
   }
   if (design.estimates) add_estimate_rows(design, scenario, rows);
   add("conduct", "study_duration_mean", duration_);
@@ -382,10 +415,11 @@ std::vector<OcRow> TwoArmSurvivalTally::oc_rows(const TwoArmSurvivalDesign& desi
   return rows;
 }
 
-void TwoArmSurvivalTally::add_estimate_rows(const TwoArmSurvivalDesign& design, const SurvivalScenario& scenario,
+void TwoArmSurvivalTally::add_estimate_rows(const TwoArmSurvivalDesign& design,
+                                            const SurvivalScenario& scenario,
                                             std::vector<OcRow>& rows) const {
-  const auto add = [&](const std::string& analysis, const std::string& metric, const MomentAccumulator& acc,
-                       double shift = 0.0) {
+  const auto add = [&](const std::string& analysis, const std::string& metric,
+                       const MomentAccumulator& acc, double shift = 0.0) {
     rows.push_back({scenario.name, analysis, metric, acc.mean() - shift, acc.mcse(), acc.count()});
   };
   add("cox", "infinite_estimate_probability", cox_infinite_);
@@ -399,7 +433,8 @@ void TwoArmSurvivalTally::add_estimate_rows(const TwoArmSurvivalDesign& design, 
   for (int a = 0; a < 2; ++a) {
     for (std::size_t k = 0; k < landmark_count; ++k) {
       const IntervalEstimateTally& t = landmarks_[static_cast<std::size_t>(a) * landmark_count + k];
-      const std::string analysis = std::string("km_") + arm_names[a] + "_" + landmark_label(design.landmarks[k]);
+      const std::string analysis =
+          std::string("km_") + arm_names[a] + "_" + landmark_label(design.landmarks[k]);
       add(analysis, "estimable_probability", t.estimable);
       add(analysis, "mean_estimate", t.estimate);
       add(analysis, "bias", t.error);
@@ -410,7 +445,8 @@ void TwoArmSurvivalTally::add_estimate_rows(const TwoArmSurvivalDesign& design, 
   }
 }
 
-double schoenfeld_power(double events, double hazard_ratio, double alpha, double allocation_experimental) {
+double schoenfeld_power(double events, double hazard_ratio, double alpha,
+                        double allocation_experimental) {
   const boost::math::normal standard;
   const double r = allocation_experimental;
   const double drift = std::sqrt(events * r * (1.0 - r)) * std::abs(std::log(hazard_ratio));

@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "core/accumulator.h"
-#include "models/conduct.h"
 #include "core/output.h"
 #include "core/rng.h"
+#include "models/conduct.h"
 #include "statistics/survival/cox.h"
 #include "statistics/survival/kaplan_meier.h"
 #include "statistics/survival/km_summary.h"
@@ -35,10 +35,10 @@ namespace trialsim {
 
 struct TwoArmSurvivalDesign {
   int sample_size = 0;
-  int allocation_control = 1;       // allocation ratio control : experimental
+  int allocation_control = 1;  // allocation ratio control : experimental
   int allocation_experimental = 1;
   AccrualModel accrual;
-  double dropout_rate_control = 0.0;       // exponential dropout hazard, per month
+  double dropout_rate_control = 0.0;  // exponential dropout hazard, per month
   double dropout_rate_experimental = 0.0;
   AnalysisTiming timing;
   double alpha = 0.025;  // one-sided level of the log-rank test
@@ -122,11 +122,13 @@ class TwoArmSurvivalTally {
   // ws.entry (calendar), ws.arm, ws.event_time, ws.dropout_time (own clock) and, when the
   // design is stratified, ws.stratum. `true_hazard_ratio` is the target of the Cox estimate;
   // `true_survival(arm, t)` the true S(t) per arm (NaN: unknown, coverage not tallied).
-  SurvivalReplicateSummary analyse_and_add(const TwoArmSurvivalDesign& design, double true_hazard_ratio,
+  SurvivalReplicateSummary analyse_and_add(const TwoArmSurvivalDesign& design,
+                                           double true_hazard_ratio,
                                            const std::function<double(int, double)>& true_survival,
                                            TwoArmSurvivalWorkspace& ws);
 
-  std::vector<OcRow> oc_rows(const TwoArmSurvivalDesign& design, const SurvivalScenario& scenario) const;
+  std::vector<OcRow> oc_rows(const TwoArmSurvivalDesign& design,
+                             const SurvivalScenario& scenario) const;
   std::uint64_t replicates() const noexcept { return rejection_.count(); }
   // Calendar months from the first entry to the analysis cut-off, over the cohorts (for reports).
   QuantisedDistribution study_durations() const { return duration_distribution(); }
@@ -134,10 +136,10 @@ class TwoArmSurvivalTally {
   // Every member, for shard files, checkpoints and MPI (core/cluster/archive.h).
   template <class Archive>
   void visit(Archive& archive) {
-    archive(rejection_, logrank_z_, efficacy_stop_, futility_stop_, cox_infinite_, log_hr_, log_hr_error_, hr_,
-            hr_coverage_, landmarks_, median_reached_, duration_, events_, target_reached_, analysed_,
-            follow_up_reverse_km_, follow_up_simple_, duration_distribution_, event_distribution_,
-            pending_durations_, pending_events_);
+    archive(rejection_, logrank_z_, efficacy_stop_, futility_stop_, cox_infinite_, log_hr_,
+            log_hr_error_, hr_, hr_coverage_, landmarks_, median_reached_, duration_, events_,
+            target_reached_, analysed_, follow_up_reverse_km_, follow_up_simple_,
+            duration_distribution_, event_distribution_, pending_durations_, pending_events_);
   }
 
  private:
@@ -160,10 +162,11 @@ class TwoArmSurvivalTally {
                                    const std::function<double(int, double)>& true_survival,
                                    TwoArmSurvivalWorkspace& ws, bool presorted);
   // design.estimates false: tallies the test and the conduct facts but follow-up.
-  SurvivalReplicateSummary add_test_only(const CutoffResult& cutoff, const LogRankResult& logrank, bool rejected,
-                                         std::size_t m, std::size_t events);
+  SurvivalReplicateSummary add_test_only(const CutoffResult& cutoff, const LogRankResult& logrank,
+                                         bool rejected, std::size_t m, std::size_t events);
   // Events in the cut cohort (ws.survival.sorted, or stratified the m cut statuses).
-  static std::size_t count_events(const TwoArmSurvivalDesign& design, std::size_t m, const TwoArmSurvivalWorkspace& ws);
+  static std::size_t count_events(const TwoArmSurvivalDesign& design, std::size_t m,
+                                  const TwoArmSurvivalWorkspace& ws);
   // The rows of the estimates (Cox, Kaplan-Meier landmarks, medians), in oc.csv order.
   void add_estimate_rows(const TwoArmSurvivalDesign& design, const SurvivalScenario& scenario,
                          std::vector<OcRow>& rows) const;
@@ -174,6 +177,7 @@ class TwoArmSurvivalTally {
 
 // Schoenfeld (1981) approximation to the power of the one-sided log-rank test with D events and
 // allocation fraction r to the experimental arm: Phi(sqrt(D r (1-r)) |log HR| - z_{1-alpha}).
-double schoenfeld_power(double events, double hazard_ratio, double alpha, double allocation_experimental);
+double schoenfeld_power(double events, double hazard_ratio, double alpha,
+                        double allocation_experimental);
 
 }  // namespace trialsim

@@ -13,8 +13,8 @@
 #include <sstream>
 #include <string_view>
 
-#include "edges/cli/cli.h"
 #include "config/config_error.h"
+#include "edges/cli/cli.h"
 #include "statistics/survival/cox.h"
 #include "statistics/survival/kaplan_meier.h"
 #include "statistics/survival/km_summary.h"
@@ -68,8 +68,8 @@ std::optional<T> parse_whole(std::string_view text) {
 }
 
 // `text` for a message: at most 40 bytes of it (not cut inside a UTF-8 sequence), in quotes.
-// Control characters are left to report_failure (edges/cli/cli.cpp), which shows every message through
-// terminal_safe once.
+// Control characters are left to report_failure (edges/cli/cli.cpp), which shows every message
+// through terminal_safe once.
 std::string shown(std::string_view text) {
   std::size_t size = std::min<std::size_t>(text.size(), 40);
   while (size < text.size() && size > 0 && (static_cast<unsigned char>(text[size]) & 0xC0) == 0x80)

@@ -14,20 +14,19 @@
 #include <sstream>
 #include <thread>
 
-#include "edges/analyze/analyze.h"
-#include "edges/cluster/cluster_run.h"
-#include "edges/cli/command_line.h"
-#include "edges/fit/fit_command.h"
-#include "edges/run/grid_run.h"
-#include "edges/report/report.h"
-#include "edges/config/study_config.h"
-#include "edges/config/study_config.h"
-#include "edges/cluster/mpi.h"
 #include "config/config_error.h"
 #include "core/output.h"
-#include "edges/output/output_directory.h"
 #include "core/stop_signal.h"
 #include "core/text_escape.h"
+#include "edges/analyze/analyze.h"
+#include "edges/cli/command_line.h"
+#include "edges/cluster/cluster_run.h"
+#include "edges/cluster/mpi.h"
+#include "edges/config/study_config.h"
+#include "edges/fit/fit_command.h"
+#include "edges/output/output_directory.h"
+#include "edges/report/report.h"
+#include "edges/run/grid_run.h"
 #include "trialsim/version.h"
 
 namespace po = boost::program_options;

@@ -10,13 +10,13 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "edges/cli/cli.h"
-#include "core/scenario_loop.h"
-#include "core/cluster/archive.h"
 #include "config/config_error.h"
+#include "core/cluster/archive.h"
 #include "core/runner.h"
+#include "core/scenario_loop.h"
 #include "core/stop_signal.h"
 #include "core/text_escape.h"
+#include "edges/cli/cli.h"
 #include "trialsim/version.h"
 
 namespace trialsim {

@@ -10,9 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "edges/config/study_config.h"
-#include "edges/config/study_config.h"
 #include "core/cluster/partial_file.h"
+#include "edges/config/study_config.h"
 
 namespace trialsim {
 

@@ -6,9 +6,9 @@
 #include <optional>
 #include <set>
 
-#include "edges/config/design_services.h"
 #include "core/output.h"
 #include "core/text_escape.h"
+#include "edges/config/design_services.h"
 
 namespace trialsim {
 namespace {
@@ -51,9 +51,10 @@ SimulationSettings read_simulation(MappingReader& root, ReadLocations& locations
         simulation->optional_integer("replicates", DEFAULT_REPLICATES, 1, max_replicates));
     settings.seed = static_cast<std::uint64_t>(
         simulation->optional_integer("seed", DEFAULT_SEED, 0, INT64_LIMIT));
-    settings.mode = simulation->optional_choice("mode", "simulate", {"simulate", "exact"}) == "exact"
-                        ? EvaluationMode::exact
-                        : EvaluationMode::simulate;
+    settings.mode =
+        simulation->optional_choice("mode", "simulate", {"simulate", "exact"}) == "exact"
+            ? EvaluationMode::exact
+            : EvaluationMode::simulate;
     if (auto precision = simulation->optional_mapping("precision")) {
       PrecisionTarget target;
       locations.precision =
@@ -83,7 +84,8 @@ void read_grid_and_search(MappingReader& root, StudyConfig& config, ReadLocation
     for (const std::string& key_path : keys) {
       const YAML::Node values = grid->raw(key_path);
       if (!values.IsSequence() || values.size() == 0) {
-        grid->fail(key_path, "found no list of values", "a non-empty list of values for " + key_path);
+        grid->fail(key_path, "found no list of values",
+                   "a non-empty list of values for " + key_path);
       }
       GridAxis axis{key_path, {}};
       GridLocations where{grid->location_of(key_path), {}};
@@ -198,19 +200,18 @@ void check_target(const StudyConfig& config, const std::string& key_path,
     if (row.scenario == scenario) add_once(analyses, row.analysis);
   }
   if (std::find(analyses.begin(), analyses.end(), analysis) == analyses.end()) {
-    throw ConfigError(
-        where.analysis, key_path + ".analysis",
-        "no analysis \"" + analysis + "\" in the results of this design",
-        "one of " + some_of(analyses, 40));
+    throw ConfigError(where.analysis, key_path + ".analysis",
+                      "no analysis \"" + analysis + "\" in the results of this design",
+                      "one of " + some_of(analyses, 40));
   }
   for (const OcRow& row : rows) {
     if (row.scenario == scenario && row.analysis == analysis) add_once(metrics, row.metric);
   }
   if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end()) {
-    throw ConfigError(where.metric, key_path + ".metric",
-                      "no metric \"" + metric + "\" for analysis \"" +
-                          analysis + "\" in this design",
-                      "one of " + some_of(metrics, 40));
+    throw ConfigError(
+        where.metric, key_path + ".metric",
+        "no metric \"" + metric + "\" for analysis \"" + analysis + "\" in this design",
+        "one of " + some_of(metrics, 40));
   }
 }
 
@@ -230,10 +231,9 @@ StudyConfig read_cell(const ConfigDocument& document, const std::filesystem::pat
     return read_config(copy, file, nullptr, CheckScope::cell);
   } catch (const ConfigError& e) {
     const std::string inner = e.key_path().empty() ? "the config" : e.key_path();
-    throw ConfigError(
-        where, label,
-        "the value " + value + " makes " + inner + " invalid (" + e.problem() + ")",
-        e.expected());
+    throw ConfigError(where, label,
+                      "the value " + value + " makes " + inner + " invalid (" + e.problem() + ")",
+                      e.expected());
   }
 }
 
@@ -259,10 +259,9 @@ void check_grid_and_search(const ConfigDocument& document, const std::filesystem
   if (!config.search) return;
   const SearchSpec& search = *config.search;
   if (!document.read_as_integer(search.parameter)) {
-    throw ConfigError(
-        where.search_parameter, "search.parameter",
-        "\"" + search.parameter + "\" is not an integer key of this design",
-        "the key path of an integer setting, e.g. design.sample_size");
+    throw ConfigError(where.search_parameter, "search.parameter",
+                      "\"" + search.parameter + "\" is not an integer key of this design",
+                      "the key path of an integer setting, e.g. design.sample_size");
   }
   const StudyConfig first =
       read_cell(cell_base, file, search.parameter + "=" + std::to_string(search.from),
@@ -337,7 +336,6 @@ std::vector<std::vector<std::string>> grid_cells(const StudyConfig& config) {
   return cells;
 }
 
-
 StudyConfig load_study_config(const std::filesystem::path& file,
                               const std::vector<std::string>& overrides, KeyRegistry* registry) {
   return load_study_config(ConfigDocument::load_file(file.string()), file, overrides, registry);
@@ -393,7 +391,9 @@ StudyConfig load_grid_cell_config(const std::filesystem::path& file,
   return read_config(document, file, nullptr, CheckScope::cell);
 }
 
-std::vector<OcRow> reported_rows(const StudyConfig& config) { return config.study->reported_rows(); }
+std::vector<OcRow> reported_rows(const StudyConfig& config) {
+  return config.study->reported_rows();
+}
 
 StudyResult run_study(const StudyConfig& config, const RunRequest& request) {
   return config.study->run(config.simulation, request);
@@ -411,8 +411,11 @@ nlohmann::json StudyConfig::resolved() const {
   };
   if (simulation.precision) {
     const PrecisionTarget& p = *simulation.precision;
-    out["simulation"]["precision"] = {{"scenario", p.scenario}, {"analysis", p.analysis}, {"metric", p.metric},
-                                      {"target_mcse", p.target_mcse}, {"max_replicates", p.max_replicates}};
+    out["simulation"]["precision"] = {{"scenario", p.scenario},
+                                      {"analysis", p.analysis},
+                                      {"metric", p.metric},
+                                      {"target_mcse", p.target_mcse},
+                                      {"max_replicates", p.max_replicates}};
   }
   out.update(study->resolved());
   return out;
@@ -422,12 +425,18 @@ std::string StudyConfig::sha256() const {
   nlohmann::json definition = resolved();
   // Grid and search are part of the study definition too.
   nlohmann::json grid_json = nlohmann::json::array();
-  for (const GridAxis& axis : grid) grid_json.push_back({{"key", axis.key_path}, {"values", axis.values}});
+  for (const GridAxis& axis : grid)
+    grid_json.push_back({{"key", axis.key_path}, {"values", axis.values}});
   if (!grid.empty()) definition["grid"] = grid_json;
   if (search) {
-    definition["search"] = {{"parameter", search->parameter}, {"from", search->from}, {"to", search->to},
-                            {"step", search->step}, {"scenario", search->scenario}, {"analysis", search->analysis},
-                            {"metric", search->metric}, {"at_least", search->at_least}};
+    definition["search"] = {{"parameter", search->parameter},
+                            {"from", search->from},
+                            {"to", search->to},
+                            {"step", search->step},
+                            {"scenario", search->scenario},
+                            {"analysis", search->analysis},
+                            {"metric", search->metric},
+                            {"at_least", search->at_least}};
   }
   definition.erase("simulation");
   definition.erase("description");

@@ -3,13 +3,12 @@
 // Every key, its type, range and default is listed in the README's config reference; the parser
 // records the keys it accepts in a KeyRegistry so a test can compare the two.
 #include <cstdint>
-#include <optional>
 #include <filesystem>
-#include <string>
 #include <memory>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "config/config_reader.h"
 #include "core/run_request.h"
@@ -53,10 +52,10 @@ struct StudyConfig {
   std::string name;  // default: the config file's stem; names the output directory
   std::string description;
   SimulationSettings simulation;
-  std::string design_type;                 // `design.type`: the registered design that read it
-  std::shared_ptr<const Study> study;      // design, model and scenarios, read by that design
-  std::vector<GridAxis> grid;         // empty: a single run
-  std::optional<SearchSpec> search;   // a search is a one-axis grid plus a decision
+  std::string design_type;             // `design.type`: the registered design that read it
+  std::shared_ptr<const Study> study;  // design, model and scenarios, read by that design
+  std::vector<GridAxis> grid;          // empty: a single run
+  std::optional<SearchSpec> search;    // a search is a one-axis grid plus a decision
 
   std::vector<std::string> scenario_names() const { return study->scenario_names(); }
   // The resolved config (after --set overrides and defaults) as JSON, for summary.json.

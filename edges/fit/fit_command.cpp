@@ -10,13 +10,13 @@
 #include <iostream>
 #include <sstream>
 
-#include "edges/cli/cli.h"
-#include "edges/cli/command_line.h"
-#include "edges/fit/evidence_reader.h"
 #include "config/config_error.h"
 #include "config/config_reader.h"
 #include "core/output.h"
 #include "core/text_escape.h"
+#include "edges/cli/cli.h"
+#include "edges/cli/command_line.h"
+#include "edges/fit/evidence_reader.h"
 #include "trialsim/version.h"
 
 namespace po = boost::program_options;

@@ -17,7 +17,8 @@ int command_fit(const std::vector<std::string>& arguments);
 using car_t::FittedModel;
 
 std::string fitted_model_yaml(const car_t::FitResult& fit, const std::string& evidence_file,
-                              const std::string& evidence_sha256, const car_t::FitSettings& settings);
+                              const std::string& evidence_sha256,
+                              const car_t::FitSettings& settings);
 std::string calibration_csv(const car_t::FitResult& fit);
 // Throws ConfigError (file:line:col) on a malformed file or an unknown parameter name.
 FittedModel load_fitted_model(const std::filesystem::path& file);

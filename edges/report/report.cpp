@@ -4,14 +4,14 @@
 #include <cstdio>
 #include <iostream>
 
+#include "core/output.h"
+#include "core/text_escape.h"
 #include "edges/cli/cli.h"
+#include "edges/output/output_directory.h"
 #include "edges/report/report_data.h"
 #include "edges/report/report_figures.h"
 #include "edges/report/report_gnuplot.h"
 #include "edges/report/report_html.h"
-#include "core/output.h"
-#include "edges/output/output_directory.h"
-#include "core/text_escape.h"
 
 namespace po = boost::program_options;
 

@@ -11,11 +11,11 @@
 #include <stdexcept>
 #include <unordered_set>
 
-#include "edges/cli/cli.h"
-#include "edges/fit/evidence_reader.h"
 #include "config/config_error.h"
 #include "core/output.h"
 #include "core/text_escape.h"
+#include "edges/cli/cli.h"
+#include "edges/fit/evidence_reader.h"
 
 namespace trialsim::report {
 namespace {

@@ -18,7 +18,8 @@ namespace trialsim::report {
 
 std::vector<FigureSpec> figure_specs(const ResultsDirectory& results);
 
-// Human label of a config key path with its unit, e.g. design.sample_size -> "Sample size (patients)".
+// Human label of a config key path with its unit, e.g. design.sample_size -> "Sample size
+// (patients)".
 std::string parameter_label(const std::string& key_path);
 
 // printf-style fixed decimals ("%.3f"); "NA" for NaN.

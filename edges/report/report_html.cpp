@@ -4,8 +4,8 @@
 #include <map>
 #include <unordered_map>
 
-#include "edges/report/report_figures.h"
 #include "core/text_escape.h"
+#include "edges/report/report_figures.h"
 
 namespace trialsim::report {
 namespace {

@@ -2,22 +2,20 @@
 // Scenario grids and one-parameter searches: one run per cell on common random numbers (every
 // cell uses the same seed and stream keys), with the results gathered in tidy files.
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "edges/config/study_config.h"
 #include "edges/config/study_config.h"
 
 namespace trialsim {
 
 struct GridOutcome {
-  std::vector<OcRow> rows;     // oc.csv: scenario written as "<cell label> | <scenario>"
-  std::string grid_csv;        // cell values as columns, then the tidy OC columns
-  std::string search_csv;      // searches only: the curve of the target metric
-  nlohmann::json summary;      // cells, and the search decision
-  std::string report;          // human summary for stdout
+  std::vector<OcRow> rows;       // oc.csv: scenario written as "<cell label> | <scenario>"
+  std::string grid_csv;          // cell values as columns, then the tidy OC columns
+  std::string search_csv;        // searches only: the curve of the target metric
+  nlohmann::json summary;        // cells, and the search decision
+  std::string report;            // human summary for stdout
   std::uint64_t replicates = 0;  // per cell
 };
 

@@ -61,9 +61,12 @@ struct Model {
   std::vector<const Figure*> targets;
 };
 
-const Figure* find_figure(const Evidence& e, Statistic statistic, FigureEndpoint endpoint, Subgroup subgroup) {
+const Figure* find_figure(const Evidence& e, Statistic statistic, FigureEndpoint endpoint,
+                          Subgroup subgroup) {
   for (const Figure& f : e.figures) {
-    if (f.statistic == statistic && f.endpoint == endpoint && f.subgroup == subgroup && f.count && f.denominator) return &f;
+    if (f.statistic == statistic && f.endpoint == endpoint && f.subgroup == subgroup && f.count &&
+        f.denominator)
+      return &f;
   }
   return nullptr;
 }
@@ -75,8 +78,8 @@ const Figure* find_count(const Evidence& e, EventKind event) {
   return nullptr;
 }
 
-void add_proportion(Model& model, double CarTParameters::*member, const Figure* all, const Figure* subgroup,
-                    bool complement, const char* what) {
+void add_proportion(Model& model, double CarTParameters::*member, const Figure* all,
+                    const Figure* subgroup, bool complement, const char* what) {
   if (!all) throw std::invalid_argument(std::string("evidence has no figure for ") + what);
   double k = *all->count, n = *all->denominator;
   std::string source = all->id;
@@ -112,9 +115,13 @@ Model build_model(const Evidence& e) {
     }
   }
   // Response by EMD from the overall and the EMD proportions.
-  const Figure* orr = find_figure(e, Statistic::proportion, FigureEndpoint::best_overall_response, Subgroup::all);
-  if (!orr) throw std::invalid_argument("evidence has no overall response proportion (best_overall_response, all)");
-  const Figure* orr_emd = find_figure(e, Statistic::proportion, FigureEndpoint::best_overall_response, Subgroup::extramedullary);
+  const Figure* orr =
+      find_figure(e, Statistic::proportion, FigureEndpoint::best_overall_response, Subgroup::all);
+  if (!orr)
+    throw std::invalid_argument(
+        "evidence has no overall response proportion (best_overall_response, all)");
+  const Figure* orr_emd = find_figure(
+      e, Statistic::proportion, FigureEndpoint::best_overall_response, Subgroup::extramedullary);
   model.response_by_emd = orr_emd != nullptr;
   model.response_k_non_emd = *orr->count - (orr_emd ? *orr_emd->count : 0);
   model.response_n_non_emd = *orr->denominator - (orr_emd ? *orr_emd->denominator : 0);
@@ -122,23 +129,35 @@ Model build_model(const Evidence& e) {
   model.response_n_emd = orr_emd ? *orr_emd->denominator : 0;
 
   add_proportion(model, &P::p_mrd_negative,
-                 find_figure(e, Statistic::conditional_proportion, FigureEndpoint::mrd_negative, Subgroup::responders),
+                 find_figure(e, Statistic::conditional_proportion, FigureEndpoint::mrd_negative,
+                             Subgroup::responders),
                  nullptr, false, "MRD negativity among responders");
-  add_proportion(model, &P::p_crs_any, find_figure(e, Statistic::proportion, FigureEndpoint::crs_any_grade, Subgroup::all),
-                 nullptr, false, "CRS any grade");
-  const Figure* crs3 = find_figure(e, Statistic::proportion, FigureEndpoint::crs_grade3plus, Subgroup::all);
-  const Figure* crs3_emd = find_figure(e, Statistic::proportion, FigureEndpoint::crs_grade3plus, Subgroup::extramedullary);
+  add_proportion(
+      model, &P::p_crs_any,
+      find_figure(e, Statistic::proportion, FigureEndpoint::crs_any_grade, Subgroup::all), nullptr,
+      false, "CRS any grade");
+  const Figure* crs3 =
+      find_figure(e, Statistic::proportion, FigureEndpoint::crs_grade3plus, Subgroup::all);
+  const Figure* crs3_emd = find_figure(e, Statistic::proportion, FigureEndpoint::crs_grade3plus,
+                                       Subgroup::extramedullary);
   add_proportion(model, &P::p_crs_grade3plus_non_emd, crs3, crs3_emd, true, "CRS grade >= 3");
   add_proportion(model, &P::p_crs_grade3plus_emd, crs3, crs3_emd, false, "CRS grade >= 3");
-  const Figure* icans = find_figure(e, Statistic::proportion, FigureEndpoint::icans_any_grade, Subgroup::all);
-  const Figure* icans_emd = find_figure(e, Statistic::proportion, FigureEndpoint::icans_any_grade, Subgroup::extramedullary);
+  const Figure* icans =
+      find_figure(e, Statistic::proportion, FigureEndpoint::icans_any_grade, Subgroup::all);
+  const Figure* icans_emd = find_figure(e, Statistic::proportion, FigureEndpoint::icans_any_grade,
+                                        Subgroup::extramedullary);
   add_proportion(model, &P::p_icans_non_emd, icans, icans_emd, true, "ICANS");
   add_proportion(model, &P::p_icans_emd, icans, icans_emd, false, "ICANS");
-  const Figure* icans3 = find_figure(e, Statistic::proportion, FigureEndpoint::icans_grade3plus, Subgroup::all);
-  if (icans && icans3) model.conjugate.push_back({&P::q_icans_grade3plus, double(*icans3->count), double(*icans->count), icans3->id + " of " + icans->id});
+  const Figure* icans3 =
+      find_figure(e, Statistic::proportion, FigureEndpoint::icans_grade3plus, Subgroup::all);
+  if (icans && icans3)
+    model.conjugate.push_back({&P::q_icans_grade3plus, double(*icans3->count),
+                               double(*icans->count), icans3->id + " of " + icans->id});
 
   // Maintenance among responders and its types, from the counts of each type.
-  const EventKind types[3] = {EventKind::maintenance_tki, EventKind::maintenance_low_dose_chemotherapy, EventKind::maintenance_inotuzumab};
+  const EventKind types[3] = {EventKind::maintenance_tki,
+                              EventKind::maintenance_low_dose_chemotherapy,
+                              EventKind::maintenance_inotuzumab};
   double maintained = 0;
   std::string sources;
   for (EventKind kind : types) {
@@ -147,42 +166,54 @@ Model build_model(const Evidence& e) {
     maintained += f ? f->value : 0.0;
     if (f) sources += (sources.empty() ? "" : "+") + f->id;
   }
-  if (maintained > 0) model.conjugate.push_back({&P::p_maintenance, maintained, double(*orr->count), sources + " of responders (" + orr->id + ")"});
+  if (maintained > 0)
+    model.conjugate.push_back({&P::p_maintenance, maintained, double(*orr->count),
+                               sources + " of responders (" + orr->id + ")"});
   if (const Figure* relapses = find_count(e, EventKind::relapse); relapses && relapses->value > 0) {
     const Figure* negative = find_count(e, EventKind::cd19_negative_relapse);
-    model.conjugate.push_back({&P::p_cd19_negative_relapse, negative ? negative->value : 0.0, relapses->value,
-                               (negative ? negative->id : std::string("0")) + " of " + relapses->id});
+    model.conjugate.push_back(
+        {&P::p_cd19_negative_relapse, negative ? negative->value : 0.0, relapses->value,
+         (negative ? negative->id : std::string("0")) + " of " + relapses->id});
   }
   const Figure* infection = find_count(e, EventKind::death_from_infection);
   const Figure* other = find_count(e, EventKind::death_from_other_causes);
   if (infection && other && infection->value + other->value > 0) {
-    model.conjugate.push_back({&P::p_infection_given_nonrelapse_death, infection->value, infection->value + other->value,
+    model.conjugate.push_back({&P::p_infection_given_nonrelapse_death, infection->value,
+                               infection->value + other->value,
                                infection->id + " of " + infection->id + "+" + other->id});
   }
   // Covariate prevalences from the baseline table.
   const std::pair<const char*, double P::*> covariates[] = {
-      {"extramedullary_disease", &P::p_extramedullary}, {"ph_positive", &P::p_ph_positive},
-      {"tp53_alteration", &P::p_tp53}, {"kmt2a_rearrangement", &P::p_kmt2a},
-      {"ikzf1_alteration", &P::p_ikzf1}, {"prior_blinatumomab", &P::p_prior_blinatumomab},
+      {"extramedullary_disease", &P::p_extramedullary},
+      {"ph_positive", &P::p_ph_positive},
+      {"tp53_alteration", &P::p_tp53},
+      {"kmt2a_rearrangement", &P::p_kmt2a},
+      {"ikzf1_alteration", &P::p_ikzf1},
+      {"prior_blinatumomab", &P::p_prior_blinatumomab},
       {"prior_inotuzumab", &P::p_prior_inotuzumab}};
   for (const auto& [id, member] : covariates) {
     const BaselineFigure* b = e.find_baseline(id);
-    if (b && b->count && b->denominator) model.conjugate.push_back({member, double(*b->count), double(*b->denominator), b->id});
+    if (b && b->count && b->denominator)
+      model.conjugate.push_back({member, double(*b->count), double(*b->denominator), b->id});
   }
   const BaselineFigure* emd = e.find_baseline("extramedullary_disease");
   const BaselineFigure* cns = e.find_baseline("cns_leukemia");
   if (emd && cns && emd->count && cns->count && *emd->count > 0) {
-    model.conjugate.push_back({&P::p_cns_given_extramedullary, double(*cns->count), double(*emd->count), cns->id + " of " + emd->id});
+    model.conjugate.push_back({&P::p_cns_given_extramedullary, double(*cns->count),
+                               double(*emd->count), cns->id + " of " + emd->id});
   }
   // ABC targets: the reported Kaplan–Meier landmarks and death/relapse counts.
   for (const Figure& f : e.figures) {
-    const bool tte_count = f.statistic == Statistic::count &&
-                           (f.event == EventKind::death || f.event == EventKind::death_from_disease ||
-                            f.event == EventKind::death_from_infection || f.event == EventKind::death_from_other_causes ||
-                            f.event == EventKind::relapse);
+    const bool tte_count =
+        f.statistic == Statistic::count &&
+        (f.event == EventKind::death || f.event == EventKind::death_from_disease ||
+         f.event == EventKind::death_from_infection ||
+         f.event == EventKind::death_from_other_causes || f.event == EventKind::relapse);
     if (f.statistic == Statistic::km_landmark || tte_count) model.targets.push_back(&f);
   }
-  if (model.abc.empty()) throw std::invalid_argument("evidence assumptions give no prior for any time-to-event parameter");
+  if (model.abc.empty())
+    throw std::invalid_argument(
+        "evidence assumptions give no prior for any time-to-event parameter");
   return model;
 }
 
@@ -191,8 +222,11 @@ double logit(double p) { return std::log(p / (1.0 - p)); }
 CarTParameters draw_parameters(const Model& model, Rng& rng) {
   CarTParameters p = model.fixed;
   // Fixed number of draws in a fixed order, so a draw index always means the same parameters.
-  const double r_non = beta(model.response_k_non_emd + model.prior_a, model.response_n_non_emd - model.response_k_non_emd + model.prior_b, rng);
-  const double r_emd = beta(model.response_k_emd + model.prior_a, model.response_n_emd - model.response_k_emd + model.prior_b, rng);
+  const double r_non =
+      beta(model.response_k_non_emd + model.prior_a,
+           model.response_n_non_emd - model.response_k_non_emd + model.prior_b, rng);
+  const double r_emd = beta(model.response_k_emd + model.prior_a,
+                            model.response_n_emd - model.response_k_emd + model.prior_b, rng);
   p.response_logit_intercept = logit(r_non);
   p.response_logit_emd = model.response_by_emd ? logit(r_emd) - logit(r_non) : 0.0;
   for (const ConjugateParameter& c : model.conjugate) {
@@ -200,13 +234,15 @@ CarTParameters draw_parameters(const Model& model, Rng& rng) {
   }
   double shares_total = 0.0;
   for (std::size_t t = 0; t < 3; ++t) {
-    p.maintenance_shares[t] = standard_gamma(model.maintenance_type_counts[t] + model.prior_a, rng);  // Dirichlet
+    p.maintenance_shares[t] =
+        standard_gamma(model.maintenance_type_counts[t] + model.prior_a, rng);  // Dirichlet
     shares_total += p.maintenance_shares[t];
   }
   for (double& share : p.maintenance_shares) share /= shares_total;
   for (const AbcParameter& a : model.abc) {
-    p.*a.member = a.prior.kind == Prior::Kind::beta ? beta(a.prior.a, a.prior.b, rng)
-                                                    : lognormal_median(a.prior.median, a.prior.sdlog, rng);
+    p.*a.member = a.prior.kind == Prior::Kind::beta
+                      ? beta(a.prior.a, a.prior.b, rng)
+                      : lognormal_median(a.prior.median, a.prior.sdlog, rng);
   }
   return p;
 }
@@ -217,11 +253,16 @@ CarTParameters conjugate_point(const Model& model) {
   const auto clamp = [](double x) { return std::clamp(x, 1e-6, 1.0 - 1e-6); };
   const double r_non = clamp(model.response_k_non_emd / model.response_n_non_emd);
   p.response_logit_intercept = logit(r_non);
-  p.response_logit_emd = model.response_by_emd ? logit(clamp(model.response_k_emd / model.response_n_emd)) - logit(r_non) : 0.0;
-  for (const ConjugateParameter& c : model.conjugate) p.*c.member = c.total > 0 ? c.count / c.total : 0.0;
+  p.response_logit_emd =
+      model.response_by_emd
+          ? logit(clamp(model.response_k_emd / model.response_n_emd)) - logit(r_non)
+          : 0.0;
+  for (const ConjugateParameter& c : model.conjugate)
+    p.*c.member = c.total > 0 ? c.count / c.total : 0.0;
   double total = 0.0;
   for (double c : model.maintenance_type_counts) total += c;
-  for (std::size_t t = 0; t < 3; ++t) p.maintenance_shares[t] = total > 0 ? model.maintenance_type_counts[t] / total : 1.0 / 3;
+  for (std::size_t t = 0; t < 3; ++t)
+    p.maintenance_shares[t] = total > 0 ? model.maintenance_type_counts[t] / total : 1.0 / 3;
   return p;
 }
 
@@ -229,20 +270,25 @@ struct Candidate {
   double distance;
   std::uint64_t index;
   CarTParameters parameters;
-  bool operator<(const Candidate& o) const { return distance < o.distance || (distance == o.distance && index < o.index); }
+  bool operator<(const Candidate& o) const {
+    return distance < o.distance || (distance == o.distance && index < o.index);
+  }
 };
 
 void keep_best(std::vector<Candidate>& candidates, std::size_t k) {
   if (candidates.size() <= k) return;
-  std::nth_element(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k), candidates.end());
+  std::nth_element(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k),
+                   candidates.end());
   candidates.resize(k);
 }
 
 // Values of all figures for replicas at given replicate indices (rows: replicas, cols: figures).
 template <class ParametersOf>
-std::vector<std::vector<double>> replicate_figures(const Evidence& e, const SourceStudyConduct& conduct,
-                                                  std::uint64_t seed, std::uint64_t first_index, std::uint64_t count,
-                                                  unsigned threads, ParametersOf parameters_of) {
+std::vector<std::vector<double>> replicate_figures(const Evidence& e,
+                                                   const SourceStudyConduct& conduct,
+                                                   std::uint64_t seed, std::uint64_t first_index,
+                                                   std::uint64_t count, unsigned threads,
+                                                   ParametersOf parameters_of) {
   std::vector<std::vector<double>> values;
   values.reserve(count);
   struct Block {
@@ -252,7 +298,8 @@ std::vector<std::vector<double>> replicate_figures(const Evidence& e, const Sour
   run_replicate_blocks<Block, SourceCohortWorkspace>(
       RunShape{0, count, threads},
       [&](const ReplicateBlock& block, Block& result, SourceCohortWorkspace& ws) {
-        for (std::uint64_t j = block.first_replicate; j < block.first_replicate + block.replicate_count; ++j) {
+        for (std::uint64_t j = block.first_replicate;
+             j < block.first_replicate + block.replicate_count; ++j) {
           simulate_source_cohort(parameters_of(j), conduct, seed, first_index + j, ws);
           std::vector<double> row;
           for (const Figure& f : e.figures) row.push_back(evaluate_figure(f, ws));
@@ -260,7 +307,9 @@ std::vector<std::vector<double>> replicate_figures(const Evidence& e, const Sour
           result.rows.push_back(std::move(row));
         }
       },
-      [&](const ReplicateBlock&, const Block& result) { values.insert(values.end(), result.rows.begin(), result.rows.end()); });
+      [&](const ReplicateBlock&, const Block& result) {
+        values.insert(values.end(), result.rows.begin(), result.rows.end());
+      });
   return values;
 }
 
@@ -275,9 +324,12 @@ double quantile_of(std::vector<double>& xs, double q) {
 }
 
 std::string describe(const Figure& f) {
-  static const char* statistics[] = {"proportion", "conditional_proportion", "km_landmark", "median_not_reached", "count", "subgroup_comparison"};
+  static const char* statistics[] = {"proportion",  "conditional_proportion",
+                                     "km_landmark", "median_not_reached",
+                                     "count",       "subgroup_comparison"};
   std::string text = statistics[static_cast<int>(f.statistic)];
-  if (f.statistic == Statistic::km_landmark) text += " at " + std::to_string(static_cast<int>(f.time)) + " months";
+  if (f.statistic == Statistic::km_landmark)
+    text += " at " + std::to_string(static_cast<int>(f.time)) + " months";
   return text;
 }
 
@@ -291,7 +343,8 @@ double get_parameter(const CarTParameters& parameters, const std::string& name) 
   return parameters.*member_of(name);
 }
 
-FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings, const FitProgress& progress) {
+FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings,
+                          const FitProgress& progress) {
   const Model model = build_model(evidence);
   const SourceStudyConduct conduct = source_conduct(evidence);
   const std::size_t targets = model.targets.size();
@@ -299,8 +352,8 @@ FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings,
   result.abc_draws = settings.abc_draws;
   for (const Figure* f : model.targets) result.abc_targets.push_back(f->id);
 
-  const auto simulate_targets = [&](const CarTParameters& p, std::uint64_t index, SourceCohortWorkspace& ws,
-                                    std::vector<double>& out) {
+  const auto simulate_targets = [&](const CarTParameters& p, std::uint64_t index,
+                                    SourceCohortWorkspace& ws, std::vector<double>& out) {
     simulate_source_cohort(p, conduct, settings.seed, index, ws);
     out.resize(targets);
     for (std::size_t t = 0; t < targets; ++t) out[t] = evaluate_figure(*model.targets[t], ws);
@@ -322,14 +375,16 @@ FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings,
     run_replicate_blocks<PilotBlock, SourceCohortWorkspace>(
         RunShape{0, PILOT_DRAWS, settings.threads, SEARCH_BLOCK * 16},
         [&](const ReplicateBlock& block, PilotBlock& result_block, SourceCohortWorkspace& ws) {
-          for (std::uint64_t i = block.first_replicate; i < block.first_replicate + block.replicate_count; ++i) {
+          for (std::uint64_t i = block.first_replicate;
+               i < block.first_replicate + block.replicate_count; ++i) {
             simulate_targets(parameters_for_draw(i), i, ws, result_block.values);
             result_block.rows.push_back(result_block.values);
           }
         },
         [&](const ReplicateBlock&, const PilotBlock& result_block) {
           for (const auto& values : result_block.rows) {
-            for (std::size_t t = 0; t < targets; ++t) if (std::isfinite(values[t])) pilot[t].push_back(values[t]);
+            for (std::size_t t = 0; t < targets; ++t)
+              if (std::isfinite(values[t])) pilot[t].push_back(values[t]);
           }
         });
   }
@@ -353,7 +408,8 @@ FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings,
   run_replicate_blocks<AbcBlock, SourceCohortWorkspace>(
       RunShape{0, settings.abc_draws, settings.threads},
       [&](const ReplicateBlock& block, AbcBlock& result, SourceCohortWorkspace& ws) {
-        for (std::uint64_t i = block.first_replicate; i < block.first_replicate + block.replicate_count; ++i) {
+        for (std::uint64_t i = block.first_replicate;
+             i < block.first_replicate + block.replicate_count; ++i) {
           const CarTParameters p = parameters_for_draw(i);
           simulate_targets(p, i, ws, result.values);
           double distance = 0.0;
@@ -403,7 +459,8 @@ FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings,
   std::vector<double> point_weight(targets, 1.0);
   for (std::size_t t = 0; t < targets; ++t) {
     const Figure& f = *model.targets[t];
-    if (f.statistic == Statistic::km_landmark && (f.subgroup == Subgroup::all || f.subgroup == Subgroup::responders)) {
+    if (f.statistic == Statistic::km_landmark &&
+        (f.subgroup == Subgroup::all || f.subgroup == Subgroup::responders)) {
       point_weight[t] = HEADLINE_WEIGHT;
     }
   }
@@ -418,17 +475,20 @@ FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings,
       RunShape{0, candidates.size(), settings.threads, SEARCH_BLOCK},
       [&](const ReplicateBlock& block, SearchBlock& result_block, SourceCohortWorkspace& ws) {
         result_block.per_target.resize(targets);
-        for (std::uint64_t c = block.first_replicate; c < block.first_replicate + block.replicate_count; ++c) {
+        for (std::uint64_t c = block.first_replicate;
+             c < block.first_replicate + block.replicate_count; ++c) {
           for (auto& v : result_block.per_target) v.clear();
           for (std::uint64_t r = 0; r < settings.point_search_replicas; ++r) {
             simulate_targets(candidates[c], POINT_SEARCH_OFFSET + r, ws, result_block.values);
             for (std::size_t t = 0; t < targets; ++t) {
-              if (std::isfinite(result_block.values[t])) result_block.per_target[t].push_back(result_block.values[t]);
+              if (std::isfinite(result_block.values[t]))
+                result_block.per_target[t].push_back(result_block.values[t]);
             }
           }
           double distance = 0.0;
           for (std::size_t t = 0; t < targets; ++t) {
-            const double z = (quantile_of(result_block.per_target[t], 0.5) - model.targets[t]->value) / scale[t];
+            const double z =
+                (quantile_of(result_block.per_target[t], 0.5) - model.targets[t]->value) / scale[t];
             distance += point_weight[t] * (std::isfinite(z) ? z * z : MISSING_PENALTY);
           }
           result_block.scores.push_back({distance, c});
@@ -442,23 +502,29 @@ FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings,
 
   // 4. Calibration report: posterior-predictive replicas (one per draw) and point replicas.
   if (progress) progress("predictive");
-  const auto predictive = replicate_figures(evidence, conduct, settings.seed, PREDICTIVE_OFFSET, result.draws.size(),
-                                            settings.threads, [&](std::uint64_t j) { return result.draws[j]; });
-  const auto at_point = replicate_figures(evidence, conduct, settings.seed, POINT_OFFSET, settings.point_replicas,
-                                          settings.threads, [&](std::uint64_t) { return result.point; });
+  const auto predictive =
+      replicate_figures(evidence, conduct, settings.seed, PREDICTIVE_OFFSET, result.draws.size(),
+                        settings.threads, [&](std::uint64_t j) { return result.draws[j]; });
+  const auto at_point =
+      replicate_figures(evidence, conduct, settings.seed, POINT_OFFSET, settings.point_replicas,
+                        settings.threads, [&](std::uint64_t) { return result.point; });
   const std::size_t figure_count = evidence.figures.size();
   for (std::size_t f = 0; f <= figure_count; ++f) {
     std::vector<double> pred, point;
-    for (const auto& row : predictive) if (std::isfinite(row[f])) pred.push_back(row[f]);
-    for (const auto& row : at_point) if (std::isfinite(row[f])) point.push_back(row[f]);
+    for (const auto& row : predictive)
+      if (std::isfinite(row[f])) pred.push_back(row[f]);
+    for (const auto& row : at_point)
+      if (std::isfinite(row[f])) point.push_back(row[f]);
     CalibrationRow row;
     if (f < figure_count) {
       const Figure& figure = evidence.figures[f];
       row.figure_id = figure.id;
       row.description = describe(figure);
       row.reported = figure.value;
-      const bool target = std::find(model.targets.begin(), model.targets.end(), &figure) != model.targets.end();
-      const bool proportion = figure.statistic == Statistic::proportion || figure.statistic == Statistic::conditional_proportion;
+      const bool target =
+          std::find(model.targets.begin(), model.targets.end(), &figure) != model.targets.end();
+      const bool proportion = figure.statistic == Statistic::proportion ||
+                              figure.statistic == Statistic::conditional_proportion;
       row.role = target ? "abc target" : proportion ? "conjugate" : "check";
     } else {
       row.figure_id = "median_follow_up";
@@ -495,8 +561,10 @@ FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings,
     for (const AbcParameter& a : model.abc) {
       if (a.member == p.member) s.source = "ABC (prior in evidence assumptions)";
     }
-    if (std::string(p.name) == "response_logit_intercept") s.source = "conjugate Beta posterior of response in non-EMD patients (logit)";
-    if (std::string(p.name) == "response_logit_emd") s.source = "conjugate Beta posteriors of response by EMD (logit difference)";
+    if (std::string(p.name) == "response_logit_intercept")
+      s.source = "conjugate Beta posterior of response in non-EMD patients (logit)";
+    if (std::string(p.name) == "response_logit_emd")
+      s.source = "conjugate Beta posteriors of response by EMD (logit difference)";
     if (s.source == "fixed (default)") {
       for (const Assumption& a : evidence.assumptions) {
         if (a.parameter == p.name) s.source = "assumption (fixed in evidence)";

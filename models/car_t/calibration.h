@@ -36,16 +36,17 @@ struct FitSettings {
   std::uint64_t abc_draws = 200000;
   std::size_t accepted = 1000;
   std::uint64_t point_replicas = 2000;
-  std::uint64_t point_search_replicas = 2000;  // replicas per candidate in the point-estimate search
+  std::uint64_t point_search_replicas =
+      2000;  // replicas per candidate in the point-estimate search
   unsigned threads = 1;
 };
 
 struct CalibrationRow {
   std::string figure_id;
-  std::string description;     // statistic, endpoint/event, subgroup, time
-  std::string role;            // "abc target" | "conjugate" | "check"
+  std::string description;  // statistic, endpoint/event, subgroup, time
+  std::string role;         // "abc target" | "conjugate" | "check"
   double reported = 0.0;
-  double point_median = 0.0;   // median over replicas at the point estimate
+  double point_median = 0.0;  // median over replicas at the point estimate
   double predictive_median = 0.0, predictive_lower = 0.0, predictive_upper = 0.0;  // 2.5/50/97.5 %
   bool inside = false;         // predictive_lower <= reported <= predictive_upper
   std::uint64_t replicas = 0;  // replicas in which the figure was computable

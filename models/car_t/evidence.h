@@ -17,23 +17,45 @@ enum class Statistic {
 };
 
 enum class Subgroup {
-  all, responders, extramedullary, non_extramedullary, maintenance, no_maintenance,
-  prior_blinatumomab, no_prior_blinatumomab, prior_inotuzumab, no_prior_inotuzumab,
+  all,
+  responders,
+  extramedullary,
+  non_extramedullary,
+  maintenance,
+  no_maintenance,
+  prior_blinatumomab,
+  no_prior_blinatumomab,
+  prior_inotuzumab,
+  no_prior_inotuzumab,
 };
 
 // Binary endpoints (proportions) and time-to-event endpoints (KM, medians, comparisons).
 enum class FigureEndpoint {
   none,
-  best_overall_response, mrd_negative, crs_any_grade, crs_grade3plus, icans_any_grade, icans_grade3plus,
-  overall_survival, relapse_free_survival, duration_of_response,
+  best_overall_response,
+  mrd_negative,
+  crs_any_grade,
+  crs_grade3plus,
+  icans_any_grade,
+  icans_grade3plus,
+  overall_survival,
+  relapse_free_survival,
+  duration_of_response,
 };
 
 // Kinds of events for `count` figures.
 enum class EventKind {
   none,
-  death, death_from_disease, death_from_infection, death_from_other_causes,
-  relapse, cd19_negative_relapse, subsequent_hsct_in_remission,
-  maintenance_tki, maintenance_low_dose_chemotherapy, maintenance_inotuzumab,
+  death,
+  death_from_disease,
+  death_from_infection,
+  death_from_other_causes,
+  relapse,
+  cd19_negative_relapse,
+  subsequent_hsct_in_remission,
+  maintenance_tki,
+  maintenance_low_dose_chemotherapy,
+  maintenance_inotuzumab,
 };
 
 struct Figure {
@@ -44,15 +66,15 @@ struct Figure {
   Subgroup subgroup = Subgroup::all;
   Subgroup comparison_subgroup = Subgroup::all;  // subgroup_comparison: the second group
   double time = 0.0;                             // km_landmark: months
-  double value = 0.0;                            // the reported value (proportion, survival, count, p)
-  std::optional<int> count;                      // proportions: numerator (reported or derived)
+  double value = 0.0;        // the reported value (proportion, survival, count, p)
+  std::optional<int> count;  // proportions: numerator (reported or derived)
   std::optional<int> denominator;
-  std::string note;                              // derivation or remark, echoed in reports
+  std::string note;  // derivation or remark, echoed in reports
 };
 
 struct BaselineFigure {
-  std::string id;             // e.g. extramedullary_disease, ph_positive
-  std::string statistic;      // proportion | median
+  std::string id;         // e.g. extramedullary_disease, ph_positive
+  std::string statistic;  // proportion | median
   double value = 0.0;
   std::optional<int> count;
   std::optional<int> denominator;
@@ -63,9 +85,9 @@ struct BaselineFigure {
 struct Prior {
   enum class Kind { beta, lognormal, fixed };
   Kind kind = Kind::fixed;
-  double a = 0.0, b = 0.0;                 // beta shapes
-  double median = 0.0, sdlog = 0.0;        // lognormal (and fixed lognormal onset-day laws)
-  double value = 0.0;                      // fixed
+  double a = 0.0, b = 0.0;           // beta shapes
+  double median = 0.0, sdlog = 0.0;  // lognormal (and fixed lognormal onset-day laws)
+  double value = 0.0;                // fixed
 };
 
 struct Assumption {
@@ -91,15 +113,18 @@ struct Evidence {
   std::vector<Assumption> assumptions;
 
   const Figure* find(const std::string& id) const {
-    for (const Figure& f : figures) if (f.id == id) return &f;
+    for (const Figure& f : figures)
+      if (f.id == id) return &f;
     return nullptr;
   }
   const BaselineFigure* find_baseline(const std::string& id) const {
-    for (const BaselineFigure& b : baseline) if (b.id == id) return &b;
+    for (const BaselineFigure& b : baseline)
+      if (b.id == id) return &b;
     return nullptr;
   }
   const Assumption* find_assumption(const std::string& parameter) const {
-    for (const Assumption& a : assumptions) if (a.parameter == parameter) return &a;
+    for (const Assumption& a : assumptions)
+      if (a.parameter == parameter) return &a;
     return nullptr;
   }
 };

@@ -1,9 +1,8 @@
 #include "models/car_t/patient_model.h"
 
 #include <algorithm>
-#include <cmath>
-
 #include <boost/math/distributions/normal.hpp>
+#include <cmath>
 
 #include "core/samplers.h"
 
@@ -168,8 +167,9 @@ void simulate_patient(const CarTParameters& p, CarTStreams& s, CarTPatient& out)
 
   PatientTrajectory& t = out.trajectory;
   t.dropout_time = p.dropout_rate > 0.0 ? e_dropout / p.dropout_rate : NEVER_TIME;
-  const DeathCause nonrelapse_cause =
-      u_infection < p.p_infection_given_nonrelapse_death ? DeathCause::infection : DeathCause::other;
+  const DeathCause nonrelapse_cause = u_infection < p.p_infection_given_nonrelapse_death
+                                          ? DeathCause::infection
+                                          : DeathCause::other;
   if (out.responded) {
     t.responded = true;
     t.response_time = p.response_time;
@@ -183,9 +183,10 @@ void simulate_patient(const CarTParameters& p, CarTStreams& s, CarTPatient& out)
       hazard_multiplier = p.maintenance_hazard_ratio;
     }
     const bool cured = u_cure < p.cure_fraction;
-    const double relapse = cured ? NEVER_TIME
-                                 : p.response_time + p.relapse_scale * std::pow(e_relapse / hazard_multiplier,
-                                                                                1.0 / p.relapse_shape);
+    const double relapse =
+        cured ? NEVER_TIME
+              : p.response_time + p.relapse_scale * std::pow(e_relapse / hazard_multiplier,
+                                                             1.0 / p.relapse_shape);
     const double nonrelapse_death =
         p.response_time + e_nonrelapse_death / (p.nonrelapse_mortality_rate * hazard_multiplier);
     if (relapse < nonrelapse_death) {
@@ -208,10 +209,12 @@ void simulate_patient(const CarTParameters& p, CarTStreams& s, CarTPatient& out)
   // 5. CRS and ICANS: 6 draws.
   const double u_crs = uniform01(s.adverse_events);
   const double u_crs_grade = uniform01(s.adverse_events);
-  const double crs_onset = lognormal_median(p.crs_onset_median_days, p.crs_onset_sdlog, s.adverse_events);
+  const double crs_onset =
+      lognormal_median(p.crs_onset_median_days, p.crs_onset_sdlog, s.adverse_events);
   const double u_icans = uniform01(s.adverse_events);
   const double u_icans_grade = uniform01(s.adverse_events);
-  const double icans_onset = lognormal_median(p.icans_onset_median_days, p.icans_onset_sdlog, s.adverse_events);
+  const double icans_onset =
+      lognormal_median(p.icans_onset_median_days, p.icans_onset_sdlog, s.adverse_events);
   const double p_crs3 = out.extramedullary ? p.p_crs_grade3plus_emd : p.p_crs_grade3plus_non_emd;
   if (u_crs < p_crs3) {
     out.crs_grade = u_crs_grade < p.q_crs_grade4_of_severe ? 4 : 3;
@@ -223,8 +226,8 @@ void simulate_patient(const CarTParameters& p, CarTStreams& s, CarTPatient& out)
   if (u_icans < p_icans) {
     const double severe = p.q_icans_grade3plus;
     out.icans_grade = u_icans_grade < severe * p.q_icans_grade4_of_severe ? 4
-                      : u_icans_grade < severe                           ? 3
-                      : u_icans_grade < severe + (1.0 - severe) / 2.0    ? 2
+                      : u_icans_grade < severe                            ? 3
+                      : u_icans_grade < severe + (1.0 - severe) / 2.0     ? 2
                                                                           : 1;
     out.icans_onset_day = icans_onset;
   }

@@ -28,8 +28,8 @@
 #include <string>
 #include <vector>
 
-#include "models/endpoints.h"
 #include "core/rng.h"
+#include "models/endpoints.h"
 
 namespace trialsim::car_t {
 inline constexpr double NEVER_TIME = std::numeric_limits<double>::infinity();
@@ -57,28 +57,28 @@ struct CarTParameters {
   double p_mrd_negative = 0.962;            // among responders
   double response_time = 1.0;               // months from infusion to the response assessment
   // Relapse and death among responders
-  double cure_fraction = 0.5;               // responders who never relapse
-  double relapse_shape = 1.3;               // Weibull shape (-)
-  double relapse_scale = 9.0;               // Weibull scale, months from response
+  double cure_fraction = 0.5;  // responders who never relapse
+  double relapse_shape = 1.3;  // Weibull shape (-)
+  double relapse_scale = 9.0;  // Weibull scale, months from response
   double p_cd19_negative_relapse = 0.1;
-  double p_maintenance = 0.538;             // among responders
+  double p_maintenance = 0.538;                                            // among responders
   std::array<double, 3> maintenance_shares{6.0 / 14, 5.0 / 14, 3.0 / 14};  // TKI, chemo, inotuzumab
-  double maintenance_hazard_ratio = 0.5;    // on relapse and non-relapse-death hazards
-  double nonrelapse_mortality_rate = 0.008; // per month
+  double maintenance_hazard_ratio = 0.5;     // on relapse and non-relapse-death hazards
+  double nonrelapse_mortality_rate = 0.008;  // per month
   double p_infection_given_nonrelapse_death = 0.5;
-  double death_after_relapse_rate = 0.17;   // per month
-  double death_after_nonresponse_rate = 0.2;// per month
-  double dropout_rate = 0.0;                // loss to follow-up, per month
+  double death_after_relapse_rate = 0.17;     // per month
+  double death_after_nonresponse_rate = 0.2;  // per month
+  double dropout_rate = 0.0;                  // loss to follow-up, per month
   // Adverse events (proportions of patients)
   double p_crs_any = 0.452;
   double p_crs_grade3plus_non_emd = 0.05;
   double p_crs_grade3plus_emd = 0.0;
-  double q_crs_grade2_of_mild = 0.35;       // assumption
-  double q_crs_grade4_of_severe = 0.25;     // assumption
+  double q_crs_grade2_of_mild = 0.35;    // assumption
+  double q_crs_grade4_of_severe = 0.25;  // assumption
   double p_icans_non_emd = 0.05;
   double p_icans_emd = 0.0;
   double q_icans_grade3plus = 0.25;
-  double q_icans_grade4_of_severe = 0.25;   // assumption
+  double q_icans_grade4_of_severe = 0.25;  // assumption
   double crs_onset_median_days = 3.0, crs_onset_sdlog = 0.5;
   double icans_onset_median_days = 7.0, icans_onset_sdlog = 0.4;
 };

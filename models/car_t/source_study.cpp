@@ -13,21 +13,31 @@ constexpr double NOT_AVAILABLE = std::numeric_limits<double>::quiet_NaN();
 
 Endpoint endpoint_of(FigureEndpoint e) {
   switch (e) {
-    case FigureEndpoint::relapse_free_survival: return Endpoint::relapse_free_survival;
-    case FigureEndpoint::duration_of_response: return Endpoint::duration_of_response;
-    default: return Endpoint::overall_survival;
+    case FigureEndpoint::relapse_free_survival:
+      return Endpoint::relapse_free_survival;
+    case FigureEndpoint::duration_of_response:
+      return Endpoint::duration_of_response;
+    default:
+      return Endpoint::overall_survival;
   }
 }
 
 bool binary_endpoint(FigureEndpoint e, const CarTPatient& p) {
   switch (e) {
-    case FigureEndpoint::best_overall_response: return p.responded;
-    case FigureEndpoint::mrd_negative: return p.mrd_negative;
-    case FigureEndpoint::crs_any_grade: return p.crs_grade >= 1;
-    case FigureEndpoint::crs_grade3plus: return p.crs_grade >= 3;
-    case FigureEndpoint::icans_any_grade: return p.icans_grade >= 1;
-    case FigureEndpoint::icans_grade3plus: return p.icans_grade >= 3;
-    default: return false;
+    case FigureEndpoint::best_overall_response:
+      return p.responded;
+    case FigureEndpoint::mrd_negative:
+      return p.mrd_negative;
+    case FigureEndpoint::crs_any_grade:
+      return p.crs_grade >= 1;
+    case FigureEndpoint::crs_grade3plus:
+      return p.crs_grade >= 3;
+    case FigureEndpoint::icans_any_grade:
+      return p.icans_grade >= 1;
+    case FigureEndpoint::icans_grade3plus:
+      return p.icans_grade >= 3;
+    default:
+      return false;
   }
 }
 
@@ -37,30 +47,44 @@ bool event_observed(EventKind kind, const CarTPatient& p, double follow_up) {
   const bool died = p.trajectory.death_time <= seen_until;
   const bool relapsed = p.relapsed && p.trajectory.relapse_time <= seen_until;
   switch (kind) {
-    case EventKind::death: return died;
-    case EventKind::death_from_disease: return died && p.death_cause == DeathCause::disease;
-    case EventKind::death_from_infection: return died && p.death_cause == DeathCause::infection;
-    case EventKind::death_from_other_causes: return died && p.death_cause == DeathCause::other;
-    case EventKind::relapse: return relapsed;
-    case EventKind::cd19_negative_relapse: return relapsed && p.cd19_negative_relapse;
-    case EventKind::subsequent_hsct_in_remission: return false;  // not part of the model
-    case EventKind::maintenance_tki: return p.maintenance == Maintenance::tki;
-    case EventKind::maintenance_low_dose_chemotherapy: return p.maintenance == Maintenance::low_dose_chemotherapy;
-    case EventKind::maintenance_inotuzumab: return p.maintenance == Maintenance::inotuzumab;
-    case EventKind::none: return false;
+    case EventKind::death:
+      return died;
+    case EventKind::death_from_disease:
+      return died && p.death_cause == DeathCause::disease;
+    case EventKind::death_from_infection:
+      return died && p.death_cause == DeathCause::infection;
+    case EventKind::death_from_other_causes:
+      return died && p.death_cause == DeathCause::other;
+    case EventKind::relapse:
+      return relapsed;
+    case EventKind::cd19_negative_relapse:
+      return relapsed && p.cd19_negative_relapse;
+    case EventKind::subsequent_hsct_in_remission:
+      return false;  // not part of the model
+    case EventKind::maintenance_tki:
+      return p.maintenance == Maintenance::tki;
+    case EventKind::maintenance_low_dose_chemotherapy:
+      return p.maintenance == Maintenance::low_dose_chemotherapy;
+    case EventKind::maintenance_inotuzumab:
+      return p.maintenance == Maintenance::inotuzumab;
+    case EventKind::none:
+      return false;
   }
   return false;
 }
 
 // Fills ws.time/status/group with the endpoint of members of `a` (group 0) and, if given, `b`
 // (group 1). Returns the number of rows.
-std::size_t build_endpoint_data(SourceCohortWorkspace& ws, Endpoint endpoint, Subgroup a, const Subgroup* b) {
+std::size_t build_endpoint_data(SourceCohortWorkspace& ws, Endpoint endpoint, Subgroup a,
+                                const Subgroup* b) {
   std::size_t m = 0;
   for (std::size_t i = 0; i < ws.patients.size(); ++i) {
     const CarTPatient& p = ws.patients[i];
     int group = -1;
-    if (in_subgroup(a, p)) group = 0;
-    else if (b && in_subgroup(*b, p)) group = 1;
+    if (in_subgroup(a, p))
+      group = 0;
+    else if (b && in_subgroup(*b, p))
+      group = 1;
     if (group < 0) continue;
     const ObservedOutcome o = observe_endpoint(endpoint, p.trajectory, ws.follow_up[i]);
     if (!o.in_population) continue;
@@ -76,26 +100,38 @@ std::size_t build_endpoint_data(SourceCohortWorkspace& ws, Endpoint endpoint, Su
 
 bool in_subgroup(Subgroup subgroup, const CarTPatient& p) {
   switch (subgroup) {
-    case Subgroup::all: return true;
-    case Subgroup::responders: return p.responded;
-    case Subgroup::extramedullary: return p.extramedullary;
-    case Subgroup::non_extramedullary: return !p.extramedullary;
-    case Subgroup::maintenance: return p.responded && p.maintenance != Maintenance::none;
-    case Subgroup::no_maintenance: return p.responded && p.maintenance == Maintenance::none;
-    case Subgroup::prior_blinatumomab: return p.prior_blinatumomab;
-    case Subgroup::no_prior_blinatumomab: return !p.prior_blinatumomab;
-    case Subgroup::prior_inotuzumab: return p.prior_inotuzumab;
-    case Subgroup::no_prior_inotuzumab: return !p.prior_inotuzumab;
+    case Subgroup::all:
+      return true;
+    case Subgroup::responders:
+      return p.responded;
+    case Subgroup::extramedullary:
+      return p.extramedullary;
+    case Subgroup::non_extramedullary:
+      return !p.extramedullary;
+    case Subgroup::maintenance:
+      return p.responded && p.maintenance != Maintenance::none;
+    case Subgroup::no_maintenance:
+      return p.responded && p.maintenance == Maintenance::none;
+    case Subgroup::prior_blinatumomab:
+      return p.prior_blinatumomab;
+    case Subgroup::no_prior_blinatumomab:
+      return !p.prior_blinatumomab;
+    case Subgroup::prior_inotuzumab:
+      return p.prior_inotuzumab;
+    case Subgroup::no_prior_inotuzumab:
+      return !p.prior_inotuzumab;
   }
   return false;
 }
 
 SourceStudyConduct source_conduct(const Evidence& evidence) {
-  return {evidence.patients, evidence.follow_up.max - evidence.follow_up.min, evidence.follow_up.max};
+  return {evidence.patients, evidence.follow_up.max - evidence.follow_up.min,
+          evidence.follow_up.max};
 }
 
 void simulate_source_cohort(const CarTParameters& parameters, const SourceStudyConduct& conduct,
-                            std::uint64_t seed, std::uint64_t replicate, SourceCohortWorkspace& ws) {
+                            std::uint64_t seed, std::uint64_t replicate,
+                            SourceCohortWorkspace& ws) {
   const auto n = static_cast<std::size_t>(conduct.patients);
   ws.patients.resize(n);
   ws.follow_up.resize(n);
@@ -126,15 +162,19 @@ double evaluate_figure(const Figure& figure, SourceCohortWorkspace& ws) {
     case Statistic::count: {
       int events = 0;
       for (std::size_t i = 0; i < ws.patients.size(); ++i) {
-        if (in_subgroup(figure.subgroup, ws.patients[i]) && event_observed(figure.event, ws.patients[i], ws.follow_up[i])) ++events;
+        if (in_subgroup(figure.subgroup, ws.patients[i]) &&
+            event_observed(figure.event, ws.patients[i], ws.follow_up[i]))
+          ++events;
       }
       return events;
     }
     case Statistic::km_landmark:
     case Statistic::median_not_reached: {
-      const std::size_t m = build_endpoint_data(ws, endpoint_of(figure.endpoint), figure.subgroup, nullptr);
+      const std::size_t m =
+          build_endpoint_data(ws, endpoint_of(figure.endpoint), figure.subgroup, nullptr);
       if (m == 0) return NOT_AVAILABLE;
-      const SurvivalData data{std::span<const double>(ws.time.data(), m), std::span<const int>(ws.status.data(), m)};
+      const SurvivalData data{std::span<const double>(ws.time.data(), m),
+                              std::span<const int>(ws.status.data(), m)};
       kaplan_meier(data, ws.survival, ws.curve);
       if (figure.statistic == Statistic::median_not_reached) {
         return median_survival(ws.curve, ws.survival).median ? 0.0 : 1.0;
@@ -143,9 +183,10 @@ double evaluate_figure(const Figure& figure, SourceCohortWorkspace& ws) {
       return estimate.estimable ? estimate.surv : NOT_AVAILABLE;
     }
     case Statistic::subgroup_comparison: {
-      const std::size_t m =
-          build_endpoint_data(ws, endpoint_of(figure.endpoint), figure.subgroup, &figure.comparison_subgroup);
-      const SurvivalData data{std::span<const double>(ws.time.data(), m), std::span<const int>(ws.status.data(), m),
+      const std::size_t m = build_endpoint_data(ws, endpoint_of(figure.endpoint), figure.subgroup,
+                                                &figure.comparison_subgroup);
+      const SurvivalData data{std::span<const double>(ws.time.data(), m),
+                              std::span<const int>(ws.status.data(), m),
                               std::span<const int>(ws.group.data(), m)};
       if (m == 0) return NOT_AVAILABLE;
       const LogRankResult result = log_rank(data, ws.survival);

@@ -9,11 +9,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "models/car_t/evidence.h"
+#include "models/car_t/patient_model.h"
 #include "statistics/survival/kaplan_meier.h"
 #include "statistics/survival/km_summary.h"
 #include "statistics/survival/logrank.h"
-#include "models/car_t/evidence.h"
-#include "models/car_t/patient_model.h"
 
 namespace trialsim::car_t {
 

@@ -9,13 +9,15 @@
 
 namespace trialsim::car_t {
 
-CarTTruth true_values(const CarTParameters& p, const std::vector<double>& landmarks, std::uint64_t seed, int patients) {
+CarTTruth true_values(const CarTParameters& p, const std::vector<double>& landmarks,
+                      std::uint64_t seed, int patients) {
   CarTTruth truth;
   if (patients == 0) {  // closed-form truths only; survival truths unknown (NaN)
     truth.orr = population_response_probability(p);
     truth.crs_any = population_crs_probability(p);
     truth.icans_any = population_icans_probability(p);
-    truth.crs_grade3plus = p.p_extramedullary * p.p_crs_grade3plus_emd + (1.0 - p.p_extramedullary) * p.p_crs_grade3plus_non_emd;
+    truth.crs_grade3plus = p.p_extramedullary * p.p_crs_grade3plus_emd +
+                           (1.0 - p.p_extramedullary) * p.p_crs_grade3plus_non_emd;
     truth.os_at.assign(landmarks.size(), std::numeric_limits<double>::quiet_NaN());
     truth.rfs_at.assign(landmarks.size(), std::numeric_limits<double>::quiet_NaN());
     return truth;
@@ -36,7 +38,8 @@ CarTTruth true_values(const CarTParameters& p, const std::vector<double>& landma
     const PatientTrajectory& t = patient.trajectory;
     for (std::size_t k = 0; k < landmarks.size(); ++k) {
       os_alive[k] += t.death_time > landmarks[k] ? 1.0 : 0.0;
-      if (patient.responded) rfs_free[k] += std::min(t.relapse_time, t.death_time) > landmarks[k] ? 1.0 : 0.0;
+      if (patient.responded)
+        rfs_free[k] += std::min(t.relapse_time, t.death_time) > landmarks[k] ? 1.0 : 0.0;
     }
     responders += patient.responded ? 1.0 : 0.0;
   }

@@ -17,7 +17,8 @@ constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 double wald_critical_value(double level) {
   thread_local double cached_level = NaN, cached_z = 0.0;
   if (level != cached_level) {
-    cached_z = boost::math::quantile(boost::math::normal_distribution<double>(), (1.0 + level) / 2.0);
+    cached_z =
+        boost::math::quantile(boost::math::normal_distribution<double>(), (1.0 + level) / 2.0);
     cached_level = level;
   }
   return cached_z;
@@ -283,7 +284,8 @@ void build_arm_risk(std::size_t n, Time time, Status status, Arm arm, StratumEnd
 
 // Log partial likelihood at beta with score u and information imat (coxfit6's sums for x = arm).
 // Rows alternate between two sets of partial sums (two independent dependency chains).
-double arm_iteration(const std::vector<ArmRiskRow>& rows, double beta, CoxTies ties, double& u, double& imat) {
+double arm_iteration(const std::vector<ArmRiskRow>& rows, double beta, CoxTies ties, double& u,
+                     double& imat) {
   const double eb = std::exp(beta);
   double events1 = 0.0, u_part[2] = {0.0, 0.0}, imat_part[2] = {0.0, 0.0};
   LogSum log_denominators[2];
@@ -423,27 +425,31 @@ void cox_ph_arm(const SurvivalData& data, SurvivalWorkspace& ws, CoxFit& out,
       order.size(), [&](std::size_t k) { return data.time[order[k]]; },
       [&](std::size_t k) { return static_cast<double>(data.status[order[k]]); },
       [&](std::size_t k) { return static_cast<double>(data.arm[order[k]]); },
-      [&](std::size_t k) { return k + 1 == order.size() || data.stratum[order[k]] != data.stratum[order[k + 1]]; },
+      [&](std::size_t k) {
+        return k + 1 == order.size() || data.stratum[order[k]] != data.stratum[order[k + 1]];
+      },
       ws.arm_risk);
   fit_arm(ws.arm_risk, out, options);
 }
 
 void cox_ph_arm_from_table(SurvivalWorkspace& ws, CoxFit& out, const CoxOptions& options) {
   if (options.stratified)
-    throw std::invalid_argument("cox_ph_arm_from_table: the table is unstratified; options.stratified must be false");
+    throw std::invalid_argument(
+        "cox_ph_arm_from_table: the table is unstratified; options.stratified must be false");
   fit_arm(ws.arm_risk, out, options);
 }
 
 void cox_ph_arm(std::span<const SortedSubject> cohort, SurvivalWorkspace& ws, CoxFit& out,
                 const CoxOptions& options) {
   if (options.stratified)
-    throw std::invalid_argument("cox_ph_arm: a presorted cohort is unstratified; options.stratified must be false");
+    throw std::invalid_argument(
+        "cox_ph_arm: a presorted cohort is unstratified; options.stratified must be false");
   const std::size_t n = cohort.size();
   build_arm_risk(
       n, [&](std::size_t k) { return cohort[k].time; },
       [&](std::size_t k) { return static_cast<double>(cohort[k].status); },
-      [&](std::size_t k) { return static_cast<double>(cohort[k].arm); }, [&](std::size_t k) { return k + 1 == n; },
-      ws.arm_risk);
+      [&](std::size_t k) { return static_cast<double>(cohort[k].arm); },
+      [&](std::size_t k) { return k + 1 == n; }, ws.arm_risk);
   fit_arm(ws.arm_risk, out, options);
 }
 

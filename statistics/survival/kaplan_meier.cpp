@@ -20,7 +20,8 @@ void kaplan_meier(const SurvivalData& data, SurvivalWorkspace& ws, KaplanMeierCu
   kaplan_meier(ws.sorted, out, arm);
 }
 
-void kaplan_meier(std::span<const SortedSubject> cohort, KaplanMeierCurve& out, int arm, bool reverse) {
+void kaplan_meier(std::span<const SortedSubject> cohort, KaplanMeierCurve& out, int arm,
+                  bool reverse) {
   const std::size_t size = cohort.size();
   const std::uint8_t flip = reverse ? 1 : 0;
   std::size_t n = size;

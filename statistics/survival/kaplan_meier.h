@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "statistics/interval.h"
-
 #include "statistics/survival/survival_data.h"
 
 namespace trialsim {

@@ -71,7 +71,8 @@ std::optional<double> findq(const KaplanMeierCurve& km, SurvivalWorkspace& ws, C
 }  // namespace
 
 std::optional<double> survival_quantile_point(const KaplanMeierCurve& km, double p) {
-  if (!(p > 0.0 && p < 1.0)) throw std::invalid_argument("survival_quantile_point: p must be in (0, 1)");
+  if (!(p > 0.0 && p < 1.0))
+    throw std::invalid_argument("survival_quantile_point: p must be in (0, 1)");
   if (km.n == 0) return std::nullopt;
   // findq's points (0, 0), [(first_time, 0)], (time_i, 1 - surv_i): y never decreases and is
   // never NaN, so the first-occurring smallest y with y + tol >= p (resp. y - tol >= p) is the

@@ -133,7 +133,8 @@ double normal_critical_value(double level) {
   // cohorts ask for the same level again and again: remember the last one (per thread).
   thread_local double cached_level = std::numeric_limits<double>::quiet_NaN(), cached_z = 0.0;
   if (level == cached_level) return cached_z;
-  cached_z = boost::math::quantile(boost::math::normal_distribution<double>(), 1.0 - (1.0 - level) / 2.0);
+  cached_z =
+      boost::math::quantile(boost::math::normal_distribution<double>(), 1.0 - (1.0 - level) / 2.0);
   cached_level = level;
   return cached_z;
 }

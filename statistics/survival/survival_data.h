@@ -65,7 +65,7 @@ struct ArmRiskRow {
 struct SurvivalWorkspace {
   std::vector<SortedSubject> sorted, sorted_scratch;  // sort_cohort's output and scratch
   std::vector<std::uint32_t> buckets;                 // sort_cohort's bucket offsets
-  std::vector<ArmRiskRow> arm_risk;   // Cox-on-arm risk table
+  std::vector<ArmRiskRow> arm_risk;                   // Cox-on-arm risk table
   std::vector<std::uint32_t> order;  // subject indices sorted by (stratum, time, index)
 
   // Per-distinct-event-time tables (log-rank, cumulative incidence).
