@@ -13,7 +13,6 @@
 #include <stdexcept>
 #include <utility>
 
-
 namespace trialsim {
 namespace {
 
@@ -274,7 +273,6 @@ std::string describe_node(const YAML::Node& node) {
 
 bool is_quoted(const YAML::Node& node) { return node.Tag() == "!"; }
 
-
 }  // namespace
 
 // ---------------------------------------------------------------- ConfigDocument
@@ -352,7 +350,8 @@ void ConfigDocument::apply_override(const std::string& assignment) {
     walked += (walked.empty() ? "" : ".") + segment;
     if (current.IsSequence()) {
       std::size_t index = 0;
-      const auto [ptr, ec] = std::from_chars(segment.data(), segment.data() + segment.size(), index);
+      const auto [ptr, ec] =
+          std::from_chars(segment.data(), segment.data() + segment.size(), index);
       if (ec != std::errc() || ptr != segment.data() + segment.size() || index >= current.size()) {
         throw ConfigError(where, walked, "no list item " + segment,
                           "an index from 0 to " + std::to_string(current.size() - 1));
@@ -387,10 +386,10 @@ SourceLocation ConfigDocument::locate(const YAML::Node& node, const std::string&
   // Latest override wins, as in the tree.
   for (auto it = overrides_.rbegin(); it != overrides_.rend(); ++it) {
     const std::string& overridden = it->key_path;
-    const bool covers = key_path == overridden ||
-                        (key_path.size() > overridden.size() &&
-                         key_path.compare(0, overridden.size(), overridden) == 0 &&
-                         key_path[overridden.size()] == '.');
+    const bool covers =
+        key_path == overridden || (key_path.size() > overridden.size() &&
+                                   key_path.compare(0, overridden.size(), overridden) == 0 &&
+                                   key_path[overridden.size()] == '.');
     if (covers) {
       const int value_column = static_cast<int>(overridden.size()) + 2;
       const int offset = node.IsDefined() ? node.Mark().column : 0;
@@ -465,7 +464,8 @@ void MappingReader::fail(const std::string& key, const std::string& problem,
 }
 
 double MappingReader::to_number(const YAML::Node& node, const std::string& path) const {
-  if (!node.IsScalar() || is_quoted(node)) fail_at(node, path, "found " + describe_node(node), "a number");
+  if (!node.IsScalar() || is_quoted(node))
+    fail_at(node, path, "found " + describe_node(node), "a number");
   const std::string& text = node.Scalar();
   double value = 0.0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -480,7 +480,8 @@ double MappingReader::required_number(const std::string& key, const NumberRange&
   if (!value.IsDefined()) fail(key, "missing required key", range.describe());
   const double number = to_number(value, child_path(key));
   if (!range.contains(number)) {
-    fail_at(value, child_path(key), "value " + value.Scalar() + " is out of range", range.describe());
+    fail_at(value, child_path(key), "value " + value.Scalar() + " is out of range",
+            range.describe());
   }
   return number;
 }
@@ -532,7 +533,8 @@ std::int64_t MappingReader::optional_integer(const std::string& key, std::int64_
 std::string MappingReader::required_string(const std::string& key) {
   const YAML::Node value = child(key);
   if (!value.IsDefined()) fail(key, "missing required key", "a string");
-  if (!value.IsScalar()) fail_at(value, child_path(key), "found " + describe_node(value), "a string");
+  if (!value.IsScalar())
+    fail_at(value, child_path(key), "found " + describe_node(value), "a string");
   return value.Scalar();
 }
 
@@ -557,8 +559,7 @@ std::string MappingReader::required_choice(const std::string& key,
   return value.Scalar();
 }
 
-std::string MappingReader::optional_choice(const std::string& key,
-                                           const std::string& default_value,
+std::string MappingReader::optional_choice(const std::string& key, const std::string& default_value,
                                            const std::vector<std::string>& choices) {
   if (!has(key)) {
     child(key);
@@ -593,12 +594,13 @@ std::vector<std::string> MappingReader::optional_choice_list(
 }
 
 std::vector<double> MappingReader::optional_number_list(const std::string& key,
-                                                       const std::vector<double>& default_value,
-                                                       const NumberRange& range, bool increasing) {
+                                                        const std::vector<double>& default_value,
+                                                        const NumberRange& range, bool increasing) {
   const YAML::Node value = child(key);
   if (!value.IsDefined() || value.IsNull()) return default_value;
   const std::string expected = std::string("a non-empty list of numbers") +
-                               (increasing ? " in increasing order" : "") + ", each " + range.describe();
+                               (increasing ? " in increasing order" : "") + ", each " +
+                               range.describe();
   if (!value.IsSequence() || value.size() == 0) {
     fail_at(value, child_path(key), "found " + describe_node(value), expected);
   }
@@ -611,7 +613,8 @@ std::vector<double> MappingReader::optional_number_list(const std::string& key,
     const std::string item_path = child_path(key) + "." + std::to_string(i);
     const double number = to_number(value[i], item_path);
     if (!range.contains(number) || (increasing && !out.empty() && number <= out.back())) {
-      fail_at(value[i], item_path, "value " + value[i].Scalar() + " is out of range or order", expected);
+      fail_at(value[i], item_path, "value " + value[i].Scalar() + " is out of range or order",
+              expected);
     }
     out.push_back(number);
   }
@@ -728,10 +731,10 @@ double MappingReader::number(const KeySpec& spec) {
 std::int64_t MappingReader::integer(const KeySpec& spec) {
   expect_type(spec, KeyType::integer, "integer()");
   const std::string key(spec.path);
-  const std::int64_t value =
-      spec.required() ? required_integer(key, spec.integers.min, spec.integers.max)
-                      : optional_integer(key, default_of(spec).get<std::int64_t>(),
-                                         spec.integers.min, spec.integers.max);
+  const std::int64_t value = spec.required()
+                                 ? required_integer(key, spec.integers.min, spec.integers.max)
+                                 : optional_integer(key, default_of(spec).get<std::int64_t>(),
+                                                    spec.integers.min, spec.integers.max);
   record(key, value);
   return value;
 }
@@ -739,9 +742,8 @@ std::int64_t MappingReader::integer(const KeySpec& spec) {
 std::string MappingReader::string(const KeySpec& spec) {
   expect_type(spec, KeyType::string, "string()");
   const std::string key(spec.path);
-  std::string value = spec.required()
-                          ? required_string(key)
-                          : optional_string(key, default_of(spec).get<std::string>());
+  std::string value = spec.required() ? required_string(key)
+                                      : optional_string(key, default_of(spec).get<std::string>());
   record(key, value);
   return value;
 }
@@ -759,9 +761,9 @@ bool MappingReader::boolean(const KeySpec& spec) {
 std::string MappingReader::choice(const KeySpec& spec) {
   expect_type(spec, KeyType::choice, "choice()");
   const std::string key(spec.path);
-  std::string value =
-      spec.required() ? required_choice(key, spec.choices)
-                      : optional_choice(key, default_of(spec).get<std::string>(), spec.choices);
+  std::string value = spec.required()
+                          ? required_choice(key, spec.choices)
+                          : optional_choice(key, default_of(spec).get<std::string>(), spec.choices);
   record(key, value);
   return value;
 }
@@ -772,11 +774,11 @@ std::vector<std::string> MappingReader::choice_list(const KeySpec& spec) {
   if (spec.required()) {
     require_present(spec, "a non-empty list of distinct values from " + join(spec.choices, ", "));
   }
-  std::vector<std::string> value = optional_choice_list(
-      key,
-      spec.required() ? std::vector<std::string>{}
-                      : default_of(spec).get<std::vector<std::string>>(),
-      spec.choices);
+  std::vector<std::string> value =
+      optional_choice_list(key,
+                           spec.required() ? std::vector<std::string>{}
+                                           : default_of(spec).get<std::vector<std::string>>(),
+                           spec.choices);
   record(key, value);
   return value;
 }

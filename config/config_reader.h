@@ -4,15 +4,15 @@
 // and then typed readers walk it. Each MappingReader knows which keys it consumed, so `finish()`
 // rejects unknown keys (a typo is an error, never silently ignored). The full list of keys ever
 // declared is recorded in a KeyRegistry so documentation can be checked against the parser.
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include "config/config_error.h"
 #include "config/key_table.h"

@@ -107,8 +107,8 @@ NumberRange NumberRange::at_least(double min) {
   return {min, std::numeric_limits<double>::infinity(), true, false};
 }
 NumberRange NumberRange::any() {
-  return {-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(),
-          false, false};
+  return {-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), false,
+          false};
 }
 
 std::string IntegerRange::describe() const {
@@ -119,17 +119,28 @@ std::string IntegerRange::describe() const {
 
 std::string_view to_string(KeyType type) {
   switch (type) {
-    case KeyType::number: return "number";
-    case KeyType::integer: return "integer";
-    case KeyType::string: return "string";
-    case KeyType::boolean: return "boolean";
-    case KeyType::choice: return "choice";
-    case KeyType::number_list: return "number_list";
-    case KeyType::choice_list: return "choice_list";
-    case KeyType::mapping: return "mapping";
-    case KeyType::mapping_list: return "mapping_list";
-    case KeyType::number_map: return "number_map";
-    case KeyType::list_map: return "list_map";
+    case KeyType::number:
+      return "number";
+    case KeyType::integer:
+      return "integer";
+    case KeyType::string:
+      return "string";
+    case KeyType::boolean:
+      return "boolean";
+    case KeyType::choice:
+      return "choice";
+    case KeyType::number_list:
+      return "number_list";
+    case KeyType::choice_list:
+      return "choice_list";
+    case KeyType::mapping:
+      return "mapping";
+    case KeyType::mapping_list:
+      return "mapping_list";
+    case KeyType::number_map:
+      return "number_map";
+    case KeyType::list_map:
+      return "list_map";
   }
   return "unknown";
 }
@@ -219,7 +230,8 @@ void check_key_table(const KeyTable& table) {
   for (const KeyCondition& condition : table.conditions) {
     check_named(condition.key, "a condition");
     const KeySpec& on = table[condition.key];
-    if (on.type != KeyType::choice) table_error(table.mapping_path, on.path, "a condition on a non-choice key");
+    if (on.type != KeyType::choice)
+      table_error(table.mapping_path, on.path, "a condition on a non-choice key");
     for (const std::string& value : condition.equals) {
       if (std::find(on.choices.begin(), on.choices.end(), value) == on.choices.end())
         table_error(table.mapping_path, on.path, "a condition on \"" + value + "\", not a choice");

@@ -14,11 +14,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace trialsim {
 
@@ -37,12 +36,12 @@ struct NumberRange {
   std::string describe() const;
   bool contains(double value) const noexcept;
 
-  static NumberRange open_unit() { return {0.0, 1.0, false, false}; }   // (0, 1)
-  static NumberRange closed_unit() { return {0.0, 1.0, true, true}; }   // [0, 1]
-  static NumberRange positive();                                        // (0, inf)
-  static NumberRange non_negative();                                    // [0, inf)
-  static NumberRange at_least(double min);                              // [min, inf)
-  static NumberRange any();                                             // every finite number
+  static NumberRange open_unit() { return {0.0, 1.0, false, false}; }  // (0, 1)
+  static NumberRange closed_unit() { return {0.0, 1.0, true, true}; }  // [0, 1]
+  static NumberRange positive();                                       // (0, inf)
+  static NumberRange non_negative();                                   // [0, inf)
+  static NumberRange at_least(double min);                             // [min, inf)
+  static NumberRange any();                                            // every finite number
 };
 
 // Allowed integers, both ends included.
@@ -126,7 +125,8 @@ struct KeyTable {
   // "scenarios[]" (each item of the list `scenarios`).
   std::string_view mapping_path;
   std::vector<KeySpec> keys;
-  std::vector<std::vector<std::string_view>> exactly_one_of{};  // e.g. {hazard, median, survival_at}
+  std::vector<std::vector<std::string_view>>
+      exactly_one_of{};  // e.g. {hazard, median, survival_at}
   std::vector<KeyCondition> conditions{};
 
   // The spec of `path`; throws std::logic_error when the table has none (a reader/table mismatch).

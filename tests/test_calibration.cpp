@@ -1,6 +1,6 @@
 // Calibration of the CAR-T patient model to published evidence (models/car_t/calibration.h), and
-// the `trialsim fit` command around it (edges/fit/fit_command.h). Statistical acceptance tests, each
-// tolerance derived in a comment:
+// the `trialsim fit` command around it (edges/fit/fit_command.h). Statistical acceptance tests,
+// each tolerance derived in a comment:
 //  1. the seed fit (Inati-cel post-HSCT, 31 patients) reproduces every reported figure, and the
 //     binary writes a fitted model that reads back to the same draws and point;
 //  2. recovery: a fit to a large study simulated from known parameters finds them again;
@@ -20,11 +20,11 @@
 #include <string>
 #include <vector>
 
-#include "edges/fit/evidence_reader.h"
-#include "edges/fit/fit_command.h"
 #include "core/accumulator.h"
 #include "core/rng.h"
 #include "core/samplers.h"
+#include "edges/fit/evidence_reader.h"
+#include "edges/fit/fit_command.h"
 #include "models/car_t/calibration.h"
 #include "models/car_t/source_study.h"
 #include "support.h"
