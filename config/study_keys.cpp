@@ -1,0 +1,329 @@
+#include "config/study_keys.h"
+
+#include <limits>
+
+namespace trialsim {
+namespace {
+
+constexpr auto INT64_LIMIT = std::numeric_limits<std::int64_t>::max();
+constexpr auto REPLICATE_LIMIT = static_cast<std::int64_t>(MAX_REPLICATES);
+
+// The three names of a target row, as oc.csv writes them.
+std::vector<KeySpec> target_row_keys() {
+  return {
+      {.path = "scenario", .meaning = "scenario name, as in oc.csv"},
+      {.path = "analysis", .meaning = "analysis name, as in oc.csv (e.g. exact_test)"},
+      {.path = "metric", .meaning = "metric name, as in oc.csv (e.g. rejection_probability)"},
+  };
+}
+
+TargetLocations read_target(MappingReader& target, const KeyTable& table, std::string& scenario,
+                            std::string& analysis, std::string& metric) {
+  scenario = target.string(table["scenario"]);
+  analysis = target.string(table["analysis"]);
+  metric = target.string(table["metric"]);
+  return {target.location_of("scenario"), target.location_of("analysis"),
+          target.location_of("metric")};
+}
+
+SimulationSettings read_simulation(MappingReader& root, CommonKeyLocations& locations) {
+  const KeyTable& keys = simulation_keys();
+  SimulationSettings settings;
+  MappingReader simulation = root.mapping_or_empty(top_level_keys()["simulation"]);
+  settings.replicates = static_cast<std::uint64_t>(simulation.integer(keys["replicates"]));
+  settings.seed = static_cast<std::uint64_t>(simulation.integer(keys["seed"]));
+  settings.mode =
+      simulation.choice(keys["mode"]) == "exact" ? EvaluationMode::exact : EvaluationMode::simulate;
+  if (auto precision = simulation.optional_mapping(keys["precision"])) {
+    const KeyTable& precision_table = precision_keys();
+    PrecisionTarget target;
+    locations.precision =
+        read_target(*precision, precision_table, target.scenario, target.analysis, target.metric);
+    target.target_mcse = precision->number(precision_table["target_mcse"]);
+    target.max_replicates =
+        static_cast<std::uint64_t>(precision->integer(precision_table["max_replicates"]));
+    precision->finish();
+    settings.precision = target;
+  }
+  simulation.finish();
+  return settings;
+}
+
+// The grid is a mapping of key paths to lists of values: its keys are data, read with keys()
+// and raw(), not by spec.
+void read_grid(MappingReader& root, CommonKeys& common, bool locate_values) {
+  auto grid = root.optional_mapping("grid");
+  if (!grid) return;
+  const std::vector<std::string> keys = grid->keys();
+  if (keys.size() > MAX_LIST_ITEMS) {
+    grid->fail("", "a grid of " + std::to_string(keys.size()) + " axes",
+               "at most " + std::to_string(MAX_LIST_ITEMS) + " axes");
+  }
+  std::size_t cells = 1;
+  for (const std::string& key_path : keys) {
+    const YAML::Node values = grid->raw(key_path);
+    if (!values.IsSequence() || values.size() == 0) {
+      grid->fail(key_path, "found no list of values", "a non-empty list of values for " + key_path);
+    }
+    GridAxis axis{key_path, {}};
+    GridLocations where{grid->location_of(key_path), {}};
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (!values[i].IsScalar())
+        grid->fail(key_path, "a grid value is not a scalar", "numbers or strings");
+      axis.values.push_back(values[i].Scalar());
+      if (locate_values) {
+        where.values.push_back(grid->document().locate(
+            values[i], grid->key_path() + "." + key_path + "." + std::to_string(i)));
+      }
+    }
+    // The product is compared before it is formed, so it cannot overflow.
+    if (values.size() > MAX_GRID_CELLS / cells) {
+      grid->fail(key_path, "the grid has more than " + std::to_string(MAX_GRID_CELLS) + " cells",
+                 "at most " + std::to_string(MAX_GRID_CELLS) +
+                     " cells (the product of the axes' value counts)");
+    }
+    cells *= values.size();
+    common.grid.push_back(axis);
+    common.locations.grid.push_back(where);
+  }
+  grid->finish();
+}
+
+// Opened with the string-keyed call, so that the search is not echoed (see read_common_keys).
+void read_search(MappingReader& root, CommonKeys& common) {
+  auto search = root.optional_mapping("search");
+  if (!search) return;
+  if (!common.grid.empty()) search->fail("", "a config has both grid and search", "one of them");
+  const KeyTable& keys = search_keys();
+  SearchSpec spec;
+  spec.parameter = search->string(keys["parameter"]);
+  spec.from = search->integer(keys["from"]);
+  spec.to = search->integer(keys["to"].with_bounds(spec.from, INT64_LIMIT));
+  spec.step = search->integer(keys["step"]);
+  if ((spec.to - spec.from) / spec.step >= MAX_SEARCH_VALUES) {
+    search->fail(
+        "to", "the range has " + std::to_string((spec.to - spec.from) / spec.step + 1) + " values",
+        "at most " + std::to_string(MAX_SEARCH_VALUES) +
+            " values (a narrower range or a larger step)");
+  }
+  CommonKeyLocations& locations = common.locations;
+  locations.search_parameter = search->location_of("parameter");
+  locations.search_from = search->location_of("from");
+  locations.search_to = search->location_of("to");
+  MappingReader target = search->mapping(keys["target"]);
+  const KeyTable& target_keys = search_target_keys();
+  locations.search_target =
+      read_target(target, target_keys, spec.scenario, spec.analysis, spec.metric);
+  spec.at_least = target.number(target_keys["at_least"]);
+  target.finish();
+  search->finish();
+  common.search = spec;
+}
+
+// The top-level name becomes a directory under results/; see MAX_NAME_LENGTH for the rule.
+void check_output_name(MappingReader& root, const std::string& name, bool from_file_name) {
+  std::string problem;
+  if (name.empty()) {
+    problem = "the name is empty";
+  } else if (name.size() > MAX_NAME_LENGTH) {
+    problem = "the name has " + std::to_string(name.size()) + " characters";
+  } else if (name.front() == '.') {
+    problem = "the name \"" + name + "\" starts with a dot";
+  } else if (name.find("..") != std::string::npos) {
+    problem = "the name \"" + name + "\" contains \"..\"";
+  } else {
+    for (const char c : name) {
+      const bool safe = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+      if (!safe) {
+        problem = "the name \"" + name +
+                  "\" contains a character other than letters, digits, '.', '_' and '-'";
+        break;
+      }
+    }
+  }
+  if (problem.empty()) return;
+  const std::string expected =
+      "1 to " + std::to_string(MAX_NAME_LENGTH) +
+      " characters from A-Z a-z 0-9 . _ - (no leading dot, no \"..\"; it names the "
+      "output directory)";
+  if (from_file_name) {
+    root.fail("", problem + " (taken from the config file name)", "a `name:` key with " + expected);
+  }
+  root.fail("name", problem, expected);
+}
+
+}  // namespace
+
+const KeyTable& top_level_keys() {
+  static const KeyTable table{
+      "",
+      {
+          {.path = "schema_version",
+           .type = KeyType::integer,
+           .integers = {SCHEMA_VERSION, SCHEMA_VERSION},
+           .meaning = "the version of this config format"},
+          {.path = "name",
+           .fallback = computed_default("the config file's stem"),
+           .meaning = "study name; output goes to `results/<name>/` (1-100 characters from "
+                      "A-Z a-z 0-9 . _ -, no leading dot, no \"..\")",
+           // The rule of check_output_name: no leading dot, no "..", 1 to MAX_NAME_LENGTH safe
+           // characters.
+           .pattern = "^(?!\\.)(?!.*\\.\\.)[A-Za-z0-9._-]{1,100}$"},
+          {.path = "description", .fallback = defaults_to(""), .meaning = "free text"},
+          {.path = "simulation",
+           .type = KeyType::mapping,
+           .fallback = absent_means("every key at its default"),
+           .meaning = "how many virtual trials, from which seed, how evaluated"},
+          {.path = "grid",
+           .type = KeyType::list_map,
+           .fallback = absent_means("none (a single run)"),
+           .meaning = "key path -> list of values: one run per combination, each applied like "
+                      "`--set key=value`, all on the same seed (common random numbers); results "
+                      "in grid.csv and oc.csv"},
+          {.path = "search",
+           .type = KeyType::mapping,
+           .fallback = absent_means("none"),
+           .meaning = "the smallest value of one integer key whose target metric reaches a "
+                      "threshold (not with grid)"},
+          {.path = "design",
+           .type = KeyType::mapping,
+           .meaning = "the trial design; design.type decides which keys design, model and "
+                      "scenarios hold"},
+          {.path = "model",
+           .type = KeyType::mapping,
+           .fallback = absent_means("none (the design's scenarios give the truth)"),
+           .meaning = "the patient model, for the designs that simulate from one"},
+          {.path = "scenarios",
+           .type = KeyType::mapping_list,
+           .meaning = "assumed truths, simulated on common random numbers",
+           .max_items = MAX_SCENARIOS},
+      }};
+  return table;
+}
+
+const KeyTable& simulation_keys() {
+  static const KeyTable table{
+      "simulation",
+      {
+          {.path = "replicates",
+           .type = KeyType::integer,
+           .integers = {1, REPLICATE_LIMIT},
+           .fallback = defaults_to(DEFAULT_REPLICATES),
+           .unit = "virtual trials",
+           .meaning = "replicates per scenario"},
+          {.path = "seed",
+           .type = KeyType::integer,
+           .integers = {0, INT64_LIMIT},
+           .fallback = defaults_to(DEFAULT_SEED),
+           .meaning = "master seed; streams are keyed by (seed, replicate, purpose)"},
+          {.path = "mode",
+           .type = KeyType::choice,
+           .choices = {"simulate", "exact"},
+           .fallback = defaults_to("simulate"),
+           .meaning = "`exact` sums the binomial distribution (no MCSE; single_arm_binary only)"},
+          {.path = "precision",
+           .type = KeyType::mapping,
+           .fallback = absent_means("none (a fixed replicate count)"),
+           .meaning = "precision mode: run until the MCSE of one metric is at most a target"},
+      }};
+  return table;
+}
+
+const KeyTable& precision_keys() {
+  static const KeyTable table = [] {
+    KeyTable t{"simulation.precision", target_row_keys(), {}, {}};
+    t.keys.push_back({.path = "target_mcse",
+                      .type = KeyType::number,
+                      .range = NumberRange::positive(),
+                      .unit = "the metric's unit",
+                      .meaning = "run until the metric's MCSE is at most this"});
+    t.keys.push_back({.path = "max_replicates",
+                      .type = KeyType::integer,
+                      .integers = {1024, REPLICATE_LIMIT},
+                      .fallback = defaults_to(10000000),
+                      .unit = "virtual trials",
+                      .meaning = "cap on the replicates precision mode may run"});
+    return t;
+  }();
+  return table;
+}
+
+const KeyTable& search_keys() {
+  static const KeyTable table{
+      "search",
+      {
+          {.path = "parameter",
+           .meaning = "key path of an integer setting of this design, e.g. design.sample_size"},
+          {.path = "from",
+           .type = KeyType::integer,
+           .integers = {1, INT64_LIMIT},
+           .unit = "the parameter's unit",
+           .meaning = "first value evaluated"},
+          {.path = "to",
+           .type = KeyType::integer,
+           .integers = {1, INT64_LIMIT},
+           .unit = "the parameter's unit",
+           .meaning = "last value evaluated (>= from; at most 2000 values in all)"},
+          {.path = "step",
+           .type = KeyType::integer,
+           .integers = {1, INT64_LIMIT},
+           .fallback = defaults_to(1),
+           .unit = "the parameter's unit",
+           .meaning = "distance between evaluated values"},
+          {.path = "target",
+           .type = KeyType::mapping,
+           .meaning = "the metric to reach, as named in oc.csv"},
+      }};
+  return table;
+}
+
+const KeyTable& search_target_keys() {
+  static const KeyTable table = [] {
+    KeyTable t{"search.target", target_row_keys(), {}, {}};
+    t.keys.push_back({.path = "at_least",
+                      .type = KeyType::number,
+                      .range = NumberRange::closed_unit(),
+                      .unit = "probability",
+                      .meaning = "the target (e.g. power 0.8)"});
+    return t;
+  }();
+  return table;
+}
+
+std::vector<const KeyTable*> common_key_tables() {
+  return {&top_level_keys(), &simulation_keys(), &precision_keys(), &search_keys(),
+          &search_target_keys()};
+}
+
+const KeySpec& scenario_name_key() {
+  static const KeySpec spec{
+      .path = "name",
+      .meaning = "scenario label in outputs: unique, any UTF-8 text of 1-200 characters",
+      .pattern = "^[\\s\\S]{1,200}$"};
+  return spec;
+}
+
+CommonKeys read_common_keys(MappingReader& root, const std::string& file_stem,
+                            bool locate_grid_values) {
+  const KeyTable& keys = top_level_keys();
+  // The table says what a valid file holds (SCHEMA_VERSION); any other integer >= 1 is read so
+  // that the message can name the version found.
+  const auto version =
+      root.integer(keys["schema_version"].with_bounds(1, std::numeric_limits<int>::max()));
+  if (version != SCHEMA_VERSION) {
+    root.fail("schema_version", "unsupported schema version " + std::to_string(version),
+              std::to_string(SCHEMA_VERSION));
+  }
+  CommonKeys common;
+  const bool named = root.has("name");
+  common.name = root.string(keys["name"].with_default(file_stem));
+  check_output_name(root, common.name, !named);
+  common.description = root.string(keys["description"]);
+  common.simulation = read_simulation(root, common.locations);
+  read_grid(root, common, locate_grid_values);
+  read_search(root, common);
+  return common;
+}
+
+}  // namespace trialsim

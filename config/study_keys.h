@@ -1,0 +1,105 @@
+#pragma once
+// The top-level keys of a study config, declared once (config/key_table.h): schema_version,
+// name, description, simulation.* (precision included), grid and search.*, plus the keys every
+// design fills (design, model, scenarios). read_common_keys reads them by these tables; the
+// tables also give the reference's first section and the common part of the JSON Schema.
+// The constants and structs below move here from edges/config/study_config.h and
+// designs/design.h (MAX_SCENARIOS, MAX_SCENARIO_NAME_LENGTH): the tables need them, and config/
+// sits below both.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config_reader.h"
+#include "config/key_table.h"
+#include "core/run_request.h"  // SimulationSettings, PrecisionTarget, DEFAULT_REPLICATES, DEFAULT_SEED
+
+namespace trialsim {
+
+inline constexpr int SCHEMA_VERSION = 1;
+// Resource caps: each is an exit-2 error at the key that exceeds it, checked before anything runs.
+// simulation.replicates and .precision.max_replicates: at most 10^12. Why: a run draws every
+// replicate, so 10^12 is already months of CPU for the cheapest design; a larger count is a typo
+// (and would approach the 2^42 replicate index the truth simulations reserve).
+inline constexpr std::uint64_t MAX_REPLICATES = 1'000'000'000'000ULL;
+// Scenarios in one config: at most 1 000. Why: the cost of a run is linear in the scenario count
+// (every replicate analyses every scenario; 20 000 scenarios took 71 s at 10^4 replicates) and
+// so are the result files and the report.
+inline constexpr std::size_t MAX_SCENARIOS = 1000;
+// Grid cells (the product of the axes' value counts): at most 10 000. Why: each cell is a full
+// run, all cell configs are loaded before the first runs, and grid.csv holds every cell's rows.
+inline constexpr std::size_t MAX_GRID_CELLS = 10000;
+// Values a search sweeps ((to - from) / step + 1): at most 2 000, for the same reason.
+inline constexpr std::int64_t MAX_SEARCH_VALUES = 2000;
+// Top-level `name` (it names the output directory): 1 to 100 characters from [A-Za-z0-9._-],
+// no leading dot, no "..". Why: the name becomes a path, so it must not climb out of results/
+// (`..`, `/`), hide (`.name`), or carry characters a shell, file system or URL treats specially.
+inline constexpr std::size_t MAX_NAME_LENGTH = 100;
+// Scenario names are free text (any UTF-8, escaped wherever written) of at most 200 characters.
+// Why: they label table rows and figure legends; longer text is a paragraph, not a label.
+inline constexpr std::size_t MAX_SCENARIO_NAME_LENGTH = 200;
+
+// A grid of runs: every combination of the axes' values, each applied like `--set key=value`.
+struct GridAxis {
+  std::string key_path;
+  std::vector<std::string> values;  // YAML text of each value
+};
+
+// Sample-size (or any one-parameter) search: the smallest value whose target metric reaches
+// `at_least`, from a sweep over [from, to] by `step`, all on common random numbers.
+struct SearchSpec {
+  std::string parameter;
+  std::int64_t from = 0, to = 0, step = 1;
+  std::string scenario, analysis, metric;
+  double at_least = 0.0;
+};
+
+// Where each value of a target or grid sits in the file (or --set), kept while reading so a
+// check that needs the whole config can still point at the value.
+struct TargetLocations {
+  SourceLocation scenario, analysis, metric;
+};
+struct GridLocations {
+  SourceLocation key;                  // the axis key
+  std::vector<SourceLocation> values;  // one per value (when located)
+};
+struct CommonKeyLocations {
+  std::optional<TargetLocations> precision, search_target;
+  SourceLocation search_parameter, search_from, search_to;
+  std::vector<GridLocations> grid;
+};
+
+struct CommonKeys {
+  std::string name;  // default: the config file's stem; names the output directory
+  std::string description;
+  SimulationSettings simulation;
+  std::vector<GridAxis> grid;        // empty: a single run
+  std::optional<SearchSpec> search;  // a search is a one-axis grid plus a decision
+  CommonKeyLocations locations;
+};
+
+// The tables, in reference order: "" (top level), simulation, simulation.precision, search,
+// search.target. The top-level table names design, model and scenarios; each design's tables
+// give their keys.
+const KeyTable& top_level_keys();
+const KeyTable& simulation_keys();
+const KeyTable& precision_keys();
+const KeyTable& search_keys();
+const KeyTable& search_target_keys();
+std::vector<const KeyTable*> common_key_tables();
+
+// `scenarios[].name`, for the designs' scenario tables (read with read_unique_scenario_name).
+const KeySpec& scenario_name_key();
+
+// Reads schema_version (which must be SCHEMA_VERSION), name (default `file_stem`, checked as a
+// directory name), description, simulation, grid and search from the top-level reader, with the
+// messages and in the order of the key-by-key reader this replaces. When `root` has an echo sink
+// (MappingReader::echo_into), schema_version, name, description and simulation (all its keys,
+// defaults included) are recorded in it: the top of the resolved config; grid and search are not
+// (the config hash adds them itself). `locate_grid_values`: record where each grid value is (a
+// grid cell's load skips this, keeping a large grid's load linear).
+CommonKeys read_common_keys(MappingReader& root, const std::string& file_stem,
+                            bool locate_grid_values);
+
+}  // namespace trialsim
