@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "edges/config/study_config.h"
+
 namespace trialsim::testing {
 
 inline std::string read_text(const std::filesystem::path& path) {
@@ -98,6 +100,35 @@ inline std::map<std::string, OcValue> read_oc_table(const std::filesystem::path&
     table[f[0] + "/" + f[1] + "/" + f[2]] = {number(f[3]), number(f[4]), std::stoull(f[5])};
   }
   return table;
+}
+
+// In-process runs: the statistical tests call the library (load_study_config, run_study) instead
+// of launching the binary; a few end-to-end tests keep the CLI's exit codes and files covered.
+struct InProcessRun {
+  StudyConfig config;
+  StudyResult result;
+  std::map<std::string, OcValue> oc;    // as read_oc_table: "scenario/analysis/metric"
+  std::map<std::string, double> exact;  // the same keys: exact values where the maths gives one
+};
+
+// Loads `config_file` with `overrides` ("key.path=value", as --set; e.g. simulation.replicates)
+// and runs it on `threads` threads, quietly.
+inline InProcessRun run_in_process(const std::filesystem::path& config_file,
+                                   const std::vector<std::string>& overrides,
+                                   unsigned threads = 2) {
+  InProcessRun run{load_study_config(config_file, overrides), {}, {}, {}};
+  RunRequest request;
+  request.threads = threads;
+  request.progress = ProgressMode::quiet;
+  run.result = run_study(run.config, request);
+  for (std::size_t i = 0; i < run.result.rows.size(); ++i) {
+    const OcRow& row = run.result.rows[i];
+    const std::string key = row.scenario + "/" + row.analysis + "/" + row.metric;
+    run.oc[key] = {row.estimate, row.mcse, row.replicates};
+    if (i < run.result.exact_estimates.size() && !std::isnan(run.result.exact_estimates[i]))
+      run.exact[key] = run.result.exact_estimates[i];
+  }
+  return run;
 }
 
 }  // namespace trialsim::testing
