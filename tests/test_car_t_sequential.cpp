@@ -281,3 +281,57 @@ TEST_CASE("CAR-T sequential config errors are located", "[car_t_sequential]") {
       "  - {name: a, response_rate: 0.8, toxicity_rate: 0.1}\n";
   CHECK_THAT(error_of(write(dir, "bare.yaml", bare)), Catch::Contains("design.safety.event"));
 }
+
+TEST_CASE("CAR-T Bayesian monitoring with a CRS-or-ICANS rule: rules alone match exact values",
+          "[car_t_sequential]") {
+  // ICANS grade >= 3 made common (0.4 x 0.5 without EMD, 0.2 x 0.5 with) so that "either" differs
+  // from CRS alone; the closed form assumes CRS and ICANS independent given EMD (truth.cpp).
+  const std::string yaml =
+      "schema_version: 1\n"
+      "simulation: {replicates: 3000, seed: 11}\n"
+      "design:\n"
+      "  type: single_arm_sequential\n"
+      "  efficacy: {rule: bayesian, prior: {a: 1, b: 1}, max_patients: 30, null_response_rate: "
+      "0.6, final_threshold: 0.95, efficacy_cutoff: 0.99, futility_cutoff: 0.05, first_look: 10, "
+      "every: 10}\n"
+      "  safety: {rule: pocock, event: crs_or_icans_grade3plus, acceptable_rate: 0.2, alpha: 0.1, "
+      "every: 2}\n"
+      "  conduct:\n"
+      "    accrual: {type: uniform, duration: 12}\n"
+      "    response_assessment_months: 2\n"
+      "model:\n"
+      "  fitted: " +
+      FITTED +
+      "\n"
+      "scenarios:\n"
+      "  - name: neurotoxic\n"
+      "    overrides: {p_icans_non_emd: 0.4, p_icans_emd: 0.2, q_icans_grade3plus: 0.5}\n";
+  const Run run = run_config(yaml);
+  car_t::CarTParameters p = scenario_parameters("fitted");
+  p.p_icans_non_emd = 0.4;
+  p.p_icans_emd = 0.2;
+  p.q_icans_grade3plus = 0.5;
+  const double w = p.p_extramedullary;
+  const double either = w * (1 - (1 - p.p_crs_grade3plus_emd) * (1 - 0.2 * 0.5)) +
+                        (1 - w) * (1 - (1 - p.p_crs_grade3plus_non_emd) * (1 - 0.4 * 0.5));
+  CHECK(car_t::true_values(p, {}, 0, 0).crs_or_icans_grade3plus == Approx(either).margin(1e-15));
+  PredictiveMonitoringRule rule;
+  rule.prior = {1, 1};
+  rule.max_patients = 30;
+  rule.p0 = 0.6;
+  rule.theta_t = 0.95;
+  rule.efficacy_cutoff = 0.99;
+  rule.futility_cutoff = 0.05;
+  rule.first_look = rule.every = 10;
+  const EfficacyFutilityCharacteristics efficacy = exact_efficacy_futility(
+      predictive_monitoring_boundary(rule), car_t::population_response_probability(p));
+  const double stop =
+      exact_stopping(pocock_toxicity_design(0.2, 0.1, 30, 2).boundary, either).stop_probability;
+  check_within_4_mcse(run.row("neurotoxic", "efficacy_rule_alone/rejection_probability"),
+                      efficacy.success_probability);
+  check_within_4_mcse(run.row("neurotoxic", "safety_rule_alone/stop_probability"), stop);
+  CHECK(run.exact("neurotoxic", "safety_rule_alone/stop_probability") ==
+        Approx(stop).margin(1e-12));
+  // An early efficacy stop ends safety monitoring: here a success can hide a pending safety stop.
+  CHECK(run.row("neurotoxic", "joint/success_and_safety_would_stop_probability").estimate > 0.0);
+}
