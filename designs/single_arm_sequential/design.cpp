@@ -7,11 +7,14 @@
 #include "core/samplers.h"
 #include "core/scenario_loop.h"
 #include "designs/design_support.h"
+#include "designs/single_arm_sequential/car_t_sequential.h"
+#include "designs/single_arm_sequential/sequential_rules.h"
 #include "designs/single_arm_sequential/single_arm_sequential.h"
 
 // Design `single_arm_sequential`: Simon two-stage (given or searched) or Bayesian efficacy and
 // futility monitoring on a binary response, with an optional safety stopping rule on a binary
-// adverse event; scenarios are true response and toxicity rates.
+// adverse event. Scenarios are true response and toxicity rates, every outcome known at enrolment
+// (below); or, with `model`, fitted CAR-T scenarios run in calendar time (car_t_sequential.h).
 namespace trialsim::designs::single_arm_sequential {
 namespace {
 
@@ -99,13 +102,7 @@ class Study final : public trialsim::Study {
       result.exact_estimates.insert(result.exact_estimates.end(), exact.begin(), exact.end());
     }
     result.design_facts = study.design_echo;
-    result.design_facts["decision_rule"] =
-        design.efficacy.kind == SequentialEfficacyRule::Kind::simon
-            ? "Simon two-stage: stop after " + std::to_string(design.efficacy.simon.n1) +
-                  " patients if responses <= " + std::to_string(design.efficacy.simon.r1) +
-                  "; reject H0 if responses > " + std::to_string(design.efficacy.simon.r) + " of " +
-                  std::to_string(design.efficacy.simon.n)
-            : "Bayesian beta-binomial monitoring up to " + std::to_string(n_max) + " patients";
+    result.design_facts["decision_rule"] = describe_decision_rule(design.efficacy);
     return result;
   }
 };
@@ -113,119 +110,18 @@ class Study final : public trialsim::Study {
 std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignContext& context) {
   refuse_exact_mode(root, context, TYPE,
                     "simulate (summary.json carries the exact values beside the simulation)");
-  auto study_ptr = std::make_unique<Study>();
-  Study& study = *study_ptr;
   MappingReader design = root.mapping("design");
   design.required_choice("type", {std::string(TYPE)});
-  SequentialEfficacyRule& efficacy = study.design.efficacy;
-  MappingReader rule = design.mapping("efficacy");
-  const std::string kind = rule.required_choice("rule", {"simon", "bayesian"});
-  if (kind == "simon") {
-    efficacy.kind = SequentialEfficacyRule::Kind::simon;
-    const double p0 = rule.required_number("null_response_rate", NumberRange::open_unit());
-    const double p1 = rule.required_number("alternative_response_rate", NumberRange::open_unit());
-    if (p1 <= p0) rule.fail("alternative_response_rate", "not above null_response_rate", "p1 > p0");
-    if (auto stages = rule.optional_mapping("stages")) {
-      const int n1 = static_cast<int>(stages->required_integer("n1", 1, 10000));
-      const int r1 = static_cast<int>(stages->required_integer("r1", 0, n1));
-      const int n = static_cast<int>(stages->required_integer("n", n1 + 1, 10000));
-      const int r = static_cast<int>(stages->required_integer("r", r1, n));
-      stages->finish();
-      efficacy.simon = with_characteristics(n1, r1, n, r, p0, p1);
-      study.design_echo = {{"rule", "simon"}, {"chosen", "given"}};
-      // alpha/beta/choose/nmax describe a search; they are not used with given stages.
-      rule.optional_number("alpha", 0.05, NumberRange::open_unit());
-      rule.optional_number("beta", 0.2, NumberRange::open_unit());
-      rule.optional_choice("choose", "optimal", {"optimal", "minimax"});
-      rule.optional_integer("nmax", 100, 2, 1000);
-    } else {
-      const double alpha = rule.required_number("alpha", NumberRange::open_unit());
-      const double beta = rule.required_number("beta", NumberRange::open_unit());
-      const std::string choose = rule.optional_choice("choose", "optimal", {"optimal", "minimax"});
-      const int nmax = static_cast<int>(rule.optional_integer("nmax", 100, 2, 1000));
-      const SimonSearchResult found = simon_search(p0, p1, alpha, beta, nmax);
-      const auto& chosen = choose == "optimal" ? found.optimal : found.minimax;
-      if (!chosen)
-        rule.fail("nmax",
-                  "no Simon design with n <= " + std::to_string(nmax) + " meets alpha and beta",
-                  "a larger nmax");
-      efficacy.simon = *chosen;
-      study.design_echo = {{"rule", "simon"}, {"chosen", choose}};
-    }
-    const SimonDesign& d = efficacy.simon;
-    study.design_echo.update({{"null_response_rate", p0},
-                              {"alternative_response_rate", p1},
-                              {"n1", d.n1},
-                              {"r1", d.r1},
-                              {"n", d.n},
-                              {"r", d.r},
-                              {"pet_p0", d.pet_p0},
-                              {"expected_n_p0", d.expected_n_p0},
-                              {"alpha_actual", d.alpha_actual},
-                              {"power_actual", d.power_actual}});
-  } else {
-    efficacy.kind = SequentialEfficacyRule::Kind::bayesian;
-    PredictiveMonitoringRule monitoring;
-    MappingReader prior = rule.mapping("prior");
-    monitoring.prior = {prior.required_number("a", NumberRange::positive()),
-                        prior.required_number("b", NumberRange::positive())};
-    prior.finish();
-    monitoring.max_patients = static_cast<int>(rule.required_integer("max_patients", 1, 10000));
-    monitoring.p0 = rule.required_number("null_response_rate", NumberRange::open_unit());
-    monitoring.theta_t = rule.required_number("final_threshold", NumberRange::open_unit());
-    monitoring.efficacy_cutoff =
-        rule.optional_number("efficacy_cutoff", 1.0, NumberRange{0.0, 1.0, false, true});
-    monitoring.futility_cutoff =
-        rule.optional_number("futility_cutoff", 0.0, NumberRange{0.0, 1.0, true, false});
-    monitoring.first_look = static_cast<int>(
-        rule.optional_integer("first_look", monitoring.max_patients, 1, monitoring.max_patients));
-    monitoring.every = static_cast<int>(
-        rule.optional_integer("every", monitoring.max_patients, 1, monitoring.max_patients));
-    efficacy.bayesian = predictive_monitoring_boundary(monitoring);
-    study.design_echo = {{"rule", "bayesian"},
-                         {"prior", {{"a", monitoring.prior.a}, {"b", monitoring.prior.b}}},
-                         {"max_patients", monitoring.max_patients},
-                         {"null_response_rate", monitoring.p0},
-                         {"final_threshold", monitoring.theta_t},
-                         {"efficacy_cutoff", monitoring.efficacy_cutoff},
-                         {"futility_cutoff", monitoring.futility_cutoff},
-                         {"first_look", monitoring.first_look},
-                         {"every", monitoring.every},
-                         {"look_sizes", efficacy.bayesian.look_sizes},
-                         {"min_events_for_efficacy", efficacy.bayesian.min_events_for_efficacy},
-                         {"max_events_for_futility", efficacy.bayesian.max_events_for_futility}};
+  // With `model`, scenarios are fitted CAR-T scenarios run in calendar time (car_t_sequential.h).
+  if (root.has("model")) {
+    SequentialRules rules = read_sequential_rules(design, car_t_safety_event_names());
+    return read_car_t_sequential_study(root, design, context, std::move(rules));
   }
-  rule.finish();
-  if (auto safety = design.optional_mapping("safety")) {
-    const std::string kind = safety->required_choice("rule", {"bayesian", "pocock"});
-    const int every = static_cast<int>(safety->optional_integer("every", 1, 1, 10000));
-    const int n_max = efficacy.max_patients();
-    nlohmann::json echo = {{"rule", kind}, {"every", every}};
-    if (kind == "bayesian") {
-      MappingReader prior = safety->mapping("prior");
-      const double a = prior.required_number("a", NumberRange::positive());
-      const double b = prior.required_number("b", NumberRange::positive());
-      prior.finish();
-      const double threshold = safety->required_number("threshold", NumberRange::open_unit());
-      const double cutoff = safety->required_number("cutoff", NumberRange::open_unit());
-      study.design.safety = bayesian_toxicity_boundary(a, b, threshold, cutoff, n_max, every);
-      echo.update({{"prior", {{"a", a}, {"b", b}}}, {"threshold", threshold}, {"cutoff", cutoff}});
-    } else {
-      const double acceptable =
-          safety->required_number("acceptable_rate", NumberRange::open_unit());
-      const double alpha = safety->required_number("alpha", NumberRange::open_unit());
-      const PocockToxicityDesign pocock = pocock_toxicity_design(acceptable, alpha, n_max, every);
-      study.design.safety = pocock.boundary;
-      echo.update({{"acceptable_rate", acceptable},
-                   {"alpha", alpha},
-                   {"nominal_level", pocock.nominal_level},
-                   {"crossing_probability", pocock.crossing_probability}});
-    }
-    echo["look_sizes"] = study.design.safety->look_sizes;
-    echo["min_events_to_stop"] = study.design.safety->min_events_to_stop;
-    safety->finish();
-    study.design_echo["safety"] = echo;
-  }
+  auto study_ptr = std::make_unique<Study>();
+  Study& study = *study_ptr;
+  SequentialRules rules = read_sequential_rules(design, {});
+  study.design = std::move(rules.design);
+  study.design_echo = std::move(rules.echo);
   design.finish();
   std::set<std::string> seen;
   for (MappingReader& item : root.mapping_list("scenarios", 1, MAX_SCENARIOS)) {

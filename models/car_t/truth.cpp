@@ -9,6 +9,25 @@
 
 namespace trialsim::car_t {
 
+namespace {
+
+// Grade >= 3 ICANS and "grade >= 3 CRS or ICANS" averaged over EMD status. Given EMD, the
+// patient model draws CRS severity (u_crs < p_CRS3(EMD)) and ICANS severity (u_icans <
+// p_ICANS(EMD), then u_grade < q_ICANS3) from independent uniforms, so
+// P(either | EMD) = 1 - (1 - p_CRS3(EMD)) (1 - p_ICANS(EMD) q_ICANS3).
+void set_grade3plus_truths(const CarTParameters& p, CarTTruth& truth) {
+  const double icans3_emd = p.p_icans_emd * p.q_icans_grade3plus;
+  const double icans3_non_emd = p.p_icans_non_emd * p.q_icans_grade3plus;
+  const double crs3_emd = std::min(p.p_crs_grade3plus_emd, 1.0);
+  const double crs3_non_emd = std::min(p.p_crs_grade3plus_non_emd, 1.0);
+  const double w = p.p_extramedullary;
+  truth.icans_grade3plus = w * icans3_emd + (1.0 - w) * icans3_non_emd;
+  truth.crs_or_icans_grade3plus = w * (1.0 - (1.0 - crs3_emd) * (1.0 - icans3_emd)) +
+                                  (1.0 - w) * (1.0 - (1.0 - crs3_non_emd) * (1.0 - icans3_non_emd));
+}
+
+}  // namespace
+
 CarTTruth true_values(const CarTParameters& p, const std::vector<double>& landmarks,
                       std::uint64_t seed, int patients) {
   CarTTruth truth;
@@ -18,6 +37,7 @@ CarTTruth true_values(const CarTParameters& p, const std::vector<double>& landma
     truth.icans_any = population_icans_probability(p);
     truth.crs_grade3plus = p.p_extramedullary * p.p_crs_grade3plus_emd +
                            (1.0 - p.p_extramedullary) * p.p_crs_grade3plus_non_emd;
+    set_grade3plus_truths(p, truth);
     truth.os_at.assign(landmarks.size(), std::numeric_limits<double>::quiet_NaN());
     truth.rfs_at.assign(landmarks.size(), std::numeric_limits<double>::quiet_NaN());
     return truth;
@@ -27,6 +47,7 @@ CarTTruth true_values(const CarTParameters& p, const std::vector<double>& landma
   truth.icans_any = population_icans_probability(p);
   truth.crs_grade3plus = p.p_extramedullary * std::min(p.p_crs_grade3plus_emd, 1.0) +
                          (1.0 - p.p_extramedullary) * p.p_crs_grade3plus_non_emd;
+  set_grade3plus_truths(p, truth);
   // Survival by simulation without censoring; the replicate index 2^42 keeps these streams apart
   // from every study replicate.
   std::vector<double> os_alive(landmarks.size(), 0.0), rfs_free(landmarks.size(), 0.0);

@@ -12,6 +12,8 @@ namespace trialsim::car_t {
 // The model's true values of what the study estimates (for coverage and bias).
 struct CarTTruth {
   double orr = 0.0, crs_any = 0.0, crs_grade3plus = 0.0, icans_any = 0.0;
+  // Grade >= 3 ICANS, and grade >= 3 CRS or ICANS (either), in the population (closed form).
+  double icans_grade3plus = 0.0, crs_or_icans_grade3plus = 0.0;
   std::vector<double> os_at, rfs_at;  // per landmark
 };
 
