@@ -36,13 +36,12 @@ void require_within_4_mcse(const OcValue& simulated, double exact) {
 }  // namespace
 
 TEST_CASE("power and type I error agree with the exact binomial values (200k replicates)",
-          "[cli][statistical]") {
-  TempDir dir("cli-power");
-  const auto result = run_trialsim({"run", EXAMPLE, "--replicates", "200000", "--seed", "7",
-                                    "--output", (dir / "out").string(), "--quiet"},
-                                   dir);
-  REQUIRE(result.exit_code == 0);
-  const auto oc = read_oc_table(dir / "out" / "oc.csv");
+          "[statistical]") {
+  // In process (a cheap design: 200 000 replicates take well under a second); the binary's
+  // summary.json is checked against its oc.csv in the thread test below.
+  const InProcessRun run =
+      run_in_process(EXAMPLE, {"simulation.replicates=200000", "simulation.seed=7"});
+  const auto& oc = run.oc;
   const OcValue size = oc.at("response-0.60/exact_binomial_test/rejection_probability");
   const OcValue power = oc.at("response-0.80/exact_binomial_test/rejection_probability");
   REQUIRE(size.replicates == 200000);
@@ -62,14 +61,11 @@ TEST_CASE("power and type I error agree with the exact binomial values (200k rep
     require_within_4_mcse(oc.at("response-0.60/response_rate/bias"), 0.0);
     require_within_4_mcse(oc.at("response-0.80/response_rate/bias"), 0.0);
   }
-  SECTION("summary.json carries the same numbers and the exact reference") {
-    const auto summary = nlohmann::json::parse(read_text(dir / "out" / "summary.json"));
-    REQUIRE(summary["design"]["critical_value"] == 31);
-    REQUIRE(summary["seed"] == 7);
-    const auto& metric = summary["scenarios"][1]["metrics"][0];
-    REQUIRE(metric["metric"] == "rejection_probability");
-    REQUIRE(metric["estimate"].get<double>() == power.estimate);
-    REQUIRE(metric["exact"].get<double>() == Approx(EXACT_POWER_080).epsilon(1e-12));
+  SECTION("the design facts carry the critical value and the exact reference") {
+    REQUIRE(run.result.design_facts["critical_value"] == 31);
+    REQUIRE(run.config.simulation.seed == 7);
+    REQUIRE(run.exact.at("response-0.80/exact_binomial_test/rejection_probability") ==
+            Approx(EXACT_POWER_080).epsilon(1e-12));
   }
 }
 
@@ -113,6 +109,17 @@ TEST_CASE("results are byte-identical for 1, 2 and 8 threads", "[cli][reproducib
   REQUIRE(oc_by_threads["1"] == oc_by_threads["8"]);
   REQUIRE(summary_by_threads["1"] == summary_by_threads["2"]);
   REQUIRE(summary_by_threads["1"] == summary_by_threads["8"]);
+  // summary.json carries oc.csv's numbers and the exact reference.
+  const auto summary = nlohmann::json::parse(summary_by_threads["1"]);
+  REQUIRE(summary["design"]["critical_value"] == 31);
+  REQUIRE(summary["seed"] == 11);
+  const auto& metric = summary["scenarios"][1]["metrics"][0];
+  REQUIRE(metric["metric"] == "rejection_probability");
+  REQUIRE(metric["estimate"].get<double>() ==
+          read_oc_table(dir / "t1" / "oc.csv")
+              .at("response-0.80/exact_binomial_test/rejection_probability")
+              .estimate);
+  REQUIRE(metric["exact"].get<double>() == Approx(EXACT_POWER_080).epsilon(1e-12));
 }
 
 TEST_CASE("a different seed gives different results", "[cli][reproducibility]") {
