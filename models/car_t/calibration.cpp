@@ -97,24 +97,31 @@ void add_proportion(Model& model, double CarTParameters::*member, const Figure* 
   model.conjugate.push_back({member, k, n, source});
 }
 
-Model build_model(const Evidence& e) {
-  Model model;
-  using P = CarTParameters;
-  // Fixed assumptions, the binomial prior, and ABC priors from the evidence.
+// The model is built from the evidence in steps, one per kind of evidence; the order in which
+// they add conjugate parameters is the order of their Beta draws (draw_parameters), so it is
+// part of the fit's reproducibility.
+
+// Fixed assumptions set their parameter; `binomial_prior` is the conjugate prior; every other
+// assumption is the prior of an ABC parameter.
+void add_assumptions(const Evidence& e, Model& model) {
   for (const Assumption& a : e.assumptions) {
     if (a.parameter == "binomial_prior") {
       model.prior_a = a.prior.a;
       model.prior_b = a.prior.b;
       continue;
     }
-    double P::*member = member_of(a.parameter);
+    double CarTParameters::*member = member_of(a.parameter);
     if (a.prior.kind == Prior::Kind::fixed) {
       model.fixed.*member = a.prior.value;
     } else {
       model.abc.push_back({member, a.parameter, a.prior});
     }
   }
-  // Response by EMD from the overall and the EMD proportions.
+}
+
+// Response by EMD from the overall and the EMD proportions. Returns the overall response figure
+// (its responders are the denominator of maintenance).
+const Figure& add_response_by_emd(const Evidence& e, Model& model) {
   const Figure* orr =
       find_figure(e, Statistic::proportion, FigureEndpoint::best_overall_response, Subgroup::all);
   if (!orr)
@@ -127,7 +134,12 @@ Model build_model(const Evidence& e) {
   model.response_n_non_emd = *orr->denominator - (orr_emd ? *orr_emd->denominator : 0);
   model.response_k_emd = orr_emd ? *orr_emd->count : 0;
   model.response_n_emd = orr_emd ? *orr_emd->denominator : 0;
+  return *orr;
+}
 
+// MRD negativity among responders, and CRS and ICANS (any grade, grade >= 3) by EMD.
+void add_mrd_and_toxicity(const Evidence& e, Model& model) {
+  using P = CarTParameters;
   add_proportion(model, &P::p_mrd_negative,
                  find_figure(e, Statistic::conditional_proportion, FigureEndpoint::mrd_negative,
                              Subgroup::responders),
@@ -153,8 +165,12 @@ Model build_model(const Evidence& e) {
   if (icans && icans3)
     model.conjugate.push_back({&P::q_icans_grade3plus, double(*icans3->count),
                                double(*icans->count), icans3->id + " of " + icans->id});
+}
 
-  // Maintenance among responders and its types, from the counts of each type.
+// Shares from event counts: maintenance among responders and its types, CD19-negative among
+// relapses, infection among deaths in remission.
+void add_event_shares(const Evidence& e, const Figure& orr, Model& model) {
+  using P = CarTParameters;
   const EventKind types[3] = {EventKind::maintenance_tki,
                               EventKind::maintenance_low_dose_chemotherapy,
                               EventKind::maintenance_inotuzumab};
@@ -167,8 +183,8 @@ Model build_model(const Evidence& e) {
     if (f) sources += (sources.empty() ? "" : "+") + f->id;
   }
   if (maintained > 0)
-    model.conjugate.push_back({&P::p_maintenance, maintained, double(*orr->count),
-                               sources + " of responders (" + orr->id + ")"});
+    model.conjugate.push_back({&P::p_maintenance, maintained, double(*orr.count),
+                               sources + " of responders (" + orr.id + ")"});
   if (const Figure* relapses = find_count(e, EventKind::relapse); relapses && relapses->value > 0) {
     const Figure* negative = find_count(e, EventKind::cd19_negative_relapse);
     model.conjugate.push_back(
@@ -182,7 +198,11 @@ Model build_model(const Evidence& e) {
                                infection->value + other->value,
                                infection->id + " of " + infection->id + "+" + other->id});
   }
-  // Covariate prevalences from the baseline table.
+}
+
+// Covariate prevalences from the baseline table, and CNS leukaemia among EMD patients.
+void add_covariate_prevalences(const Evidence& e, Model& model) {
+  using P = CarTParameters;
   const std::pair<const char*, double P::*> covariates[] = {
       {"extramedullary_disease", &P::p_extramedullary},
       {"ph_positive", &P::p_ph_positive},
@@ -202,15 +222,30 @@ Model build_model(const Evidence& e) {
     model.conjugate.push_back({&P::p_cns_given_extramedullary, double(*cns->count),
                                double(*emd->count), cns->id + " of " + emd->id});
   }
-  // ABC targets: the reported Kaplan–Meier landmarks and death/relapse counts.
+}
+
+// ABC targets: the reported Kaplan–Meier landmarks and death/relapse counts.
+std::vector<const Figure*> abc_targets(const Evidence& e) {
+  std::vector<const Figure*> targets;
   for (const Figure& f : e.figures) {
     const bool tte_count =
         f.statistic == Statistic::count &&
         (f.event == EventKind::death || f.event == EventKind::death_from_disease ||
          f.event == EventKind::death_from_infection ||
          f.event == EventKind::death_from_other_causes || f.event == EventKind::relapse);
-    if (f.statistic == Statistic::km_landmark || tte_count) model.targets.push_back(&f);
+    if (f.statistic == Statistic::km_landmark || tte_count) targets.push_back(&f);
   }
+  return targets;
+}
+
+Model build_model(const Evidence& e) {
+  Model model;
+  add_assumptions(e, model);
+  const Figure& orr = add_response_by_emd(e, model);
+  add_mrd_and_toxicity(e, model);
+  add_event_shares(e, orr, model);
+  add_covariate_prevalences(e, model);
+  model.targets = abc_targets(e);
   if (model.abc.empty())
     throw std::invalid_argument(
         "evidence assumptions give no prior for any time-to-event parameter");
@@ -333,6 +368,294 @@ std::string describe(const Figure& f) {
   return text;
 }
 
+// The fit's stages share this: the model, the source study as conducted and the settings. One
+// replica of the source study at given parameters yields the values of the ABC targets.
+struct FitContext {
+  const Model& model;
+  const SourceStudyConduct& conduct;
+  const FitSettings& settings;
+
+  std::size_t targets() const { return model.targets.size(); }
+  // `out` is the caller's buffer (resized once, reused for every replica).
+  void simulate_targets(const CarTParameters& p, std::uint64_t index, SourceCohortWorkspace& ws,
+                        std::vector<double>& out) const {
+    simulate_source_cohort(p, conduct, settings.seed, index, ws);
+    const std::size_t count = targets();
+    out.resize(count);
+    for (std::size_t t = 0; t < count; ++t) out[t] = evaluate_figure(*model.targets[t], ws);
+  }
+  CarTParameters parameters_for_draw(std::uint64_t index) const {
+    Rng rng = make_stream(settings.seed, index, StreamPurpose::parameters);
+    return draw_parameters(model, rng);
+  }
+};
+
+// Step 1 of the fit, the pilot: the prior-predictive spread of each target (MAD * 1.4826, at
+// least 0.02) scales its term of the ABC distance, so that targets on different scales
+// (survival proportions, event counts) weigh alike. A step of its own because ABC needs it
+// complete before its first draw.
+std::vector<double> target_scales(const FitContext& fit) {
+  const std::size_t targets = fit.targets();
+  std::vector<std::vector<double>> pilot(targets);
+  struct PilotBlock {
+    std::vector<std::vector<double>> rows;
+    std::vector<double> values;
+    void reset() { rows.clear(); }
+  };
+  run_replicate_blocks<PilotBlock, SourceCohortWorkspace>(
+      RunShape{0, PILOT_DRAWS, fit.settings.threads, SEARCH_BLOCK * 16},
+      [&](const ReplicateBlock& block, PilotBlock& result_block, SourceCohortWorkspace& ws) {
+        for (std::uint64_t i = block.first_replicate;
+             i < block.first_replicate + block.replicate_count; ++i) {
+          fit.simulate_targets(fit.parameters_for_draw(i), i, ws, result_block.values);
+          result_block.rows.push_back(result_block.values);
+        }
+      },
+      [&](const ReplicateBlock&, const PilotBlock& result_block) {
+        for (const auto& values : result_block.rows) {
+          for (std::size_t t = 0; t < targets; ++t)
+            if (std::isfinite(values[t])) pilot[t].push_back(values[t]);
+        }
+      });
+  std::vector<double> scale(targets, 1.0);
+  for (std::size_t t = 0; t < targets; ++t) {
+    const double median = quantile_of(pilot[t], 0.5);
+    std::vector<double> deviations;
+    for (double v : pilot[t]) deviations.push_back(std::abs(v - median));
+    scale[t] = std::max(1.4826 * quantile_of(deviations, 0.5), 0.02);
+  }
+  return scale;
+}
+
+// The ABC distance of one replica: squared scaled differences to the reported targets, summed;
+// a target the replica cannot compute costs MISSING_PENALTY.
+double abc_distance(const Model& model, const std::vector<double>& values,
+                    const std::vector<double>& scale) {
+  double distance = 0.0;
+  for (std::size_t t = 0; t < model.targets.size(); ++t) {
+    const double v = values[t];
+    const double z = (v - model.targets[t]->value) / scale[t];
+    distance += std::isfinite(v) ? z * z : MISSING_PENALTY;
+  }
+  return distance;
+}
+
+// Step 2, ABC rejection: the `accepted` nearest of `abc_draws` prior draws (block-local best,
+// merged in block order; ties broken by draw index), nearest first. The posterior sample.
+std::vector<Candidate> abc_accepted(const FitContext& fit, const std::vector<double>& scale) {
+  struct AbcBlock {
+    std::vector<Candidate> best;
+    std::vector<double> values;
+    void reset() { best.clear(); }
+  };
+  const std::size_t keep = fit.settings.accepted;
+  std::vector<Candidate> accepted;
+  run_replicate_blocks<AbcBlock, SourceCohortWorkspace>(
+      RunShape{0, fit.settings.abc_draws, fit.settings.threads},
+      [&](const ReplicateBlock& block, AbcBlock& result, SourceCohortWorkspace& ws) {
+        for (std::uint64_t i = block.first_replicate;
+             i < block.first_replicate + block.replicate_count; ++i) {
+          const CarTParameters p = fit.parameters_for_draw(i);
+          fit.simulate_targets(p, i, ws, result.values);
+          result.best.push_back({abc_distance(fit.model, result.values, scale), i, p});
+        }
+        keep_best(result.best, keep);
+      },
+      [&](const ReplicateBlock&, const AbcBlock& result) {
+        accepted.insert(accepted.end(), result.best.begin(), result.best.end());
+        keep_best(accepted, keep);
+      });
+  std::sort(accepted.begin(), accepted.end());
+  return accepted;
+}
+
+// Step 3a, the point estimate's candidates. Conjugate parameters: their MLEs. Time-to-event
+// parameters: the posterior medians (candidate 0, the start of the search, so that a
+// well-behaved posterior keeps its centre), then each accepted draw's values.
+std::vector<CarTParameters> point_candidates(const Model& model,
+                                             const std::vector<CarTParameters>& draws) {
+  const CarTParameters conjugate = conjugate_point(model);
+  std::vector<CarTParameters> candidates;
+  CarTParameters medians = conjugate;
+  for (const AbcParameter& a : model.abc) {
+    std::vector<double> xs;
+    for (const CarTParameters& d : draws) xs.push_back(d.*a.member);
+    medians.*a.member = quantile_of(xs, 0.5);
+  }
+  candidates.push_back(medians);
+  for (const CarTParameters& d : draws) {
+    CarTParameters c = conjugate;
+    for (const AbcParameter& a : model.abc) c.*a.member = d.*a.member;
+    candidates.push_back(c);
+  }
+  return candidates;
+}
+
+// Step 3b, the weight of each target in the point search. The point estimate should reproduce
+// the headline figures — the whole-population and responder Kaplan–Meier landmarks (12-month
+// OS, RFS, DOR) — most closely: they weigh HEADLINE_WEIGHT times the subgroup landmarks and
+// event counts, which at n = 31 are noisy.
+std::vector<double> point_weights(const Model& model) {
+  constexpr double HEADLINE_WEIGHT = 10.0;
+  std::vector<double> point_weight(model.targets.size(), 1.0);
+  for (std::size_t t = 0; t < model.targets.size(); ++t) {
+    const Figure& f = *model.targets[t];
+    if (f.statistic == Statistic::km_landmark &&
+        (f.subgroup == Subgroup::all || f.subgroup == Subgroup::responders)) {
+      point_weight[t] = HEADLINE_WEIGHT;
+    }
+  }
+  return point_weight;
+}
+
+// Step 3c, the point search: simulated method of moments over the candidates — the one whose
+// replicas of the source study (common random numbers, `point_search_replicas` each) have
+// medians closest to the reported targets, in the ABC distance with the point weights. Returns
+// (distance, candidate index), the first of equals.
+std::pair<double, std::uint64_t> search_point(const FitContext& fit,
+                                              const std::vector<CarTParameters>& candidates,
+                                              const std::vector<double>& scale,
+                                              const std::vector<double>& point_weight) {
+  const std::size_t targets = fit.targets();
+  struct SearchBlock {
+    std::vector<std::pair<double, std::uint64_t>> scores;
+    std::vector<double> values;
+    std::vector<std::vector<double>> per_target;
+    void reset() { scores.clear(); }
+  };
+  std::pair<double, std::uint64_t> best{std::numeric_limits<double>::infinity(), 0};
+  run_replicate_blocks<SearchBlock, SourceCohortWorkspace>(
+      RunShape{0, candidates.size(), fit.settings.threads, SEARCH_BLOCK},
+      [&](const ReplicateBlock& block, SearchBlock& result_block, SourceCohortWorkspace& ws) {
+        result_block.per_target.resize(targets);
+        for (std::uint64_t c = block.first_replicate;
+             c < block.first_replicate + block.replicate_count; ++c) {
+          for (auto& v : result_block.per_target) v.clear();
+          for (std::uint64_t r = 0; r < fit.settings.point_search_replicas; ++r) {
+            fit.simulate_targets(candidates[c], POINT_SEARCH_OFFSET + r, ws, result_block.values);
+            for (std::size_t t = 0; t < targets; ++t) {
+              if (std::isfinite(result_block.values[t]))
+                result_block.per_target[t].push_back(result_block.values[t]);
+            }
+          }
+          double distance = 0.0;
+          for (std::size_t t = 0; t < targets; ++t) {
+            const double z =
+                (quantile_of(result_block.per_target[t], 0.5) - fit.model.targets[t]->value) /
+                scale[t];
+            distance += point_weight[t] * (std::isfinite(z) ? z * z : MISSING_PENALTY);
+          }
+          result_block.scores.push_back({distance, c});
+        }
+      },
+      [&](const ReplicateBlock&, const SearchBlock& result_block) {
+        for (const auto& score : result_block.scores) best = std::min(best, score);
+      });
+  return best;
+}
+
+// A calibration row's identity: the figure (f < figure count) or, after the figures, the
+// median follow-up as a conduct check; its role in the fit.
+CalibrationRow calibration_row_header(const Evidence& evidence, const Model& model, std::size_t f) {
+  CalibrationRow row;
+  if (f < evidence.figures.size()) {
+    const Figure& figure = evidence.figures[f];
+    row.figure_id = figure.id;
+    row.description = describe(figure);
+    row.reported = figure.value;
+    const bool target =
+        std::find(model.targets.begin(), model.targets.end(), &figure) != model.targets.end();
+    const bool proportion = figure.statistic == Statistic::proportion ||
+                            figure.statistic == Statistic::conditional_proportion;
+    row.role = target ? "abc target" : proportion ? "conjugate" : "check";
+  } else {
+    row.figure_id = "median_follow_up";
+    row.description = "conduct: median follow-up (months)";
+    row.reported = evidence.follow_up.median;
+    row.role = "check";
+  }
+  return row;
+}
+
+// Step 4, the calibration report: for every reported figure (and the median follow-up), its
+// 95 % posterior-predictive interval from one replica per draw, and the median of
+// `point_replicas` replicas at the point estimate. A step of its own: it judges the fit and
+// changes nothing in it.
+std::vector<CalibrationRow> calibration_rows(const Evidence& evidence, const FitContext& fit,
+                                             const std::vector<CarTParameters>& draws,
+                                             const CarTParameters& point) {
+  const FitSettings& settings = fit.settings;
+  const auto predictive =
+      replicate_figures(evidence, fit.conduct, settings.seed, PREDICTIVE_OFFSET, draws.size(),
+                        settings.threads, [&](std::uint64_t j) { return draws[j]; });
+  const auto at_point =
+      replicate_figures(evidence, fit.conduct, settings.seed, POINT_OFFSET, settings.point_replicas,
+                        settings.threads, [&](std::uint64_t) { return point; });
+  std::vector<CalibrationRow> rows;
+  for (std::size_t f = 0; f <= evidence.figures.size(); ++f) {
+    std::vector<double> pred, at;
+    for (const auto& row : predictive)
+      if (std::isfinite(row[f])) pred.push_back(row[f]);
+    for (const auto& row : at_point)
+      if (std::isfinite(row[f])) at.push_back(row[f]);
+    CalibrationRow row = calibration_row_header(evidence, fit.model, f);
+    row.replicas = pred.size();
+    row.predictive_lower = quantile_of(pred, 0.025);
+    row.predictive_median = quantile_of(pred, 0.5);
+    row.predictive_upper = quantile_of(pred, 0.975);
+    row.point_median = quantile_of(at, 0.5);
+    row.inside = row.predictive_lower <= row.reported && row.reported <= row.predictive_upper;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// Where a parameter's value comes from, in words, for the parameter table of the report.
+std::string parameter_source(const Evidence& evidence, const Model& model,
+                             const NamedParameter& p) {
+  std::string source = "fixed (default)";
+  for (const ConjugateParameter& c : model.conjugate) {
+    if (c.member == p.member) source = "conjugate Beta posterior: " + c.source;
+  }
+  for (const AbcParameter& a : model.abc) {
+    if (a.member == p.member) source = "ABC (prior in evidence assumptions)";
+  }
+  if (std::string(p.name) == "response_logit_intercept")
+    source = "conjugate Beta posterior of response in non-EMD patients (logit)";
+  if (std::string(p.name) == "response_logit_emd")
+    source = "conjugate Beta posteriors of response by EMD (logit difference)";
+  if (source == "fixed (default)") {
+    for (const Assumption& a : evidence.assumptions) {
+      if (a.parameter == p.name) source = "assumption (fixed in evidence)";
+    }
+  }
+  return source;
+}
+
+// Step 5, parameter summaries: point, posterior mean, SD and 95 % interval of every parameter
+// over the draws, with its source.
+std::vector<ParameterSummary> parameter_summaries(const Evidence& evidence, const Model& model,
+                                                  const CarTParameters& point,
+                                                  const std::vector<CarTParameters>& draws) {
+  std::vector<ParameterSummary> summaries;
+  for (const NamedParameter& p : parameter_table()) {
+    ParameterSummary s{p.name, p.unit, parameter_source(evidence, model, p)};
+    s.point = point.*p.member;
+    MomentAccumulator moments;
+    std::vector<double> xs;
+    for (const CarTParameters& d : draws) {
+      moments.add(d.*p.member);
+      xs.push_back(d.*p.member);
+    }
+    s.mean = moments.mean();
+    s.sd = std::sqrt(std::max(0.0, moments.variance()));
+    s.lower = quantile_of(xs, 0.025);
+    s.upper = quantile_of(xs, 0.975);
+    summaries.push_back(s);
+  }
+  return summaries;
+}
+
 }  // namespace
 
 void set_parameter(CarTParameters& parameters, const std::string& name, double value) {
@@ -347,231 +670,29 @@ FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings,
                           const FitProgress& progress) {
   const Model model = build_model(evidence);
   const SourceStudyConduct conduct = source_conduct(evidence);
-  const std::size_t targets = model.targets.size();
+  const FitContext fit{model, conduct, settings};
   FitResult result;
   result.abc_draws = settings.abc_draws;
   for (const Figure* f : model.targets) result.abc_targets.push_back(f->id);
 
-  const auto simulate_targets = [&](const CarTParameters& p, std::uint64_t index,
-                                    SourceCohortWorkspace& ws, std::vector<double>& out) {
-    simulate_source_cohort(p, conduct, settings.seed, index, ws);
-    out.resize(targets);
-    for (std::size_t t = 0; t < targets; ++t) out[t] = evaluate_figure(*model.targets[t], ws);
-  };
-  const auto parameters_for_draw = [&](std::uint64_t index) {
-    Rng rng = make_stream(settings.seed, index, StreamPurpose::parameters);
-    return draw_parameters(model, rng);
-  };
-
-  // 1. Pilot: prior-predictive spread of each target (MAD * 1.4826) scales the distance.
   if (progress) progress("pilot");
-  std::vector<std::vector<double>> pilot(targets);
-  {
-    struct PilotBlock {
-      std::vector<std::vector<double>> rows;
-      std::vector<double> values;
-      void reset() { rows.clear(); }
-    };
-    run_replicate_blocks<PilotBlock, SourceCohortWorkspace>(
-        RunShape{0, PILOT_DRAWS, settings.threads, SEARCH_BLOCK * 16},
-        [&](const ReplicateBlock& block, PilotBlock& result_block, SourceCohortWorkspace& ws) {
-          for (std::uint64_t i = block.first_replicate;
-               i < block.first_replicate + block.replicate_count; ++i) {
-            simulate_targets(parameters_for_draw(i), i, ws, result_block.values);
-            result_block.rows.push_back(result_block.values);
-          }
-        },
-        [&](const ReplicateBlock&, const PilotBlock& result_block) {
-          for (const auto& values : result_block.rows) {
-            for (std::size_t t = 0; t < targets; ++t)
-              if (std::isfinite(values[t])) pilot[t].push_back(values[t]);
-          }
-        });
-  }
-  std::vector<double> scale(targets, 1.0);
-  for (std::size_t t = 0; t < targets; ++t) {
-    const double median = quantile_of(pilot[t], 0.5);
-    std::vector<double> deviations;
-    for (double v : pilot[t]) deviations.push_back(std::abs(v - median));
-    scale[t] = std::max(1.4826 * quantile_of(deviations, 0.5), 0.02);
-  }
+  const std::vector<double> scale = target_scales(fit);
 
-  // 2. ABC rejection: keep the `accepted` nearest of `abc_draws` prior draws (block-local best,
-  //    merged in block order; ties broken by draw index).
   if (progress) progress("abc");
-  struct AbcBlock {
-    std::vector<Candidate> best;
-    std::vector<double> values;
-    void reset() { best.clear(); }
-  };
-  std::vector<Candidate> accepted;
-  run_replicate_blocks<AbcBlock, SourceCohortWorkspace>(
-      RunShape{0, settings.abc_draws, settings.threads},
-      [&](const ReplicateBlock& block, AbcBlock& result, SourceCohortWorkspace& ws) {
-        for (std::uint64_t i = block.first_replicate;
-             i < block.first_replicate + block.replicate_count; ++i) {
-          const CarTParameters p = parameters_for_draw(i);
-          simulate_targets(p, i, ws, result.values);
-          double distance = 0.0;
-          for (std::size_t t = 0; t < targets; ++t) {
-            const double v = result.values[t];
-            const double z = (v - model.targets[t]->value) / scale[t];
-            distance += std::isfinite(v) ? z * z : MISSING_PENALTY;
-          }
-          result.best.push_back({distance, i, p});
-        }
-        keep_best(result.best, settings.accepted);
-      },
-      [&](const ReplicateBlock&, const AbcBlock& result) {
-        accepted.insert(accepted.end(), result.best.begin(), result.best.end());
-        keep_best(accepted, settings.accepted);
-      });
-  std::sort(accepted.begin(), accepted.end());
+  const std::vector<Candidate> accepted = abc_accepted(fit, scale);
   result.abc_distance_threshold = accepted.empty() ? NaN : accepted.back().distance;
   for (const Candidate& c : accepted) result.draws.push_back(c.parameters);
 
-  // 3. Point estimate. Conjugate parameters: their MLEs. Time-to-event parameters: simulated
-  //    method of moments over the posterior sample — the accepted draw whose replicas of the
-  //    source study (CRN, `point_search_replicas` each) have medians closest to the reported
-  //    targets, in the same scaled distance as ABC. The posterior medians are the start of the
-  //    search (candidate 0), so a well-behaved posterior keeps its centre.
   if (progress) progress("point");
-  const CarTParameters conjugate = conjugate_point(model);
-  std::vector<CarTParameters> candidates;
-  {
-    CarTParameters medians = conjugate;
-    for (const AbcParameter& a : model.abc) {
-      std::vector<double> xs;
-      for (const CarTParameters& d : result.draws) xs.push_back(d.*a.member);
-      medians.*a.member = quantile_of(xs, 0.5);
-    }
-    candidates.push_back(medians);
-    for (const CarTParameters& d : result.draws) {
-      CarTParameters c = conjugate;
-      for (const AbcParameter& a : model.abc) c.*a.member = d.*a.member;
-      candidates.push_back(c);
-    }
-  }
-  // The point estimate should reproduce the headline figures — the whole-population and
-  // responder Kaplan–Meier landmarks (12-month OS, RFS, DOR) — most closely: they weigh
-  // HEADLINE_WEIGHT times the subgroup landmarks and event counts, which at n = 31 are noisy.
-  constexpr double HEADLINE_WEIGHT = 10.0;
-  std::vector<double> point_weight(targets, 1.0);
-  for (std::size_t t = 0; t < targets; ++t) {
-    const Figure& f = *model.targets[t];
-    if (f.statistic == Statistic::km_landmark &&
-        (f.subgroup == Subgroup::all || f.subgroup == Subgroup::responders)) {
-      point_weight[t] = HEADLINE_WEIGHT;
-    }
-  }
-  struct SearchBlock {
-    std::vector<std::pair<double, std::uint64_t>> scores;
-    std::vector<double> values;
-    std::vector<std::vector<double>> per_target;
-    void reset() { scores.clear(); }
-  };
-  std::pair<double, std::uint64_t> best{std::numeric_limits<double>::infinity(), 0};
-  run_replicate_blocks<SearchBlock, SourceCohortWorkspace>(
-      RunShape{0, candidates.size(), settings.threads, SEARCH_BLOCK},
-      [&](const ReplicateBlock& block, SearchBlock& result_block, SourceCohortWorkspace& ws) {
-        result_block.per_target.resize(targets);
-        for (std::uint64_t c = block.first_replicate;
-             c < block.first_replicate + block.replicate_count; ++c) {
-          for (auto& v : result_block.per_target) v.clear();
-          for (std::uint64_t r = 0; r < settings.point_search_replicas; ++r) {
-            simulate_targets(candidates[c], POINT_SEARCH_OFFSET + r, ws, result_block.values);
-            for (std::size_t t = 0; t < targets; ++t) {
-              if (std::isfinite(result_block.values[t]))
-                result_block.per_target[t].push_back(result_block.values[t]);
-            }
-          }
-          double distance = 0.0;
-          for (std::size_t t = 0; t < targets; ++t) {
-            const double z =
-                (quantile_of(result_block.per_target[t], 0.5) - model.targets[t]->value) / scale[t];
-            distance += point_weight[t] * (std::isfinite(z) ? z * z : MISSING_PENALTY);
-          }
-          result_block.scores.push_back({distance, c});
-        }
-      },
-      [&](const ReplicateBlock&, const SearchBlock& result_block) {
-        for (const auto& score : result_block.scores) best = std::min(best, score);
-      });
+  const std::vector<CarTParameters> candidates = point_candidates(model, result.draws);
+  const std::pair<double, std::uint64_t> best =
+      search_point(fit, candidates, scale, point_weights(model));
   result.point = candidates[best.second];
   result.point_search_distance = best.first;
 
-  // 4. Calibration report: posterior-predictive replicas (one per draw) and point replicas.
   if (progress) progress("predictive");
-  const auto predictive =
-      replicate_figures(evidence, conduct, settings.seed, PREDICTIVE_OFFSET, result.draws.size(),
-                        settings.threads, [&](std::uint64_t j) { return result.draws[j]; });
-  const auto at_point =
-      replicate_figures(evidence, conduct, settings.seed, POINT_OFFSET, settings.point_replicas,
-                        settings.threads, [&](std::uint64_t) { return result.point; });
-  const std::size_t figure_count = evidence.figures.size();
-  for (std::size_t f = 0; f <= figure_count; ++f) {
-    std::vector<double> pred, point;
-    for (const auto& row : predictive)
-      if (std::isfinite(row[f])) pred.push_back(row[f]);
-    for (const auto& row : at_point)
-      if (std::isfinite(row[f])) point.push_back(row[f]);
-    CalibrationRow row;
-    if (f < figure_count) {
-      const Figure& figure = evidence.figures[f];
-      row.figure_id = figure.id;
-      row.description = describe(figure);
-      row.reported = figure.value;
-      const bool target =
-          std::find(model.targets.begin(), model.targets.end(), &figure) != model.targets.end();
-      const bool proportion = figure.statistic == Statistic::proportion ||
-                              figure.statistic == Statistic::conditional_proportion;
-      row.role = target ? "abc target" : proportion ? "conjugate" : "check";
-    } else {
-      row.figure_id = "median_follow_up";
-      row.description = "conduct: median follow-up (months)";
-      row.reported = evidence.follow_up.median;
-      row.role = "check";
-    }
-    row.replicas = pred.size();
-    row.predictive_lower = quantile_of(pred, 0.025);
-    row.predictive_median = quantile_of(pred, 0.5);
-    row.predictive_upper = quantile_of(pred, 0.975);
-    row.point_median = quantile_of(point, 0.5);
-    row.inside = row.predictive_lower <= row.reported && row.reported <= row.predictive_upper;
-    result.figures.push_back(row);
-  }
-
-  // 5. Parameter summaries.
-  for (const NamedParameter& p : parameter_table()) {
-    ParameterSummary s{p.name, p.unit, "fixed (default)"};
-    s.point = result.point.*p.member;
-    MomentAccumulator moments;
-    std::vector<double> xs;
-    for (const CarTParameters& d : result.draws) {
-      moments.add(d.*p.member);
-      xs.push_back(d.*p.member);
-    }
-    s.mean = moments.mean();
-    s.sd = std::sqrt(std::max(0.0, moments.variance()));
-    s.lower = quantile_of(xs, 0.025);
-    s.upper = quantile_of(xs, 0.975);
-    for (const ConjugateParameter& c : model.conjugate) {
-      if (c.member == p.member) s.source = "conjugate Beta posterior: " + c.source;
-    }
-    for (const AbcParameter& a : model.abc) {
-      if (a.member == p.member) s.source = "ABC (prior in evidence assumptions)";
-    }
-    if (std::string(p.name) == "response_logit_intercept")
-      s.source = "conjugate Beta posterior of response in non-EMD patients (logit)";
-    if (std::string(p.name) == "response_logit_emd")
-      s.source = "conjugate Beta posteriors of response by EMD (logit difference)";
-    if (s.source == "fixed (default)") {
-      for (const Assumption& a : evidence.assumptions) {
-        if (a.parameter == p.name) s.source = "assumption (fixed in evidence)";
-      }
-    }
-    result.parameters.push_back(s);
-  }
+  result.figures = calibration_rows(evidence, fit, result.draws, result.point);
+  result.parameters = parameter_summaries(evidence, model, result.point, result.draws);
   return result;
 }
 
