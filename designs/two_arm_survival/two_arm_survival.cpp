@@ -151,133 +151,162 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(
   return analyse(design, true_hazard_ratio, true_survival, ws, false);
 }
 
+namespace {
+
+// The data cut at a timing: the analysed patients as a sorted cohort in ws.survival.sorted (the
+// unstratified analyses) or, stratified, as (time, status, arm, stratum) arrays in ws. Returns
+// the cut-off; `analysed` is the number of patients analysed.
+CutoffResult cut_cohort(const TwoArmSurvivalDesign& design, const AnalysisTiming& timing,
+                        TwoArmSurvivalWorkspace& ws, std::size_t& analysed) {
+  const CutoffResult cut = ws.cutoffs.cutoff(timing);
+  if (!design.stratified) {
+    analysed = cut_sorted(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.arm,
+                          ws.survival);
+    return cut;
+  }
+  const std::size_t m = cut_data(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time,
+                                 ws.time, ws.status, ws.index);
+  for (std::size_t j = 0; j < m; ++j) ws.analysed_arm[j] = ws.arm[ws.index[j]];
+  ws.analysed_stratum.resize(ws.entry.size());
+  for (std::size_t j = 0; j < m; ++j) ws.analysed_stratum[j] = ws.stratum[ws.index[j]];
+  analysed = m;
+  return cut;
+}
+
+// The stratified cut cohort (cut_cohort with design.stratified) as survival data.
+SurvivalData stratified_data(const TwoArmSurvivalWorkspace& ws, std::size_t m) {
+  return SurvivalData{std::span<const double>(ws.time.data(), m),
+                      std::span<const int>(ws.status.data(), m),
+                      std::span<const int>(ws.analysed_arm.data(), m),
+                      std::span<const int>(ws.analysed_stratum.data(), m)};
+}
+
+}  // namespace
+
+// Look k of `looks` (the last is the final analysis at design.timing, the others at their
+// interim event counts): cut the data and compute the log-rank test, by the cheapest route the
+// look allows. A step of its own because the three routes (straight from the cut, stratified,
+// sorted cohort) are one choice, made once per look.
+TwoArmSurvivalTally::Look TwoArmSurvivalTally::test_look(const TwoArmSurvivalDesign& design,
+                                                         std::size_t k, std::size_t looks,
+                                                         TwoArmSurvivalWorkspace& ws,
+                                                         bool presorted) {
+  Look look;
+  AnalysisTiming timing = design.timing;
+  if (k + 1 < looks) timing.target_events = design.interim_events[k];
+  if (presorted && (k + 1 < looks || !design.estimates)) {
+    // A look that needs the test alone: straight from the cut, without building the cohort.
+    look.cutoff = ws.cutoffs.cutoff(timing);
+    const CutLogRank cut =
+        cut_log_rank_no_dropout(look.cutoff.calendar_time, ws.entry, ws.event_time, ws.arm,
+                                ws.event_order[0], ws.event_order[1], ws.scratch);
+    look.logrank = cut.test;
+    look.analysed = cut.analysed;
+    look.events = cut.events;
+    look.cohort_built = false;
+  } else if (design.stratified) {
+    look.cutoff = cut_cohort(design, timing, ws, look.analysed);
+    look.logrank = log_rank(stratified_data(ws, look.analysed), ws.survival, true);
+  } else {
+    look.cutoff = cut_cohort(design, timing, ws, look.analysed);
+    if (k + 1 == looks && design.estimates) {
+      // Surely the last look: the test, the curves and the Cox risk table in one pass.
+      look.logrank = analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);
+      look.curves_ready = true;
+    } else {
+      look.logrank = log_rank(ws.survival.sorted);
+    }
+  }
+  return look;
+}
+
+// The trial's test through its looks. Group-sequential: stop at the first look whose benefit z
+// (-log-rank z) crosses the efficacy boundary, or falls below a futility boundary (followed
+// here; the boundaries were computed without it: non-binding). Otherwise one look tested at
+// z_{1-alpha}.
+TwoArmSurvivalTally::Trial TwoArmSurvivalTally::test_looks(const TwoArmSurvivalDesign& design,
+                                                           TwoArmSurvivalWorkspace& ws,
+                                                           bool presorted) {
+  const bool group_sequential = !design.efficacy_boundaries.empty();
+  const std::size_t looks = group_sequential ? design.efficacy_boundaries.size() : 1;
+  Trial trial;
+  trial.stopped_at = looks - 1;
+  for (std::size_t k = 0; k < looks; ++k) {
+    trial.look = test_look(design, k, looks, ws, presorted);
+    const double z = trial.look.logrank.z;
+    if (!group_sequential) {
+      trial.rejected = z <= -normal_critical_value(1.0 - 2.0 * design.alpha);  // NaN never rejects
+      break;
+    }
+    if (-z >= design.efficacy_boundaries[k]) {
+      trial.rejected = true;
+      trial.stopped_at = k;
+      break;
+    }
+    if (k + 1 < looks && -z < design.futility_boundaries[k]) {
+      trial.stopped_at = k;
+      trial.futility_stop = true;
+      break;
+    }
+  }
+  return trial;
+}
+
+// One replicate's analysis, in steps that each answer one question: the test through the looks
+// (test_looks: did the trial reject, and where did it stop?), the stop tallies, the test and the
+// conduct facts, then, with design.estimates, one step per family of estimates read off the
+// final look's one-pass analysis (Cox, Kaplan–Meier landmarks and medians, follow-up).
 SurvivalReplicateSummary TwoArmSurvivalTally::analyse(
     const TwoArmSurvivalDesign& design, double true_hazard_ratio,
     const std::function<double(int, double)>& true_survival, TwoArmSurvivalWorkspace& ws,
     bool presorted) {
-  // The data cut at a timing: analysed patients as a sorted cohort in ws.survival.sorted (the
-  // unstratified analyses) or, stratified, as (time, status, arm, stratum) arrays in ws; returns
-  // the cut-off and the number analysed.
-  std::size_t m = 0;
   // The event times are collected once for the cut-offs of all looks (models/conduct.h).
   ws.cutoffs.prepare(design.timing, ws.entry, ws.event_time, ws.dropout_time);
-  const auto cut_at = [&](const AnalysisTiming& timing) {
-    const CutoffResult cut = ws.cutoffs.cutoff(timing);
-    if (!design.stratified) {
-      m = cut_sorted(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.arm,
-                     ws.survival);
-      return cut;
-    }
-    m = cut_data(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.time, ws.status,
-                 ws.index);
-    for (std::size_t j = 0; j < m; ++j) ws.analysed_arm[j] = ws.arm[ws.index[j]];
-    ws.analysed_stratum.resize(ws.entry.size());
-    for (std::size_t j = 0; j < m; ++j) ws.analysed_stratum[j] = ws.stratum[ws.index[j]];
-    return cut;
-  };
-  const auto stratified_data = [&] {
-    return SurvivalData{std::span<const double>(ws.time.data(), m),
-                        std::span<const int>(ws.status.data(), m),
-                        std::span<const int>(ws.analysed_arm.data(), m),
-                        std::span<const int>(ws.analysed_stratum.data(), m)};
-  };
-
-  // Group-sequential interims: stop at the first look whose benefit z (-log-rank z) crosses the
-  // efficacy boundary, or falls below a futility boundary (followed here; the boundaries were
-  // computed without it: non-binding).
-  const bool group_sequential = !design.efficacy_boundaries.empty();
-  const std::size_t looks = group_sequential ? design.efficacy_boundaries.size() : 1;
-  CutoffResult cutoff{};
-  LogRankResult logrank{};
-  bool rejected = false, analysed = false, cohort_built = true;
-  std::size_t stopped_at = looks - 1, test_events = 0;
-  for (std::size_t k = 0; k < looks; ++k) {
-    AnalysisTiming timing = design.timing;
-    if (k + 1 < looks) timing.target_events = design.interim_events[k];
-    if (presorted && (k + 1 < looks || !design.estimates)) {
-      // A look that needs the test alone: straight from the cut, without building the cohort.
-      cutoff = ws.cutoffs.cutoff(timing);
-      const CutLogRank cut =
-          cut_log_rank_no_dropout(cutoff.calendar_time, ws.entry, ws.event_time, ws.arm,
-                                  ws.event_order[0], ws.event_order[1], ws.scratch);
-      logrank = cut.test;
-      m = cut.analysed;
-      test_events = cut.events;
-      cohort_built = false;
-    } else if (design.stratified) {
-      cutoff = cut_at(timing);
-      logrank = log_rank(stratified_data(), ws.survival, true);
-    } else {
-      cutoff = cut_at(timing);
-      cohort_built = true;
-      if (k + 1 == looks && design.estimates) {
-        logrank =
-            analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);  // surely the last look
-        analysed = true;
-      } else {
-        logrank = log_rank(ws.survival.sorted);
-      }
-    }
-    const double benefit_z = -logrank.z;
-    if (!group_sequential) {
-      rejected = logrank.z <= -normal_critical_value(
-                                  1.0 - 2.0 * design.alpha);  // z_{1-alpha}; NaN never rejects
-      break;
-    }
-    if (benefit_z >= design.efficacy_boundaries[k]) {
-      rejected = true;
-      stopped_at = k;
-      break;
-    }
-    if (k + 1 < looks && benefit_z < design.futility_boundaries[k]) {
-      stopped_at = k;
-      futility_stop_[k].add(1.0);
-      for (std::size_t j = 0; j < looks; ++j) {
-        efficacy_stop_[j].add(0.0);
-        if (j != k) futility_stop_[j].add(0.0);
-      }
-      break;
-    }
+  const Trial trial = test_looks(design, ws, presorted);
+  for (std::size_t j = 0; j < efficacy_stop_.size(); ++j) {
+    const bool stopped_here = j == trial.stopped_at;
+    efficacy_stop_[j].add(trial.rejected && stopped_here ? 1.0 : 0.0);
+    futility_stop_[j].add(trial.futility_stop && stopped_here ? 1.0 : 0.0);
   }
-  if (group_sequential && (rejected || stopped_at == looks - 1)) {
-    for (std::size_t j = 0; j < looks; ++j) {
-      efficacy_stop_[j].add(rejected && j == stopped_at ? 1.0 : 0.0);
-      futility_stop_[j].add(0.0);
-    }
-  }
+  Look look = trial.look;
   if (!design.estimates) {
-    if (cohort_built) test_events = count_events(design, m, ws);
-    return add_test_only(cutoff, logrank, rejected, m, test_events);
+    if (look.cohort_built) look.events = count_events(design, look.analysed, ws);
+    return add_test_only(look.cutoff, look.logrank, trial.rejected, look.analysed, look.events);
   }
   // The cohort at the look that ended the trial, if that look computed the test alone.
-  if (!cohort_built)
-    m = cut_sorted(cutoff.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.arm,
-                   ws.survival);
+  if (!look.cohort_built)
+    look.analysed = cut_sorted(look.cutoff.calendar_time, ws.entry, ws.event_time, ws.dropout_time,
+                               ws.arm, ws.survival);
+  const std::size_t m = look.analysed;
   // Kaplan-Meier curves (pooled over strata), reverse Kaplan-Meier and the Cox risk table.
-  if (design.stratified) sort_cohort(stratified_data(), ws.survival);
-  if (!analysed) analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);
-  const std::span<const SortedSubject> sorted = ws.survival.sorted;
+  if (design.stratified) sort_cohort(stratified_data(ws, m), ws.survival);
+  if (!look.curves_ready) analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);
   int events = 0;
-  for (const SortedSubject& s : sorted) events += s.status;
+  for (const SortedSubject& s : ws.survival.sorted) events += s.status;
 
-  // Conduct facts (at the analysis that ended the trial).
-  duration_.add(cutoff.calendar_time);
-  pending_durations_.push_back(cutoff.calendar_time);
-  events_.add(events);
-  pending_events_.push_back(events);
-  target_reached_.add(cutoff.target_reached ? 1.0 : 0.0);
-  analysed_.add(static_cast<double>(m));
+  add_test_and_conduct(look.cutoff, look.logrank, trial.rejected, m,
+                       static_cast<std::size_t>(events));
+  add_cox_estimate(design, true_hazard_ratio, m, ws);
+  add_landmarks(design, true_survival, ws);
+  add_follow_up(m, ws);
+  return {look.cutoff.calendar_time,
+          static_cast<int>(m),
+          events,
+          look.logrank.z,
+          trial.rejected,
+          ws.cox.coef.empty() ? std::numeric_limits<double>::quiet_NaN() : ws.cox.coef[0].hr};
+}
 
-  rejection_.add(rejected ? 1.0 : 0.0);
-  if (std::isfinite(logrank.z)) logrank_z_.add(logrank.z);
-
-  // Cox HR (experimental vs control) with Wald CI.
+// Cox HR (experimental vs control) with Wald CI, and its bias and coverage of the truth.
+void TwoArmSurvivalTally::add_cox_estimate(const TwoArmSurvivalDesign& design,
+                                           double true_hazard_ratio, std::size_t m,
+                                           TwoArmSurvivalWorkspace& ws) {
   CoxOptions cox_options;
   cox_options.ties = design.ties;
   cox_options.level = design.confidence_level;
   cox_options.stratified = design.stratified;
   if (design.stratified) {
-    cox_ph_arm(stratified_data(), ws.survival, ws.cox, cox_options);
+    cox_ph_arm(stratified_data(ws, m), ws.survival, ws.cox, cox_options);
   } else {
     cox_ph_arm_from_table(ws.survival, ws.cox, cox_options);
   }
@@ -291,8 +320,13 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(
     hr_.add(c.hr);
     hr_coverage_.add(c.lower <= true_hazard_ratio && true_hazard_ratio <= c.upper ? 1.0 : 0.0);
   }
+}
 
-  // Kaplan–Meier per arm: landmarks and medians.
+// Kaplan–Meier per arm (ws.curves): landmarks with their CIs against the truth, and whether
+// the median is reached.
+void TwoArmSurvivalTally::add_landmarks(const TwoArmSurvivalDesign& design,
+                                        const std::function<double(int, double)>& true_survival,
+                                        const TwoArmSurvivalWorkspace& ws) {
   const std::size_t landmark_count = design.landmarks.size();
   for (int a = 0; a < 2; ++a) {
     for (std::size_t k = 0; k < landmark_count; ++k) {
@@ -306,24 +340,21 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(
     }
     median_reached_[a].add(survival_quantile_point(ws.curves.arm[a], 0.5) ? 1.0 : 0.0);
   }
+}
 
-  // Median follow-up: reverse Kaplan–Meier (censoring as the event; Schemper & Smith 1996) and
-  // the simple median of observed times.
+// Median follow-up: reverse Kaplan–Meier (censoring as the event; Schemper & Smith 1996) and
+// the simple median of the m observed times (ws.survival.sorted).
+void TwoArmSurvivalTally::add_follow_up(std::size_t m, const TwoArmSurvivalWorkspace& ws) {
   if (const auto reverse_median = survival_quantile_point(ws.curves.reverse, 0.5)) {
     follow_up_reverse_km_.add(*reverse_median);
   }
   if (m > 0) {
+    const std::span<const SortedSubject> sorted = ws.survival.sorted;
     // The sorted times: the upper middle, and for even m the mean with the lower middle.
     double median_time = sorted[m / 2].time;
     if (m % 2 == 0) median_time = 0.5 * (median_time + sorted[m / 2 - 1].time);
     follow_up_simple_.add(median_time);
   }
-  return {cutoff.calendar_time,
-          static_cast<int>(m),
-          events,
-          logrank.z,
-          rejected,
-          ws.cox.coef.empty() ? std::numeric_limits<double>::quiet_NaN() : ws.cox.coef[0].hr};
 }
 
 std::size_t TwoArmSurvivalTally::count_events(const TwoArmSurvivalDesign& design, std::size_t m,
@@ -337,10 +368,10 @@ std::size_t TwoArmSurvivalTally::count_events(const TwoArmSurvivalDesign& design
   return events;
 }
 
-SurvivalReplicateSummary TwoArmSurvivalTally::add_test_only(const CutoffResult& cutoff,
-                                                            const LogRankResult& logrank,
-                                                            bool rejected, std::size_t m,
-                                                            std::size_t events) {
+// The test and the conduct facts at the look that ended the trial.
+void TwoArmSurvivalTally::add_test_and_conduct(const CutoffResult& cutoff,
+                                               const LogRankResult& logrank, bool rejected,
+                                               std::size_t m, std::size_t events) {
   duration_.add(cutoff.calendar_time);
   pending_durations_.push_back(cutoff.calendar_time);
   events_.add(static_cast<double>(events));
@@ -349,6 +380,13 @@ SurvivalReplicateSummary TwoArmSurvivalTally::add_test_only(const CutoffResult& 
   analysed_.add(static_cast<double>(m));
   rejection_.add(rejected ? 1.0 : 0.0);
   if (std::isfinite(logrank.z)) logrank_z_.add(logrank.z);
+}
+
+SurvivalReplicateSummary TwoArmSurvivalTally::add_test_only(const CutoffResult& cutoff,
+                                                            const LogRankResult& logrank,
+                                                            bool rejected, std::size_t m,
+                                                            std::size_t events) {
+  add_test_and_conduct(cutoff, logrank, rejected, m, events);
   return {cutoff.calendar_time,
           static_cast<int>(m),
           static_cast<int>(events),

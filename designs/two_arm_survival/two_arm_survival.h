@@ -156,11 +156,38 @@ class TwoArmSurvivalTally {
   // above on merge(): a per-block tally then holds at most a block of values instead of a dense
   // histogram over every duration it has ever seen, so memory stays flat as the range widens.
   std::vector<double> pending_durations_, pending_events_;
+  // One look's cut and test (test_look).
+  struct Look {
+    CutoffResult cutoff{};
+    LogRankResult logrank{};
+    std::size_t analysed = 0;   // patients entered before the cut-off
+    std::size_t events = 0;     // events at the cut, when the cohort was not built
+    bool cohort_built = true;   // the cut cohort is in ws (false: the test came from the cut)
+    bool curves_ready = false;  // analyse_two_arm has filled ws.curves and the Cox risk table
+  };
+  // The test through the looks (test_looks): the look that ended the trial and its verdict.
+  struct Trial {
+    Look look;
+    bool rejected = false, futility_stop = false;
+    std::size_t stopped_at = 0;  // index of that look
+  };
+  static Look test_look(const TwoArmSurvivalDesign& design, std::size_t k, std::size_t looks,
+                        TwoArmSurvivalWorkspace& ws, bool presorted);
+  static Trial test_looks(const TwoArmSurvivalDesign& design, TwoArmSurvivalWorkspace& ws,
+                          bool presorted);
   // analyse_and_add; `presorted`: ws.event_order lists each arm's patients by event time and
   // nobody drops out (simulate_and_add after draw_cohort).
   SurvivalReplicateSummary analyse(const TwoArmSurvivalDesign& design, double true_hazard_ratio,
                                    const std::function<double(int, double)>& true_survival,
                                    TwoArmSurvivalWorkspace& ws, bool presorted);
+  void add_test_and_conduct(const CutoffResult& cutoff, const LogRankResult& logrank, bool rejected,
+                            std::size_t m, std::size_t events);
+  void add_cox_estimate(const TwoArmSurvivalDesign& design, double true_hazard_ratio, std::size_t m,
+                        TwoArmSurvivalWorkspace& ws);
+  void add_landmarks(const TwoArmSurvivalDesign& design,
+                     const std::function<double(int, double)>& true_survival,
+                     const TwoArmSurvivalWorkspace& ws);
+  void add_follow_up(std::size_t m, const TwoArmSurvivalWorkspace& ws);
   // design.estimates false: tallies the test and the conduct facts but follow-up.
   SurvivalReplicateSummary add_test_only(const CutoffResult& cutoff, const LogRankResult& logrank,
                                          bool rejected, std::size_t m, std::size_t events);
