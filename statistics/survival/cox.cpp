@@ -104,17 +104,17 @@ bool factorise(SurvivalWorkspace& ws, double toler_chol) {
   return std::isfinite(dmax) && dmax > 0.0 && d.minCoeff() > toler_chol * dmax;
 }
 
-template <class Covariate>
-void fit_cox(const SurvivalData& data, Eigen::Index p, Covariate covariate, SurvivalWorkspace& ws,
-             CoxFit& out, const CoxOptions& opt) {
-  check_survival_data(data, "cox_ph", 1);
-  if (opt.stratified && !data.has_stratum())
-    throw std::invalid_argument("cox_ph: stratified model requested but data.stratum is empty");
-  if (p < 1) throw std::invalid_argument("cox_ph: at least one covariate is required");
-  sort_subjects(data, ws, opt.stratified);
-  const std::size_t n = ws.order.size();
+// fit_cox's steps: the design matrix, the Newton-Raphson iteration, and the coefficients on the
+// original scale. Each is a stage of coxfit6 (Therneau's survival package) with its own job.
 
-  // Covariates in sorted order, centred and scaled as coxfit6 (except {-1, 0, 1} columns).
+// Covariates in sorted order (ws.order), centred and scaled as coxfit6 (except {-1, 0, 1}
+// columns, left as they are), into ws.cox_x; the per-column mean and scale into ws.cox_mean and
+// ws.cox_scale; which sorted subject ends its stratum into ws.cox_stratum_end; and the
+// iteration's buffers sized for p covariates.
+template <class Covariate>
+void prepare_cox_design(const SurvivalData& data, Eigen::Index p, Covariate covariate,
+                        SurvivalWorkspace& ws, bool stratified) {
+  const std::size_t n = ws.order.size();
   ws.cox_x.resize(n * static_cast<std::size_t>(p));
   ws.cox_mean.setZero(p);
   ws.cox_scale.setOnes(p);
@@ -139,12 +139,24 @@ void fit_cox(const SurvivalData& data, Eigen::Index p, Covariate covariate, Surv
   }
   ws.cox_stratum_end.assign(n, 0);
   for (std::size_t k = 0; k < n; ++k)
-    ws.cox_stratum_end[k] = k + 1 == n || (opt.stratified && data.stratum[ws.order[k]] !=
-                                                                 data.stratum[ws.order[k + 1]]);
+    ws.cox_stratum_end[k] =
+        k + 1 == n || (stratified && data.stratum[ws.order[k]] != data.stratum[ws.order[k + 1]]);
   for (auto* v : {&ws.cox_u, &ws.cox_a, &ws.cox_a2, &ws.cox_step}) v->resize(p);
   for (auto* m : {&ws.cox_imat, &ws.cox_cmat, &ws.cox_cmat2}) m->resize(p, p);
+}
 
-  // Newton-Raphson with step halving (coxfit6).
+struct NewtonOutcome {
+  bool ok;  // the information at the final beta factorises
+  bool converged;
+  int iterations;
+  double loglik;  // at the final beta
+};
+
+// Newton-Raphson with step halving (coxfit6) from beta = 0: ends with beta in ws.cox_beta and
+// the score, information and its factorisation at it in ws; the null log likelihood in
+// out.loglik_null.
+NewtonOutcome newton_raphson(const SurvivalData& data, Eigen::Index p, SurvivalWorkspace& ws,
+                             CoxFit& out, const CoxOptions& opt) {
   auto& beta = ws.cox_beta;
   auto& newbeta = ws.cox_new_beta;
   beta.setZero(p);
@@ -182,17 +194,15 @@ void fit_cox(const SurvivalData& data, Eigen::Index p, Covariate covariate, Surv
       ok = factorise(ws, opt.toler_chol);
     }
   }
-  out.iterations = iter;
-  out.loglik = newlk;
-  out.coef.resize(static_cast<std::size_t>(p));
-  out.variance.resize(p, p);
-  if (!ok) {
-    out.status = CoxStatus::singular;
-    out.variance.setConstant(NaN);
-    for (auto& c : out.coef) c = {NaN, NaN, NaN, NaN, NaN, NaN, NaN, false};
-    return;
-  }
-  // Back to the original scale: beta_k * scale_k, var_jk * scale_j * scale_k, u_k / scale_k.
+  return {ok, converged, iter, newlk};
+}
+
+// The variance and the Wald coefficients at the final beta, back on the original scale:
+// beta_k * scale_k, var_jk * scale_j * scale_k, u_k / scale_k; a coefficient whose next Newton
+// step is still large (coxph's `infs` rule) is an infinite estimate.
+void wald_coefficients(Eigen::Index p, bool converged, SurvivalWorkspace& ws, CoxFit& out,
+                       const CoxOptions& opt) {
+  const auto& beta = ws.cox_beta;
   out.variance.setIdentity();
   ws.cox_ldlt.solveInPlace(out.variance);
   for (Eigen::Index j = 0; j < p; ++j)
@@ -224,6 +234,29 @@ void fit_cox(const SurvivalData& data, Eigen::Index p, Covariate covariate, Surv
   }
   out.status = any_infinite ? CoxStatus::infinite_estimate
                             : (converged ? CoxStatus::converged : CoxStatus::not_converged);
+}
+
+template <class Covariate>
+void fit_cox(const SurvivalData& data, Eigen::Index p, Covariate covariate, SurvivalWorkspace& ws,
+             CoxFit& out, const CoxOptions& opt) {
+  check_survival_data(data, "cox_ph", 1);
+  if (opt.stratified && !data.has_stratum())
+    throw std::invalid_argument("cox_ph: stratified model requested but data.stratum is empty");
+  if (p < 1) throw std::invalid_argument("cox_ph: at least one covariate is required");
+  sort_subjects(data, ws, opt.stratified);
+  prepare_cox_design(data, p, covariate, ws, opt.stratified);
+  const NewtonOutcome newton = newton_raphson(data, p, ws, out, opt);
+  out.iterations = newton.iterations;
+  out.loglik = newton.loglik;
+  out.coef.resize(static_cast<std::size_t>(p));
+  out.variance.resize(p, p);
+  if (!newton.ok) {
+    out.status = CoxStatus::singular;
+    out.variance.setConstant(NaN);
+    for (auto& c : out.coef) c = {NaN, NaN, NaN, NaN, NaN, NaN, NaN, false};
+    return;
+  }
+  wald_coefficients(p, newton.converged, ws, out, opt);
 }
 
 // ---- One binary covariate (the arm) ----------------------------------------------------------
