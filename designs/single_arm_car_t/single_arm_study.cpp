@@ -49,12 +49,15 @@ void SingleArmCarTTally::merge(const SingleArmCarTTally& o) {
   duration_histogram_.merge(o.duration_histogram_);
 }
 
-CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDesign& design,
-                                                          const SingleArmBinaryTable& table,
-                                                          const CarTScenario& scenario,
-                                                          std::uint64_t seed,
-                                                          std::uint64_t replicate,
-                                                          SingleArmCarTWorkspace& ws) {
+namespace {
+
+// Step 1 of a replicate: the cohort — entry times, and every patient simulated from the model
+// (ws.patients, with death and dropout times on their own clocks in ws.death, ws.dropout).
+// Returns the counts of responders and of CRS / ICANS (the summary's binary outcomes). Sizing
+// the buffers here allocates only when the sample size grows.
+CarTReplicateSummary simulate_cohort(const SingleArmCarTDesign& design,
+                                     const CarTScenario& scenario, std::uint64_t seed,
+                                     std::uint64_t replicate, SingleArmCarTWorkspace& ws) {
   const auto n = static_cast<std::size_t>(design.sample_size);
   for (auto* v : {&ws.entry, &ws.death, &ws.dropout, &ws.time}) v->resize(n);
   ws.patients.resize(n);
@@ -63,28 +66,97 @@ CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDes
   Rng enrolment = make_stream(seed, replicate, StreamPurpose::enrolment);
   sample_entry_times(design.accrual, enrolment, ws.entry);
   CarTStreams streams(seed, replicate);
-  int responders = 0, crs = 0, crs3 = 0, icans = 0;
+  CarTReplicateSummary counts;
   for (std::size_t i = 0; i < n; ++i) {
     simulate_patient(scenario.parameters, streams, ws.patients[i]);
     const CarTPatient& p = ws.patients[i];
     ws.death[i] = p.trajectory.death_time;
     ws.dropout[i] = p.trajectory.dropout_time;
-    responders += p.responded ? 1 : 0;
-    crs += p.crs_grade >= 1 ? 1 : 0;
-    crs3 += p.crs_grade >= 3 ? 1 : 0;
-    icans += p.icans_grade >= 1 ? 1 : 0;
+    counts.responses += p.responded ? 1 : 0;
+    counts.crs_any += p.crs_grade >= 1 ? 1 : 0;
+    counts.crs_grade3plus += p.crs_grade >= 3 ? 1 : 0;
+    counts.icans_any += p.icans_grade >= 1 ? 1 : 0;
   }
+  return counts;
+}
+
+// One time-to-event endpoint at the data cut, each patient on their own clock: its observed
+// times and statuses into ws.time / ws.status, the Kaplan–Meier curve, the landmark estimates
+// against the truth (`tallies`/`truth`; none for DOR, which only feeds the report's band) and
+// the curve on the band grid. Returns the number analysed. A step of its own because it runs
+// once per endpoint (OS, RFS, DOR) on the same cohort.
+std::size_t add_time_to_event(const SingleArmCarTDesign& design, Endpoint endpoint, double cutoff,
+                              std::vector<IntervalEstimateTally>* tallies,
+                              const std::vector<double>* truth,
+                              std::vector<QuantisedDistribution>& band_grid,
+                              SingleArmCarTWorkspace& ws) {
+  std::size_t m = 0;
+  for (std::size_t i = 0; i < ws.patients.size(); ++i) {
+    if (ws.entry[i] >= cutoff) continue;
+    const ObservedOutcome o =
+        observe_endpoint(endpoint, ws.patients[i].trajectory, cutoff - ws.entry[i]);
+    if (!o.in_population) continue;
+    ws.time[m] = o.time;
+    ws.status[m] = o.status;
+    ++m;
+  }
+  if (m == 0) {
+    if (tallies) {
+      for (auto& t : *tallies) t.estimable.add(0.0);
+    }
+    return m;
+  }
+  const SurvivalData data{std::span<const double>(ws.time.data(), m),
+                          std::span<const int>(ws.status.data(), m)};
+  kaplan_meier(data, ws.survival, ws.curve);
+  for (std::size_t k = 0; tallies && k < design.landmarks.size(); ++k) {
+    const LandmarkEstimate e =
+        survival_at(ws.curve, design.landmarks[k], design.landmark_ci, design.confidence_level);
+    const bool usable = e.estimable && std::isfinite(e.lower) && std::isfinite(e.upper);
+    (*tallies)[k].add(usable, e.surv, e.lower, e.upper, (*truth)[k]);
+  }
+  // The curve on the band grid, as survival_at (step value; not estimable beyond last_time).
+  std::size_t row = 0;
+  double surv = 1.0;
+  for (int k = 0; k < KM_BAND_POINTS; ++k) {
+    const double t = k * KM_BAND_STEP;
+    if (t > ws.curve.last_time) break;
+    while (row < ws.curve.size() && ws.curve.time[row] <= t) surv = ws.curve.surv[row++];
+    band_grid[static_cast<std::size_t>(k)].add(surv);
+  }
+  return m;
+}
+
+// The simple median of the first `count` (> 0) values of `times`, which it reorders in place.
+double median_in_place(std::vector<double>& times, std::size_t count) {
+  auto mid = times.begin() + static_cast<std::ptrdiff_t>(count / 2);
+  std::nth_element(times.begin(), mid, times.begin() + static_cast<std::ptrdiff_t>(count));
+  double median = *mid;
+  if (count % 2 == 0) median = 0.5 * (median + *std::max_element(times.begin(), mid));
+  return median;
+}
+
+}  // namespace
+
+CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDesign& design,
+                                                          const SingleArmBinaryTable& table,
+                                                          const CarTScenario& scenario,
+                                                          std::uint64_t seed,
+                                                          std::uint64_t replicate,
+                                                          SingleArmCarTWorkspace& ws) {
+  CarTReplicateSummary summary = simulate_cohort(design, scenario, seed, replicate, ws);
   const CutoffResult cut =
       analysis_cutoff(design.timing, ws.entry, ws.death, ws.dropout, ws.scratch);
+  summary.study_duration = cut.calendar_time;
   duration_.add(cut.calendar_time);
   duration_histogram_.add(cut.calendar_time);
-  responder_counts_.add(responders);
+  responder_counts_.add(summary.responses);
 
   // Response and AEs are known for every enrolled, infused patient (assessed within weeks).
-  rejection_.add(table.rejects(responders) ? 1.0 : 0.0);
+  rejection_.add(table.rejects(summary.responses) ? 1.0 : 0.0);
   for (const IntervalMethod m : design.intervals) {
-    const Interval& ci = table.interval(m, responders);
-    response_[index_of(m)].add(true, table.p_hat(responders), ci.lower, ci.upper,
+    const Interval& ci = table.interval(m, summary.responses);
+    response_[index_of(m)].add(true, table.p_hat(summary.responses), ci.lower, ci.upper,
                                scenario.truth.orr);
   }
   const auto incidence = [&](IntervalEstimateTally& tally, int count, double truth) {
@@ -92,68 +164,25 @@ CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDes
         clopper_pearson_interval(count, design.sample_size, design.confidence_level);
     tally.add(true, static_cast<double>(count) / design.sample_size, ci.lower, ci.upper, truth);
   };
-  incidence(crs_any_, crs, scenario.truth.crs_any);
-  incidence(crs_grade3plus_, crs3, scenario.truth.crs_grade3plus);
-  incidence(icans_any_, icans, scenario.truth.icans_any);
+  incidence(crs_any_, summary.crs_any, scenario.truth.crs_any);
+  incidence(crs_grade3plus_, summary.crs_grade3plus, scenario.truth.crs_grade3plus);
+  incidence(icans_any_, summary.icans_any, scenario.truth.icans_any);
 
-  // Time to event at the data cut, each patient on their own clock.
-  // tallies/truth: the landmark estimates (none for DOR, which only feeds the report's band).
-  const auto analyse = [&](Endpoint endpoint, BandEndpoint band,
-                           std::vector<IntervalEstimateTally>* tallies,
-                           const std::vector<double>* truth) {
-    std::size_t m = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (ws.entry[i] >= cut.calendar_time) continue;
-      const ObservedOutcome o =
-          observe_endpoint(endpoint, ws.patients[i].trajectory, cut.calendar_time - ws.entry[i]);
-      if (!o.in_population) continue;
-      ws.time[m] = o.time;
-      ws.status[m] = o.status;
-      ++m;
-    }
-    if (m == 0) {
-      if (tallies) {
-        for (auto& t : *tallies) t.estimable.add(0.0);
-      }
-      return m;
-    }
-    const SurvivalData data{std::span<const double>(ws.time.data(), m),
-                            std::span<const int>(ws.status.data(), m)};
-    kaplan_meier(data, ws.survival, ws.curve);
-    for (std::size_t k = 0; tallies && k < design.landmarks.size(); ++k) {
-      const LandmarkEstimate e =
-          survival_at(ws.curve, design.landmarks[k], design.landmark_ci, design.confidence_level);
-      const bool usable = e.estimable && std::isfinite(e.lower) && std::isfinite(e.upper);
-      (*tallies)[k].add(usable, e.surv, e.lower, e.upper, (*truth)[k]);
-    }
-    // The curve on the band grid, as survival_at (step value; not estimable beyond last_time).
-    std::vector<QuantisedDistribution>& grid = km_bands_[static_cast<int>(band)];
-    std::size_t row = 0;
-    double surv = 1.0;
-    for (int k = 0; k < KM_BAND_POINTS; ++k) {
-      const double t = k * KM_BAND_STEP;
-      if (t > ws.curve.last_time) break;
-      while (row < ws.curve.size() && ws.curve.time[row] <= t) surv = ws.curve.surv[row++];
-      grid[static_cast<std::size_t>(k)].add(surv);
-    }
-    return m;
+  const auto band = [&](BandEndpoint endpoint) -> std::vector<QuantisedDistribution>& {
+    return km_bands_[static_cast<int>(endpoint)];
   };
   const std::size_t analysed =
-      analyse(Endpoint::overall_survival, BandEndpoint::os, &os_, &scenario.truth.os_at);
-  int deaths = 0;
-  for (std::size_t j = 0; j < analysed; ++j) deaths += ws.status[j];
-  deaths_.add(deaths);
+      add_time_to_event(design, Endpoint::overall_survival, cut.calendar_time, &os_,
+                        &scenario.truth.os_at, band(BandEndpoint::os), ws);
+  for (std::size_t j = 0; j < analysed; ++j) summary.deaths += ws.status[j];
+  deaths_.add(summary.deaths);
   // Simple median follow-up of the OS times (the time vector still holds them).
-  if (analysed > 0) {
-    auto mid = ws.time.begin() + static_cast<std::ptrdiff_t>(analysed / 2);
-    std::nth_element(ws.time.begin(), mid, ws.time.begin() + static_cast<std::ptrdiff_t>(analysed));
-    double median = *mid;
-    if (analysed % 2 == 0) median = 0.5 * (median + *std::max_element(ws.time.begin(), mid));
-    follow_up_.add(median);
-  }
-  analyse(Endpoint::relapse_free_survival, BandEndpoint::rfs, &rfs_, &scenario.truth.rfs_at);
-  analyse(Endpoint::duration_of_response, BandEndpoint::dor, nullptr, nullptr);
-  return {responders, crs, crs3, icans, deaths, cut.calendar_time};
+  if (analysed > 0) follow_up_.add(median_in_place(ws.time, analysed));
+  add_time_to_event(design, Endpoint::relapse_free_survival, cut.calendar_time, &rfs_,
+                    &scenario.truth.rfs_at, band(BandEndpoint::rfs), ws);
+  add_time_to_event(design, Endpoint::duration_of_response, cut.calendar_time, nullptr, nullptr,
+                    band(BandEndpoint::dor), ws);
+  return summary;
 }
 
 std::vector<OcRow> SingleArmCarTTally::oc_rows(const SingleArmCarTDesign& design,
