@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config_reader.h"
+#include "config/key_table.h"
 #include "core/accumulator.h"
 #include "core/output.h"
 #include "models/conduct.h"
@@ -35,12 +36,34 @@ void append_fields(std::string& out, std::uint64_t replicate, const std::string&
 // `name` of a scenario: valid UTF-8, 1 to MAX_SCENARIO_NAME_LENGTH characters, not in `seen`.
 std::string read_unique_scenario_name(MappingReader& item, std::set<std::string>& seen);
 
+// A design's own echo (Study::resolved from what its reader read): the mapping, or each mapping of
+// the list, at `spec` of `root`, recording every value read by spec into `sink` (the list: an
+// array of objects), whether or not `root` echoes. `sink` must outlive the readers.
+MappingReader echoed_mapping(MappingReader& root, const KeySpec& spec, nlohmann::json& sink);
+std::vector<MappingReader> echoed_mapping_list(MappingReader& root, const KeySpec& spec,
+                                               nlohmann::json& sink);
+
 std::vector<std::string> interval_method_names();
 IntervalMethod interval_method_from(const std::string& name);
 std::vector<std::string> interval_names_of(const std::vector<IntervalMethod>& methods);
 const char* ci_type_name(CiType type);
 
-// `design.accrual` and `design.analysis` (trigger: events, calendar or after_last_enrolment).
+// The conduct keys, declared once (config/key_table.h): `design.accrual` (type uniform with a
+// duration, or piecewise with rates), each item of `design.accrual.rates`, and `design.analysis`
+// (trigger: events, calendar or after_last_enrolment). conduct_key_tables() lists the three in
+// reference order, for a design's key_tables.
+const KeyTable& accrual_keys();
+const KeyTable& accrual_rate_keys();
+const KeyTable& analysis_timing_keys();
+std::vector<const KeyTable*> conduct_key_tables();
+// The `accrual` and `analysis` keys of a design's `design` table (mappings, required): what
+// read_accrual and read_timing open.
+const KeySpec& accrual_mapping_key();
+const KeySpec& analysis_mapping_key();
+
+// `design.accrual` and `design.analysis`, read by the tables above. When `design` echoes
+// (MappingReader::echo_into), the echo of each is accrual_json / timing_json of what was read:
+// the keys that matter (an unused trigger's keys, validated, are left out).
 AccrualModel read_accrual(MappingReader& design, int sample_size);
 AnalysisTiming read_timing(MappingReader& design, int sample_size);
 nlohmann::json accrual_json(const AccrualModel& model);
