@@ -12,19 +12,14 @@
 #include <vector>
 
 #include "config/config_reader.h"
+#include "config/study_keys.h"
 #include "core/output.h"
 #include "core/run_request.h"
 #include "models/car_t/fitted_model.h"
 
 namespace trialsim {
 
-// Resource cap on scenarios in one config: at most 1 000. Why: the cost of a run is linear in
-// the scenario count (every replicate analyses every scenario; 20 000 scenarios took 71 s at
-// 10^4 replicates) and so are the result files and the report.
-inline constexpr std::size_t MAX_SCENARIOS = 1000;
-// Scenario names are free text (any UTF-8, escaped wherever written) of at most 200 characters.
-// Why: they label table rows and figure legends; longer text is a paragraph, not a label.
-inline constexpr std::size_t MAX_SCENARIO_NAME_LENGTH = 200;
+// MAX_SCENARIOS and MAX_SCENARIO_NAME_LENGTH: config/study_keys.h.
 
 // What a design's reader may ask of the edges: files are read there, so designs stay pure.
 struct DesignServices {
@@ -61,6 +56,13 @@ struct DesignPlugin {
   std::string_view type;  // `design.type`
   // Reads `design`, `model` and `scenarios` from the config root; throws ConfigError.
   std::unique_ptr<const Study> (*read)(MappingReader& root, const DesignContext& context);
+  // The design's keys, declared once (config/key_table.h): the tables its reader reads by, in
+  // reference order (mapping paths such as "design", "design.accrual", "model", "scenarios[]").
+  // They generate the config reference (docs/config-reference.md) and the JSON Schema
+  // (configs/trialsim.schema.json). nullptr: not declared yet (the schema checks design.type only).
+  std::vector<const KeyTable*> (*key_tables)() = nullptr;
+  // One line for the reference and the schema: what the design is.
+  std::string_view summary = {};
 };
 
 // The registered designs, in registration order (designs/registry.cpp).

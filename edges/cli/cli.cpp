@@ -2,6 +2,7 @@
 
 #include <tbb/info.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <chrono>
@@ -22,6 +23,7 @@
 #include "edges/cli/command_line.h"
 #include "edges/cluster/cluster_run.h"
 #include "edges/cluster/mpi.h"
+#include "edges/config/config_reference.h"
 #include "edges/config/study_config.h"
 #include "edges/fit/fit_command.h"
 #include "edges/output/output_directory.h"
@@ -46,6 +48,8 @@ constexpr const char* TOP_USAGE =
     "  trialsim fit EVIDENCE [--output FILE]\n"
     "                                    calibrate the CAR-T patient model to published evidence\n"
     "  trialsim report RESULTS_DIR       HTML report with figures (report.html; needs gnuplot)\n"
+    "  trialsim config-schema            the config's JSON Schema (configs/trialsim.schema.json)\n"
+    "  trialsim config-reference         the config's key reference (docs/config-reference.md)\n"
     "  trialsim COMMAND --help           options of a command\n"
     "  trialsim --version\n\n"
     "Exit codes: 0 success, 1 runtime failure, 2 invalid input, 75 stopped by SIGTERM/SIGINT\n"
@@ -132,8 +136,15 @@ std::uint64_t replicates_run(const StudyConfig& config, const StudyResult& resul
 }
 
 nlohmann::json summary_json(const StudyConfig& config, const StudyResult& result) {
+  // Every scenario the rows report, in order of first appearance: the configured scenarios and
+  // any a design adds (e.g. "NAME (assurance)" under posterior uncertainty).
+  std::vector<std::string> names;
+  for (const OcRow& row : result.rows) {
+    if (std::find(names.begin(), names.end(), row.scenario) == names.end())
+      names.push_back(row.scenario);
+  }
   nlohmann::json scenarios = nlohmann::json::array();
-  for (const std::string& name : config.scenario_names()) {
+  for (const std::string& name : names) {
     nlohmann::json metrics = nlohmann::json::array();
     for (std::size_t i = 0; i < result.rows.size(); ++i) {
       const OcRow& row = result.rows[i];
@@ -597,6 +608,13 @@ int run_cli(const std::vector<std::string>& arguments) {
     if (command == "fit") return command_fit(rest);
     if (command == "merge") return command_merge(rest);
     if (command == "report") return command_report(rest);
+    // Generated files (docs/architecture.md): the config's JSON Schema and its key reference.
+    if (command == "config-schema" || command == "config-reference") {
+      if (!rest.empty()) throw UsageError(command + " takes no arguments; it writes to stdout");
+      std::cout << (command == "config-schema" ? study_config_schema().dump(2) + "\n"
+                                               : study_config_reference());
+      return EXIT_OK;
+    }
     throw UsageError("unknown command '" + command + "'; see trialsim --help");
   } catch (const std::exception& e) {
     return report_failure(e);

@@ -15,159 +15,9 @@ namespace {
 
 constexpr auto INT64_LIMIT = std::numeric_limits<std::int64_t>::max();
 
-// Where each value of a target or grid sits in the file (or --set), kept while reading so a
-// check that needs the whole config can still point at the value.
-struct TargetLocations {
-  SourceLocation scenario, analysis, metric;
-};
-struct GridLocations {
-  SourceLocation key;                  // the axis key
-  std::vector<SourceLocation> values;  // one per value
-};
-struct ReadLocations {
-  std::optional<TargetLocations> precision, search_target;
-  SourceLocation search_parameter, search_from, search_to;
-  std::vector<GridLocations> grid;
-};
-
 // How much a load checks: a grid or search cell skips the grid and search values (the base
 // config's load checked each of them once).
 enum class CheckScope { full, cell };
-
-TargetLocations read_target(MappingReader& target, std::string& scenario, std::string& analysis,
-                            std::string& metric) {
-  scenario = target.required_string("scenario");
-  analysis = target.required_string("analysis");
-  metric = target.required_string("metric");
-  return {target.location_of("scenario"), target.location_of("analysis"),
-          target.location_of("metric")};
-}
-
-SimulationSettings read_simulation(MappingReader& root, ReadLocations& locations) {
-  SimulationSettings settings;
-  if (auto simulation = root.optional_mapping("simulation")) {
-    const auto max_replicates = static_cast<std::int64_t>(MAX_REPLICATES);
-    settings.replicates = static_cast<std::uint64_t>(
-        simulation->optional_integer("replicates", DEFAULT_REPLICATES, 1, max_replicates));
-    settings.seed = static_cast<std::uint64_t>(
-        simulation->optional_integer("seed", DEFAULT_SEED, 0, INT64_LIMIT));
-    settings.mode =
-        simulation->optional_choice("mode", "simulate", {"simulate", "exact"}) == "exact"
-            ? EvaluationMode::exact
-            : EvaluationMode::simulate;
-    if (auto precision = simulation->optional_mapping("precision")) {
-      PrecisionTarget target;
-      locations.precision =
-          read_target(*precision, target.scenario, target.analysis, target.metric);
-      target.target_mcse = precision->required_number("target_mcse", NumberRange::positive());
-      target.max_replicates = static_cast<std::uint64_t>(
-          precision->optional_integer("max_replicates", 10000000, 1024, max_replicates));
-      precision->finish();
-      settings.precision = target;
-    }
-    simulation->finish();
-  }
-  return settings;
-}
-
-// `locate_values`: record where each grid value is (only a full load checks them; a cell
-// skipping this keeps loading every cell of a large grid linear, not quadratic).
-void read_grid_and_search(MappingReader& root, StudyConfig& config, ReadLocations& locations,
-                          bool locate_values) {
-  if (auto grid = root.optional_mapping("grid")) {
-    const std::vector<std::string> keys = grid->keys();
-    if (keys.size() > MAX_LIST_ITEMS) {
-      grid->fail("", "a grid of " + std::to_string(keys.size()) + " axes",
-                 "at most " + std::to_string(MAX_LIST_ITEMS) + " axes");
-    }
-    std::size_t cells = 1;
-    for (const std::string& key_path : keys) {
-      const YAML::Node values = grid->raw(key_path);
-      if (!values.IsSequence() || values.size() == 0) {
-        grid->fail(key_path, "found no list of values",
-                   "a non-empty list of values for " + key_path);
-      }
-      GridAxis axis{key_path, {}};
-      GridLocations where{grid->location_of(key_path), {}};
-      for (std::size_t i = 0; i < values.size(); ++i) {
-        if (!values[i].IsScalar())
-          grid->fail(key_path, "a grid value is not a scalar", "numbers or strings");
-        axis.values.push_back(values[i].Scalar());
-        if (locate_values) {
-          where.values.push_back(grid->document().locate(
-              values[i], grid->key_path() + "." + key_path + "." + std::to_string(i)));
-        }
-      }
-      // The product is compared before it is formed, so it cannot overflow.
-      if (values.size() > MAX_GRID_CELLS / cells) {
-        grid->fail(key_path, "the grid has more than " + std::to_string(MAX_GRID_CELLS) + " cells",
-                   "at most " + std::to_string(MAX_GRID_CELLS) +
-                       " cells (the product of the axes' value counts)");
-      }
-      cells *= values.size();
-      config.grid.push_back(axis);
-      locations.grid.push_back(where);
-    }
-    grid->finish();
-  }
-  if (auto search = root.optional_mapping("search")) {
-    if (!config.grid.empty()) search->fail("", "a config has both grid and search", "one of them");
-    SearchSpec spec;
-    spec.parameter = search->required_string("parameter");
-    spec.from = search->required_integer("from", 1, INT64_LIMIT);
-    spec.to = search->required_integer("to", spec.from, INT64_LIMIT);
-    spec.step = search->optional_integer("step", 1, 1, INT64_LIMIT);
-    if ((spec.to - spec.from) / spec.step >= MAX_SEARCH_VALUES) {
-      search->fail(
-          "to",
-          "the range has " + std::to_string((spec.to - spec.from) / spec.step + 1) + " values",
-          "at most " + std::to_string(MAX_SEARCH_VALUES) +
-              " values (a narrower range or a larger step)");
-    }
-    locations.search_parameter = search->location_of("parameter");
-    locations.search_from = search->location_of("from");
-    locations.search_to = search->location_of("to");
-    MappingReader target = search->mapping("target");
-    locations.search_target = read_target(target, spec.scenario, spec.analysis, spec.metric);
-    spec.at_least = target.required_number("at_least", NumberRange::closed_unit());
-    target.finish();
-    search->finish();
-    config.search = spec;
-  }
-}
-
-// The top-level name becomes a directory under results/; see MAX_NAME_LENGTH for the rule.
-void check_output_name(MappingReader& root, const std::string& name, bool from_file_name) {
-  std::string problem;
-  if (name.empty()) {
-    problem = "the name is empty";
-  } else if (name.size() > MAX_NAME_LENGTH) {
-    problem = "the name has " + std::to_string(name.size()) + " characters";
-  } else if (name.front() == '.') {
-    problem = "the name \"" + name + "\" starts with a dot";
-  } else if (name.find("..") != std::string::npos) {
-    problem = "the name \"" + name + "\" contains \"..\"";
-  } else {
-    for (const char c : name) {
-      const bool safe = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-      if (!safe) {
-        problem = "the name \"" + name +
-                  "\" contains a character other than letters, digits, '.', '_' and '-'";
-        break;
-      }
-    }
-  }
-  if (problem.empty()) return;
-  const std::string expected =
-      "1 to " + std::to_string(MAX_NAME_LENGTH) +
-      " characters from A-Z a-z 0-9 . _ - (no leading dot, no \"..\"; it names the "
-      "output directory)";
-  if (from_file_name) {
-    root.fail("", problem + " (taken from the config file name)", "a `name:` key with " + expected);
-  }
-  root.fail("name", problem, expected);
-}
 
 // Up to `limit` items joined with ", " (and how many more), for an `expected` list. Names are
 // data here; the CLI shows every message terminal-safe (escaped once, when printed).
@@ -241,7 +91,7 @@ StudyConfig read_cell(const ConfigDocument& document, const std::filesystem::pat
 // as an integer (`document` has just been read), and the range's two ends are read like grid
 // values.
 void check_grid_and_search(const ConfigDocument& document, const std::filesystem::path& file,
-                           const StudyConfig& config, const ReadLocations& where) {
+                           const StudyConfig& config, const CommonKeyLocations& where) {
   if (config.grid.empty() && !config.search) return;
   // The values are applied to a copy without the grid and search blocks (read already): each
   // check then costs one small config, not one the size of the grid (10 000 values would be
@@ -276,20 +126,17 @@ void check_grid_and_search(const ConfigDocument& document, const std::filesystem
 StudyConfig read_config(ConfigDocument& document, const std::filesystem::path& file,
                         KeyRegistry* registry, CheckScope scope) {
   MappingReader root(document, document.root(), "", "", registry);
-  const auto version = root.required_integer("schema_version", 1, std::numeric_limits<int>::max());
-  if (version != SCHEMA_VERSION) {
-    root.fail("schema_version", "unsupported schema version " + std::to_string(version),
-              std::to_string(SCHEMA_VERSION));
-  }
+  nlohmann::json echo;
+  root.echo_into(echo);
+  CommonKeys common = read_common_keys(root, file.stem().string(), scope == CheckScope::full);
   StudyConfig config;
   config.config_file = file.string();
-  const bool named = root.has("name");
-  config.name = root.optional_string("name", file.stem().string());
-  check_output_name(root, config.name, !named);
-  config.description = root.optional_string("description", "");
-  ReadLocations locations;
-  config.simulation = read_simulation(root, locations);
-  read_grid_and_search(root, config, locations, scope == CheckScope::full);
+  config.name = std::move(common.name);
+  config.description = std::move(common.description);
+  config.simulation = common.simulation;
+  config.grid = std::move(common.grid);
+  config.search = std::move(common.search);
+  const CommonKeyLocations& locations = common.locations;
 
   // The design type decides which keys the design, model and scenarios may hold; the registered
   // design of that type reads them (designs/registry.cpp).
@@ -297,6 +144,7 @@ StudyConfig read_config(ConfigDocument& document, const std::filesystem::path& f
   config.design_type = MappingReader(root.mapping("design")).required_choice("type", types);
   const DesignContext context{file, config.simulation, &design_services()};
   config.study = find_design(config.design_type)->read(root, context);
+  config.resolved_common = echo;
   root.finish();
 
   if (config.simulation.precision) {
@@ -400,23 +248,7 @@ StudyResult run_study(const StudyConfig& config, const RunRequest& request) {
 }
 
 nlohmann::json StudyConfig::resolved() const {
-  nlohmann::json out = {
-      {"schema_version", SCHEMA_VERSION},
-      {"name", name},
-      {"description", description},
-      {"simulation",
-       {{"replicates", simulation.replicates},
-        {"seed", simulation.seed},
-        {"mode", simulation.mode == EvaluationMode::exact ? "exact" : "simulate"}}},
-  };
-  if (simulation.precision) {
-    const PrecisionTarget& p = *simulation.precision;
-    out["simulation"]["precision"] = {{"scenario", p.scenario},
-                                      {"analysis", p.analysis},
-                                      {"metric", p.metric},
-                                      {"target_mcse", p.target_mcse},
-                                      {"max_replicates", p.max_replicates}};
-  }
+  nlohmann::json out = resolved_common;
   out.update(study->resolved());
   return out;
 }

@@ -11,41 +11,11 @@
 #include <vector>
 
 #include "config/config_reader.h"
+#include "config/study_keys.h"
 #include "core/run_request.h"
 #include "designs/design.h"
 
 namespace trialsim {
-
-inline constexpr int SCHEMA_VERSION = 1;
-
-// Resource caps: each is an exit-2 error at the key that exceeds it, checked before anything runs.
-// simulation.replicates and .precision.max_replicates: at most 10^12. Why: a run draws every
-// replicate, so 10^12 is already months of CPU for the cheapest design; a larger count is a typo
-// (and would approach the 2^42 replicate index the truth simulations reserve).
-inline constexpr std::uint64_t MAX_REPLICATES = 1'000'000'000'000ULL;
-// Grid cells (the product of the axes' value counts): at most 10 000. Why: each cell is a full
-// run, all cell configs are loaded before the first runs, and grid.csv holds every cell's rows.
-inline constexpr std::size_t MAX_GRID_CELLS = 10000;
-// Values a search sweeps ((to - from) / step + 1): at most 2 000, for the same reason.
-inline constexpr std::int64_t MAX_SEARCH_VALUES = 2000;
-// Top-level `name` (it names the output directory): 1 to 100 characters from [A-Za-z0-9._-],
-// no leading dot, no "..". Why: the name becomes a path, so it must not climb out of results/
-// (`..`, `/`), hide (`.name`), or carry characters a shell, file system or URL treats specially.
-inline constexpr std::size_t MAX_NAME_LENGTH = 100;
-// A grid of runs: every combination of the axes' values, each applied like `--set key=value`.
-struct GridAxis {
-  std::string key_path;
-  std::vector<std::string> values;  // YAML text of each value
-};
-
-// Sample-size (or any one-parameter) search: the smallest value whose target metric reaches
-// `at_least`, from a sweep over [from, to] by `step`, all on common random numbers.
-struct SearchSpec {
-  std::string parameter;
-  std::int64_t from = 0, to = 0, step = 1;
-  std::string scenario, analysis, metric;
-  double at_least = 0.0;
-};
 
 struct StudyConfig {
   std::string config_file;
@@ -56,6 +26,9 @@ struct StudyConfig {
   std::shared_ptr<const Study> study;  // design, model and scenarios, read by that design
   std::vector<GridAxis> grid;          // empty: a single run
   std::optional<SearchSpec> search;    // a search is a one-axis grid plus a decision
+  // schema_version, name, description and simulation as read (defaults included): the top of
+  // resolved(), recorded by the reader from the key tables (config/study_keys.h).
+  nlohmann::json resolved_common;
 
   std::vector<std::string> scenario_names() const { return study->scenario_names(); }
   // The resolved config (after --set overrides and defaults) as JSON, for summary.json.
