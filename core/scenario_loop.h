@@ -73,6 +73,194 @@ inline BlockRange part_of(BlockRange range, std::uint64_t index, std::uint64_t c
   return {range.first + n * index / count, range.first + n * (index + 1) / count};
 }
 
+// Precision mode's step after each pass: the headline row's MCSE against the target. Fills
+// `report` and returns the next replicate count (whole blocks), or 0 when the run is done (target
+// reached or the cap hit). Needed count: done * (mcse / target)^2 * 1.05, at least one more block.
+inline std::uint64_t next_precision_count(const PrecisionTarget& precision,
+                                          const std::vector<OcRow>& rows, std::uint64_t done,
+                                          nlohmann::json& report) {
+  constexpr std::uint64_t block_size = REPLICATE_BLOCK_SIZE;
+  const OcRow* headline = nullptr;
+  for (const OcRow& row : rows) {
+    if (row.scenario == precision.scenario && row.analysis == precision.analysis &&
+        row.metric == precision.metric)
+      headline = &row;
+  }
+  if (!headline) {
+    // Loading the config checked the target against the design's reported rows.
+    throw std::logic_error("precision target " + precision.scenario + "/" + precision.analysis +
+                           "/" + precision.metric + " is not among the results");
+  }
+  const bool reached = headline->mcse <= precision.target_mcse;
+  report = {{"scenario", precision.scenario},
+            {"analysis", precision.analysis},
+            {"metric", precision.metric},
+            {"target_mcse", precision.target_mcse},
+            {"mcse", headline->mcse},
+            {"estimate", headline->estimate},
+            {"replicates", done},
+            {"max_replicates", precision.max_replicates},
+            {"target_reached", reached}};
+  if (reached || done >= precision.max_replicates) return 0;
+  const double ratio = headline->mcse / precision.target_mcse;
+  const auto needed =
+      static_cast<std::uint64_t>(std::ceil(static_cast<double>(done) * ratio * ratio * 1.05));
+  const std::uint64_t at_least = std::max(needed, done + block_size);
+  return std::min(precision.max_replicates, (at_least + block_size - 1) / block_size * block_size);
+}
+
+// The state of one run_scenario_tallies call: the finished block-tree nodes (`held`, identical
+// on every MPI rank) and this process's new ones (`fresh`), with the steps of a pass as methods.
+template <class Tally, class Workspace, class MakeTally, class Simulate>
+class ScenarioLoop {
+ public:
+  using Node = ScenarioTallies<Tally>;
+  using Held = EncodedTallies<Tally>;
+  static constexpr std::uint64_t block_size = REPLICATE_BLOCK_SIZE;
+
+  ScenarioLoop(const RunRequest& request, std::size_t scenario_count, MakeTally make_tally,
+               Simulate simulate)
+      : request_(request),
+        scenario_count_(scenario_count),
+        make_tally_(std::move(make_tally)),
+        simulate_(std::move(simulate)),
+        keep_rows_(request.per_replicate != nullptr) {
+    make_node_ = [this] { return Node{std::vector<Tally>(scenario_count_, make_tally_())}; };
+    for (const PartialNode& partial : request.preloaded) {
+      Held node{partial.bytes, &make_node_};
+      node.decoded();  // refuse undecodable bytes now, not at the end of the run
+      held_.insert(partial.span, std::move(node));
+    }
+  }
+  ScenarioLoop(const ScenarioLoop&) = delete;  // make_node_ captures `this`
+  ScenarioLoop& operator=(const ScenarioLoop&) = delete;
+
+  // Simulates this process's blocks of `range` that are not held yet, `target_count`
+  // replicates in all; offers checkpoints after each wave and stops when asked to.
+  void simulate_missing(BlockRange range, std::uint64_t target_count) {
+    const BlockRange mine = part_of(range, request_.part_index, request_.part_count);
+    const auto replicates_in = [&](std::uint64_t first_block, std::uint64_t end_block) {
+      return std::min(target_count, end_block * block_size) -
+             std::min(target_count, first_block * block_size);
+    };
+    std::uint64_t missing = 0;
+    for_each_missing_run(mine,
+                         [&](std::uint64_t b, std::uint64_t e) { missing += replicates_in(b, e); });
+    ProgressLine progress(missing, request_.progress);
+    std::uint64_t progress_base = 0;
+    for_each_missing_run(mine, [&](std::uint64_t b, std::uint64_t e) {
+      const std::uint64_t count = replicates_in(b, e);
+      run_replicate_blocks<ScenarioBlockResult<Tally>, Workspace>(
+          RunShape{b * block_size, count, request_.threads},
+          [&](const ReplicateBlock& block, ScenarioBlockResult<Tally>& result, Workspace& ws) {
+            simulate_block(block, result, ws);
+          },
+          [&](const ReplicateBlock& block, const ScenarioBlockResult<Tally>& result) {
+            consume(block, result);
+          },
+          [&](std::uint64_t n) {
+            progress.update(progress_base + n);
+            // A signal during the last wave comes too late to save anything: finish normally.
+            const bool work_left =
+                n < count || (e < mine.end && held_.first_missing_from(e) < mine.end);
+            after_wave(work_left, replicates_in(mine.first, mine.end), progress);
+          });
+      progress_base += count;
+    });
+    progress.finish();
+  }
+
+  // Every process's new nodes join the finished set, in the same order on every rank.
+  void gather_fresh() {
+    if (request_.exchange) {
+      for (const PartialNode& partial : request_.exchange(encode_nodes({&fresh_}))) {
+        held_.insert(partial.span, Held{partial.bytes, &make_node_});
+      }
+    } else {
+      fresh_.for_each_node([&](BlockSpan span, const Held& node) { held_.insert(span, node); });
+    }
+    fresh_ = DyadicBlockTree<Held>{};
+  }
+
+  // A shard's end: its nodes go to save_partial(finished).
+  void save_finished() const {
+    if (request_.save_partial)
+      request_.save_partial(SaveReason::finished, [&] { return encode_nodes({&held_}); });
+  }
+
+  // The merged tallies of every block of `range` (all must be held).
+  std::vector<Tally> totals(BlockRange range) const {
+    if (held_.first_missing_from(0) < range.end) {
+      throw std::logic_error("replicate blocks " + std::to_string(held_.first_missing_from(0)) +
+                             " onwards are missing");
+    }
+    const std::optional<Held> total = held_.total();
+    return total ? total->decoded().tallies : make_node_().tallies;
+  }
+
+ private:
+  // Calls visit(b, e) for each run [b, e) of consecutive blocks of `mine` not held yet.
+  template <class Visit>
+  void for_each_missing_run(BlockRange mine, Visit visit) const {
+    for (std::uint64_t b = held_.first_missing_from(mine.first); b < mine.end;) {
+      const std::uint64_t e = std::min(mine.end, held_.first_held_from(b));
+      visit(b, e);
+      b = e < mine.end ? held_.first_missing_from(e) : e;
+    }
+  }
+
+  void simulate_block(const ReplicateBlock& block, ScenarioBlockResult<Tally>& result,
+                      Workspace& workspace) const {
+    if (result.tallies.size() != scenario_count_)
+      result.tallies.assign(scenario_count_, make_tally_());
+    for (auto& tally : result.tallies) tally.reset();
+    for (std::uint64_t r = block.first_replicate; r < block.first_replicate + block.replicate_count;
+         ++r) {
+      simulate_(r, result.tallies, workspace, keep_rows_ ? &result.per_replicate_rows : nullptr);
+    }
+  }
+
+  void consume(const ReplicateBlock& block, const ScenarioBlockResult<Tally>& result) {
+    fresh_.insert(BlockSpan{block.index, 1}, Held{encode(Node{result.tallies}), &make_node_});
+    if (keep_rows_) *request_.per_replicate << result.per_replicate_rows;
+  }
+
+  // After each wave: offer a checkpoint; on a stop request with work left, offer the last one
+  // and throw RunInterrupted (counted within this process's share: a shard's own replicates).
+  void after_wave(bool work_left, std::uint64_t share, ProgressLine& progress) {
+    const auto nodes = [&] { return encode_nodes({&held_, &fresh_}); };
+    if (request_.save_partial) request_.save_partial(SaveReason::progress, nodes);
+    if (!work_left || !request_.stop_requested || !request_.stop_requested()) return;
+    progress.finish();
+    if (request_.save_partial) request_.save_partial(SaveReason::interrupted, nodes);
+    throw RunInterrupted(std::min(share, (held_.blocks_held() + fresh_.blocks_held()) * block_size),
+                         share);
+  }
+
+  static std::vector<PartialNode> encode_nodes(
+      std::initializer_list<const DyadicBlockTree<Held>*> trees) {
+    std::vector<PartialNode> out;
+    for (const auto* tree : trees) {
+      tree->for_each_node([&](BlockSpan span, const Held& node) {
+        out.push_back({span, node.bytes});
+      });
+    }
+    std::sort(out.begin(), out.end(), [](const PartialNode& a, const PartialNode& b) {
+      return a.span.first_block < b.span.first_block;
+    });
+    return out;
+  }
+
+  const RunRequest& request_;
+  std::size_t scenario_count_;
+  MakeTally make_tally_;
+  Simulate simulate_;
+  bool keep_rows_;
+  std::function<Node()> make_node_;
+  DyadicBlockTree<Held> held_;
+  DyadicBlockTree<Held> fresh_;
+};
+
 // make_tally() -> Tally (reset state); simulate(replicate, tallies, workspace, rows_or_null);
 // rows_of(totals) -> the OC rows.
 //
@@ -86,153 +274,30 @@ std::vector<OcRow> run_scenario_tallies(const SimulationSettings& simulation,
                                         const std::string& header, MakeTally make_tally,
                                         Simulate simulate, RowsOf rows_of,
                                         nlohmann::json& precision_report) {
-  using Node = ScenarioTallies<Tally>;
   constexpr std::uint64_t block_size = REPLICATE_BLOCK_SIZE;
-  const bool keep_rows = request.per_replicate != nullptr;
-  if (keep_rows) *request.per_replicate << header;
-
-  using Held = EncodedTallies<Tally>;
-  const std::function<Node()> make_node = [&] {
-    return Node{std::vector<Tally>(scenario_count, make_tally())};
-  };
-  DyadicBlockTree<Held> held;   // finished ranges (identical on every MPI rank)
-  DyadicBlockTree<Held> fresh;  // this process's blocks of the range being simulated
-  for (const PartialNode& partial : request.preloaded) {
-    Held node{partial.bytes, &make_node};
-    node.decoded();  // refuse undecodable bytes now, not at the end of the run
-    held.insert(partial.span, std::move(node));
-  }
-  const auto encode_nodes = [](std::initializer_list<const DyadicBlockTree<Held>*> trees) {
-    std::vector<PartialNode> out;
-    for (const auto* tree : trees) {
-      tree->for_each_node([&](BlockSpan span, const Held& node) {
-        out.push_back({span, node.bytes});
-      });
-    }
-    std::sort(out.begin(), out.end(), [](const PartialNode& a, const PartialNode& b) {
-      return a.span.first_block < b.span.first_block;
-    });
-    return out;
-  };
-
-  const auto simulate_block = [&](const ReplicateBlock& block, ScenarioBlockResult<Tally>& result,
-                                  Workspace& workspace) {
-    if (result.tallies.size() != scenario_count)
-      result.tallies.assign(scenario_count, make_tally());
-    for (auto& tally : result.tallies) tally.reset();
-    for (std::uint64_t r = block.first_replicate; r < block.first_replicate + block.replicate_count;
-         ++r) {
-      simulate(r, result.tallies, workspace, keep_rows ? &result.per_replicate_rows : nullptr);
-    }
-  };
-  const auto consume = [&](const ReplicateBlock& block, const ScenarioBlockResult<Tally>& result) {
-    fresh.insert(BlockSpan{block.index, 1}, Held{encode(Node{result.tallies}), &make_node});
-    if (keep_rows) *request.per_replicate << result.per_replicate_rows;
-  };
-
+  if (request.per_replicate) *request.per_replicate << header;
+  ScenarioLoop<Tally, Workspace, MakeTally, Simulate> loop(
+      request, scenario_count, std::move(make_tally), std::move(simulate));
   const std::optional<PrecisionTarget>& precision = simulation.precision;
-  const auto whole_blocks = [](std::uint64_t n) {
-    return (n + block_size - 1) / block_size * block_size;
-  };
-  std::uint64_t done = 0;
+  const std::uint64_t first_pass =
+      (simulation.replicates + block_size - 1) / block_size * block_size;
   std::uint64_t target_count =
-      precision ? std::min(whole_blocks(simulation.replicates), precision->max_replicates)
-                : simulation.replicates;
-  std::vector<OcRow> rows;
+      precision ? std::min(first_pass, precision->max_replicates) : simulation.replicates;
+  std::uint64_t done = 0;
   for (;;) {
     const BlockRange range{done / block_size, (target_count + block_size - 1) / block_size};
-    const BlockRange mine = part_of(range, request.part_index, request.part_count);
-    const auto replicates_in = [&](std::uint64_t first_block, std::uint64_t end_block) {
-      return std::min(target_count, end_block * block_size) -
-             std::min(target_count, first_block * block_size);
-    };
-    if (request.simulate) {
-      std::uint64_t missing = 0;
-      for (std::uint64_t b = held.first_missing_from(mine.first); b < mine.end;) {
-        const std::uint64_t e = std::min(mine.end, held.first_held_from(b));
-        missing += replicates_in(b, e);
-        b = e < mine.end ? held.first_missing_from(e) : e;
-      }
-      ProgressLine progress(missing, request.progress);
-      std::uint64_t progress_base = 0;
-      for (std::uint64_t b = held.first_missing_from(mine.first); b < mine.end;) {
-        const std::uint64_t e = std::min(mine.end, held.first_held_from(b));
-        const std::uint64_t count = replicates_in(b, e);
-        run_replicate_blocks<ScenarioBlockResult<Tally>, Workspace>(
-            RunShape{b * block_size, count, request.threads}, simulate_block, consume,
-            [&](std::uint64_t n) {
-              progress.update(progress_base + n);
-              const auto nodes = [&] { return encode_nodes({&held, &fresh}); };
-              if (request.save_partial) request.save_partial(SaveReason::progress, nodes);
-              // A signal during the last wave comes too late to save anything: finish normally.
-              const bool work_left =
-                  n < count || (e < mine.end && held.first_missing_from(e) < mine.end);
-              if (work_left && request.stop_requested && request.stop_requested()) {
-                progress.finish();
-                if (request.save_partial) request.save_partial(SaveReason::interrupted, nodes);
-                // Counted within this process's share (a shard's own replicates).
-                const std::uint64_t share = replicates_in(mine.first, mine.end);
-                throw RunInterrupted(
-                    std::min(share, (held.blocks_held() + fresh.blocks_held()) * block_size),
-                    share);
-              }
-            });
-        progress_base += count;
-        b = e < mine.end ? held.first_missing_from(e) : e;
-      }
-      progress.finish();
-    }
-    // Every process's new nodes join the finished set, in the same order on every rank.
-    if (request.exchange) {
-      for (const PartialNode& partial : request.exchange(encode_nodes({&fresh}))) {
-        held.insert(partial.span, Held{partial.bytes, &make_node});
-      }
-    } else {
-      fresh.for_each_node([&](BlockSpan span, const Held& node) { held.insert(span, node); });
-    }
-    fresh = DyadicBlockTree<Held>{};
+    if (request.simulate) loop.simulate_missing(range, target_count);
+    loop.gather_fresh();
     if (request.partial_only) {
-      if (request.save_partial)
-        request.save_partial(SaveReason::finished, [&] { return encode_nodes({&held}); });
+      loop.save_finished();
       return {};
     }
-    if (held.first_missing_from(0) < range.end) {
-      throw std::logic_error("replicate blocks " + std::to_string(held.first_missing_from(0)) +
-                             " onwards are missing");
-    }
+    std::vector<OcRow> rows = rows_of(loop.totals(range));
     done = target_count;
-    const std::optional<Held> totals = held.total();
-    rows = rows_of(totals ? totals->decoded().tallies : make_node().tallies);
-    if (!precision) break;
-    const OcRow* headline = nullptr;
-    for (const OcRow& row : rows) {
-      if (row.scenario == precision->scenario && row.analysis == precision->analysis &&
-          row.metric == precision->metric)
-        headline = &row;
-    }
-    if (!headline) {
-      // Loading the config checked the target against the design's reported rows.
-      throw std::logic_error("precision target " + precision->scenario + "/" + precision->analysis +
-                             "/" + precision->metric + " is not among the results");
-    }
-    const bool reached = headline->mcse <= precision->target_mcse;
-    precision_report = {{"scenario", precision->scenario},
-                        {"analysis", precision->analysis},
-                        {"metric", precision->metric},
-                        {"target_mcse", precision->target_mcse},
-                        {"mcse", headline->mcse},
-                        {"estimate", headline->estimate},
-                        {"replicates", done},
-                        {"max_replicates", precision->max_replicates},
-                        {"target_reached", reached}};
-    if (reached || done >= precision->max_replicates) break;
-    const double ratio = headline->mcse / precision->target_mcse;
-    const auto needed =
-        static_cast<std::uint64_t>(std::ceil(static_cast<double>(done) * ratio * ratio * 1.05));
-    target_count =
-        std::min(precision->max_replicates, whole_blocks(std::max(needed, done + block_size)));
+    if (!precision) return rows;
+    target_count = next_precision_count(*precision, rows, done, precision_report);
+    if (target_count == 0) return rows;
   }
-  return rows;
 }
 
 }  // namespace trialsim
