@@ -17,6 +17,68 @@ namespace {
 
 constexpr std::string_view TYPE = "single_arm_binary";
 
+const KeyTable& design_keys() {
+  static const KeyTable table{
+      "design",
+      {
+          {.path = "type",
+           .type = KeyType::choice,
+           .choices = {std::string(TYPE)},
+           .meaning = "one arm, a binary response, the exact binomial test"},
+          {.path = "endpoint",
+           .type = KeyType::choice,
+           .choices = {"best_overall_response"},
+           .fallback = defaults_to("best_overall_response"),
+           .meaning = "the binary endpoint (best overall response, CR/CRi)"},
+          {.path = "test",
+           .type = KeyType::choice,
+           .choices = {"exact_binomial"},
+           .fallback = defaults_to("exact_binomial"),
+           .meaning = "the one-sided exact binomial test of H0: p <= p0"},
+          {.path = "sample_size",
+           .type = KeyType::integer,
+           .integers = {1, 100000},
+           .unit = "patients",
+           .meaning = "patients enrolled and evaluable"},
+          {.path = "null_response_rate",
+           .type = KeyType::number,
+           .range = NumberRange::open_unit(),
+           .unit = "proportion",
+           .meaning = "p0 of H0: p <= p0"},
+          {.path = "alpha",
+           .type = KeyType::number,
+           .range = NumberRange::open_unit(),
+           .fallback = defaults_to(0.025),
+           .meaning = "one-sided level of the exact test"},
+          {.path = "confidence_level",
+           .type = KeyType::number,
+           .range = NumberRange::open_unit(),
+           .fallback = defaults_to(0.95),
+           .meaning = "two-sided level of the intervals"},
+          {.path = "intervals",
+           .type = KeyType::choice_list,
+           .choices = interval_method_names(),
+           .fallback = defaults_to(interval_method_names()),
+           .meaning = "interval methods for the response rate"},
+      }};
+  return table;
+}
+
+const KeyTable& scenario_keys() {
+  static const KeyTable table{"scenarios[]",
+                              {
+                                  scenario_name_key(),
+                                  {.path = "response_rate",
+                                   .type = KeyType::number,
+                                   .range = NumberRange::closed_unit(),
+                                   .unit = "proportion",
+                                   .meaning = "true probability of best overall response"},
+                              }};
+  return table;
+}
+
+std::vector<const KeyTable*> key_tables() { return {&design_keys(), &scenario_keys()}; }
+
 struct BinaryWorkspace {
   std::vector<int> response_counts;
 };
@@ -58,25 +120,9 @@ class Study final : public trialsim::Study {
     return names;
   }
 
-  nlohmann::json resolved() const override {
-    const SingleArmBinaryDesign& design = this->design;
-    nlohmann::json intervals = nlohmann::json::array();
-    for (const IntervalMethod method : design.intervals) intervals.push_back(to_string(method));
-    nlohmann::json scenario_list = nlohmann::json::array();
-    for (const ResponseScenario& s : scenarios) {
-      scenario_list.push_back({{"name", s.name}, {"response_rate", s.response_rate}});
-    }
-    return {{"design",
-             {{"type", "single_arm_binary"},
-              {"endpoint", "best_overall_response"},
-              {"test", "exact_binomial"},
-              {"sample_size", design.sample_size},
-              {"null_response_rate", design.null_response_rate},
-              {"alpha", design.alpha},
-              {"confidence_level", design.confidence_level},
-              {"intervals", intervals}}},
-            {"scenarios", scenario_list}};
-  }
+  nlohmann::json echo;  // `design` and `scenarios` as read (by the tables above)
+
+  nlohmann::json resolved() const override { return echo; }
 
   std::vector<OcRow> reported_rows() const override {
     const Study& study = *this;
@@ -171,27 +217,28 @@ class Study final : public trialsim::Study {
 std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignContext&) {
   auto study_ptr = std::make_unique<Study>();
   Study& study = *study_ptr;
-  MappingReader design = root.mapping("design");
-  design.required_choice("type", {std::string(TYPE)});
-  design.optional_choice("endpoint", "best_overall_response", {"best_overall_response"});
-  design.optional_choice("test", "exact_binomial", {"exact_binomial"});
+  const KeyTable& keys = design_keys();
+  MappingReader design = echoed_mapping(root, top_level_keys()["design"], study.echo["design"]);
+  design.choice(keys["type"]);
+  design.choice(keys["endpoint"]);
+  design.choice(keys["test"]);
   SingleArmBinaryDesign& out = study.design;
-  out.sample_size = static_cast<int>(design.required_integer("sample_size", 1, 100000));
-  out.null_response_rate = design.required_number("null_response_rate", NumberRange::open_unit());
-  out.alpha = design.optional_number("alpha", 0.025, NumberRange::open_unit());
-  out.confidence_level = design.optional_number("confidence_level", 0.95, NumberRange::open_unit());
-  const auto names = interval_method_names();
+  out.sample_size = static_cast<int>(design.integer(keys["sample_size"]));
+  out.null_response_rate = design.number(keys["null_response_rate"]);
+  out.alpha = design.number(keys["alpha"]);
+  out.confidence_level = design.number(keys["confidence_level"]);
   out.intervals.clear();
-  for (const auto& name : design.optional_choice_list("intervals", names, names)) {
+  for (const auto& name : design.choice_list(keys["intervals"])) {
     out.intervals.push_back(interval_method_from(name));
   }
   design.finish();
 
   std::set<std::string> seen;
-  for (MappingReader& item : root.mapping_list("scenarios", 1, MAX_SCENARIOS)) {
+  for (MappingReader& item :
+       echoed_mapping_list(root, top_level_keys()["scenarios"], study.echo["scenarios"])) {
     ResponseScenario scenario;
     scenario.name = read_unique_scenario_name(item, seen);
-    scenario.response_rate = item.required_number("response_rate", NumberRange::closed_unit());
+    scenario.response_rate = item.number(scenario_keys()["response_rate"]);
     item.finish();
     study.scenarios.push_back(std::move(scenario));
   }
@@ -201,7 +248,14 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
 }  // namespace
 
 const DesignPlugin& plugin() {
-  static const DesignPlugin design{TYPE, &read};
+  static const DesignPlugin design{
+      .type = TYPE,
+      .read = &read,
+      .key_tables = &key_tables,
+      .summary =
+          "n patients, a binary response, the one-sided exact binomial test of H0: p <= p0 "
+          "and two-sided intervals; scenarios are true response rates (exact evaluation "
+          "with simulation.mode: exact)"};
   return design;
 }
 
