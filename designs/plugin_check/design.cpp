@@ -20,6 +20,37 @@ namespace {
 
 constexpr std::string_view TYPE = "plugin_check";
 
+const KeyTable& design_keys() {
+  static const KeyTable table{"design",
+                              {
+                                  {.path = "type",
+                                   .type = KeyType::choice,
+                                   .choices = {std::string(TYPE)},
+                                   .meaning = "the test design"},
+                                  {.path = "sample_size",
+                                   .type = KeyType::integer,
+                                   .integers = {1, 10000},
+                                   .unit = "patients",
+                                   .meaning = "patients per replicate"},
+                              }};
+  return table;
+}
+
+const KeyTable& scenario_keys() {
+  static const KeyTable table{"scenarios[]",
+                              {
+                                  scenario_name_key(),
+                                  {.path = "response_rate",
+                                   .type = KeyType::number,
+                                   .range = NumberRange::closed_unit(),
+                                   .unit = "proportion",
+                                   .meaning = "true response probability"},
+                              }};
+  return table;
+}
+
+std::vector<const KeyTable*> key_tables() { return {&design_keys(), &scenario_keys()}; }
+
 struct Scenario {
   std::string name;
   double response_rate = 0.0;
@@ -66,13 +97,9 @@ class Study final : public trialsim::Study {
     return names;
   }
 
-  nlohmann::json resolved() const override {
-    nlohmann::json list = nlohmann::json::array();
-    for (const Scenario& s : scenarios) {
-      list.push_back({{"name", s.name}, {"response_rate", s.response_rate}});
-    }
-    return {{"design", {{"type", TYPE}, {"sample_size", sample_size}}}, {"scenarios", list}};
-  }
+  nlohmann::json echo;  // `design` and `scenarios` as read (by the tables above)
+
+  nlohmann::json resolved() const override { return echo; }
 
   std::vector<OcRow> reported_rows() const override {
     return rows_of(std::vector<Tally>(scenarios.size()));
@@ -120,15 +147,16 @@ class Study final : public trialsim::Study {
 std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignContext& context) {
   refuse_exact_mode(root, context, TYPE, "simulate");
   auto study = std::make_unique<Study>();
-  MappingReader design = root.mapping("design");
-  design.required_choice("type", {std::string(TYPE)});
-  study->sample_size = static_cast<int>(design.required_integer("sample_size", 1, 10000));
+  MappingReader design = echoed_mapping(root, top_level_keys()["design"], study->echo["design"]);
+  design.choice(design_keys()["type"]);
+  study->sample_size = static_cast<int>(design.integer(design_keys()["sample_size"]));
   design.finish();
   std::set<std::string> seen;
-  for (MappingReader& item : root.mapping_list("scenarios", 1, MAX_SCENARIOS)) {
+  for (MappingReader& item :
+       echoed_mapping_list(root, top_level_keys()["scenarios"], study->echo["scenarios"])) {
     Scenario scenario;
     scenario.name = read_unique_scenario_name(item, seen);
-    scenario.response_rate = item.required_number("response_rate", NumberRange::closed_unit());
+    scenario.response_rate = item.number(scenario_keys()["response_rate"]);
     item.finish();
     study->scenarios.push_back(scenario);
   }
@@ -138,7 +166,13 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
 }  // namespace
 
 const DesignPlugin& plugin() {
-  static const DesignPlugin design{TYPE, &read};
+  static const DesignPlugin design{
+      .type = TYPE,
+      .read = &read,
+      .key_tables = &key_tables,
+      .summary =
+          "the test design: n patients respond with the scenario's rate; the observed "
+          "proportion and whether all responded"};
   return design;
 }
 
