@@ -19,12 +19,157 @@ namespace {
 
 constexpr std::string_view TYPE = "two_arm_survival";
 
+const KeyTable& design_keys() {
+  static const KeyTable table = [] {
+    KeyTable t{"design",
+               {
+                   {.path = "type",
+                    .type = KeyType::choice,
+                    .choices = {std::string(TYPE)},
+                    .meaning = "two randomised arms, time to event, log-rank test"},
+                   {.path = "endpoint",
+                    .type = KeyType::choice,
+                    .choices = {"overall_survival", "relapse_free_survival", "event_free_survival"},
+                    .fallback = defaults_to("overall_survival"),
+                    .meaning = "label of the time-to-event endpoint"},
+                   {.path = "test",
+                    .type = KeyType::choice,
+                    .choices = {"logrank"},
+                    .fallback = defaults_to("logrank"),
+                    .meaning = "the one-sided log-rank test of benefit"},
+                   {.path = "sample_size",
+                    .type = KeyType::integer,
+                    .integers = {2, 100000},
+                    .unit = "patients",
+                    .meaning = "patients randomised"},
+                   allocation_mapping_key(),
+                   accrual_mapping_key(),
+                   {.path = "dropout",
+                    .type = KeyType::mapping,
+                    .fallback = absent_means("no dropout"),
+                    .meaning = "exponential dropout (censoring) rates by arm"},
+                   analysis_mapping_key(),
+                   {.path = "alpha",
+                    .type = KeyType::number,
+                    .range = NumberRange::open_unit(),
+                    .fallback = defaults_to(0.025),
+                    .meaning = "one-sided level of the log-rank test (overall, with interims)"},
+                   interim_mapping_key(),
+               }};
+    for (const KeySpec& spec : survival_option_keys().keys) t.keys.push_back(spec);
+    return t;
+  }();
+  return table;
+}
+
+const KeyTable& dropout_keys() {
+  static const KeyTable table{"design.dropout",
+                              {
+                                  {.path = "control_rate",
+                                   .type = KeyType::number,
+                                   .range = NumberRange::non_negative(),
+                                   .fallback = defaults_to(0.0),
+                                   .unit = "per month",
+                                   .meaning = "control-arm dropout hazard"},
+                                  {.path = "experimental_rate",
+                                   .type = KeyType::number,
+                                   .range = NumberRange::non_negative(),
+                                   .fallback = defaults_to(0.0),
+                                   .unit = "per month",
+                                   .meaning = "experimental-arm dropout hazard"},
+                              }};
+  return table;
+}
+
+const KeyTable& model_keys() {
+  static const KeyTable table{"model",
+                              {
+                                  {.path = "type",
+                                   .type = KeyType::choice,
+                                   .choices = {"exponential"},
+                                   .meaning = "exponential survival in each arm"},
+                                  {.path = "control_survival",
+                                   .type = KeyType::mapping,
+                                   .meaning = "the control arm's survival: exactly one of hazard, "
+                                              "median, survival_at"},
+                              }};
+  return table;
+}
+
+const KeyTable& control_survival_keys() {
+  static const KeyTable table{
+      "model.control_survival",
+      {
+          {.path = "hazard",
+           .type = KeyType::number,
+           .range = NumberRange::positive(),
+           .fallback = absent_means("one of hazard, median, survival_at"),
+           .unit = "per month",
+           .meaning = "control-arm hazard"},
+          {.path = "median",
+           .type = KeyType::number,
+           .range = NumberRange::positive(),
+           .fallback = absent_means("one of hazard, median, survival_at"),
+           .unit = "months",
+           .meaning = "control-arm median survival: hazard log(2)/median"},
+          {.path = "survival_at",
+           .type = KeyType::mapping,
+           .fallback = absent_means("one of hazard, median, survival_at"),
+           .meaning = "control-arm survival probability at a time: hazard -log(S(t))/t"},
+      },
+      {{"hazard", "median", "survival_at"}}};
+  return table;
+}
+
+const KeyTable& survival_at_keys() {
+  static const KeyTable table{"model.control_survival.survival_at",
+                              {
+                                  {.path = "time",
+                                   .type = KeyType::number,
+                                   .range = NumberRange::positive(),
+                                   .unit = "months",
+                                   .meaning = "the time t"},
+                                  {.path = "probability",
+                                   .type = KeyType::number,
+                                   .range = NumberRange::open_unit(),
+                                   .unit = "probability",
+                                   .meaning = "control-arm survival S(t)"},
+                              }};
+  return table;
+}
+
+const KeyTable& scenario_keys() {
+  static const KeyTable table{"scenarios[]",
+                              {
+                                  scenario_name_key(),
+                                  {.path = "hazard_ratio",
+                                   .type = KeyType::number,
+                                   .range = NumberRange::positive(),
+                                   .meaning = "true hazard ratio experimental/control"},
+                              }};
+  return table;
+}
+
+std::vector<const KeyTable*> key_tables() {
+  std::vector<const KeyTable*> tables{&design_keys(), &allocation_keys()};
+  tables.push_back(&accrual_keys());
+  tables.push_back(&accrual_rate_keys());
+  tables.push_back(&dropout_keys());
+  tables.push_back(&analysis_timing_keys());
+  tables.push_back(&interim_keys());
+  for (const KeyTable* t :
+       {&model_keys(), &control_survival_keys(), &survival_at_keys(), &scenario_keys()})
+    tables.push_back(t);
+  return tables;
+}
+
 // Control-arm exponential hazard (per month) from exactly one of hazard, median or
 // survival_at {time, probability}: lambda = log(2)/median = -log(S(t))/t.
 double read_control_hazard(MappingReader& root, nlohmann::json& echo) {
-  MappingReader model = root.mapping("model");
-  model.required_choice("type", {"exponential"});
-  MappingReader control = model.mapping("control_survival");
+  MappingReader model = root.mapping(top_level_keys()["model"].as_required());
+  model.choice(model_keys()["type"]);
+  MappingReader control = model.mapping(model_keys()["control_survival"]);
+  const KeyTable& keys = control_survival_keys();
   const int given = static_cast<int>(control.has("hazard")) +
                     static_cast<int>(control.has("median")) +
                     static_cast<int>(control.has("survival_at"));
@@ -34,24 +179,25 @@ double read_control_hazard(MappingReader& root, nlohmann::json& echo) {
   }
   double hazard = 0.0;
   if (control.has("hazard")) {
-    hazard = control.required_number("hazard", NumberRange::positive());
+    hazard = control.number(keys["hazard"].as_required());
     echo = {{"hazard", hazard}};
   } else if (control.has("median")) {
-    const double median = control.required_number("median", NumberRange::positive());
+    const double median = control.number(keys["median"].as_required());
     hazard = std::log(2.0) / median;
     echo = {{"median", median}};
   } else {
-    MappingReader at = control.mapping("survival_at");
-    const double time = at.required_number("time", NumberRange::positive());
-    const double probability = at.required_number("probability", NumberRange::open_unit());
+    MappingReader at = control.mapping(keys["survival_at"].as_required());
+    const double time = at.number(survival_at_keys()["time"]);
+    const double probability = at.number(survival_at_keys()["probability"]);
     at.finish();
     hazard = -std::log(probability) / time;
     echo = {{"survival_at", {{"time", time}, {"probability", probability}}}};
   }
-  // Declare all three alternatives for the key registry even when one was used.
-  if (!control.has("hazard")) control.optional_number("hazard", 0.0, NumberRange::positive());
-  if (!control.has("median")) control.optional_number("median", 0.0, NumberRange::positive());
-  if (!control.has("survival_at")) control.optional_mapping("survival_at");
+  // Declare all three alternatives for the key registry even when one was used (an absent or
+  // null alternative: read as its placeholder default, unused).
+  if (!control.has("hazard")) control.number(keys["hazard"].with_default(0.0));
+  if (!control.has("median")) control.number(keys["median"].with_default(0.0));
+  if (!control.has("survival_at")) control.optional_mapping(keys["survival_at"]);
   control.finish();
   model.finish();
   echo["hazard_per_month"] = hazard;
@@ -194,35 +340,32 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
   refuse_exact_mode(root, context, TYPE, "simulate (exact mode exists for single_arm_binary only)");
   auto study_ptr = std::make_unique<Study>();
   Study& study = *study_ptr;
-  MappingReader design = root.mapping("design");
-  design.required_choice("type", {std::string(TYPE)});
+  const KeyTable& keys = design_keys();
+  MappingReader design = root.mapping(top_level_keys()["design"]);
+  design.choice(keys["type"]);
   TwoArmSurvivalDesign& out = study.design;
-  study.endpoint =
-      design.optional_choice("endpoint", "overall_survival",
-                             {"overall_survival", "relapse_free_survival", "event_free_survival"});
-  design.optional_choice("test", "logrank", {"logrank"});
-  out.sample_size = static_cast<int>(design.required_integer("sample_size", 2, 100000));
+  study.endpoint = design.choice(keys["endpoint"]);
+  design.choice(keys["test"]);
+  out.sample_size = static_cast<int>(design.integer(keys["sample_size"]));
   read_allocation(design, out);
   out.accrual = read_accrual(design, out.sample_size);
-  if (auto dropout = design.optional_mapping("dropout")) {
-    out.dropout_rate_control =
-        dropout->optional_number("control_rate", 0.0, NumberRange::non_negative());
-    out.dropout_rate_experimental =
-        dropout->optional_number("experimental_rate", 0.0, NumberRange::non_negative());
+  if (auto dropout = design.optional_mapping(keys["dropout"])) {
+    out.dropout_rate_control = dropout->number(dropout_keys()["control_rate"]);
+    out.dropout_rate_experimental = dropout->number(dropout_keys()["experimental_rate"]);
     dropout->finish();
   }
   out.timing = read_timing(design, out.sample_size);
-  out.alpha = design.optional_number("alpha", 0.025, NumberRange::open_unit());
+  out.alpha = design.number(keys["alpha"]);
   read_interim(design, out);
   read_survival_analysis_options(design, out);
   design.finish();
 
   const double control_hazard = read_control_hazard(root, study.control_model);
   std::set<std::string> seen;
-  for (MappingReader& item : root.mapping_list("scenarios", 1, MAX_SCENARIOS)) {
+  for (MappingReader& item : root.mapping_list(top_level_keys()["scenarios"])) {
     SurvivalScenario scenario;
     scenario.name = read_unique_scenario_name(item, seen);
-    scenario.hazard_ratio = item.required_number("hazard_ratio", NumberRange::positive());
+    scenario.hazard_ratio = item.number(scenario_keys()["hazard_ratio"]);
     scenario.control_hazard = control_hazard;
     item.finish();
     study.scenarios.push_back(std::move(scenario));
@@ -233,7 +376,14 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
 }  // namespace
 
 const DesignPlugin& plugin() {
-  static const DesignPlugin design{TYPE, &read};
+  static const DesignPlugin design{
+      .type = TYPE,
+      .read = &read,
+      .key_tables = &key_tables,
+      .summary =
+          "two randomised arms, exponential survival, calendar-time accrual and data cut, "
+          "the log-rank test with optional group-sequential interims, Cox and "
+          "Kaplan-Meier estimates"};
   return design;
 }
 

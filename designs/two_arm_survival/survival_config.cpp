@@ -9,25 +9,125 @@
 
 namespace trialsim {
 
+const KeySpec& allocation_mapping_key() {
+  static const KeySpec spec{.path = "allocation",
+                            .type = KeyType::mapping,
+                            .fallback = absent_means("1:1"),
+                            .meaning =
+                                "randomisation ratio control:experimental, in permuted "
+                                "blocks of twice the sum"};
+  return spec;
+}
+
+const KeySpec& interim_mapping_key() {
+  static const KeySpec spec{.path = "interim",
+                            .type = KeyType::mapping,
+                            .fallback = absent_means("none (a single analysis)"),
+                            .meaning =
+                                "group-sequential interim looks at fractions of the final "
+                                "event count (needs analysis.trigger: events)"};
+  return spec;
+}
+
+const KeyTable& allocation_keys() {
+  static const KeyTable table{"design.allocation",
+                              {
+                                  {.path = "control",
+                                   .type = KeyType::integer,
+                                   .integers = {1, 16},
+                                   .fallback = defaults_to(1),
+                                   .meaning = "control-arm share of the allocation ratio"},
+                                  {.path = "experimental",
+                                   .type = KeyType::integer,
+                                   .integers = {1, 16},
+                                   .fallback = defaults_to(1),
+                                   .meaning = "experimental-arm share of the allocation ratio"},
+                              }};
+  return table;
+}
+
+const KeyTable& interim_keys() {
+  static const KeyTable table{
+      "design.interim",
+      {
+          {.path = "information_fractions",
+           .type = KeyType::number_list,
+           .range = NumberRange::open_unit(),
+           .unit = "proportion",
+           .meaning = "each interim's fraction of the final event count (rounded to whole events, "
+                      "distinct, below the final count)",
+           .increasing = true},
+          {.path = "spending",
+           .type = KeyType::choice,
+           .choices = {"obrien_fleming", "pocock", "hwang_shih_decani"},
+           .meaning = "Lan-DeMets alpha-spending function of the efficacy boundaries"},
+          {.path = "gamma",
+           .type = KeyType::number,
+           .range = {-40.0, 40.0, true, true},
+           .fallback = defaults_to(-4.0),
+           .meaning = "gamma of the Hwang-Shih-DeCani spending function"},
+          {.path = "futility",
+           .type = KeyType::number_list,
+           .range = {-10.0, 10.0, true, true},
+           .fallback = absent_means("none (no futility stops)"),
+           .unit = "benefit z",
+           .meaning = "non-binding futility bounds, one per interim: stop when the benefit z is "
+                      "below"},
+      }};
+  return table;
+}
+
+const KeyTable& survival_option_keys() {
+  static const KeyTable table{
+      "design",
+      {
+          {.path = "estimates",
+           .type = KeyType::boolean,
+           .fallback = defaults_to(true),
+           .meaning = "compute the Cox and Kaplan-Meier estimates (false: the test only, faster)"},
+          {.path = "confidence_level",
+           .type = KeyType::number,
+           .range = NumberRange::open_unit(),
+           .fallback = defaults_to(0.95),
+           .meaning = "two-sided level of the hazard-ratio and landmark intervals"},
+          {.path = "landmarks",
+           .type = KeyType::number_list,
+           .range = NumberRange::positive(),
+           .fallback = defaults_to(std::vector<double>{12.0}),
+           .unit = "months",
+           .meaning = "times of the Kaplan-Meier survival estimates",
+           .increasing = true},
+          {.path = "landmark_ci",
+           .type = KeyType::choice,
+           .choices = {"plain", "log", "log_log"},
+           .fallback = defaults_to("log_log"),
+           .meaning = "transformation of the landmark survival intervals"},
+          {.path = "cox_ties",
+           .type = KeyType::choice,
+           .choices = {"efron", "breslow"},
+           .fallback = defaults_to("efron"),
+           .meaning = "tie handling of the Cox fit"},
+      }};
+  return table;
+}
+
 void read_allocation(MappingReader& design, TwoArmSurvivalDesign& out) {
-  if (auto allocation = design.optional_mapping("allocation")) {
-    out.allocation_control = static_cast<int>(allocation->optional_integer("control", 1, 1, 16));
-    out.allocation_experimental =
-        static_cast<int>(allocation->optional_integer("experimental", 1, 1, 16));
+  if (auto allocation = design.optional_mapping(allocation_mapping_key())) {
+    const KeyTable& keys = allocation_keys();
+    out.allocation_control = static_cast<int>(allocation->integer(keys["control"]));
+    out.allocation_experimental = static_cast<int>(allocation->integer(keys["experimental"]));
     allocation->finish();
   }
 }
 
 void read_survival_analysis_options(MappingReader& design, TwoArmSurvivalDesign& out) {
-  out.estimates = design.optional_bool("estimates", true);
-  out.confidence_level = design.optional_number("confidence_level", 0.95, NumberRange::open_unit());
-  out.landmarks = design.optional_number_list("landmarks", {12.0}, NumberRange::positive(), true);
-  const std::string ci =
-      design.optional_choice("landmark_ci", "log_log", {"plain", "log", "log_log"});
+  const KeyTable& keys = survival_option_keys();
+  out.estimates = design.boolean(keys["estimates"]);
+  out.confidence_level = design.number(keys["confidence_level"]);
+  out.landmarks = design.number_list(keys["landmarks"]);
+  const std::string ci = design.choice(keys["landmark_ci"]);
   out.landmark_ci = ci == "plain" ? CiType::plain : ci == "log" ? CiType::log : CiType::log_log;
-  out.ties = design.optional_choice("cox_ties", "efron", {"efron", "breslow"}) == "breslow"
-                 ? CoxTies::breslow
-                 : CoxTies::efron;
+  out.ties = design.choice(keys["cox_ties"]) == "breslow" ? CoxTies::breslow : CoxTies::efron;
 }
 
 void add_estimates_switch(const TwoArmSurvivalDesign& d, nlohmann::json& resolved) {
@@ -35,21 +135,22 @@ void add_estimates_switch(const TwoArmSurvivalDesign& d, nlohmann::json& resolve
 }
 
 void read_interim(MappingReader& design, TwoArmSurvivalDesign& out) {
-  if (auto interim = design.optional_mapping("interim")) {
+  if (auto interim = design.optional_mapping(interim_mapping_key())) {
     if (out.timing.trigger != AnalysisTiming::Trigger::events) {
       interim->fail("", "interim analyses need an event-driven final analysis",
                     "design.analysis.trigger: events");
     }
+    const KeyTable& keys = interim_keys();
+    // Read with an empty default, so that an absent or null list gets the message it always had.
     const auto fractions =
-        interim->optional_number_list("information_fractions", {}, NumberRange::open_unit(), true);
+        interim->number_list(keys["information_fractions"].with_default(std::vector<double>{}));
     if (fractions.empty())
       interim->fail("information_fractions", "missing required key",
                     "a list of fractions in (0, 1)");
-    const std::string spending =
-        interim->required_choice("spending", {"obrien_fleming", "pocock", "hwang_shih_decani"});
-    const double gamma = interim->optional_number("gamma", -4.0, {-40.0, 40.0, true, true});
+    const std::string spending = interim->choice(keys["spending"]);
+    const double gamma = interim->number(keys["gamma"]);
     const auto futility =
-        interim->optional_number_list("futility", {}, {-10.0, 10.0, true, true}, false);
+        interim->number_list(keys["futility"].with_default(std::vector<double>{}));
     if (!futility.empty() && futility.size() != fractions.size()) {
       interim->fail("futility", "has " + std::to_string(futility.size()) + " values",
                     std::to_string(fractions.size()) + " benefit-z values, one per interim");

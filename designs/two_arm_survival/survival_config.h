@@ -8,10 +8,21 @@
 #include <vector>
 
 #include "config/config_reader.h"
+#include "config/key_table.h"
 #include "designs/design_support.h"
 #include "designs/two_arm_survival/two_arm_survival.h"
 
 namespace trialsim {
+
+// The keys of the two-arm survival analyses, declared once (config/key_table.h), for the designs
+// that use them: `design.allocation` and `design.interim` (mappings of `design`: the keys below
+// go into the design's own `design` table), and the analysis options, keys of `design` itself
+// (survival_option_keys is a holder with mapping path "design", not a table of its own).
+const KeySpec& allocation_mapping_key();
+const KeySpec& interim_mapping_key();
+const KeyTable& allocation_keys();
+const KeyTable& interim_keys();
+const KeyTable& survival_option_keys();
 
 // `design.allocation: {control, experimental}` (ratio; permuted blocks of twice the sum).
 void read_allocation(MappingReader& design, TwoArmSurvivalDesign& out);
