@@ -18,6 +18,54 @@ namespace {
 
 constexpr std::string_view TYPE = "maintenance_after_car_t";
 
+const KeyTable& design_keys() {
+  static const KeyTable table = [] {
+    KeyTable t{
+        "design",
+        {
+            {.path = "type",
+             .type = KeyType::choice,
+             .choices = {std::string(TYPE)},
+             .meaning = "CAR-T responders randomised to maintenance or observation"},
+            {.path = "sample_size",
+             .type = KeyType::integer,
+             .integers = {2, 100000},
+             .unit = "patients",
+             .meaning = "responders randomised"},
+            allocation_mapping_key(),
+            accrual_mapping_key(),
+            analysis_mapping_key(),
+            {.path = "alpha",
+             .type = KeyType::number,
+             .range = NumberRange::open_unit(),
+             .fallback = defaults_to(0.025),
+             .meaning = "one-sided level of the log-rank test on relapse-free survival"},
+            interim_mapping_key(),
+            {.path = "strata",
+             .type = KeyType::choice_list,
+             .choices = {"extramedullary", "ph_positive", "cns", "prior_blinatumomab",
+                         "prior_inotuzumab"},
+             .fallback = defaults_to(std::vector<std::string>{"extramedullary", "ph_positive"}),
+             .meaning = "covariates of the randomisation strata"},
+            {.path = "stratified_analysis",
+             .type = KeyType::boolean,
+             .fallback = defaults_to(true),
+             .meaning = "log-rank test stratified by the strata"},
+        }};
+    for (const KeySpec& spec : survival_option_keys().keys) t.keys.push_back(spec);
+    return t;
+  }();
+  return table;
+}
+
+std::vector<const KeyTable*> key_tables() {
+  std::vector<const KeyTable*> tables{&design_keys(), &allocation_keys()};
+  for (const KeyTable* t : conduct_key_tables()) tables.push_back(t);
+  tables.push_back(&interim_keys());
+  for (const KeyTable* t : fitted_model_key_tables(false)) tables.push_back(t);
+  return tables;
+}
+
 class Study final : public trialsim::Study {
  public:
   TwoArmSurvivalDesign design;  // sample_size = responders randomised; timing on RFS events
@@ -123,22 +171,20 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
   refuse_exact_mode(root, context, TYPE, "simulate");
   auto study_ptr = std::make_unique<Study>();
   Study& study = *study_ptr;
-  MappingReader design = root.mapping("design");
-  design.required_choice("type", {std::string(TYPE)});
+  const KeyTable& keys = design_keys();
+  MappingReader design = root.mapping(top_level_keys()["design"]);
+  design.choice(keys["type"]);
   TwoArmSurvivalDesign& out = study.design;
-  out.sample_size = static_cast<int>(design.required_integer("sample_size", 2, 100000));
+  out.sample_size = static_cast<int>(design.integer(keys["sample_size"]));
   read_allocation(design, out);
   out.accrual = read_accrual(design, out.sample_size);
   out.timing = read_timing(design, out.sample_size);
-  out.alpha = design.optional_number("alpha", 0.025, NumberRange::open_unit());
+  out.alpha = design.number(keys["alpha"]);
   read_interim(design, out);
-  const std::vector<std::string> covariates = {"extramedullary", "ph_positive", "cns",
-                                               "prior_blinatumomab", "prior_inotuzumab"};
-  for (const std::string& name :
-       design.optional_choice_list("strata", {"extramedullary", "ph_positive"}, covariates)) {
+  for (const std::string& name : design.choice_list(keys["strata"])) {
     study.strata.push_back(car_t::stratum_covariate_from(name));
   }
-  out.stratified = design.optional_bool("stratified_analysis", true);
+  out.stratified = design.boolean(keys["stratified_analysis"]);
   read_survival_analysis_options(design, out);
   design.finish();
   study.fitted = read_fitted_scenarios(root, context, false);
@@ -148,7 +194,14 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
 }  // namespace
 
 const DesignPlugin& plugin() {
-  static const DesignPlugin design{TYPE, &read};
+  static const DesignPlugin design{
+      .type = TYPE,
+      .read = &read,
+      .key_tables = &key_tables,
+      .summary =
+          "CAR-T responders randomised in strata to maintenance or observation, analysed "
+          "on relapse-free survival with the two-arm survival analyses; patients from the "
+          "fitted CAR-T model"};
   return design;
 }
 
