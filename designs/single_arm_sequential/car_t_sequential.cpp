@@ -22,13 +22,17 @@ constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 
 // ---- The monitored adverse event ----------------------------------------------------------------
 
+// In the order of car_t_safety_event_names() (sequential_rules.h).
 enum class SafetyEvent { crs_grade3plus, icans_grade3plus, crs_or_icans_grade3plus };
-constexpr std::array<const char*, 3> SAFETY_EVENT_NAMES = {"crs_grade3plus", "icans_grade3plus",
-                                                           "crs_or_icans_grade3plus"};
+
+std::string safety_event_name(SafetyEvent event) {
+  return car_t_safety_event_names()[static_cast<std::size_t>(event)];
+}
 
 SafetyEvent safety_event_from(const std::string& name) {
-  for (std::size_t i = 0; i < SAFETY_EVENT_NAMES.size(); ++i) {
-    if (name == SAFETY_EVENT_NAMES[i]) return static_cast<SafetyEvent>(i);
+  const std::vector<std::string> names = car_t_safety_event_names();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (name == names[i]) return static_cast<SafetyEvent>(i);
   }
   return SafetyEvent::crs_grade3plus;  // no safety rule: nothing is monitored
 }
@@ -70,17 +74,66 @@ struct CarTSequentialConduct {
   SafetyEvent event = SafetyEvent::crs_grade3plus;
 };
 
+// The accrual keys (design_support.h) where this design has them: under design.conduct. The keys
+// are design_support's; only the mapping path they are documented at differs.
+KeyTable at_mapping_path(const KeyTable& table, std::string_view mapping_path) {
+  KeyTable copy = table;
+  copy.mapping_path = mapping_path;
+  return copy;
+}
+
+const KeyTable& conduct_accrual_keys() {
+  static const KeyTable table = at_mapping_path(accrual_keys(), "design.conduct.accrual");
+  return table;
+}
+
+const KeyTable& conduct_accrual_rate_keys() {
+  static const KeyTable table =
+      at_mapping_path(accrual_rate_keys(), "design.conduct.accrual.rates[]");
+  return table;
+}
+
+// design_support's `accrual` key (what read_accrual opens), described where it sits here.
+KeySpec conduct_accrual_key() {
+  KeySpec spec = accrual_mapping_key();
+  spec.meaning = "when patients enter the trial (design.conduct.accrual)";
+  return spec;
+}
+
+const KeyTable& conduct_keys() {
+  static const KeyTable table{
+      "design.conduct",
+      {conduct_accrual_key(),
+       {.path = "response_assessment_months",
+        .type = KeyType::number,
+        .range = NumberRange::non_negative(),
+        .fallback = absent_means("each scenario's (or draw's) `response_time` parameter"),
+        .unit = "months",
+        .meaning = "time from entry (infusion) to the response assessment"},
+       {.path = "safety_window_days",
+        .type = KeyType::number,
+        .range = NumberRange::non_negative(),
+        .fallback = defaults_to(28.0),
+        .unit = "days",
+        .meaning = "a patient's CRS/ICANS are known this long after entry"},
+       {.path = "pause_for_interim",
+        .type = KeyType::boolean,
+        .fallback = defaults_to(false),
+        .meaning = "pause enrolment at each look until its outcomes are known"}}};
+  return table;
+}
+
 CarTSequentialConduct read_conduct(MappingReader& design, const SequentialRules& rules) {
+  const KeyTable& keys = conduct_keys();
   CarTSequentialConduct out;
-  MappingReader conduct = design.mapping("conduct");
+  MappingReader conduct = design.mapping(sequential_design_keys()["conduct"].as_required());
   out.accrual = read_accrual(conduct, rules.design.efficacy.max_patients());
-  if (conduct.has("response_assessment_months")) {
+  if (conduct.has(keys["response_assessment_months"])) {
     out.response_assessment_months =
-        conduct.required_number("response_assessment_months", NumberRange::non_negative());
+        conduct.number(keys["response_assessment_months"].as_required());
   }
-  out.safety_window_days =
-      conduct.optional_number("safety_window_days", 28.0, NumberRange::non_negative());
-  out.pause_for_interim = conduct.optional_bool("pause_for_interim", false);
+  out.safety_window_days = conduct.number(keys["safety_window_days"]);
+  out.pause_for_interim = conduct.boolean(keys["pause_for_interim"]);
   conduct.finish();
   out.event = safety_event_from(rules.safety_event);
   return out;
@@ -338,7 +391,7 @@ class CarTSequentialStudy final : public trialsim::Study {
     nlohmann::json facts = rules.echo;
     facts["decision_rule"] = describe_decision_rule(rules.design.efficacy);
     facts["fitted_model"] = fitted.file;
-    facts["safety_event"] = SAFETY_EVENT_NAMES[static_cast<std::size_t>(conduct.event)];
+    facts["safety_event"] = safety_event_name(conduct.event);
     facts["true_values"] = truths;
     return facts;
   }
@@ -413,8 +466,8 @@ StudyResult CarTSequentialStudy::run(const SimulationSettings& simulation,
 
 }  // namespace
 
-std::vector<std::string> car_t_safety_event_names() {
-  return {SAFETY_EVENT_NAMES.begin(), SAFETY_EVENT_NAMES.end()};
+std::vector<const KeyTable*> car_t_conduct_key_tables() {
+  return {&conduct_keys(), &conduct_accrual_keys(), &conduct_accrual_rate_keys()};
 }
 
 std::unique_ptr<const trialsim::Study> read_car_t_sequential_study(MappingReader& root,

@@ -12,16 +12,18 @@
 #include <vector>
 
 #include "config/config_reader.h"
+#include "config/key_table.h"
 #include "designs/design.h"
 #include "designs/single_arm_sequential/sequential_rules.h"
 
 namespace trialsim::designs::single_arm_sequential {
 
-// The allowed `design.safety.event` values; the first is the default.
-std::vector<std::string> car_t_safety_event_names();
+// design.conduct and its accrual tables (design.conduct.accrual, ...accrual.rates[]), in
+// reference order.
+std::vector<const KeyTable*> car_t_conduct_key_tables();
 
 // Reads `design.conduct` (then finishes `design`), `model` and `scenarios`; `rules` were read
-// from `design` with car_t_safety_event_names(). Throws ConfigError.
+// from `design` with the safety event. Throws ConfigError.
 std::unique_ptr<const trialsim::Study> read_car_t_sequential_study(MappingReader& root,
                                                                    MappingReader& design,
                                                                    const DesignContext& context,

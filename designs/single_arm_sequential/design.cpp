@@ -3,9 +3,11 @@
 #include <memory>
 #include <set>
 
+#include "config/study_keys.h"
 #include "core/rng.h"
 #include "core/samplers.h"
 #include "core/scenario_loop.h"
+#include "designs/car_t_model.h"
 #include "designs/design_support.h"
 #include "designs/single_arm_sequential/car_t_sequential.h"
 #include "designs/single_arm_sequential/sequential_rules.h"
@@ -107,28 +109,68 @@ class Study final : public trialsim::Study {
   }
 };
 
+// `scenarios[]`: with `model`, fitted CAR-T scenarios (name, overrides; car_t_model.h);
+// without, the true rates (name, response_rate, toxicity_rate).
+const KeyTable& scenario_keys() {
+  static const KeyTable table = [] {
+    KeyTable t = fitted_scenario_keys();
+    for (KeySpec& spec : t.keys) {
+      if (spec.path == "overrides") {
+        spec.meaning =
+            "with `model` only: parameter name -> value for this scenario, applied after "
+            "model.overrides; each value in its parameter's domain";
+      }
+    }
+    t.keys.push_back({.path = "response_rate",
+                      .type = KeyType::number,
+                      .range = NumberRange::closed_unit(),
+                      .fallback = absent_means("required without `model`"),
+                      .unit = "proportion",
+                      .meaning = "without `model` only: the true response rate"});
+    t.keys.push_back({.path = "toxicity_rate",
+                      .type = KeyType::number,
+                      .range = NumberRange::closed_unit(),
+                      .fallback = defaults_to(0.0),
+                      .unit = "proportion",
+                      .meaning = "without `model` only: the true rate of the adverse event the "
+                                 "safety rule monitors"});
+    return t;
+  }();
+  return table;
+}
+
+// In reference order: design and its rules, the CAR-T variant's conduct, model, scenarios.
+std::vector<const KeyTable*> key_tables() {
+  std::vector<const KeyTable*> tables = {&sequential_design_keys()};
+  for (const KeyTable* table : sequential_rule_key_tables()) tables.push_back(table);
+  for (const KeyTable* table : car_t_conduct_key_tables()) tables.push_back(table);
+  tables.push_back(&fitted_model_keys(true));
+  tables.push_back(&scenario_keys());
+  return tables;
+}
+
 std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignContext& context) {
   refuse_exact_mode(root, context, TYPE,
                     "simulate (summary.json carries the exact values beside the simulation)");
-  MappingReader design = root.mapping("design");
-  design.required_choice("type", {std::string(TYPE)});
+  MappingReader design = root.mapping(top_level_keys()["design"]);
   // With `model`, scenarios are fitted CAR-T scenarios run in calendar time (car_t_sequential.h).
   if (root.has("model")) {
-    SequentialRules rules = read_sequential_rules(design, car_t_safety_event_names());
+    SequentialRules rules = read_sequential_rules(design, true);
     return read_car_t_sequential_study(root, design, context, std::move(rules));
   }
   auto study_ptr = std::make_unique<Study>();
   Study& study = *study_ptr;
-  SequentialRules rules = read_sequential_rules(design, {});
+  SequentialRules rules = read_sequential_rules(design, false);
   study.design = std::move(rules.design);
   study.design_echo = std::move(rules.echo);
   design.finish();
+  const KeyTable& keys = scenario_keys();
   std::set<std::string> seen;
-  for (MappingReader& item : root.mapping_list("scenarios", 1, MAX_SCENARIOS)) {
+  for (MappingReader& item : root.mapping_list(top_level_keys()["scenarios"])) {
     SequentialScenario scenario;
     scenario.name = read_unique_scenario_name(item, seen);
-    scenario.response_rate = item.required_number("response_rate", NumberRange::closed_unit());
-    scenario.toxicity_rate = item.optional_number("toxicity_rate", 0.0, NumberRange::closed_unit());
+    scenario.response_rate = item.number(keys["response_rate"].as_required());
+    scenario.toxicity_rate = item.number(keys["toxicity_rate"]);
     item.finish();
     study.scenarios.push_back(scenario);
   }
@@ -138,7 +180,11 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
 }  // namespace
 
 const DesignPlugin& plugin() {
-  static const DesignPlugin design{TYPE, &read};
+  static const DesignPlugin design{
+      TYPE, &read, &key_tables,
+      "single-arm sequential design on a binary response: Simon two-stage (given or searched) or "
+      "Bayesian predictive monitoring, with an optional safety stopping rule; on true rates, or "
+      "(with `model`) on the fitted CAR-T model in calendar time"};
   return design;
 }
 

@@ -2,12 +2,15 @@
 // The keys of `single_arm_sequential`'s decision rules, shared by both of its model variants
 // (bare response/toxicity rates in design.cpp; the fitted CAR-T model in car_t_sequential.cpp):
 // `design.efficacy` (Simon two-stage, given or searched, or Bayesian monitoring) and
-// `design.safety` (Bayesian or Pocock-type stopping rule).
+// `design.safety` (Bayesian or Pocock-type stopping rule). The keys are declared once, in the
+// tables below (config/key_table.h), and read by them.
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config_reader.h"
+#include "config/key_table.h"
 #include "designs/single_arm_sequential/single_arm_sequential.h"
 
 namespace trialsim {
@@ -23,11 +26,21 @@ struct SequentialRules {
   std::string safety_event;
 };
 
-// Reads `efficacy` and the optional `safety` of the `design` mapping (not finishing `design`).
-// `safety_events`: the allowed values of `design.safety.event` (default: the first); empty: the
-// key is not one of this variant's (an unknown key).
-SequentialRules read_sequential_rules(MappingReader& design,
-                                      const std::vector<std::string>& safety_events);
+// `design` of single_arm_sequential: type, efficacy, safety and conduct (the CAR-T variant's,
+// car_t_sequential.h).
+const KeyTable& sequential_design_keys();
+// design.efficacy, design.efficacy.prior, design.efficacy.stages, design.safety,
+// design.safety.prior, in reference order.
+std::vector<const KeyTable*> sequential_rule_key_tables();
+
+// Reads `type`, `efficacy` and the optional `safety` of the `design` mapping (not finishing
+// `design`). `read_safety_event`: whether `design.safety.event` is a key of this variant (the
+// CAR-T one); otherwise it is an unknown key.
+SequentialRules read_sequential_rules(MappingReader& design, bool read_safety_event);
+
+// The allowed `design.safety.event` values (adverse events of the fitted CAR-T model); the first
+// is the default.
+std::vector<std::string> car_t_safety_event_names();
 
 // The decision rule in words, for summary.json.
 std::string describe_decision_rule(const SequentialEfficacyRule& efficacy);
