@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 
+#include "config/study_keys.h"
 #include "core/rng.h"
 #include "core/samplers.h"
 #include "core/scenario_loop.h"
@@ -67,6 +68,7 @@ std::vector<NamedFile> car_t_report_files(const std::vector<car_t::SingleArmCarT
 class Study final : public trialsim::Study {
  public:
   car_t::SingleArmCarTDesign design;
+  nlohmann::json design_echo;  // what the reader read by design_keys(), defaults included
   FittedScenarios fitted;
 
   std::vector<std::string> scenario_names() const override {
@@ -76,22 +78,10 @@ class Study final : public trialsim::Study {
   }
 
   nlohmann::json resolved() const override {
-    const car_t::SingleArmCarTDesign& d = design;
     nlohmann::json model = fitted_model_json(fitted);
     model["uncertainty"] = fitted.assurance ? "posterior" : "point";
-    return {{"design",
-             {{"type", TYPE},
-              {"sample_size", d.sample_size},
-              {"accrual", accrual_json(d.accrual)},
-              {"analysis", timing_json(d.timing)},
-              {"null_response_rate", d.null_response_rate},
-              {"alpha", d.alpha},
-              {"confidence_level", d.confidence_level},
-              {"intervals", interval_names_of(d.intervals)},
-              {"landmarks", d.landmarks},
-              {"landmark_ci", ci_type_name(d.landmark_ci)}}},
-            {"model", model},
-            {"scenarios", fitted_scenarios_json(fitted)}};
+    return {
+        {"design", design_echo}, {"model", model}, {"scenarios", fitted_scenarios_json(fitted)}};
   }
 
   std::vector<OcRow> reported_rows() const override {
@@ -208,26 +198,84 @@ class Study final : public trialsim::Study {
   }
 };
 
+const KeyTable& design_keys() {
+  static const KeyTable table{
+      "design",
+      {
+          {.path = "type",
+           .type = KeyType::choice,
+           .choices = {std::string(TYPE)},
+           .meaning = "this design"},
+          {.path = "sample_size",
+           .type = KeyType::integer,
+           .integers = {1, 100000},
+           .unit = "patients",
+           .meaning = "patients infused"},
+          accrual_mapping_key(),
+          analysis_mapping_key(),
+          {.path = "null_response_rate",
+           .type = KeyType::number,
+           .range = NumberRange::open_unit(),
+           .unit = "proportion",
+           .meaning = "p0 of the exact binomial test of ORR (H0: ORR <= p0)"},
+          {.path = "alpha",
+           .type = KeyType::number,
+           .range = NumberRange::open_unit(),
+           .fallback = defaults_to(0.025),
+           .meaning = "one-sided level of the exact binomial test"},
+          {.path = "confidence_level",
+           .type = KeyType::number,
+           .range = NumberRange::open_unit(),
+           .fallback = defaults_to(0.95),
+           .meaning = "level of the ORR intervals and the landmark confidence intervals"},
+          {.path = "intervals",
+           .type = KeyType::choice_list,
+           .choices = interval_method_names(),
+           .fallback = defaults_to(interval_method_names()),
+           .meaning = "ORR interval methods reported"},
+          {.path = "landmarks",
+           .type = KeyType::number_list,
+           .range = NumberRange::positive(),
+           .fallback = defaults_to(std::vector<double>{12.0}),
+           .unit = "months",
+           .meaning = "times of the OS/RFS landmark estimates",
+           .increasing = true},
+          {.path = "landmark_ci",
+           .type = KeyType::choice,
+           .choices = {"plain", "log", "log_log"},
+           .fallback = defaults_to("log_log"),
+           .meaning = "transformation of the landmark Kaplan-Meier confidence intervals"},
+      }};
+  return table;
+}
+
+// In reference order: design, its conduct, model, scenarios.
+std::vector<const KeyTable*> key_tables() {
+  std::vector<const KeyTable*> tables = {&design_keys()};
+  for (const KeyTable* table : conduct_key_tables()) tables.push_back(table);
+  for (const KeyTable* table : fitted_model_key_tables(true)) tables.push_back(table);
+  return tables;
+}
+
 std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignContext& context) {
   refuse_exact_mode(root, context, TYPE, "simulate (exact mode exists for single_arm_binary only)");
+  const KeyTable& keys = design_keys();
   auto study_ptr = std::make_unique<Study>();
   Study& study = *study_ptr;
-  MappingReader design = root.mapping("design");
-  design.required_choice("type", {std::string(TYPE)});
+  MappingReader design = echoed_mapping(root, top_level_keys()["design"], study.design_echo);
+  design.choice(keys["type"]);
   car_t::SingleArmCarTDesign& out = study.design;
-  out.sample_size = static_cast<int>(design.required_integer("sample_size", 1, 100000));
+  out.sample_size = static_cast<int>(design.integer(keys["sample_size"]));
   out.accrual = read_accrual(design, out.sample_size);
   out.timing = read_timing(design, out.sample_size);
-  out.null_response_rate = design.required_number("null_response_rate", NumberRange::open_unit());
-  out.alpha = design.optional_number("alpha", 0.025, NumberRange::open_unit());
-  out.confidence_level = design.optional_number("confidence_level", 0.95, NumberRange::open_unit());
-  const auto names = interval_method_names();
+  out.null_response_rate = design.number(keys["null_response_rate"]);
+  out.alpha = design.number(keys["alpha"]);
+  out.confidence_level = design.number(keys["confidence_level"]);
   out.intervals.clear();
-  for (const auto& name : design.optional_choice_list("intervals", names, names))
+  for (const auto& name : design.choice_list(keys["intervals"]))
     out.intervals.push_back(interval_method_from(name));
-  out.landmarks = design.optional_number_list("landmarks", {12.0}, NumberRange::positive(), true);
-  const std::string ci =
-      design.optional_choice("landmark_ci", "log_log", {"plain", "log", "log_log"});
+  out.landmarks = design.number_list(keys["landmarks"]);
+  const std::string ci = design.choice(keys["landmark_ci"]);
   out.landmark_ci = ci == "plain" ? CiType::plain : ci == "log" ? CiType::log : CiType::log_log;
   design.finish();
 
@@ -238,7 +286,11 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
 }  // namespace
 
 const DesignPlugin& plugin() {
-  static const DesignPlugin design{TYPE, &read};
+  static const DesignPlugin design{
+      TYPE, &read, &key_tables,
+      "a single-arm CAR-T study simulated from the fitted patient model: exact binomial test of "
+      "ORR, OS/RFS landmarks, CRS/ICANS; power at the point estimate and, with "
+      "`model.uncertainty: posterior`, assurance"};
   return design;
 }
 
