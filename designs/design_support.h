@@ -30,6 +30,15 @@ std::vector<OcRow> rows_in_scenario_order(std::size_t count, RowsOfScenario rows
   return out;
 }
 
+// The names of a design's scenarios (anything with a `name`), in order: Study::scenario_names.
+template <class Scenarios>
+std::vector<std::string> names_of(const Scenarios& scenarios) {
+  std::vector<std::string> names;
+  names.reserve(scenarios.size());
+  for (const auto& scenario : scenarios) names.push_back(scenario.name);
+  return names;
+}
+
 // replicates.csv: "REPLICATE,SCENARIO" (the scenario CSV-quoted).
 void append_fields(std::string& out, std::uint64_t replicate, const std::string& scenario);
 

@@ -72,11 +72,7 @@ class Study final : public trialsim::Study {
   std::vector<car_t::StratumCovariate> strata;
   FittedScenarios fitted;
 
-  std::vector<std::string> scenario_names() const override {
-    std::vector<std::string> names;
-    for (const auto& s : fitted.scenarios) names.push_back(s.name);
-    return names;
-  }
+  std::vector<std::string> scenario_names() const override { return names_of(fitted.scenarios); }
 
   nlohmann::json resolved() const override {
     const Study& study = *this;

@@ -91,11 +91,7 @@ class Study final : public trialsim::Study {
   int sample_size = 0;
   std::vector<Scenario> scenarios;
 
-  std::vector<std::string> scenario_names() const override {
-    std::vector<std::string> names;
-    for (const Scenario& s : scenarios) names.push_back(s.name);
-    return names;
-  }
+  std::vector<std::string> scenario_names() const override { return names_of(scenarios); }
 
   nlohmann::json echo;  // `design` and `scenarios` as read (by the tables above)
 

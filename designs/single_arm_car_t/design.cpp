@@ -71,11 +71,7 @@ class Study final : public trialsim::Study {
   nlohmann::json design_echo;  // what the reader read by design_keys(), defaults included
   FittedScenarios fitted;
 
-  std::vector<std::string> scenario_names() const override {
-    std::vector<std::string> names;
-    for (const auto& s : fitted.scenarios) names.push_back(s.name);
-    return names;
-  }
+  std::vector<std::string> scenario_names() const override { return names_of(fitted.scenarios); }
 
   nlohmann::json resolved() const override {
     nlohmann::json model = fitted_model_json(fitted);

@@ -301,11 +301,7 @@ class CarTSequentialStudy final : public trialsim::Study {
   CarTSequentialConduct conduct;
   FittedScenarios fitted;
 
-  std::vector<std::string> scenario_names() const override {
-    std::vector<std::string> names;
-    for (const auto& s : fitted.scenarios) names.push_back(s.name);
-    return names;
-  }
+  std::vector<std::string> scenario_names() const override { return names_of(fitted.scenarios); }
 
   nlohmann::json resolved() const override {
     nlohmann::json design = {{"type", TYPE}};

@@ -32,11 +32,7 @@ class Study final : public trialsim::Study {
   nlohmann::json design_echo;  // the rule as resolved (the searched Simon design included)
   std::vector<SequentialScenario> scenarios;
 
-  std::vector<std::string> scenario_names() const override {
-    std::vector<std::string> names;
-    for (const auto& s : scenarios) names.push_back(s.name);
-    return names;
-  }
+  std::vector<std::string> scenario_names() const override { return names_of(scenarios); }
 
   nlohmann::json resolved() const override {
     const Study& study = *this;

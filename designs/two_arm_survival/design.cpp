@@ -211,11 +211,7 @@ class Study final : public trialsim::Study {
   nlohmann::json control_model;  // the control-arm survival as written (resolved() echoes it)
   std::vector<SurvivalScenario> scenarios;
 
-  std::vector<std::string> scenario_names() const override {
-    std::vector<std::string> names;
-    for (const auto& s : scenarios) names.push_back(s.name);
-    return names;
-  }
+  std::vector<std::string> scenario_names() const override { return names_of(scenarios); }
 
   nlohmann::json resolved() const override {
     const Study& study = *this;
