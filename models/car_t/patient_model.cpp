@@ -109,13 +109,6 @@ const NamedParameter* find_parameter(const std::string& name) {
   return nullptr;
 }
 
-CarTStreams::CarTStreams(std::uint64_t seed, std::uint64_t replicate)
-    : covariates(make_stream(seed, replicate, StreamPurpose::covariates)),
-      response(make_stream(seed, replicate, StreamPurpose::response)),
-      outcomes(make_stream(seed, replicate, StreamPurpose::outcomes)),
-      adverse_events(make_stream(seed, replicate, StreamPurpose::adverse_events)),
-      dropout(make_stream(seed, replicate, StreamPurpose::dropout)) {}
-
 double response_probability(const CarTParameters& p, bool extramedullary) {
   return logistic(p.response_logit_intercept + (extramedullary ? p.response_logit_emd : 0.0));
 }

@@ -30,6 +30,7 @@
 
 #include "core/rng.h"
 #include "models/endpoints.h"
+#include "models/patient_model.h"
 
 namespace trialsim::car_t {
 inline constexpr double NEVER_TIME = std::numeric_limits<double>::infinity();
@@ -126,11 +127,8 @@ struct CarTPatient {
   double icans_onset_day = 0.0;
 };
 
-// The per-replicate streams a cohort draws from, one per purpose.
-struct CarTStreams {
-  Rng covariates, response, outcomes, adverse_events, dropout;
-  CarTStreams(std::uint64_t seed, std::uint64_t replicate);
-};
+// The per-replicate streams a cohort draws from, one per purpose (models/patient_model.h).
+using CarTStreams = PatientStreams;
 
 // One patient; consumes a fixed number of draws from each stream.
 void simulate_patient(const CarTParameters& p, CarTStreams& streams, CarTPatient& out);
