@@ -107,6 +107,28 @@ nlohmann::json overrides_json(const ParameterOverrides& overrides) {
   return out;
 }
 
+car_t::FittedModel load_fitted_model_file(MappingReader& parent, const KeySpec& spec,
+                                          const DesignContext& context, std::string& file,
+                                          std::string& file_sha256) {
+  const std::string fitted = parent.string(spec);
+  // A relative path is relative to the config file, so configs can be run from anywhere.
+  const std::filesystem::path& config_file = context.config_file;
+  const std::filesystem::path fitted_path = std::filesystem::path(fitted).is_absolute()
+                                                ? std::filesystem::path(fitted)
+                                                : config_file.parent_path() / fitted;
+  const std::string key(spec.path);
+  if (!std::filesystem::is_regular_file(fitted_path)) {
+    parent.fail(key, "no fitted model file at " + fitted_path.string(),
+                "the output of `trialsim fit`");
+  }
+  file = fitted_path.lexically_normal().string();
+  car_t::FittedModel fitted_model = context.services->load_fitted_car_t_model(fitted_path);
+  file_sha256 = context.services->file_sha256(fitted_path);
+  parent.record(key, file);
+  parent.record(key + "_sha256", file_sha256);
+  return fitted_model;
+}
+
 namespace {
 
 // `model`: the fitted file (checked and loaded), its overrides and, when allowed, uncertainty.
@@ -116,21 +138,8 @@ car_t::FittedModel read_model(MappingReader& root, const DesignContext& context,
   MappingReader model = root.mapping(top_level_keys()["model"].as_required());
   nlohmann::json own_echo;
   echo_sink(model, own_echo);
-  const std::string fitted = model.string(keys["fitted"]);
-  // A relative path is relative to the config file, so configs can be run from anywhere.
-  const std::filesystem::path& config_file = context.config_file;
-  const std::filesystem::path fitted_path = std::filesystem::path(fitted).is_absolute()
-                                                ? std::filesystem::path(fitted)
-                                                : config_file.parent_path() / fitted;
-  if (!std::filesystem::is_regular_file(fitted_path)) {
-    model.fail("fitted", "no fitted model file at " + fitted_path.string(),
-               "the output of `trialsim fit`");
-  }
-  out.file = fitted_path.lexically_normal().string();
-  car_t::FittedModel fitted_model = context.services->load_fitted_car_t_model(fitted_path);
-  out.file_sha256 = context.services->file_sha256(fitted_path);
-  model.record("fitted", out.file);
-  model.record("fitted_sha256", out.file_sha256);
+  car_t::FittedModel fitted_model =
+      load_fitted_model_file(model, keys["fitted"], context, out.file, out.file_sha256);
   out.model_overrides = read_parameter_overrides(model, keys["overrides"]);
   if (allow_uncertainty) {
     out.assurance = model.choice(keys["uncertainty"]) == "posterior";

@@ -40,6 +40,13 @@ const KeyTable& fitted_model_keys(bool allow_uncertainty);
 const KeyTable& fitted_scenario_keys();
 std::vector<const KeyTable*> fitted_model_key_tables(bool allow_uncertainty);
 
+// Reads the fitted model file named by `spec` (a key of `parent`; a relative path is relative to
+// the config file), checked and loaded by the edges' service; sets `file` (resolved) and
+// `file_sha256`, and records both in the echo (`<key>`, `<key>_sha256`). Throws ConfigError.
+car_t::FittedModel load_fitted_model_file(MappingReader& parent, const KeySpec& spec,
+                                          const DesignContext& context, std::string& file,
+                                          std::string& file_sha256);
+
 // Reads `model` and `scenarios` by fitted_model_key_tables(allow_uncertainty).
 FittedScenarios read_fitted_scenarios(MappingReader& root, const DesignContext& context,
                                       bool allow_uncertainty);

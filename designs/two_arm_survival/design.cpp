@@ -1,12 +1,16 @@
 #include "designs/design.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <set>
 
 #include "core/scenario_loop.h"
+#include "designs/arm_models.h"
 #include "designs/design_support.h"
+#include "designs/two_arm_survival/arm_cohort.h"
 #include "designs/two_arm_survival/survival_config.h"
 #include "designs/two_arm_survival/two_arm_survival.h"
 #include "statistics/group_sequential.h"
@@ -82,17 +86,38 @@ const KeyTable& dropout_keys() {
 }
 
 const KeyTable& model_keys() {
-  static const KeyTable table{"model",
-                              {
-                                  {.path = "type",
-                                   .type = KeyType::choice,
-                                   .choices = {"exponential"},
-                                   .meaning = "exponential survival in each arm"},
-                                  {.path = "control_survival",
-                                   .type = KeyType::mapping,
-                                   .meaning = "the control arm's survival: exactly one of hazard, "
-                                              "median, survival_at"},
-                              }};
+  static const KeyTable table{
+      "model",
+      {
+          {.path = "type",
+           .type = KeyType::choice,
+           .choices = {"exponential", "per_arm"},
+           .meaning = "exponential: exponential survival, control hazard and scenario hazard "
+                      "ratios; per_arm: a patient model per arm (exponential or the fitted CAR-T "
+                      "model), scenarios may replace either"},
+          {.path = "control_survival",
+           .type = KeyType::mapping,
+           .fallback = absent_means("required when type is exponential"),
+           .meaning = "exponential: the control arm's survival: exactly one of hazard, median, "
+                      "survival_at"},
+          {.path = "control",
+           .type = KeyType::mapping,
+           .fallback = absent_means("required when type is per_arm"),
+           .meaning = "per_arm: the control arm's model (model.control keys)"},
+          {.path = "experimental",
+           .type = KeyType::mapping,
+           .fallback = absent_means("required when type is per_arm"),
+           .meaning = "per_arm: the experimental arm's model (model.experimental keys)"},
+      },
+      {},
+      {{.key = "type",
+        .equals = {"exponential"},
+        .required = {"control_survival"},
+        .forbidden = {"control", "experimental"}},
+       {.key = "type",
+        .equals = {"per_arm"},
+        .required = {"control", "experimental"},
+        .forbidden = {"control_survival"}}}};
   return table;
 }
 
@@ -139,16 +164,32 @@ const KeyTable& survival_at_keys() {
 }
 
 const KeyTable& scenario_keys() {
-  static const KeyTable table{"scenarios[]",
-                              {
-                                  scenario_name_key(),
-                                  {.path = "hazard_ratio",
-                                   .type = KeyType::number,
-                                   .range = NumberRange::positive(),
-                                   .meaning = "true hazard ratio experimental/control"},
-                              }};
+  static const KeyTable table{
+      "scenarios[]",
+      {
+          scenario_name_key(),
+          {.path = "hazard_ratio",
+           .type = KeyType::number,
+           .range = NumberRange::positive(),
+           .fallback = absent_means("required when model.type is exponential"),
+           .meaning = "model.type exponential: true hazard ratio experimental/control"},
+          {.path = "control",
+           .type = KeyType::mapping,
+           .fallback = absent_means("model.control"),
+           .meaning = "model.type per_arm: the control arm's model in this scenario "
+                      "(scenarios[].control keys)"},
+          {.path = "experimental",
+           .type = KeyType::mapping,
+           .fallback = absent_means("model.experimental"),
+           .meaning = "model.type per_arm: the experimental arm's model in this scenario "
+                      "(scenarios[].experimental keys)"},
+      }};
   return table;
 }
+
+// The arm-model tables of `model.type: per_arm` (designs/arm_models.h).
+constexpr std::string_view ARM_TABLE_PATHS[] = {"model.control", "model.experimental",
+                                                "scenarios[].control", "scenarios[].experimental"};
 
 std::vector<const KeyTable*> key_tables() {
   std::vector<const KeyTable*> tables{&design_keys(), &allocation_keys()};
@@ -157,18 +198,27 @@ std::vector<const KeyTable*> key_tables() {
   tables.push_back(&dropout_keys());
   tables.push_back(&analysis_timing_keys());
   tables.push_back(&interim_keys());
-  for (const KeyTable* t :
-       {&model_keys(), &control_survival_keys(), &survival_at_keys(), &scenario_keys()})
+  for (const KeyTable* t : {&model_keys(), &control_survival_keys(), &survival_at_keys()})
     tables.push_back(t);
+  for (std::string_view path : ARM_TABLE_PATHS) {
+    if (path.starts_with("scenarios")) continue;
+    for (const KeyTable* t : arm_model_key_tables(path)) tables.push_back(t);
+  }
+  tables.push_back(&scenario_keys());
+  for (std::string_view path : ARM_TABLE_PATHS) {
+    if (!path.starts_with("scenarios")) continue;
+    for (const KeyTable* t : arm_model_key_tables(path)) tables.push_back(t);
+  }
   return tables;
 }
 
 // Control-arm exponential hazard (per month) from exactly one of hazard, median or
 // survival_at {time, probability}: lambda = log(2)/median = -log(S(t))/t.
-double read_control_hazard(MappingReader& root, nlohmann::json& echo) {
-  MappingReader model = root.mapping(top_level_keys()["model"].as_required());
-  model.choice(model_keys()["type"]);
-  MappingReader control = model.mapping(model_keys()["control_survival"]);
+double read_control_hazard(MappingReader& model, nlohmann::json& echo) {
+  for (const char* key : {"control", "experimental"}) {
+    if (model.has(key)) model.fail(key, "a key of model.type per_arm", "control_survival");
+  }
+  MappingReader control = model.mapping(model_keys()["control_survival"].as_required());
   const KeyTable& keys = control_survival_keys();
   const int given = static_cast<int>(control.has("hazard")) +
                     static_cast<int>(control.has("median")) +
@@ -199,7 +249,6 @@ double read_control_hazard(MappingReader& root, nlohmann::json& echo) {
   if (!control.has("median")) control.number(keys["median"].with_default(0.0));
   if (!control.has("survival_at")) control.optional_mapping(keys["survival_at"]);
   control.finish();
-  model.finish();
   echo["hazard_per_month"] = hazard;
   return hazard;
 }
@@ -210,6 +259,16 @@ class Study final : public trialsim::Study {
   std::string endpoint;          // label, e.g. overall_survival
   nlohmann::json control_model;  // the control-arm survival as written (resolved() echoes it)
   std::vector<SurvivalScenario> scenarios;
+  // model.type per_arm: each scenario's arm models (scenarios[s]: control_hazard NaN, and
+  // hazard_ratio the ratio of the arms' constant hazards, NaN when either is not constant).
+  bool per_arm = false;
+  PatientOutcome endpoint_outcome = PatientOutcome::overall_survival;
+  struct ArmPair {
+    ArmModel control, experimental;
+    bool control_given = false, experimental_given = false;  // in the scenario (else the model's)
+  };
+  std::vector<ArmPair> arms;
+  nlohmann::json per_arm_model;  // {type: per_arm, control, experimental} as resolved
 
   std::vector<std::string> scenario_names() const override { return names_of(scenarios); }
 
@@ -219,8 +278,16 @@ class Study final : public trialsim::Study {
     const nlohmann::json accrual = accrual_json(d.accrual);
     const nlohmann::json analysis = timing_json(d.timing);
     nlohmann::json scenarios = nlohmann::json::array();
-    for (const SurvivalScenario& s : study.scenarios) {
-      scenarios.push_back({{"name", s.name}, {"hazard_ratio", s.hazard_ratio}});
+    for (std::size_t k = 0; k < study.scenarios.size(); ++k) {
+      const SurvivalScenario& s = study.scenarios[k];
+      if (!study.per_arm) {
+        scenarios.push_back({{"name", s.name}, {"hazard_ratio", s.hazard_ratio}});
+        continue;
+      }
+      nlohmann::json item = {{"name", s.name}};
+      if (study.arms[k].control_given) item["control"] = study.arms[k].control.echo;
+      if (study.arms[k].experimental_given) item["experimental"] = study.arms[k].experimental.echo;
+      scenarios.push_back(item);
     }
     nlohmann::json resolved = {
         {"design",
@@ -241,10 +308,39 @@ class Study final : public trialsim::Study {
           {"landmark_ci", ci_type_name(d.landmark_ci)},
           {"cox_ties", d.ties == CoxTies::breslow ? "breslow" : "efron"},
           {"interim", interim_json(d)}}},
-        {"model", {{"type", "exponential"}, {"control_survival", study.control_model}}},
+        {"model", study.per_arm ? study.per_arm_model
+                                : nlohmann::json{{"type", "exponential"},
+                                                 {"control_survival", study.control_model}}},
         {"scenarios", scenarios}};
     add_estimates_switch(d, resolved);
     return resolved;
+  }
+
+  // True survival of each arm at the landmarks (models/patient_model.h), per scenario.
+  using ArmTruths = std::array<std::vector<double>, 2>;
+  std::vector<ArmTruths> arm_truths() const {
+    std::vector<ArmTruths> out;
+    for (const ArmPair& pair : arms) {
+      out.push_back({pair.control.model->true_survival(endpoint_outcome, design.landmarks),
+                     pair.experimental.model->true_survival(endpoint_outcome, design.landmarks)});
+    }
+    return out;
+  }
+
+  // Scenario s of replicate r from its arm models, analysed and tallied.
+  SurvivalReplicateSummary analyse_per_arm(std::size_t s, std::uint64_t seed, std::uint64_t r,
+                                           const ArmTruths& truth, TwoArmSurvivalTally& tally,
+                                           TwoArmSurvivalWorkspace& ws) const {
+    fill_arm_outcomes(*arms[s].control.model, *arms[s].experimental.model, endpoint_outcome, design,
+                      seed, r, ws);
+    const auto true_survival = [&](int arm, double t) {
+      const auto& landmarks = design.landmarks;
+      const auto k = static_cast<std::size_t>(std::find(landmarks.begin(), landmarks.end(), t) -
+                                              landmarks.begin());
+      return k < landmarks.size() ? truth[static_cast<std::size_t>(arm)][k]
+                                  : std::numeric_limits<double>::quiet_NaN();
+    };
+    return tally.analyse_and_add(design, scenarios[s].hazard_ratio, true_survival, ws);
   }
 
   std::vector<OcRow> reported_rows() const override {
@@ -264,6 +360,8 @@ class Study final : public trialsim::Study {
     const double allocation_experimental =
         static_cast<double>(design.allocation_experimental) /
         static_cast<double>(design.allocation_control + design.allocation_experimental);
+    const std::vector<ArmTruths> truths =
+        per_arm ? arm_truths() : std::vector<ArmTruths>(scenarios.size());
     StudyResult result;
     result.rows = run_scenario_tallies<TwoArmSurvivalTally, TwoArmSurvivalWorkspace>(
         simulation, request, study.scenarios.size(), SURVIVAL_REPLICATE_HEADER,
@@ -273,7 +371,8 @@ class Study final : public trialsim::Study {
           draw_cohort(design, simulation.seed, r, ws);
           for (std::size_t s = 0; s < tallies.size(); ++s) {
             const SurvivalReplicateSummary summary =
-                tallies[s].simulate_and_add(design, study.scenarios[s], ws);
+                study.per_arm ? analyse_per_arm(s, simulation.seed, r, truths[s], tallies[s], ws)
+                              : tallies[s].simulate_and_add(design, study.scenarios[s], ws);
             if (!rows) continue;
             append_survival_row(*rows, r, study.scenarios[s].name, summary);
           }
@@ -287,7 +386,8 @@ class Study final : public trialsim::Study {
         result.precision);
     nlohmann::json schoenfeld = nlohmann::json::object();
     for (const SurvivalScenario& scenario : study.scenarios) {
-      if (design.timing.trigger == AnalysisTiming::Trigger::events) {
+      if (design.timing.trigger == AnalysisTiming::Trigger::events &&
+          std::isfinite(scenario.hazard_ratio)) {
         schoenfeld[scenario.name] =
             schoenfeld_power(design.timing.target_events, scenario.hazard_ratio, design.alpha,
                              allocation_experimental);
@@ -295,11 +395,12 @@ class Study final : public trialsim::Study {
     }
     result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
     result.design_facts = {
-        {"control_hazard_per_month", study.scenarios.front().control_hazard},
         {"decision_rule", "reject H0: HR >= 1 when the log-rank z <= -" +
                               format_number(normal_critical_value(1.0 - 2.0 * design.alpha)) +
                               " (one-sided alpha " + format_number(design.alpha) + ")"},
     };
+    if (!study.per_arm)
+      result.design_facts["control_hazard_per_month"] = study.scenarios.front().control_hazard;
     if (!schoenfeld.empty()) result.design_facts["schoenfeld_power"] = schoenfeld;
     if (!design.efficacy_boundaries.empty()) {
       // Exact group-sequential crossing probabilities under the Schoenfeld drift of each scenario:
@@ -312,6 +413,7 @@ class Study final : public trialsim::Study {
                                no_futility, design.alpha};
       nlohmann::json exact = nlohmann::json::object();
       for (const SurvivalScenario& scenario : study.scenarios) {
+        if (!std::isfinite(scenario.hazard_ratio)) continue;  // no constant HR: no drift
         const double drift = -std::log(scenario.hazard_ratio) *
                              std::sqrt(design.timing.target_events * allocation_experimental *
                                        (1.0 - allocation_experimental));
@@ -331,6 +433,75 @@ class Study final : public trialsim::Study {
     return result;
   }
 };
+
+// `scenarios` of model.type exponential: a hazard ratio each.
+void read_exponential_scenarios(MappingReader& root, double control_hazard, Study& study) {
+  std::set<std::string> seen;
+  for (MappingReader& item : root.mapping_list(top_level_keys()["scenarios"])) {
+    SurvivalScenario scenario;
+    scenario.name = read_unique_scenario_name(item, seen);
+    for (const char* key : {"control", "experimental"}) {
+      if (item.has(key)) item.fail(key, "a key of model.type per_arm", "hazard_ratio");
+    }
+    scenario.hazard_ratio = item.number(scenario_keys()["hazard_ratio"].as_required());
+    scenario.control_hazard = control_hazard;
+    item.finish();
+    study.scenarios.push_back(std::move(scenario));
+  }
+}
+
+PatientOutcome endpoint_outcome(const std::string& endpoint) {
+  if (endpoint == "event_free_survival") return PatientOutcome::event_free_survival;
+  if (endpoint == "relapse_free_survival") return PatientOutcome::relapse_free_survival;
+  return PatientOutcome::overall_survival;
+}
+
+// model.type per_arm: `model.control`, `model.experimental`, and scenarios that may replace
+// either; each arm's model must provide the design's endpoint.
+void read_per_arm(MappingReader& model, MappingReader& root, const DesignContext& context,
+                  Study& study) {
+  study.per_arm = true;
+  study.endpoint_outcome = endpoint_outcome(study.endpoint);
+  if (model.has("control_survival"))
+    model.fail("control_survival", "a key of model.type exponential", "control and experimental");
+  const std::string why = "design.endpoint is " + study.endpoint;
+  const ArmModel control =
+      read_arm_model(model, model_keys()["control"].as_required(), "model.control", context,
+                     {study.endpoint_outcome, why, nullptr});
+  const ArmModel experimental =
+      read_arm_model(model, model_keys()["experimental"].as_required(), "model.experimental",
+                     context, {study.endpoint_outcome, why, control.model.get()});
+  model.finish();
+  study.per_arm_model = {
+      {"type", "per_arm"}, {"control", control.echo}, {"experimental", experimental.echo}};
+  std::set<std::string> seen;
+  for (MappingReader& item : root.mapping_list(top_level_keys()["scenarios"])) {
+    SurvivalScenario scenario;
+    scenario.name = read_unique_scenario_name(item, seen);
+    if (item.has("hazard_ratio"))
+      item.fail("hazard_ratio", "a key of model.type exponential", "control or experimental");
+    Study::ArmPair pair{control, experimental};
+    if (item.has("control")) {
+      pair.control =
+          read_arm_model(item, scenario_keys()["control"].as_required(), "scenarios[].control",
+                         context, {study.endpoint_outcome, why, nullptr});
+      pair.control_given = true;
+    }
+    if (item.has("experimental")) {
+      pair.experimental = read_arm_model(item, scenario_keys()["experimental"].as_required(),
+                                         "scenarios[].experimental", context,
+                                         {study.endpoint_outcome, why, pair.control.model.get()});
+      pair.experimental_given = true;
+    }
+    item.finish();
+    // A hazard ratio is a parameter of the scenario only when both hazards are constant.
+    scenario.control_hazard = std::numeric_limits<double>::quiet_NaN();
+    scenario.hazard_ratio = pair.experimental.model->constant_hazard(study.endpoint_outcome) /
+                            pair.control.model->constant_hazard(study.endpoint_outcome);
+    study.scenarios.push_back(std::move(scenario));
+    study.arms.push_back(std::move(pair));
+  }
+}
 
 std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignContext& context) {
   refuse_exact_mode(root, context, TYPE, "simulate (exact mode exists for single_arm_binary only)");
@@ -356,15 +527,13 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
   read_survival_analysis_options(design, out);
   design.finish();
 
-  const double control_hazard = read_control_hazard(root, study.control_model);
-  std::set<std::string> seen;
-  for (MappingReader& item : root.mapping_list(top_level_keys()["scenarios"])) {
-    SurvivalScenario scenario;
-    scenario.name = read_unique_scenario_name(item, seen);
-    scenario.hazard_ratio = item.number(scenario_keys()["hazard_ratio"]);
-    scenario.control_hazard = control_hazard;
-    item.finish();
-    study.scenarios.push_back(std::move(scenario));
+  MappingReader model = root.mapping(top_level_keys()["model"].as_required());
+  if (model.choice(model_keys()["type"]) == "per_arm") {
+    read_per_arm(model, root, context, study);
+  } else {
+    const double control_hazard = read_control_hazard(model, study.control_model);
+    model.finish();
+    read_exponential_scenarios(root, control_hazard, study);
   }
   return study_ptr;
 }

@@ -316,9 +316,13 @@ void TwoArmSurvivalTally::add_cox_estimate(const TwoArmSurvivalDesign& design,
   if (finite) {
     const CoxCoefficient& c = ws.cox.coef[0];
     log_hr_.add(c.beta);
-    log_hr_error_.add(c.beta - std::log(true_hazard_ratio));
     hr_.add(c.hr);
-    hr_coverage_.add(c.lower <= true_hazard_ratio && true_hazard_ratio <= c.upper ? 1.0 : 0.0);
+    // Without a true hazard ratio (arms whose hazards are not proportional) there is no bias or
+    // coverage of one to tally.
+    if (std::isfinite(true_hazard_ratio)) {
+      log_hr_error_.add(c.beta - std::log(true_hazard_ratio));
+      hr_coverage_.add(c.lower <= true_hazard_ratio && true_hazard_ratio <= c.upper ? 1.0 : 0.0);
+    }
   }
 }
 
@@ -460,12 +464,13 @@ void TwoArmSurvivalTally::add_estimate_rows(const TwoArmSurvivalDesign& design,
                        const MomentAccumulator& acc, double shift = 0.0) {
     rows.push_back({scenario.name, analysis, metric, acc.mean() - shift, acc.mcse(), acc.count()});
   };
+  const bool true_hr = std::isfinite(scenario.hazard_ratio);
   add("cox", "infinite_estimate_probability", cox_infinite_);
   add("cox", "mean_log_hr", log_hr_);
-  add("cox", "log_hr_bias", log_hr_error_);
+  if (true_hr) add("cox", "log_hr_bias", log_hr_error_);
   add("cox", "mean_hr", hr_);
-  add("cox", "hr_bias", hr_, scenario.hazard_ratio);
-  add("cox", "hr_ci_coverage", hr_coverage_);
+  if (true_hr) add("cox", "hr_bias", hr_, scenario.hazard_ratio);
+  if (true_hr) add("cox", "hr_ci_coverage", hr_coverage_);
   const char* arm_names[2] = {"control", "experimental"};
   const std::size_t landmark_count = design.landmarks.size();
   for (int a = 0; a < 2; ++a) {
