@@ -1,9 +1,12 @@
 #include "statistics/survival/cox.h"
 
+#include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <limits>
 #include <numbers>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "statistics/survival/two_arm_pass.h"
 
@@ -104,6 +107,49 @@ bool factorise(SurvivalWorkspace& ws, double toler_chol) {
   return std::isfinite(dmax) && dmax > 0.0 && d.minCoeff() > toler_chol * dmax;
 }
 
+// Which columns of the information at beta = 0 (ws.cox_imat) are aliased: coxfit6's cholesky2,
+// a Cholesky decomposition in column order that sets a pivot to zero when it is below
+// toler_chol * (the largest diagonal element), so a column that is (numerically) a combination
+// of the columns before it is dropped, as coxph reports it NA ("X matrix deemed to be
+// singular"). One change: column k's reference is at least its uncancelled scale
+// deaths * max_i x_ik^2 (design as centred and scaled; every death adds to I_kk the
+// risk-weighted variance E_w[x_k^2] - E_w[x_k]^2 <= max_i x_ik^2). For a column with no
+// information those two terms cancel and leave rounding of order eps_mach * deaths * max x^2: a
+// 0/1 column that is 1 for everyone is not centred, its I_kk is 1 - 1 per death, noise such as
+// 1e-16 that a tolerance relative to I's own diagonal accepts (se ~1e8). Marks aliased[k] = 1
+// (ws.cox_a2), uses ws.cox_var as the work matrix; returns the number of aliased columns.
+Eigen::Index mark_aliased_columns(const SurvivalData& data, SurvivalWorkspace& ws,
+                                  double toler_chol) {
+  auto& m = ws.cox_var;
+  auto& aliased = ws.cox_a2;
+  m = ws.cox_imat;
+  const Eigen::Index p = m.rows();
+  const std::size_t n = ws.order.size();
+  double deaths = 0.0;
+  for (const std::uint32_t i : ws.order) deaths += data.status[i] != 0 ? 1.0 : 0.0;
+  const double largest = m.diagonal().maxCoeff();
+  Eigen::Index count = 0;
+  for (Eigen::Index i = 0; i < p; ++i) {
+    double max_square = 0.0;
+    for (std::size_t k = 0; k < n; ++k)
+      max_square = std::max(max_square, ws.cox_x[k * p + i] * ws.cox_x[k * p + i]);
+    double tolerance = toler_chol * std::max(largest, deaths * max_square);
+    if (!(tolerance > 0.0)) tolerance = toler_chol;  // cholesky2: no positive diagonal
+    const double pivot = m(i, i);
+    aliased[i] = std::isfinite(pivot) && pivot >= tolerance ? 0.0 : 1.0;
+    if (aliased[i] != 0.0) {
+      ++count;
+      continue;
+    }
+    for (Eigen::Index j = i + 1; j < p; ++j) {
+      const double ratio = m(j, i) / pivot;
+      m(j, j) -= ratio * m(j, i);
+      for (Eigen::Index k = j + 1; k < p; ++k) m(k, j) -= ratio * m(k, i);
+    }
+  }
+  return count;
+}
+
 // fit_cox's steps: the design matrix, the Newton-Raphson iteration, and the coefficients on the
 // original scale. Each is a stage of coxfit6 (Therneau's survival package) with its own job.
 
@@ -111,18 +157,21 @@ bool factorise(SurvivalWorkspace& ws, double toler_chol) {
 // columns, left as they are), into ws.cox_x; the per-column mean and scale into ws.cox_mean and
 // ws.cox_scale; which sorted subject ends its stratum into ws.cox_stratum_end; and the
 // iteration's buffers sized for p covariates.
+// `columns` picks the covariate columns to use (empty: all p).
 template <class Covariate>
-void prepare_cox_design(const SurvivalData& data, Eigen::Index p, Covariate covariate,
-                        SurvivalWorkspace& ws, bool stratified) {
+void prepare_cox_design(const SurvivalData& data, std::span<const Eigen::Index> columns,
+                        Eigen::Index p, Covariate covariate, SurvivalWorkspace& ws,
+                        bool stratified) {
   const std::size_t n = ws.order.size();
   ws.cox_x.resize(n * static_cast<std::size_t>(p));
   ws.cox_mean.setZero(p);
   ws.cox_scale.setOnes(p);
   for (Eigen::Index c = 0; c < p; ++c) {
+    const Eigen::Index source = columns.empty() ? c : columns[static_cast<std::size_t>(c)];
     bool zero_one = true;
     double sum = 0.0;
     for (std::size_t k = 0; k < n; ++k) {
-      const double v = covariate(ws.order[k], c);
+      const double v = covariate(ws.order[k], source);
       if (!std::isfinite(v)) throw std::invalid_argument("cox_ph: covariates must be finite");
       zero_one = zero_one && (v == 0.0 || v == 1.0 || v == -1.0);
       ws.cox_x[k * p + c] = v;
@@ -149,12 +198,14 @@ struct NewtonOutcome {
   bool ok;  // the information at the final beta factorises
   bool converged;
   int iterations;
-  double loglik;  // at the final beta
+  double loglik;             // at the final beta
+  Eigen::Index aliased = 0;  // columns aliased at beta = 0 (then no iteration; see ws.cox_a2)
 };
 
 // Newton-Raphson with step halving (coxfit6) from beta = 0: ends with beta in ws.cox_beta and
 // the score, information and its factorisation at it in ws; the null log likelihood in
-// out.loglik_null.
+// out.loglik_null. If the information at beta = 0 has aliased columns (mark_aliased_columns),
+// stops there with ok = false.
 NewtonOutcome newton_raphson(const SurvivalData& data, Eigen::Index p, SurvivalWorkspace& ws,
                              CoxFit& out, const CoxOptions& opt) {
   auto& beta = ws.cox_beta;
@@ -162,6 +213,8 @@ NewtonOutcome newton_raphson(const SurvivalData& data, Eigen::Index p, SurvivalW
   beta.setZero(p);
   out.loglik_null = cox_iteration(data, ws, beta, opt.ties);
   double best = out.loglik_null, newlk = best;
+  const Eigen::Index aliased = mark_aliased_columns(data, ws, opt.toler_chol);
+  if (aliased > 0) return {false, false, 0, newlk, aliased};
   bool ok = factorise(ws, opt.toler_chol);
   bool converged = false;
   int iter = 0, halving = 0;
@@ -194,7 +247,7 @@ NewtonOutcome newton_raphson(const SurvivalData& data, Eigen::Index p, SurvivalW
       ok = factorise(ws, opt.toler_chol);
     }
   }
-  return {ok, converged, iter, newlk};
+  return {ok, converged, iter, newlk, 0};
 }
 
 // The variance and the Wald coefficients at the final beta, back on the original scale:
@@ -215,6 +268,7 @@ void wald_coefficients(Eigen::Index p, bool converged, SurvivalWorkspace& ws, Co
     CoxCoefficient& c = out.coef[static_cast<std::size_t>(k)];
     const double b = beta[k] * ws.cox_scale[k];
     const double step = std::abs(ws.cox_step[k]);
+    c.aliased = false;
     c.infinite =
         !std::isfinite(ws.cox_u[k]) || (step > opt.eps && step > opt.toler_inf * std::abs(b));
     if (c.infinite) {
@@ -236,6 +290,57 @@ void wald_coefficients(Eigen::Index p, bool converged, SurvivalWorkspace& ws, Co
                             : (converged ? CoxStatus::converged : CoxStatus::not_converged);
 }
 
+// A coefficient with no estimate (coxph: NA).
+constexpr CoxCoefficient NOT_ESTIMABLE{NaN, NaN, NaN, NaN, NaN, NaN, NaN, false, true};
+
+// A fit with no estimate: status singular, every coefficient NaN and not estimable.
+void singular_fit(Eigen::Index p, CoxFit& out) {
+  out.status = CoxStatus::singular;
+  out.coef.assign(static_cast<std::size_t>(p), NOT_ESTIMABLE);
+  out.variance.resize(p, p);
+  out.variance.setConstant(NaN);
+}
+
+// The fit of the estimable columns `kept` (out, kept.size() coefficients) spread back over all
+// p columns: the aliased ones NaN and marked, as coxph's NA; status singular (the model as asked
+// for has no unique MLE) whatever the reduced fit's status was.
+void spread_reduced_fit(std::span<const Eigen::Index> kept, Eigen::Index p, CoxFit& out) {
+  Eigen::MatrixXd variance = Eigen::MatrixXd::Constant(p, p, NaN);
+  std::vector<CoxCoefficient> coef(static_cast<std::size_t>(p), NOT_ESTIMABLE);
+  for (std::size_t a = 0; a < kept.size(); ++a) {
+    coef[static_cast<std::size_t>(kept[a])] = out.coef[a];
+    for (std::size_t b = 0; b < kept.size(); ++b)
+      variance(kept[a], kept[b]) =
+          out.variance(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
+  }
+  out.coef = std::move(coef);
+  out.variance = std::move(variance);
+  out.status = CoxStatus::singular;
+}
+
+// One pass: design (of `columns`, empty = all), Newton-Raphson, coefficients. Returns the
+// number of aliased columns found at beta = 0 (then out is left for the caller to fill).
+template <class Covariate>
+Eigen::Index fit_columns(const SurvivalData& data, std::span<const Eigen::Index> columns,
+                         Eigen::Index p, Covariate covariate, SurvivalWorkspace& ws, CoxFit& out,
+                         const CoxOptions& opt) {
+  prepare_cox_design(data, columns, p, covariate, ws, opt.stratified);
+  const NewtonOutcome newton = newton_raphson(data, p, ws, out, opt);
+  out.iterations = newton.iterations;
+  out.loglik = newton.loglik;
+  if (newton.aliased > 0) return newton.aliased;
+  if (!newton.ok) {
+    singular_fit(p, out);
+    return 0;
+  }
+  out.coef.resize(static_cast<std::size_t>(p));
+  out.variance.resize(p, p);
+  wald_coefficients(p, newton.converged, ws, out, opt);
+  return 0;
+}
+
+// As coxph: columns aliased at beta = 0 are dropped and the rest refitted (their coefficients
+// are then those of the model without the aliased columns); the fit's status is singular.
 template <class Covariate>
 void fit_cox(const SurvivalData& data, Eigen::Index p, Covariate covariate, SurvivalWorkspace& ws,
              CoxFit& out, const CoxOptions& opt) {
@@ -244,19 +349,21 @@ void fit_cox(const SurvivalData& data, Eigen::Index p, Covariate covariate, Surv
     throw std::invalid_argument("cox_ph: stratified model requested but data.stratum is empty");
   if (p < 1) throw std::invalid_argument("cox_ph: at least one covariate is required");
   sort_subjects(data, ws, opt.stratified);
-  prepare_cox_design(data, p, covariate, ws, opt.stratified);
-  const NewtonOutcome newton = newton_raphson(data, p, ws, out, opt);
-  out.iterations = newton.iterations;
-  out.loglik = newton.loglik;
-  out.coef.resize(static_cast<std::size_t>(p));
-  out.variance.resize(p, p);
-  if (!newton.ok) {
-    out.status = CoxStatus::singular;
-    out.variance.setConstant(NaN);
-    for (auto& c : out.coef) c = {NaN, NaN, NaN, NaN, NaN, NaN, NaN, false};
+  const Eigen::Index aliased = fit_columns(data, {}, p, covariate, ws, out, opt);
+  if (aliased == 0) return;
+  if (aliased == p) {  // nothing estimable (no events, or every column constant)
+    singular_fit(p, out);
     return;
   }
-  wald_coefficients(p, newton.converged, ws, out, opt);
+  std::vector<Eigen::Index> kept;
+  for (Eigen::Index k = 0; k < p; ++k)
+    if (ws.cox_a2[k] == 0.0) kept.push_back(k);
+  const Eigen::Index reduced = static_cast<Eigen::Index>(kept.size());
+  if (fit_columns(data, kept, reduced, covariate, ws, out, opt) > 0) {
+    singular_fit(p, out);  // not expected: the kept columns were independent at beta = 0
+    return;
+  }
+  spread_reduced_fit(kept, p, out);
 }
 
 // ---- One binary covariate (the arm) ----------------------------------------------------------
@@ -401,12 +508,13 @@ void fit_arm(const std::vector<ArmRiskRow>& rows, CoxFit& out, const CoxOptions&
   if (!ok) {
     out.status = CoxStatus::singular;
     out.variance.setConstant(NaN);
-    c = {NaN, NaN, NaN, NaN, NaN, NaN, NaN, false};
+    c = NOT_ESTIMABLE;
     return;
   }
   const double variance = 1.0 / imat;
   out.variance(0, 0) = variance;
   const double step = std::abs(variance * u);  // the next Newton step (coxph's `infs`)
+  c.aliased = false;
   c.infinite = !std::isfinite(u) || (step > opt.eps && step > opt.toler_inf * std::abs(beta));
   if (c.infinite) {
     c.beta = std::copysign(std::numeric_limits<double>::infinity(), beta);

@@ -17,6 +17,20 @@
 // whether or not the log-likelihood converged. Such coefficients are reported as beta = +/-Inf
 // (hr = 0 or Inf) with se, z, p and CI NaN, and status = infinite_estimate; R instead returns
 // its 20th iterate (beta near -21) with a warning. Times in months.
+//
+// Singular information (no events; a covariate constant overall or within every stratum; a
+// covariate that is a linear combination of others): detected at beta = 0 with coxfit6's
+// cholesky2 rule — a Cholesky decomposition in column order in which a column whose pivot is
+// below toler_chol times the largest diagonal element is aliased — except that column k's
+// reference is at least its uncancelled scale, deaths * max_i x_ik^2 (design as centred and
+// scaled), so that rounding noise (a 0/1 column that is 1 for every patient has I = 1 - 1 per
+// death, ~1e-16, se ~1e8) is not taken for information. As coxph (coefficient NA, "X matrix
+// deemed to be singular"), the aliased columns are dropped and the others fitted: their
+// coefficients, se, log-likelihood and iterations are those of the model without the aliased
+// columns; the aliased coefficients are NaN with aliased = true; variance rows/columns of
+// aliased columns are NaN (coxph: 0); status = singular whatever the reduced fit's status. With
+// nothing estimable (no events, every column aliased) every coefficient is NaN and aliased.
+// When the check finds no aliased column the fit is computed exactly as before it existed.
 #include <cmath>
 #include <span>
 #include <vector>
@@ -31,7 +45,8 @@ enum class CoxStatus {
   converged,          // finite MLE
   infinite_estimate,  // at least one coefficient diverges (see header comment)
   not_converged,      // ran out of iterations with finite-looking estimates
-  singular,           // information matrix singular (no events, constant covariate, ...)
+  singular,           // information matrix singular (no events, constant or collinear
+                      // covariates): see "Singular information" above
 };
 
 struct CoxOptions {
@@ -47,6 +62,7 @@ struct CoxOptions {
 struct CoxCoefficient {
   double beta, se, hr, lower, upper, z, p_value;
   bool infinite;
+  bool aliased;  // not estimable (coxph: NA): no information given the columns before it
 };
 
 struct CoxFit {
