@@ -74,31 +74,13 @@ class Study final : public trialsim::Study {
 
   std::vector<std::string> scenario_names() const override { return names_of(fitted.scenarios); }
 
+  nlohmann::json design_echo;  // what the reader read by design_keys(), defaults included
+
   nlohmann::json resolved() const override {
-    const Study& study = *this;
-    const TwoArmSurvivalDesign& d = study.design;
-    nlohmann::json strata = nlohmann::json::array();
-    for (auto c : study.strata) strata.push_back(car_t::to_string(c));
-    const nlohmann::json scenarios = fitted_scenarios_json(study.fitted);
-    nlohmann::json resolved = {
-        {"design",
-         {{"type", TYPE},
-          {"sample_size", d.sample_size},
-          {"allocation",
-           {{"control", d.allocation_control}, {"experimental", d.allocation_experimental}}},
-          {"accrual", accrual_json(d.accrual)},
-          {"analysis", timing_json(d.timing)},
-          {"alpha", d.alpha},
-          {"interim", interim_json(d)},
-          {"strata", strata},
-          {"stratified_analysis", d.stratified},
-          {"confidence_level", d.confidence_level},
-          {"landmarks", d.landmarks},
-          {"landmark_ci", ci_type_name(d.landmark_ci)},
-          {"cox_ties", d.ties == CoxTies::breslow ? "breslow" : "efron"}}},
-        {"model", fitted_model_json(study.fitted)},
-        {"scenarios", scenarios}};
-    add_estimates_switch(d, resolved);
+    nlohmann::json resolved = {{"design", design_echo},
+                               {"model", fitted_model_json(fitted)},
+                               {"scenarios", fitted_scenarios_json(fitted)}};
+    add_estimates_switch(design, resolved);
     return resolved;
   }
 
@@ -168,7 +150,7 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
   auto study_ptr = std::make_unique<Study>();
   Study& study = *study_ptr;
   const KeyTable& keys = design_keys();
-  MappingReader design = root.mapping(top_level_keys()["design"]);
+  MappingReader design = echoed_mapping(root, top_level_keys()["design"], study.design_echo);
   design.choice(keys["type"]);
   TwoArmSurvivalDesign& out = study.design;
   out.sample_size = static_cast<int>(design.integer(keys["sample_size"]));
@@ -183,6 +165,14 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
   out.stratified = design.boolean(keys["stratified_analysis"]);
   read_survival_analysis_options(design, out);
   design.finish();
+  // Resolved forms of the conduct blocks (every default filled in), the allocation when absent,
+  // and no `estimates` at its default (add_estimates_switch).
+  study.design_echo["accrual"] = accrual_json(out.accrual);
+  study.design_echo["analysis"] = timing_json(out.timing);
+  study.design_echo["interim"] = interim_json(out);
+  study.design_echo["allocation"] = {{"control", out.allocation_control},
+                                     {"experimental", out.allocation_experimental}};
+  study.design_echo.erase("estimates");
   study.fitted = read_fitted_scenarios(root, context, false);
   return study_ptr;
 }

@@ -272,47 +272,28 @@ class Study final : public trialsim::Study {
 
   std::vector<std::string> scenario_names() const override { return names_of(scenarios); }
 
+  nlohmann::json design_echo;  // what the reader read by design_keys(), defaults included
+
   nlohmann::json resolved() const override {
-    const Study& study = *this;
-    const TwoArmSurvivalDesign& d = study.design;
-    const nlohmann::json accrual = accrual_json(d.accrual);
-    const nlohmann::json analysis = timing_json(d.timing);
-    nlohmann::json scenarios = nlohmann::json::array();
-    for (std::size_t k = 0; k < study.scenarios.size(); ++k) {
-      const SurvivalScenario& s = study.scenarios[k];
-      if (!study.per_arm) {
-        scenarios.push_back({{"name", s.name}, {"hazard_ratio", s.hazard_ratio}});
+    nlohmann::json scenario_echo = nlohmann::json::array();
+    for (std::size_t k = 0; k < scenarios.size(); ++k) {
+      const SurvivalScenario& s = scenarios[k];
+      if (!per_arm) {
+        scenario_echo.push_back({{"name", s.name}, {"hazard_ratio", s.hazard_ratio}});
         continue;
       }
       nlohmann::json item = {{"name", s.name}};
-      if (study.arms[k].control_given) item["control"] = study.arms[k].control.echo;
-      if (study.arms[k].experimental_given) item["experimental"] = study.arms[k].experimental.echo;
-      scenarios.push_back(item);
+      if (arms[k].control_given) item["control"] = arms[k].control.echo;
+      if (arms[k].experimental_given) item["experimental"] = arms[k].experimental.echo;
+      scenario_echo.push_back(item);
     }
     nlohmann::json resolved = {
-        {"design",
-         {{"type", "two_arm_survival"},
-          {"endpoint", study.endpoint},
-          {"test", "logrank"},
-          {"sample_size", d.sample_size},
-          {"allocation",
-           {{"control", d.allocation_control}, {"experimental", d.allocation_experimental}}},
-          {"accrual", accrual},
-          {"dropout",
-           {{"control_rate", d.dropout_rate_control},
-            {"experimental_rate", d.dropout_rate_experimental}}},
-          {"analysis", analysis},
-          {"alpha", d.alpha},
-          {"confidence_level", d.confidence_level},
-          {"landmarks", d.landmarks},
-          {"landmark_ci", ci_type_name(d.landmark_ci)},
-          {"cox_ties", d.ties == CoxTies::breslow ? "breslow" : "efron"},
-          {"interim", interim_json(d)}}},
-        {"model", study.per_arm ? study.per_arm_model
-                                : nlohmann::json{{"type", "exponential"},
-                                                 {"control_survival", study.control_model}}},
-        {"scenarios", scenarios}};
-    add_estimates_switch(d, resolved);
+        {"design", design_echo},
+        {"model",
+         per_arm ? per_arm_model
+                 : nlohmann::json{{"type", "exponential"}, {"control_survival", control_model}}},
+        {"scenarios", scenario_echo}};
+    add_estimates_switch(design, resolved);
     return resolved;
   }
 
@@ -508,7 +489,7 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
   auto study_ptr = std::make_unique<Study>();
   Study& study = *study_ptr;
   const KeyTable& keys = design_keys();
-  MappingReader design = root.mapping(top_level_keys()["design"]);
+  MappingReader design = echoed_mapping(root, top_level_keys()["design"], study.design_echo);
   design.choice(keys["type"]);
   TwoArmSurvivalDesign& out = study.design;
   study.endpoint = design.choice(keys["endpoint"]);
@@ -526,6 +507,16 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
   read_interim(design, out);
   read_survival_analysis_options(design, out);
   design.finish();
+  // Resolved forms of what the design's conduct blocks mean (every default filled in, the
+  // dropout rates when absent) and no `estimates` at its default (add_estimates_switch).
+  study.design_echo["accrual"] = accrual_json(out.accrual);
+  study.design_echo["analysis"] = timing_json(out.timing);
+  study.design_echo["interim"] = interim_json(out);
+  study.design_echo["allocation"] = {{"control", out.allocation_control},
+                                     {"experimental", out.allocation_experimental}};
+  study.design_echo["dropout"] = {{"control_rate", out.dropout_rate_control},
+                                  {"experimental_rate", out.dropout_rate_experimental}};
+  study.design_echo.erase("estimates");
 
   MappingReader model = root.mapping(top_level_keys()["model"].as_required());
   if (model.choice(model_keys()["type"]) == "per_arm") {
