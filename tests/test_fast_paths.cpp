@@ -408,11 +408,13 @@ TEST_CASE("the scalar Cox fit on the arm agrees with the general Cox fit",
       const bool one_arm =
           std::all_of(c.arm.begin(), c.arm.end(), [&](int a) { return a == c.arm[0]; });
       if (one_arm) {
-        // A constant covariate has no information: the scalar fit says so (R: coefficient NA).
-        // The general fit does not centre 0/1 columns, so its information is rounding noise
-        // (e.g. 1e-16, se 1e8) that its relative Cholesky tolerance accepts for p = 1: not
-        // compared here (reported to the lead).
+        // A constant covariate has no information: both fits say so (R: coefficient NA). The
+        // general fit's information for an uncentred all-ones column is rounding noise (~1e-16),
+        // which its column tolerance (toler_chol * deaths * max x^2) does not take for
+        // information.
         CHECK(scalar.status == CoxStatus::singular);
+        CHECK(general.status == CoxStatus::singular);
+        CHECK(general.coef[0].aliased);
         continue;
       }
       REQUIRE(scalar.status == general.status);
