@@ -18,10 +18,6 @@
 
 namespace trialsim::designs::single_arm_sequential {
 
-// design.conduct and its accrual tables (design.conduct.accrual, ...accrual.rates[]), in
-// reference order.
-std::vector<const KeyTable*> car_t_conduct_key_tables();
-
 // Reads `design.conduct` (then finishes `design`), `model` and `scenarios`; `rules` were read
 // from `design` with the safety event. Throws ConfigError.
 std::unique_ptr<const trialsim::Study> read_car_t_sequential_study(MappingReader& root,

@@ -1,6 +1,7 @@
 #include "designs/design.h"
 
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "config/study_keys.h"
@@ -9,14 +10,17 @@
 #include "core/scenario_loop.h"
 #include "designs/car_t_model.h"
 #include "designs/design_support.h"
+#include "designs/single_arm_sequential/bare_rate_calendar.h"
 #include "designs/single_arm_sequential/car_t_sequential.h"
+#include "designs/single_arm_sequential/sequential_conduct.h"
 #include "designs/single_arm_sequential/sequential_rules.h"
 #include "designs/single_arm_sequential/single_arm_sequential.h"
 
 // Design `single_arm_sequential`: Simon two-stage (given or searched) or Bayesian efficacy and
 // futility monitoring on a binary response, with an optional safety stopping rule on a binary
 // adverse event. Scenarios are true response and toxicity rates, every outcome known at enrolment
-// (below); or, with `model`, fitted CAR-T scenarios run in calendar time (car_t_sequential.h).
+// (below) or, with `design.conduct`, in calendar time (bare_rate_calendar.h); or, with `model`,
+// fitted CAR-T scenarios run in calendar time (car_t_sequential.h).
 namespace trialsim::designs::single_arm_sequential {
 namespace {
 
@@ -31,6 +35,9 @@ class Study final : public trialsim::Study {
   SingleArmSequentialDesign design;
   nlohmann::json design_echo;  // the rule as resolved (the searched Simon design included)
   std::vector<SequentialScenario> scenarios;
+  // With `design.conduct`: the trial runs in calendar time (response assessment time set, 0 when
+  // not given). Without: every outcome is known at enrolment.
+  std::optional<SequentialConduct> conduct;
 
   std::vector<std::string> scenario_names() const override { return names_of(scenarios); }
 
@@ -44,11 +51,13 @@ class Study final : public trialsim::Study {
     }
     nlohmann::json design = {{"type", "single_arm_sequential"}};
     design.update(study.design_echo);
+    if (study.conduct) design["conduct"] = sequential_conduct_json(*study.conduct);
     return {{"design", design}, {"scenarios", scenarios}};
   }
 
   std::vector<OcRow> reported_rows() const override {
     const Study& study = *this;
+    if (study.conduct) return bare_rate_calendar_reported_rows(study.scenarios);
     const SingleArmSequentialTally tally{};
     std::vector<OcRow> rows;
     for (const SequentialScenario& scenario : study.scenarios) {
@@ -59,6 +68,18 @@ class Study final : public trialsim::Study {
   }
 
   StudyResult run(const SimulationSettings& simulation, const RunRequest& request) const override {
+    StudyResult result =
+        conduct ? run_bare_rate_calendar_study(design, *conduct, scenarios, simulation, request)
+                : run_at_enrolment(simulation, request);
+    result.design_facts = design_echo;
+    result.design_facts["decision_rule"] = describe_decision_rule(design.efficacy);
+    return result;
+  }
+
+ private:
+  // Every outcome known at enrolment: run_sequential_trial on per-patient uniforms.
+  StudyResult run_at_enrolment(const SimulationSettings& simulation,
+                               const RunRequest& request) const {
     const Study& study = *this;
     const SingleArmSequentialDesign& design = study.design;
     const auto n_max = static_cast<std::size_t>(design.efficacy.max_patients());
@@ -99,8 +120,6 @@ class Study final : public trialsim::Study {
       const std::vector<double> exact = exact_sequential_rows(design, scenario);
       result.exact_estimates.insert(result.exact_estimates.end(), exact.begin(), exact.end());
     }
-    result.design_facts = study.design_echo;
-    result.design_facts["decision_rule"] = describe_decision_rule(design.efficacy);
     return result;
   }
 };
@@ -135,11 +154,11 @@ const KeyTable& scenario_keys() {
   return table;
 }
 
-// In reference order: design and its rules, the CAR-T variant's conduct, model, scenarios.
+// In reference order: design and its rules, the calendar-time conduct, model, scenarios.
 std::vector<const KeyTable*> key_tables() {
   std::vector<const KeyTable*> tables = {&sequential_design_keys()};
   for (const KeyTable* table : sequential_rule_key_tables()) tables.push_back(table);
-  for (const KeyTable* table : car_t_conduct_key_tables()) tables.push_back(table);
+  for (const KeyTable* table : sequential_conduct_key_tables()) tables.push_back(table);
   tables.push_back(&fitted_model_keys(true));
   tables.push_back(&scenario_keys());
   return tables;
@@ -159,6 +178,12 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
   SequentialRules rules = read_sequential_rules(design, false);
   study.design = std::move(rules.design);
   study.design_echo = std::move(rules.echo);
+  if (design.has(sequential_design_keys()["conduct"])) {
+    study.conduct = read_sequential_conduct(design, study.design.efficacy.max_patients());
+    // No `response_time` parameter without a model: unset means known at entry.
+    study.conduct->response_assessment_months =
+        study.conduct->response_assessment_months.value_or(0.0);
+  }
   design.finish();
   const KeyTable& keys = scenario_keys();
   std::set<std::string> seen;
@@ -179,8 +204,9 @@ const DesignPlugin& plugin() {
   static const DesignPlugin design{
       TYPE, &read, &key_tables,
       "single-arm sequential design on a binary response: Simon two-stage (given or searched) or "
-      "Bayesian predictive monitoring, with an optional safety stopping rule; on true rates, or "
-      "(with `model`) on the fitted CAR-T model in calendar time"};
+      "Bayesian predictive monitoring, with an optional safety stopping rule; on true rates "
+      "(in calendar time with `design.conduct`), or (with `model`) on the fitted CAR-T model in "
+      "calendar time"};
   return design;
 }
 

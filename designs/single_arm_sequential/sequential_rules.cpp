@@ -379,8 +379,8 @@ const KeyTable& sequential_design_keys() {
        {.path = "conduct",
         .type = KeyType::mapping,
         .fallback = absent_means("none: every outcome known at enrolment (required with `model`)"),
-        .meaning = "calendar-time conduct, with `model` only: accrual and when outcomes become "
-                   "known"}}};
+        .meaning = "calendar-time conduct: accrual, when outcomes become known, and whether "
+                   "enrolment pauses at interim looks"}}};
   return table;
 }
 

@@ -26,8 +26,7 @@ struct SequentialRules {
   std::string safety_event;
 };
 
-// `design` of single_arm_sequential: type, efficacy, safety and conduct (the CAR-T variant's,
-// car_t_sequential.h).
+// `design` of single_arm_sequential: type, efficacy, safety and conduct (sequential_conduct.h).
 const KeyTable& sequential_design_keys();
 // design.efficacy, design.efficacy.prior, design.efficacy.stages, design.safety,
 // design.safety.prior, in reference order.
