@@ -50,7 +50,24 @@ PatientStreams::PatientStreams(std::uint64_t seed, std::uint64_t replicate, std:
       adverse_events(cohort_stream(seed, replicate, StreamPurpose::adverse_events, cohort)),
       dropout(cohort_stream(seed, replicate, StreamPurpose::dropout, cohort)) {}
 
+double PatientModel::true_restricted_mean(PatientOutcome outcome, double tau) const {
+  if (!provides(outcome) || !is_time_to_event(outcome))
+    return std::numeric_limits<double>::quiet_NaN();
+  constexpr int INTERVALS = 2000;  // even, for Simpson
+  std::vector<double> times(INTERVALS + 1);
+  for (int k = 0; k <= INTERVALS; ++k) times[k] = tau * k / INTERVALS;
+  const std::vector<double> surv = true_survival(outcome, times);
+  double sum = surv[0] + surv[INTERVALS];
+  for (int k = 1; k < INTERVALS; ++k) sum += (k % 2 == 1 ? 4.0 : 2.0) * surv[k];
+  return sum * tau / (3.0 * INTERVALS);
+}
+
 ExponentialEventModel::ExponentialEventModel(double hazard) : hazard_(hazard) {}
+
+double ExponentialEventModel::true_restricted_mean(PatientOutcome outcome, double tau) const {
+  if (!provides(outcome)) return std::numeric_limits<double>::quiet_NaN();
+  return -std::expm1(-hazard_ * tau) / hazard_;
+}
 
 std::string ExponentialEventModel::missing_reason(PatientOutcome outcome) const {
   if (provides(outcome)) return {};

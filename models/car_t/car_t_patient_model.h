@@ -28,6 +28,8 @@ class CarTPatientModel final : public PatientModel {
   std::vector<double> true_survival(PatientOutcome outcome,
                                     const std::vector<double>& times) const override;
   double constant_hazard(PatientOutcome outcome) const override;
+  // The mean of min(T, tau) over the truth patients (MC SE <= tau / (2 sqrt(truth_patients))).
+  double true_restricted_mean(PatientOutcome outcome, double tau) const override;
   const CarTParameters& parameters() const noexcept { return parameters_; }
 
  private:
