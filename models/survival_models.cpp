@@ -128,6 +128,18 @@ double PiecewiseExponentialModel::constant_hazard(PatientOutcome outcome) const 
   return constant ? rates_.front() : NOT_PROVIDED;
 }
 
+double PiecewiseExponentialModel::true_restricted_mean(PatientOutcome outcome, double tau) const {
+  if (!provides(outcome)) return NOT_PROVIDED;
+  double area = 0.0, start = 0.0, cumulative = 0.0;
+  for (std::size_t k = 0; k < rates_.size() && start < tau; ++k) {
+    const double end = k < breakpoints_.size() ? std::min(breakpoints_[k], tau) : tau;
+    area += std::exp(-cumulative) * -std::expm1(-rates_[k] * (end - start)) / rates_[k];
+    cumulative = k < breakpoints_.size() ? cumulative_at_breakpoint_[k] : cumulative;
+    start = end;
+  }
+  return area;
+}
+
 // ---- Weibull
 
 WeibullEventModel::WeibullEventModel(double shape, double scale) : shape_(shape), scale_(scale) {

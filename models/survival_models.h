@@ -42,6 +42,9 @@ class PiecewiseExponentialModel final : public PatientModel {
                                     const std::vector<double>& times) const override;
   // The rate when every piece has the same rate, else NaN.
   double constant_hazard(PatientOutcome outcome) const override;
+  // Closed form: sum over the pieces [a, b) within [0, tau) of S(a) (1 - exp(-rate (b - a))) /
+  // rate (one piece: the exponential model's value, bit for bit).
+  double true_restricted_mean(PatientOutcome outcome, double tau) const override;
 
   const std::vector<double>& breakpoints() const noexcept { return breakpoints_; }
   const std::vector<double>& rates() const noexcept { return rates_; }
@@ -125,6 +128,9 @@ class DelayedEffectModel final : public PatientModel {
   }
   double constant_hazard(PatientOutcome outcome) const override {
     return merged_.constant_hazard(outcome);
+  }
+  double true_restricted_mean(PatientOutcome outcome, double tau) const override {
+    return merged_.true_restricted_mean(outcome, tau);
   }
   // The experimental arm's hazard as one piecewise exponential model.
   const PiecewiseExponentialModel& merged() const noexcept { return merged_; }

@@ -154,6 +154,31 @@ TEST_CASE("piecewise exponential with one piece is the exponential model bit for
   REQUIRE_FALSE(piecewise_form(WeibullEventModel(1.5, 10.0)).has_value());
 }
 
+TEST_CASE("piecewise exponential and delayed effect: the restricted mean in closed form",
+          "[survival_models]") {
+  const PiecewiseExponentialModel model({3.0, 9.0}, {0.2, 0.05, 0.1});
+  // int_0^tau S: piece by piece, S(a) (1 - exp(-r (b - a))) / r, written out for tau = 12.
+  const double s3 = std::exp(-0.6), s9 = std::exp(-0.6 - 0.3);
+  const double by_hand = (1.0 - std::exp(-0.6)) / 0.2 + s3 * (1.0 - std::exp(-0.3)) / 0.05 +
+                         s9 * (1.0 - std::exp(-0.3)) / 0.1;
+  REQUIRE(std::abs(model.true_restricted_mean(OS, 12.0) - by_hand) <= 1e-12);
+  // Within the first piece, and equal to the interface's Simpson rule (1e-6: its error at the
+  // kinks of S is O(h^2)).
+  REQUIRE(std::abs(model.true_restricted_mean(OS, 2.0) - (1.0 - std::exp(-0.4)) / 0.2) <= 1e-12);
+  for (double tau : {2.0, 3.0, 7.0, 24.0}) {
+    REQUIRE(std::abs(model.true_restricted_mean(OS, tau) -
+                     model.PatientModel::true_restricted_mean(OS, tau)) <= 1e-6);
+  }
+  REQUIRE(std::isnan(model.true_restricted_mean(PatientOutcome::response, 12.0)));
+  // One piece: the exponential model's closed form, bit for bit.
+  REQUIRE(PiecewiseExponentialModel({}, {0.0731}).true_restricted_mean(OS, 18.0) ==
+          ExponentialEventModel(0.0731).true_restricted_mean(OS, 18.0));
+  const DelayedEffectModel delayed(PiecewiseExponentialModel({6.0}, {0.07, 0.0455}), {3.0},
+                                   {1.0, 0.6});
+  REQUIRE(std::abs(delayed.true_restricted_mean(OS, 24.0) -
+                   delayed.PatientModel::true_restricted_mean(OS, 24.0)) <= 1e-6);
+}
+
 TEST_CASE("Weibull: S(t) = exp(-(t/scale)^shape), exact and simulated", "[survival_models]") {
   for (double shape : {0.7, 1.8}) {
     const WeibullEventModel model(shape, 10.0);
