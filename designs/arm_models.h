@@ -8,6 +8,14 @@
 //                       hazard_ratio (times the control arm's exponential hazard)
 //   type: car_t         fitted (the file `trialsim fit` wrote, relative to the config) and
 //                       optional overrides {parameter: value}
+//   type: piecewise_exponential   rates (per month) and, with more than one, breakpoints
+//                       (months): rates[k] on [b_{k-1}, b_k) (rpact/simtrial convention)
+//   type: weibull       shape and one of scale or median (months): S(t) = exp(-(t/scale)^shape)
+//   type: mixture_cure  cure_fraction in [0, 1) and the non-cured's latency: hazard or median
+//                       (exponential), or shape with scale or median (Weibull)
+//   type: delayed_effect   an experimental arm against an exponential or piecewise_exponential
+//                       control arm: hazard_ratios (and breakpoints), hazard = HR_k x the
+//                       control's hazard on each interval (models/survival_models.h)
 //
 // A design states the outcome it needs of the arm (ArmNeeds) and the reader refuses, with a
 // located error, a model that does not provide it.
@@ -37,7 +45,8 @@ struct ArmModel {
 struct ArmNeeds {
   PatientOutcome outcome;  // e.g. the endpoint analysed
   std::string why;         // for the error, e.g. "design.endpoint is overall_survival"
-  // The control arm's model, for an experimental arm's `hazard_ratio` (nullptr: refused).
+  // The control arm's model, for an experimental arm's `hazard_ratio` or `delayed_effect`
+  // (nullptr: refused).
   const PatientModel* control = nullptr;
 };
 
