@@ -1,0 +1,107 @@
+#include "statistics/survival/nph_pass.h"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+namespace trialsim {
+namespace {
+
+void check_plan(std::span<const FhWeight> fh, double tau, std::span<const double> milestones) {
+  check_fh_set(fh, "NphPlan");
+  std::ostringstream msg;
+  msg.precision(17);
+  if (!(std::isfinite(tau) && tau > 0.0)) {
+    msg << "NphPlan: rmst_tau = " << tau << ", expected a finite time > 0 (months)";
+  } else if (milestones.size() > MAX_MILESTONES) {
+    msg << "NphPlan: " << milestones.size() << " milestones, expected at most " << MAX_MILESTONES;
+  } else {
+    for (std::size_t i = 0; i < milestones.size(); ++i) {
+      const double t = milestones[i];
+      if (std::isfinite(t) && t >= 0.0 && (i == 0 || t > milestones[i - 1])) continue;
+      msg << "NphPlan: milestones[" << i << "] = " << t
+          << ", expected finite times >= 0 in increasing order (months)";
+      break;
+    }
+  }
+  if (!msg.str().empty()) throw std::invalid_argument(msg.str());
+}
+
+std::span<const FhWeight> checked(std::span<const FhWeight> fh, double tau,
+                                  std::span<const double> milestones) {
+  check_plan(fh, tau, milestones);
+  return fh;
+}
+
+}  // namespace
+
+NphPlan::NphPlan(std::span<const FhWeight> fh, double rmst_tau, std::span<const double> milestones)
+    : fh_count_(fh.size()),
+      rmst_tau_(rmst_tau),
+      milestone_count_(milestones.size()),
+      evaluator_(checked(fh, rmst_tau, milestones)) {
+  for (std::size_t k = 0; k < fh.size(); ++k) fh_[k] = fh[k];
+  for (std::size_t i = 0; i < milestones.size(); ++i) milestones_[i] = milestones[i];
+}
+
+void analyse_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, NphAnalysis& out) {
+  const std::size_t size = cohort.size();
+  const double tau = plan.rmst_tau();
+  const std::span<const double> milestones = plan.milestones();
+  out.log_rank = LogRankResult{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, size > 0 ? 1 : 0};
+  out.fh.size = plan.fh().size();
+  for (std::size_t k = 0; k < out.fh.size; ++k) {
+    out.fh.weight[k] = plan.fh()[k];
+    out.fh.score[k] = 0.0;
+    for (std::size_t b = 0; b < out.fh.size; ++b) out.fh.covariance[k][b] = 0.0;
+  }
+  double n1 = 0.0;
+  for (const SortedSubject& s : cohort) n1 += s.arm;
+  KmHorizonWalk walk[2];
+  walk[0].start(static_cast<double>(size) - n1);
+  walk[1].start(n1);
+  double surv[MAX_MILESTONES][2], var_log[MAX_MILESTONES][2];
+  std::size_t next_milestone = 0;
+  const auto capture_milestones_before = [&](double t) {
+    for (; next_milestone < milestones.size() && t > milestones[next_milestone]; ++next_milestone) {
+      for (int a = 0; a < 2; ++a) {
+        surv[next_milestone][a] = walk[a].surv;
+        var_log[next_milestone][a] = walk[a].var_log;
+      }
+    }
+  };
+
+  std::array<double, MAX_FH_TESTS> weights{};
+  double at_risk = static_cast<double>(size), at_risk1 = n1, pooled_surv = 1.0;
+  for (std::size_t k = 0; k < size;) {
+    const double t = cohort[k].time;
+    double d_arm[2] = {0.0, 0.0}, m_arm[2] = {0.0, 0.0};
+    do {
+      const std::size_t a = cohort[k].arm;
+      m_arm[a] += 1.0;
+      d_arm[a] += cohort[k].status;
+      ++k;
+    } while (k < size && cohort[k].time == t);
+    const double d = d_arm[0] + d_arm[1];
+    if (d > 0.0) {
+      add_logrank_time(out.log_rank, d, d_arm[1], at_risk, at_risk1);
+      plan.weights().evaluate(pooled_surv, weights.data());  // S(t-), before the update
+      add_weighted_logrank_time(out.fh, weights.data(), d, d_arm[1], at_risk, at_risk1);
+      pooled_surv *= (at_risk - d) / at_risk;
+    }
+    capture_milestones_before(t);
+    for (int a = 0; a < 2; ++a) walk[a].add(t, d_arm[a], m_arm[a], tau);
+    at_risk -= m_arm[0] + m_arm[1];
+    at_risk1 -= m_arm[1];
+  }
+  capture_milestones_before(std::numeric_limits<double>::infinity());
+  finish_logrank(out.log_rank);
+  finish_weighted_logrank(out.fh);
+  out.rmst = finish_rmst(walk, tau);
+  const double last[2] = {walk[0].last_observed, walk[1].last_observed};
+  out.milestone_count = milestones.size();
+  for (std::size_t i = 0; i < milestones.size(); ++i)
+    out.milestone[i] = compare_milestone(milestones[i], surv[i], var_log[i], last);
+}
+
+}  // namespace trialsim
