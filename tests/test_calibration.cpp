@@ -438,7 +438,7 @@ TEST_CASE("the fit recovers known parameters from a large simulated study", "[ca
   // keep the fit near 15 s on 2 cores.
   settings.abc_draws = 20000;
   settings.accepted = 200;
-  settings.point_search_replicas = 20;
+  settings.point_truth_patients = 2000;
   settings.point_replicas = 100;
   const car_t::FitResult fit = car_t::fit_car_t_model(study, settings);
   REQUIRE(fit.draws.size() == 200);
@@ -581,7 +581,7 @@ TEST_CASE("editing a number in the evidence changes the fit in the expected dire
   settings.threads = 2;
   settings.abc_draws = 50000;
   settings.accepted = 250;
-  settings.point_search_replicas = 200;
+  settings.point_truth_patients = 5000;
   settings.point_replicas = 1000;
   const car_t::Evidence original = seed_evidence();
   car_t::Evidence orr_edited = original;
