@@ -272,7 +272,10 @@ TEST_CASE("the fitted model file is read as strictly as the config", "[hostile]"
     const std::string text = replace(fitted, "point:\n", "point:\n  p_tp53: 0.1\n");
     const auto f = write(dir, "dup-fitted.yaml", text);
     const auto p = write(dir, "c.yaml", car_t_config(f, "scenarios:\n  - name: fitted\n"));
-    const std::string first_tp53 = line_col(text, "  p_tp53: 0.09");
+    // The file's own p_tp53 line (whole, so that it is not the inserted one, whatever the value).
+    const auto own = fitted.find("  p_tp53: ");
+    const std::string own_line = fitted.substr(own, fitted.find('\n', own) - own);
+    const std::string first_tp53 = line_col(text, own_line);
     REQUIRE(error_of(p) == f.string() + ":" + first_tp53.substr(0, first_tp53.find(':')) +
                                ":3: point.p_tp53: duplicate key (first at line 13), expected each "
                                "key once in a mapping");
