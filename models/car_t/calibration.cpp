@@ -229,12 +229,21 @@ void add_covariate_prevalences(const Evidence& e, Model& model) {
   }
 }
 
-// ABC targets: the reported Kaplan–Meier landmarks and death/relapse counts. The split of deaths
+// ABC targets: the reported Kaplan–Meier landmarks and death/relapse counts, except figures an
+// assumption says are not to be fitted (`not_fitted_to`). The split of deaths
 // in remission into infection and other causes is not a target: given the deaths and the deaths
 // from disease it informs only the conjugate infection share (used there, once).
 std::vector<const Figure*> abc_targets(const Evidence& e) {
   std::vector<const Figure*> targets;
+  const auto excluded = [&](const Figure& f) {
+    for (const Assumption& a : e.assumptions) {
+      if (std::find(a.not_fitted_to.begin(), a.not_fitted_to.end(), f.id) != a.not_fitted_to.end())
+        return true;
+    }
+    return false;
+  };
   for (const Figure& f : e.figures) {
+    if (excluded(f)) continue;
     const bool tte_count =
         f.statistic == Statistic::count &&
         (f.event == EventKind::death || f.event == EventKind::death_from_disease ||
