@@ -14,8 +14,11 @@
 #include <boost/math/special_functions/beta.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <fstream>
+#include <string>
 #include <vector>
 
+#include "config/config_error.h"
 #include "core/accumulator.h"
 #include "edges/fit/evidence_reader.h"
 #include "edges/fit/fit_command.h"
@@ -286,4 +289,35 @@ TEST_CASE("the main study's assurance is the exact predictive probability of suc
   CHECK(std::abs(assurance.estimate - exact_average) <= 3.0 * assurance.mcse);
   CHECK(std::abs(exact_average - same_prior) <= 0.01);
   CHECK(pooled == Approx(0.836).margin(0.001));
+}
+
+TEST_CASE("not_fitted_to names figures of the evidence", "[posterior][evidence]") {
+  // The maintenance assumption's not_fitted_to lists the six with/without-maintenance figures;
+  // an unknown id is refused with its location, like every evidence error.
+  const car_t::Evidence evidence =
+      load_evidence(source_path("configs/evidence/inati-cel-post-hsct.yaml"));
+  const car_t::Assumption* maintenance = evidence.find_assumption("maintenance_hazard_ratio");
+  REQUIRE(maintenance);
+  CHECK(maintenance->not_fitted_to ==
+        std::vector<std::string>{"os_12m_maintenance", "os_12m_no_maintenance",
+                                 "rfs_12m_maintenance", "rfs_12m_no_maintenance",
+                                 "os_maintenance_p", "rfs_maintenance_p"});
+  trialsim::testing::TempDir dir("not-fitted-to");
+  std::string text =
+      trialsim::testing::read_text(source_path("configs/evidence/inati-cel-post-hsct.yaml"));
+  const std::string from = "not_fitted_to: [os_12m_maintenance,";
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), "not_fitted_to: [os_12m_maintenance_typo,");
+  const auto file = dir / "evidence.yaml";
+  std::ofstream(file) << text;
+  try {
+    load_evidence(file);
+    FAIL("an unknown figure id in not_fitted_to was accepted");
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    INFO(message);
+    CHECK(message.find(".not_fitted_to: unknown figure \"os_12m_maintenance_typo\", expected the "
+                       "id of a figure in `figures`") != std::string::npos);
+  }
 }
