@@ -344,15 +344,19 @@ TEST_CASE("the seed fit", "[calibration]") {
     // does (the reported values lie inside the predictive intervals: the first section). The
     // predictive is a mixture over draws, so its median need not equal the point's replica
     // median exactly; 10 % of the 95 % predictive width (about a quarter of a predictive SD)
-    // bounds the difference (observed: os_12m 0.004, rfs_12m 0.016, dor_12m 0.030 of widths
-    // about 0.5).
+    // bounds the difference for the values the point is chosen by (observed: os_12m 0.008,
+    // rfs_12m 0.009 of widths about 0.5).
+    // DOR is not among the values the point is chosen by (true OS and RFS at 12 and 24 months),
+    // so it is allowed 15 % (observed: 0.054 of 0.509, the point's DOR a little below the
+    // posterior's centre since non-relapse mortality has a Weibull shape).
     const SeedFit& fit = seed_fit();
-    for (const char* id : {"os_12m", "rfs_12m", "dor_12m"}) {
+    for (const auto& [id, share] :
+         {std::pair{"os_12m", 0.1}, std::pair{"rfs_12m", 0.1}, std::pair{"dor_12m", 0.15}}) {
       const auto& row = figure_row(fit, id);
       const double width = row.predictive_upper - row.predictive_lower;
       INFO(id << ": reported " << row.reported << ", point replica median " << row.point_median
               << ", predictive median " << row.predictive_median << ", 95 % width " << width);
-      CHECK(std::abs(row.point_median - row.predictive_median) <= 0.1 * width);
+      CHECK(std::abs(row.point_median - row.predictive_median) <= share * width);
     }
   }
 
@@ -549,7 +553,9 @@ TEST_CASE("the fit recovers known parameters from a large simulated study", "[ca
     //
     // Identifiability (observed posterior SD / prior SD at these settings; 10x the ABC draws
     // changes the ratios by at most 0.18):
-    //   nonrelapse_mortality_rate 0.23, maintenance_hazard_ratio 0.32   -> identified;
+    //   maintenance_hazard_ratio 0.32 -> identified; nonrelapse_mortality_rate 0.23 before its
+    //   Weibull shape (issue 14), now traded off against the shape (0.84; shape 1.0): tested
+    //   instead, the implied probability of death in remission by 12 months;
     //   relapse_scale 0.38 (only the long prior tail is cut), relapse_shape 0.95, cure_fraction
     //   0.72 -> NOT identified one by one: with one KM landmark (12 months) and relapse counts
     //   by a cut at <= 17 months, a larger cure fraction trades off against a shorter relapse
@@ -586,9 +592,19 @@ TEST_CASE("the fit recovers known parameters from a large simulated study", "[ca
     // Identified parameters and functions: the data, not the prior, must also have narrowed
     // them, to at most 0.45 of the prior SD (observed 0.21-0.32; a posterior not sharper than
     // that would make the 3-SD check nearly vacuous).
+    // Non-relapse mortality since its Weibull shape (issue 14): rate and shape trade off (the
+    // figures see deaths in remission over about a year), so the identified quantity is the
+    // probability of death in remission within 11 months of response (12 from infusion) without
+    // maintenance, ignoring relapse: 1 - exp(-mu_NRM 11^k_NRM). It is narrowed less than the
+    // others (observed 0.51 of the prior SD: deaths in remission are rare, a few dozen of 1200,
+    // and compete with relapse), so its bound is 0.6 — still well below the prior's spread.
     check_recovered(
-        "nonrelapse_mortality_rate",
-        [](const car_t::CarTParameters& p) { return p.nonrelapse_mortality_rate; }, 0.45);
+        "P(death in remission by 12 months | responder, no maintenance, no relapse)",
+        [](const car_t::CarTParameters& p) {
+          return 1.0 - std::exp(-p.nonrelapse_mortality_rate *
+                                std::pow(12.0 - p.response_time, p.nonrelapse_mortality_shape));
+        },
+        0.6);
     check_recovered(
         "maintenance_hazard_ratio",
         [](const car_t::CarTParameters& p) { return p.maintenance_hazard_ratio; }, 0.45);
