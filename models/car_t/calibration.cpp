@@ -565,10 +565,11 @@ std::vector<CarTParameters> joint_posterior(const FitContext& fit,
 }
 
 // The values that place the point within the posterior: true OS and RFS (responders) at 12 and
-// 24 months.
-constexpr std::size_t POINT_VALUES = 4;
+// 24 months, and the maintenance hazard ratio (it moves OS and RFS little, but a design of its
+// own, the maintenance trial, turns on it).
+constexpr std::size_t POINT_VALUES = 5;
 const char* const POINT_VALUE_NAMES[POINT_VALUES] = {"os_12m_true", "rfs_12m_true", "os_24m_true",
-                                                     "rfs_24m_true"};
+                                                     "rfs_24m_true", "maintenance_hazard_ratio"};
 using PointValues = std::array<double, POINT_VALUES>;
 
 // PointValues of each parameter set, by true_values with settings.point_truth_patients
@@ -589,7 +590,8 @@ std::vector<PointValues> true_survival(const FitContext& fit,
              i < block.first_replicate + block.replicate_count; ++i) {
           const CarTTruth t = true_values(sets[i], {12.0, 24.0}, fit.settings.seed,
                                           fit.settings.point_truth_patients);
-          result.rows.push_back({t.os_at[0], t.rfs_at[0], t.os_at[1], t.rfs_at[1]});
+          result.rows.push_back(
+              {t.os_at[0], t.rfs_at[0], t.os_at[1], t.rfs_at[1], sets[i].maintenance_hazard_ratio});
         }
       },
       [&](const ReplicateBlock&, const TruthBlock& result) {

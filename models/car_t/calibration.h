@@ -28,9 +28,10 @@
 // Point estimate — a summary of the same posterior: conjugate parameters at their Beta posterior
 // medians (so a zero count gives a small positive value, not 0), maintenance type shares at their
 // Dirichlet posterior means; time-to-event parameters those of the accepted draw whose true
-// 12- and 24-month OS and RFS (with the conjugate medians) lie closest to the posterior medians
-// of those four values, each scaled by its posterior SD. The point's true 12-month OS and RFS
-// are thus near the centre of the draws' (FitResult::point_checks gives their percentiles).
+// 12- and 24-month OS and RFS (with the conjugate medians) and maintenance hazard ratio lie
+// closest to the posterior medians of those five values, each scaled by its posterior SD. The
+// point's true 12-month OS and RFS are thus near the centre of the draws' (FitResult::point_checks
+// gives their percentiles).
 //
 // The calibration report then simulates, for every reported figure, one replica per posterior
 // draw (95 % predictive interval: does the reported value lie inside?) and `point_replicas`
