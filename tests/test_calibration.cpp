@@ -1,7 +1,8 @@
 // Calibration of the CAR-T patient model to published evidence (models/car_t/calibration.h), and
 // the `trialsim fit` command around it (edges/fit/fit_command.h). Statistical acceptance tests,
 // each tolerance derived in a comment:
-//  1. the seed fit (Inati-cel post-HSCT, 31 patients) reproduces every reported figure, and
+//  1. the seed fit (Inati-cel post-HSCT, 31 patients) covers every reported figure with its 95 %
+//     predictive interval, its point sits at the centre of the posterior, and
 //     `trialsim fit` reproduces the committed fitted model and calibration report byte for byte;
 //  2. recovery: a fit to a large study simulated from known parameters finds them again;
 //  3. honest uncertainty: the fitted ORR spreads like a binomial proportion of 26 of 31;
@@ -9,10 +10,12 @@
 //  5. editing a number in the evidence moves the fit in the expected direction, in process and
 //     through the binary, whose fitted file holds exactly the in-process fit.
 // Tests 1, 3 and 4 are sections of one TEST_CASE sharing one seed fit at the default settings,
-// done once by the binary (~15 s on 2 cores; its files carry every number the sections check, as
+// done once by the binary (~27 s on 2 cores; its files carry every number the sections check, as
 // the shortest text that round-trips each double); the binary's file equals the in-process fit
 // at reduced settings (test 5). A last test pins a defect found on the way (median_not_reached
 // figures read as 0).
+#include <algorithm>
+#include <boost/math/special_functions/beta.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -71,7 +74,7 @@ std::vector<std::string> csv_fields(const std::string& line) {
 // A figure row of calibration.csv (calibration_csv: one per CalibrationRow of the fit).
 struct CsvFigure {
   std::string id;
-  double reported, point_median, predictive_lower, predictive_upper;
+  double reported, point_median, predictive_lower, predictive_upper, predictive_median;
   bool inside;
   std::uint64_t replicas;
 };
@@ -89,7 +92,7 @@ std::vector<CsvFigure> csv_figures(const std::string& csv) {
     REQUIRE(f.size() == 11);
     if (f[0] != "figure") continue;
     figures.push_back({f[1], std::stod(f[4]), std::stod(f[5]), std::stod(f[7]), std::stod(f[8]),
-                       f[9] == "yes", std::stoull(f[10])});
+                       std::stod(f[6]), f[9] == "yes", std::stoull(f[10])});
   }
   return figures;
 }
@@ -212,6 +215,10 @@ car_t::CarTParameters recovery_truth() {
 car_t::Evidence summarise_large_study(const car_t::CarTParameters& truth) {
   car_t::Evidence e = seed_evidence();
   e.patients = RECOVERY_PATIENTS;
+  // In a study simulated from the model the maintenance comparison is causal by construction
+  // (maintenance is assigned at random among responders), so the recovery fit may use it: the
+  // seed evidence's `not_fitted_to` (the real comparison is observational) is dropped here.
+  for (car_t::Assumption& a : e.assumptions) a.not_fitted_to.clear();
   car_t::SourceCohortWorkspace ws;
   car_t::simulate_source_cohort(truth, car_t::source_conduct(e), RECOVERY_STUDY_SEED, 0, ws);
   for (car_t::Figure& f : e.figures) {
@@ -314,23 +321,42 @@ TEST_CASE("the seed fit", "[calibration]") {
     }
   }
 
-  SECTION("the point replicas reproduce the headline figures within 0.02") {
+  SECTION("the point replicas reproduce the conjugate headline figures within 0.02") {
     // 0.02 absolute is the acceptance criterion; it is at most a third of the sampling SD of
-    // these figures at n = 31 (0.066 for the ORR, 0.12 for a 12-month KM landmark), so the point
-    // reproduces them far more closely than the study measured them. It leaves room for:
+    // these figures at n = 31 (0.066 for the ORR), so the point reproduces them far more closely
+    // than the study measured them. It leaves room for:
     //  * Monte Carlo error of a median of 2000 replicas, 1.25 sd / sqrt(2000) <= 0.004 (sd <= 0.14,
     //    the ORR among 11 EMD patients);
-    //  * the lattice of a replica's ratio (k / members, members varying between replicas): the
-    //    conjugate point is the MLE k/n, so the median lands on a ratio within a fraction of a
-    //    lattice step of it (observed: 0.7333 = 11/15 for the reported 8/11 = 0.727);
-    //  * for the KM landmarks (ABC targets), the compromise of the point search between 12
-    //    targets that 7 parameters cannot all hit (observed: os_12m 0.659 vs 0.645).
+    //  * the lattice of a replica's ratio (k / members, members varying between replicas) and the
+    //    conjugate point being the Jeffreys posterior median, not the MLE k/n (e.g. about 0.721 for
+    //    8 of 11; observed replica median 0.7273).
     const SeedFit& fit = seed_fit();
-    for (const char* id : {"orr", "mrd_negativity", "orr_extramedullary", "os_12m", "rfs_12m",
-                           "dor_12m", "crs_any", "icans_any"}) {
+    for (const char* id : {"orr", "mrd_negativity", "orr_extramedullary", "crs_any", "icans_any"}) {
       const auto& row = figure_row(fit, id);
       INFO(id << ": reported " << row.reported << ", point replica median " << row.point_median);
       CHECK(std::abs(row.point_median - row.reported) <= 0.02);
+    }
+  }
+
+  SECTION("the point's survival replicas sit at the centre of the posterior predictive") {
+    // The point is a summary of the posterior (issue 14), not a fit to the reported landmarks:
+    // its replicas of the headline Kaplan–Meier landmarks centre where the posterior predictive
+    // does (the reported values lie inside the predictive intervals: the first section). The
+    // predictive is a mixture over draws, so its median need not equal the point's replica
+    // median exactly; 10 % of the 95 % predictive width (about a quarter of a predictive SD)
+    // bounds the difference for the values the point is chosen by (observed: os_12m 0.007,
+    // rfs_12m 0.007 of widths about 0.5).
+    // DOR is not among the values the point is chosen by (true OS and RFS at 12 and 24 months),
+    // so it is allowed 15 % (observed: 0.020 of 0.509; 0.054 with an earlier choice of the
+    // point's draw).
+    const SeedFit& fit = seed_fit();
+    for (const auto& [id, share] :
+         {std::pair{"os_12m", 0.1}, std::pair{"rfs_12m", 0.1}, std::pair{"dor_12m", 0.15}}) {
+      const auto& row = figure_row(fit, id);
+      const double width = row.predictive_upper - row.predictive_lower;
+      INFO(id << ": reported " << row.reported << ", point replica median " << row.point_median
+              << ", predictive median " << row.predictive_median << ", 95 % width " << width);
+      CHECK(std::abs(row.point_median - row.predictive_median) <= share * width);
     }
   }
 
@@ -367,9 +393,10 @@ TEST_CASE("the seed fit", "[calibration]") {
     //    prevalence Beta(11.5, 20.5), all independent: mean 0.8189, SD 0.06607 (exact moments).
     // The SD of 1000 draws has a relative Monte Carlo error of sqrt(1 / (2 x 1000)) = 2.2 %, so
     // 25 % admits any honest posterior and flags one too narrow or too wide by a quarter.
-    // (Observed: 0.0556, 16 % narrower, and a mean of 0.844: the ABC selection keeps draws whose
-    // replicas match the survival figures, and a replica's survival depends on its own number of
-    // responders, so the response data count a second time; see the report.)
+    // (Observed since issue 14: SD 0.0662, mean 0.8189. Before it, 0.0556 and 0.844: the ABC kept
+    // draws whose replicas matched the survival figures, and a replica's survival depended on its
+    // own number of responders, so the response data counted twice. The tighter acceptance
+    // checks of issue 14 are in test_posterior_honesty.cpp.)
     const double p = 26.0 / 31.0;
     const double binomial_sd = std::sqrt(p * (1.0 - p) / 31.0);
     const double a = 26.5, b = 5.5;
@@ -423,8 +450,16 @@ TEST_CASE("the seed fit", "[calibration]") {
     CHECK(0.916 <= with.predictive_upper);
     CHECK(without.predictive_lower <= 0.554);
     CHECK(0.554 <= without.predictive_upper);
-    // The fitted model carries the maintenance effect: its point has a hazard ratio below 1.
-    CHECK(fit.model.point.maintenance_hazard_ratio < 1.0);
+    // The maintenance effect is the evidence's stated assumption (prior median 0.8, sdlog 0.4),
+    // not read from this observational comparison (`not_fitted_to`): its posterior median stays
+    // within 20 % of the prior's (Monte Carlo SE of the median of 1000 draws about 1.25 x 0.4 x
+    // 0.8 / sqrt(1000) = 0.013; the overall figures inform it a little). The old fit, which
+    // fitted the comparison, had a posterior median of 0.35 and a point of 0.26.
+    std::vector<double> hazard_ratios;
+    for (const auto& draw : fit.model.draws) hazard_ratios.push_back(draw.maintenance_hazard_ratio);
+    std::nth_element(hazard_ratios.begin(), hazard_ratios.begin() + 500, hazard_ratios.end());
+    INFO("posterior median of the maintenance hazard ratio " << hazard_ratios[500]);
+    CHECK(std::abs(hazard_ratios[500] / 0.8 - 1.0) <= 0.2);
   }
 }
 
@@ -438,16 +473,18 @@ TEST_CASE("the fit recovers known parameters from a large simulated study", "[ca
   // keep the fit near 15 s on 2 cores.
   settings.abc_draws = 20000;
   settings.accepted = 200;
-  settings.point_search_replicas = 20;
+  settings.point_truth_patients = 2000;
   settings.point_replicas = 100;
   const car_t::FitResult fit = car_t::fit_car_t_model(study, settings);
   REQUIRE(fit.draws.size() == 200);
 
   {  // Conjugate proportions within 4 binomial standard errors of the truth.
-    // The conjugate point is the MLE k/n of the study's own count, so its error is the study's
-    // sampling error, SE = sqrt(p (1 - p) / n) at the true p and the study's denominator n. With
-    // 23 proportions, 4 SE bounds the family: P(any |z| > 4) ~ 23 x 6e-5 = 0.1 %, where 3 SE
-    // would give 6 %. (Observed: largest |z| 1.9, response in non-EMD patients.)
+    // The conjugate point is the Jeffreys posterior median of the study's own count, within
+    // about 1/(6n) of the MLE k/n (median of Beta(k + 1/2, n - k + 1/2) ~ (k + 1/6) / (n + 1/3)),
+    // so its error is the study's sampling error, SE = sqrt(p (1 - p) / n) at the true p and the
+    // study's denominator n. With 23 proportions, 4 SE bounds the family: P(any |z| > 4) ~ 23 x
+    // 6e-5 = 0.1 %, where 3 SE would give 6 %. (Observed: largest |z| 1.9, response in non-EMD
+    // patients.)
     const auto count_of = [&](const char* id) { return *study.find(id)->count; };
     const auto denominator_of = [&](const char* id) { return *study.find(id)->denominator; };
     const auto value_of = [&](const char* id) { return study.find(id)->value; };
@@ -509,13 +546,16 @@ TEST_CASE("the fit recovers known parameters from a large simulated study", "[ca
 
   {  // ABC parameters within 3 posterior SDs of the truth; identifiable functions where not.
     // Tolerance: if the ABC posterior were calibrated, the truth would be a draw from it; the
-    // point is the accepted draw whose replicas best match the reported figures, itself within
-    // the bulk of the posterior. 3 SDs of the accepted draws bounds |point - truth| for a
-    // roughly normal posterior with the point near its centre (99.7 % for the truth alone).
+    // point's time-to-event parameters are those of the accepted draw nearest the posterior
+    // medians of the true 12- and 24-month OS and RFS, itself within the bulk of the posterior. 3
+    // SDs of the accepted draws bounds |point - truth| for a roughly normal posterior with the
+    // point near its centre (99.7 % for the truth alone).
     //
     // Identifiability (observed posterior SD / prior SD at these settings; 10x the ABC draws
     // changes the ratios by at most 0.18):
-    //   nonrelapse_mortality_rate 0.23, maintenance_hazard_ratio 0.32   -> identified;
+    //   maintenance_hazard_ratio 0.32 -> identified; nonrelapse_mortality_rate 0.23 before its
+    //   Weibull shape (issue 14), now traded off against the shape (0.84; shape 1.0): tested
+    //   instead, the implied probability of death in remission by 12 months;
     //   relapse_scale 0.38 (only the long prior tail is cut), relapse_shape 0.95, cure_fraction
     //   0.72 -> NOT identified one by one: with one KM landmark (12 months) and relapse counts
     //   by a cut at <= 17 months, a larger cure fraction trades off against a shorter relapse
@@ -552,9 +592,19 @@ TEST_CASE("the fit recovers known parameters from a large simulated study", "[ca
     // Identified parameters and functions: the data, not the prior, must also have narrowed
     // them, to at most 0.45 of the prior SD (observed 0.21-0.32; a posterior not sharper than
     // that would make the 3-SD check nearly vacuous).
+    // Non-relapse mortality since its Weibull shape (issue 14): rate and shape trade off (the
+    // figures see deaths in remission over about a year), so the identified quantity is the
+    // probability of death in remission within 11 months of response (12 from infusion) without
+    // maintenance, ignoring relapse: 1 - exp(-mu_NRM 11^k_NRM). It is narrowed less than the
+    // others (observed 0.51 of the prior SD: deaths in remission are rare, a few dozen of 1200,
+    // and compete with relapse), so its bound is 0.6 — still well below the prior's spread.
     check_recovered(
-        "nonrelapse_mortality_rate",
-        [](const car_t::CarTParameters& p) { return p.nonrelapse_mortality_rate; }, 0.45);
+        "P(death in remission by 12 months | responder, no maintenance, no relapse)",
+        [](const car_t::CarTParameters& p) {
+          return 1.0 - std::exp(-p.nonrelapse_mortality_rate *
+                                std::pow(12.0 - p.response_time, p.nonrelapse_mortality_shape));
+        },
+        0.6);
     check_recovered(
         "maintenance_hazard_ratio",
         [](const car_t::CarTParameters& p) { return p.maintenance_hazard_ratio; }, 0.45);
@@ -581,7 +631,7 @@ TEST_CASE("editing a number in the evidence changes the fit in the expected dire
   settings.threads = 2;
   settings.abc_draws = 50000;
   settings.accepted = 250;
-  settings.point_search_replicas = 200;
+  settings.point_truth_patients = 5000;
   settings.point_replicas = 1000;
   const car_t::Evidence original = seed_evidence();
   car_t::Evidence orr_edited = original;
@@ -595,21 +645,26 @@ TEST_CASE("editing a number in the evidence changes the fit in the expected dire
   const car_t::FitResult after = car_t::fit_car_t_model(both_edited, settings);
 
   // Response: non-EMD responders 18 of 20 -> 12 of 20 (EMD unchanged at 8 of 11), so the
-  // intercept (an MLE, no Monte Carlo) falls from logit(0.9) to logit(0.6).
-  CHECK(before.point.response_logit_intercept == Approx(logit(0.9)).epsilon(1e-12));
-  CHECK(after.point.response_logit_intercept == Approx(logit(0.6)).epsilon(1e-12));
+  // intercept (the logit of the Jeffreys posterior median, no Monte Carlo) falls from
+  // logit(median Beta(18.5, 2.5)) to logit(median Beta(12.5, 8.5)), and the EMD log-odds ratio
+  // (relative to the intercept) rises by the same amount.
+  const double median_before = boost::math::ibeta_inv(18.5, 2.5, 0.5);
+  const double median_after = boost::math::ibeta_inv(12.5, 8.5, 0.5);
+  CHECK(before.point.response_logit_intercept == Approx(logit(median_before)).epsilon(1e-12));
+  CHECK(after.point.response_logit_intercept == Approx(logit(median_after)).epsilon(1e-12));
   CHECK(after.point.response_logit_emd ==
-        before.point.response_logit_emd + (logit(0.9) - logit(0.6)));
+        Approx(before.point.response_logit_emd + (logit(median_before) - logit(median_after)))
+            .epsilon(1e-12));
   // The ORR point replicas follow: their median lies within one lattice step 1/31 of 20/31.
   CHECK(std::abs(row_of(after, "orr").point_median - 20.0 / 31.0) <= 1.0 / 31.0);
 
   // Survival. Tolerance for "lower": the point replicas' os_12m median has a Monte Carlo SE of
   // about 1.25 x 0.12 / sqrt(1000) = 0.005 (0.12: SD of a 12-month KM at n = 31), so a
   // difference of two has SE 0.007; a fall of more than 0.02 (3 SEs) is a real move.
-  // How far it falls is not the edit's 0.195: os_12m is one of 12 ABC targets, a KM landmark at
+  // How far it falls is not the edit's 0.195: os_12m is one of 10 ABC targets, a KM landmark at
   // n = 31 with only 6-10 patients still at risk (replica SD 0.12), and the unchanged counts (5
   // deaths by the cut) contradict 0.45; the posterior moves only part of the way (observed:
-  // 0.681 -> 0.641 overall, 0.739 -> 0.641 against the ORR-only fit).
+  // 0.717 -> 0.628 overall, of which 0.072 from the fewer responders of the ORR edit).
   const double os_before = row_of(before, "os_12m").point_median;
   const double os_orr_only = row_of(orr_only, "os_12m").point_median;
   const double os_after = row_of(after, "os_12m").point_median;
@@ -624,9 +679,23 @@ TEST_CASE("editing a number in the evidence changes the fit in the expected dire
        << ", nonrelapse_mortality_rate " << p0.nonrelapse_mortality_rate << " -> "
        << p1.nonrelapse_mortality_rate);
   CHECK(os_after < os_before - 0.02);
-  // The OS edit itself (same conjugate point, ORR edited in both) lowers the point's OS, so the
-  // time-to-event point must have moved towards more death or fewer cures in some parameter.
-  CHECK(os_after < os_orr_only - 0.02);
+  // The OS edit itself (same conjugate posterior, ORR edited in both) lowers the posterior's
+  // 12-month OS: the median over the draws of their true 12-month OS (point_checks, 5000
+  // patients per draw; both fits accept from the same prior draws, so the difference is the
+  // edit's). Tolerance: the median of 250 draws of a value with posterior SD about 0.07 has a
+  // Monte Carlo SE of 1.25 x 0.07 / sqrt(250) = 0.0055, a difference of two at most 0.008 (less:
+  // the accepted sets overlap); a fall of 0.02 is 2.5 such SEs. The point's own replica median is
+  // not used here: the point is the posterior's centre, not a fit to the edited figure, and it
+  // moves about as far as the posterior (observed in the INFO).
+  REQUIRE(orr_only.point_checks.size() == 5);
+  REQUIRE(after.point_checks[0].name == "os_12m_true");
+  const double posterior_os_orr_only = orr_only.point_checks[0].draws_median;
+  const double posterior_os_after = after.point_checks[0].draws_median;
+  INFO("posterior median of the true 12-month OS: ORR edited "
+       << posterior_os_orr_only << ", ORR and OS edited " << posterior_os_after);
+  CHECK(posterior_os_after < posterior_os_orr_only - 0.02);
+  // ...so the time-to-event point must have moved towards more death or fewer cures in some
+  // parameter.
   CHECK((p1.cure_fraction < p0.cure_fraction ||
          p1.death_after_relapse_rate > p0.death_after_relapse_rate ||
          p1.death_after_nonresponse_rate > p0.death_after_nonresponse_rate ||
@@ -664,7 +733,8 @@ TEST_CASE(
   const double before = csv_point_median(read_text(original_report), "orr");
   const double after = csv_point_median(read_text(fit("edited")), "orr");
   INFO("orr point replica median " << before << " -> " << after);
-  // The conjugate point is the MLE, so each median sits within one lattice step (1/31) of k/31.
+  // The conjugate point is the Jeffreys posterior median, within about 1/(6 x 31) of k/31, so
+  // each ORR replica median sits within one lattice step (1/31) of k/31.
   CHECK(std::abs(before - 26.0 / 31.0) <= 1.0 / 31.0);
   CHECK(std::abs(after - 20.0 / 31.0) <= 1.0 / 31.0);
   CHECK(after < before);

@@ -168,8 +168,10 @@ TEST_CASE("CAR-T Simon with a CRS safety rule: each rule alone matches its exact
     check_within_4_mcse(run.row(scenario, "efficacy_rule_alone/rejection_probability"), efficacy);
     if (scenario == "toxic-crs") {
       check_within_4_mcse(run.row(scenario, "safety_rule_alone/stop_probability"), stop);
-    } else {  // grade >= 3 CRS 0.032: P(stop) ~ 2e-6, no stop expected in 3 000 trials
-      CHECK(stop < 1e-5);
+    } else {  // grade >= 3 CRS 0.045 (the fitted point's Jeffreys posterior medians, 0.058
+              // without and 0.020 with EMD; 0.032 at the MLEs before issue 14): P(stop) ~ 1.1e-5,
+              // about 0.03 stops expected in 3 000 trials
+      CHECK(stop < 5e-5);
       CHECK(run.row(scenario, "safety_rule_alone/stop_probability").estimate <= 1e-3);
     }
     CHECK(run.exact(scenario, "efficacy_rule_alone/rejection_probability") ==

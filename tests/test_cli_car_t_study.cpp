@@ -65,9 +65,27 @@ TEST_CASE(
       const OcValue os_bias = oc.at(scenario + "/km_os_t12/bias");
       REQUIRE(std::abs(os_bias.estimate) <= 4.0 * os_bias.mcse + 0.005);
     }
-    // The fitted scenario reproduces the seed's 12-month OS (64.5 %) within 2 points.
-    REQUIRE(std::abs(design["true_values"]["fitted"]["os_at_landmarks"][0].get<double>() - 0.645) <
-            0.02);
+    // The fitted scenario is the fit's point, the centre of the posterior (issue 14), not a fit
+    // to the reported 64.5 %: its true 12-month OS (400 000 patients) agrees with the one the
+    // fit chose the point by (the calibration report's point_check row, 20 000 patients on the
+    // same streams, the first 20 000 of these): binomial SE sqrt(0.73 x 0.27 / 20000) = 0.003,
+    // so 0.013 is 4 SE.
+    double fit_os_12m = NAN;
+    {
+      std::istringstream csv(
+          read_text(source_path("configs/fitted/inati-cel-post-hsct.calibration.csv")));
+      const std::string prefix = "point_check,os_12m_true,";
+      for (std::string line; std::getline(csv, line);) {
+        if (line.rfind(prefix, 0) != 0) continue;
+        std::vector<std::string> fields;
+        std::stringstream row(line);
+        for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
+        fit_os_12m = std::stod(fields.at(5));  // point_replica_median column: the point's value
+      }
+    }
+    const double os_12m = design["true_values"]["fitted"]["os_at_landmarks"][0].get<double>();
+    INFO("fitted scenario's true 12-month OS " << os_12m << ", the fit's " << fit_os_12m);
+    REQUIRE(std::abs(os_12m - fit_os_12m) < 0.013);
   }
 
   SECTION("assurance equals the exact average power over the posterior draws") {

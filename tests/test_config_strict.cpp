@@ -272,7 +272,10 @@ TEST_CASE("the fitted model file is read as strictly as the config", "[hostile]"
     const std::string text = replace(fitted, "point:\n", "point:\n  p_tp53: 0.1\n");
     const auto f = write(dir, "dup-fitted.yaml", text);
     const auto p = write(dir, "c.yaml", car_t_config(f, "scenarios:\n  - name: fitted\n"));
-    const std::string first_tp53 = line_col(text, "  p_tp53: 0.09");
+    // The file's own p_tp53 line (whole, so that it is not the inserted one, whatever the value).
+    const auto own = fitted.find("  p_tp53: ");
+    const std::string own_line = fitted.substr(own, fitted.find('\n', own) - own);
+    const std::string first_tp53 = line_col(text, own_line);
     REQUIRE(error_of(p) == f.string() + ":" + first_tp53.substr(0, first_tp53.find(':')) +
                                ":3: point.p_tp53: duplicate key (first at line 13), expected each "
                                "key once in a mapping");
@@ -719,12 +722,12 @@ TEST_CASE("the fitted model's numbers are checked at load, located in the fitted
   }
   SECTION("a negative rate in the posterior draws") {
     const std::string columns_line = fitted.substr(fitted.find("columns: ["));
-    // death_after_relapse_rate is column 21 of the file's columns (0-based), as written by `fit`.
+    // death_after_relapse_rate is column 22 of the file's columns (0-based), as written by `fit`.
     REQUIRE(columns_line.find("death_after_relapse_rate") != std::string::npos);
     std::string text = fitted;
     const auto row_start = text.find("    - [", text.find("    - [") + 1) + 7;  // second draw
     std::size_t at = row_start;
-    for (int c = 0; c < 21; ++c) at = text.find(", ", at) + 2;
+    for (int c = 0; c < 22; ++c) at = text.find(", ", at) + 2;
     text.replace(at, text.find(',', at) - at, "-0.5");
     const auto [f, error] = run_with("neg.yaml", text);
     REQUIRE(error == f.string() + ":" +
@@ -732,7 +735,7 @@ TEST_CASE("the fitted model's numbers are checked at load, located in the fitted
                              1 + std::count(text.begin(),
                                             text.begin() + static_cast<std::ptrdiff_t>(at), '\n')) +
                          ":" + std::to_string(at - text.rfind('\n', at)) +
-                         ": draws.values.1.21: value -0.5 is out of range for "
+                         ": draws.values.1.22: value -0.5 is out of range for "
                          "death_after_relapse_rate, expected a number in "
                          "[0, 1e6] (per month)");
   }

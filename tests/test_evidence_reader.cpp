@@ -116,7 +116,7 @@ TEST_CASE("the Inati-cel evidence file parses into typed figures", "[evidence]")
   REQUIRE(evidence.find_baseline("age")->range == std::vector<double>{20, 61});
 
   REQUIRE(evidence.figures.size() == 34);
-  REQUIRE(evidence.assumptions.size() == 18);
+  REQUIRE(evidence.assumptions.size() == 19);
   for (const char* key : {"conduct.follow_up_months.max", "figures[].subgroups", "figures[].time",
                           "assumptions[].prior.sdlog", "baseline[].range", "study.patients"}) {
     CHECK(registry.keys().count(key) == 1);

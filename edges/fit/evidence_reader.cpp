@@ -309,7 +309,8 @@ Prior read_prior(MappingReader& prior) {
   return p;
 }
 
-Assumption read_assumption(MappingReader& item, std::set<std::string>& seen) {
+Assumption read_assumption(MappingReader& item, std::set<std::string>& seen,
+                           const Evidence& evidence) {
   Assumption a;
   a.parameter = item.required_string("parameter");
   require_unique(item, "parameter", a.parameter, seen);
@@ -318,6 +319,18 @@ Assumption read_assumption(MappingReader& item, std::set<std::string>& seen) {
   a.unit = item.optional_string("unit", "");
   a.why = item.required_string("why");
   if (a.why.empty()) item.fail("why", "empty reason", "a non-empty string saying why");
+  if (item.has("not_fitted_to")) {
+    const YAML::Node list = item.raw("not_fitted_to");
+    if (!list.IsSequence() || list.size() == 0)
+      item.fail("not_fitted_to", "found no list", "a non-empty list of figure ids");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string id = list[i].IsScalar() ? list[i].Scalar() : "";
+      if (!evidence.find(id))
+        item.fail("not_fitted_to", "unknown figure \"" + id + "\"",
+                  "the id of a figure in `figures`");
+      a.not_fitted_to.push_back(id);
+    }
+  }
   item.finish();
   return a;
 }
@@ -554,7 +567,7 @@ Evidence load_evidence(const std::filesystem::path& file, KeyRegistry* registry)
   check_figures_agree(evidence, figure_items);
   seen.clear();
   for (MappingReader& item : root.mapping_list("assumptions", 1)) {
-    evidence.assumptions.push_back(read_assumption(item, seen));
+    evidence.assumptions.push_back(read_assumption(item, seen, evidence));
   }
   root.finish();
 

@@ -32,9 +32,15 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 void print_report(const car_t::FitResult& fit, double seconds) {
-  std::printf("ABC: %llu draws, %zu accepted (distance <= %.3f), %.1f s\n",
-              static_cast<unsigned long long>(fit.abc_draws), fit.draws.size(),
-              fit.abc_distance_threshold, seconds);
+  std::printf(
+      "ABC: %llu draws, %zu accepted (acceptance rate %.4f, tolerance: distance <= %.3f, "
+      "effective sample size %.0f), %.1f s\n",
+      static_cast<unsigned long long>(fit.abc_draws), fit.draws.size(), fit.abc_acceptance_rate,
+      fit.abc_distance_threshold, fit.abc_effective_sample_size, seconds);
+  for (const auto& check : fit.point_checks) {
+    std::printf("point %-13s %.4f: percentile %.1f of the draws' (median %.4f)\n",
+                check.name.c_str(), check.point, check.percentile, check.draws_median);
+  }
   std::printf("%-28s %-11s %9s %9s %9s %9s %9s  %s\n", "figure", "role", "reported", "point",
               "pred 2.5%", "pred 50%", "pred 97.5%", "inside");
   int inside = 0;
@@ -92,6 +98,22 @@ std::string calibration_csv(const car_t::FitResult& fit) {
            "," + format_number(row.predictive_median) + "," + format_number(row.predictive_lower) +
            "," + format_number(row.predictive_upper) + "," + (row.inside ? "yes" : "no") + "," +
            std::to_string(row.replicas) + "\n";
+  }
+  // Diagnostics: the value in the `reported` column; point checks: the point's true value
+  // (point_replica_median), the draws' median (predictive_median) and the percentile (replicas
+  // column left empty).
+  const std::pair<const char*, double> diagnostics[] = {
+      {"abc_draws", static_cast<double>(fit.abc_draws)},
+      {"abc_accepted", static_cast<double>(fit.draws.size())},
+      {"abc_acceptance_rate", fit.abc_acceptance_rate},
+      {"abc_tolerance", fit.abc_distance_threshold},
+      {"abc_effective_sample_size", fit.abc_effective_sample_size}};
+  for (const auto& [name, value] : diagnostics)
+    out += "diagnostic," + std::string(name) + ",ABC,," + format_number(value) + ",,,,,,\n";
+  for (const auto& check : fit.point_checks) {
+    out += "point_check," + check.name + ",true value at the point; percentile among draws,," +
+           format_number(check.percentile) + "," + format_number(check.point) + "," +
+           format_number(check.draws_median) + ",,,,\n";
   }
   for (const auto& p : fit.parameters) {
     out += "parameter," + csv_field(p.name) + "," + csv_field(p.unit + "; " + p.source) + ",," +

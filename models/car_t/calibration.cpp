@@ -1,28 +1,32 @@
 #include "models/car_t/calibration.h"
 
 #include <algorithm>
+#include <array>
+#include <boost/math/special_functions/beta.hpp>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <stdexcept>
 
 #include "core/accumulator.h"
 #include "core/runner.h"
 #include "core/samplers.h"
 #include "models/car_t/source_study.h"
+#include "models/car_t/truth.h"
 
 namespace trialsim::car_t {
 namespace {
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 // Disjoint replicate-index ranges keep every stream key distinct: ABC draws use [0, N),
-// posterior-predictive replicas [2^40, ...), point-estimate report replicas [2^41, ...), and the
-// point-estimate search its own replicas [3 * 2^40, ...), so the report does not judge the point
-// on the replicas that chose it.
+// posterior-predictive replicas [2^40, ...), point-estimate report replicas [2^41, ...), the
+// true values behind the point (truth.cpp) 2^42, and the conjugate block's Latin hypercube
+// 5 * 2^40.
 constexpr std::uint64_t PREDICTIVE_OFFSET = 1ULL << 40;
 constexpr std::uint64_t POINT_OFFSET = 1ULL << 41;
-constexpr std::uint64_t POINT_SEARCH_OFFSET = 3ULL << 40;
-// Candidates per block in the point search (each candidate is hundreds of replicas, so small
-// blocks keep both cores busy); a constant, so results do not depend on the thread count.
+constexpr std::uint64_t CONJUGATE_STREAM = 5ULL << 40;
+// Items per block for heavy items (point candidates, each thousands of patients); a constant,
+// so results do not depend on the thread count.
 constexpr std::uint64_t SEARCH_BLOCK = 16;
 constexpr std::uint64_t PILOT_DRAWS = 4096;
 // Squared scaled distance charged when a replica cannot compute a target (e.g. no one followed
@@ -59,6 +63,7 @@ struct Model {
   std::vector<double> maintenance_type_counts;  // TKI, chemo, inotuzumab
   std::vector<AbcParameter> abc;
   std::vector<const Figure*> targets;
+  ObservedComposition composition;  // what the ABC replicas condition on
 };
 
 const Figure* find_figure(const Evidence& e, Statistic statistic, FigureEndpoint endpoint,
@@ -98,7 +103,7 @@ void add_proportion(Model& model, double CarTParameters::*member, const Figure* 
 }
 
 // The model is built from the evidence in steps, one per kind of evidence; the order in which
-// they add conjugate parameters is the order of their Beta draws (draw_parameters), so it is
+// they add conjugate parameters is the order of their Beta draws (conjugate_sample), so it is
 // part of the fit's reproducibility.
 
 // Fixed assumptions set their parameter; `binomial_prior` is the conjugate prior; every other
@@ -224,18 +229,49 @@ void add_covariate_prevalences(const Evidence& e, Model& model) {
   }
 }
 
-// ABC targets: the reported Kaplan–Meier landmarks and death/relapse counts.
+// ABC targets: the reported Kaplan–Meier landmarks and death/relapse counts, except figures an
+// assumption says are not to be fitted (`not_fitted_to`). The split of deaths
+// in remission into infection and other causes is not a target: given the deaths and the deaths
+// from disease it informs only the conjugate infection share (used there, once).
 std::vector<const Figure*> abc_targets(const Evidence& e) {
   std::vector<const Figure*> targets;
+  const auto excluded = [&](const Figure& f) {
+    for (const Assumption& a : e.assumptions) {
+      if (std::find(a.not_fitted_to.begin(), a.not_fitted_to.end(), f.id) != a.not_fitted_to.end())
+        return true;
+    }
+    return false;
+  };
   for (const Figure& f : e.figures) {
+    if (excluded(f)) continue;
     const bool tte_count =
         f.statistic == Statistic::count &&
         (f.event == EventKind::death || f.event == EventKind::death_from_disease ||
-         f.event == EventKind::death_from_infection ||
-         f.event == EventKind::death_from_other_causes || f.event == EventKind::relapse);
+         f.event == EventKind::relapse);
     if (f.statistic == Statistic::km_landmark || tte_count) targets.push_back(&f);
   }
   return targets;
+}
+
+// The observed composition the ABC replicas condition on: EMD patients and responders per EMD
+// group (or responders overall), and maintained responders when the maintenance types are
+// reported.
+ObservedComposition observed_composition(const Model& model, const Figure& orr) {
+  ObservedComposition c;
+  if (model.response_by_emd) {
+    c.extramedullary = static_cast<int>(model.response_n_emd);
+    c.responders_extramedullary = static_cast<int>(model.response_k_emd);
+    c.responders_other = static_cast<int>(model.response_k_non_emd);
+  }
+  c.responders = *orr.count;
+  double maintained = 0.0;
+  for (double k : model.maintenance_type_counts) maintained += k;
+  if (maintained > 0.0) c.maintained = static_cast<int>(std::lround(maintained));
+  if (c.maintained > c.responders)
+    throw std::invalid_argument("evidence reports more maintained patients (" +
+                                std::to_string(c.maintained) + ") than responders (" +
+                                std::to_string(c.responders) + ")");
+  return c;
 }
 
 Model build_model(const Evidence& e) {
@@ -245,6 +281,7 @@ Model build_model(const Evidence& e) {
   add_mrd_and_toxicity(e, model);
   add_event_shares(e, orr, model);
   add_covariate_prevalences(e, model);
+  model.composition = observed_composition(model, orr);
   model.targets = abc_targets(e);
   if (model.abc.empty())
     throw std::invalid_argument(
@@ -254,26 +291,9 @@ Model build_model(const Evidence& e) {
 
 double logit(double p) { return std::log(p / (1.0 - p)); }
 
-CarTParameters draw_parameters(const Model& model, Rng& rng) {
-  CarTParameters p = model.fixed;
-  // Fixed number of draws in a fixed order, so a draw index always means the same parameters.
-  const double r_non =
-      beta(model.response_k_non_emd + model.prior_a,
-           model.response_n_non_emd - model.response_k_non_emd + model.prior_b, rng);
-  const double r_emd = beta(model.response_k_emd + model.prior_a,
-                            model.response_n_emd - model.response_k_emd + model.prior_b, rng);
-  p.response_logit_intercept = logit(r_non);
-  p.response_logit_emd = model.response_by_emd ? logit(r_emd) - logit(r_non) : 0.0;
-  for (const ConjugateParameter& c : model.conjugate) {
-    p.*c.member = beta(c.count + model.prior_a, c.total - c.count + model.prior_b, rng);
-  }
-  double shares_total = 0.0;
-  for (std::size_t t = 0; t < 3; ++t) {
-    p.maintenance_shares[t] =
-        standard_gamma(model.maintenance_type_counts[t] + model.prior_a, rng);  // Dirichlet
-    shares_total += p.maintenance_shares[t];
-  }
-  for (double& share : p.maintenance_shares) share /= shares_total;
+// The time-to-event parameters of ABC draw `rng`'s from their priors, on top of `base`.
+CarTParameters draw_abc_parameters(const Model& model, const CarTParameters& base, Rng& rng) {
+  CarTParameters p = base;
   for (const AbcParameter& a : model.abc) {
     p.*a.member = a.prior.kind == Prior::Kind::beta
                       ? beta(a.prior.a, a.prior.b, rng)
@@ -282,22 +302,79 @@ CarTParameters draw_parameters(const Model& model, Rng& rng) {
   return p;
 }
 
+// A Latin hypercube sample of Beta(a, b) of size n: the quantiles at (s_j + U_j) / n, s a random
+// permutation of the strata 0..n-1 and U_j uniform; each stratum of probability 1/n holds one
+// draw, so the sample's mean and SD match the Beta's far more closely than n independent draws.
+std::vector<double> stratified_beta(double a, double b, std::size_t n, Rng& rng) {
+  std::vector<std::size_t> strata(n);
+  std::iota(strata.begin(), strata.end(), std::size_t{0});
+  for (std::size_t i = n; i > 1; --i) {  // Fisher–Yates
+    const auto j = static_cast<std::size_t>(uniform01(rng) * static_cast<double>(i));
+    std::swap(strata[i - 1], strata[std::min(j, i - 1)]);
+  }
+  std::vector<double> xs(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    const double u = (static_cast<double>(strata[j]) + uniform01(rng)) / static_cast<double>(n);
+    xs[j] = boost::math::ibeta_inv(a, b, u);
+  }
+  return xs;
+}
+
+// The conjugate block's posterior sample of size n (the other parameters from `base`): response
+// by EMD, every conjugate proportion (Latin hypercube, stratified_beta, in a fixed order) and the
+// maintenance type shares (Dirichlet by normalised gammas), from one stream of its own.
+std::vector<CarTParameters> conjugate_sample(const Model& model, const CarTParameters& base,
+                                             std::size_t n, std::uint64_t seed) {
+  Rng rng = make_stream(seed, CONJUGATE_STREAM, StreamPurpose::parameters);
+  std::vector<CarTParameters> sample(n, base);
+  const double a = model.prior_a, b = model.prior_b;
+  const std::vector<double> r_non =
+      stratified_beta(model.response_k_non_emd + a,
+                      model.response_n_non_emd - model.response_k_non_emd + b, n, rng);
+  const std::vector<double> r_emd = stratified_beta(
+      model.response_k_emd + a, model.response_n_emd - model.response_k_emd + b, n, rng);
+  for (std::size_t j = 0; j < n; ++j) {
+    sample[j].response_logit_intercept = logit(r_non[j]);
+    sample[j].response_logit_emd = model.response_by_emd ? logit(r_emd[j]) - logit(r_non[j]) : 0.0;
+  }
+  for (const ConjugateParameter& c : model.conjugate) {
+    const std::vector<double> xs = stratified_beta(c.count + a, c.total - c.count + b, n, rng);
+    for (std::size_t j = 0; j < n; ++j) sample[j].*c.member = xs[j];
+  }
+  for (CarTParameters& p : sample) {
+    double shares_total = 0.0;
+    for (std::size_t t = 0; t < 3; ++t) {
+      p.maintenance_shares[t] = standard_gamma(model.maintenance_type_counts[t] + a, rng);
+      shares_total += p.maintenance_shares[t];
+    }
+    for (double& share : p.maintenance_shares) share /= shares_total;
+  }
+  return sample;
+}
+
+// The conjugate block's point: Beta posterior medians (a zero count gives a small positive
+// value, e.g. 0 of 11 under Jeffreys: the median of Beta(0.5, 11.5), 0.0197), response logits
+// from the medians of response by EMD, maintenance type shares at their Dirichlet means.
 CarTParameters conjugate_point(const Model& model) {
   CarTParameters p = model.fixed;
-  // MLEs, clamped away from 0 and 1 only for the logits (a 0/n or n/n response rate).
-  const auto clamp = [](double x) { return std::clamp(x, 1e-6, 1.0 - 1e-6); };
-  const double r_non = clamp(model.response_k_non_emd / model.response_n_non_emd);
+  const double a = model.prior_a, b = model.prior_b;
+  const auto median = [](double alpha, double beta_) {
+    return boost::math::ibeta_inv(alpha, beta_, 0.5);
+  };
+  const double r_non =
+      median(model.response_k_non_emd + a, model.response_n_non_emd - model.response_k_non_emd + b);
   p.response_logit_intercept = logit(r_non);
-  p.response_logit_emd =
-      model.response_by_emd
-          ? logit(clamp(model.response_k_emd / model.response_n_emd)) - logit(r_non)
-          : 0.0;
+  p.response_logit_emd = model.response_by_emd
+                             ? logit(median(model.response_k_emd + a,
+                                            model.response_n_emd - model.response_k_emd + b)) -
+                                   logit(r_non)
+                             : 0.0;
   for (const ConjugateParameter& c : model.conjugate)
-    p.*c.member = c.total > 0 ? c.count / c.total : 0.0;
+    p.*c.member = median(c.count + a, c.total - c.count + b);
   double total = 0.0;
-  for (double c : model.maintenance_type_counts) total += c;
+  for (double c : model.maintenance_type_counts) total += c + a;
   for (std::size_t t = 0; t < 3; ++t)
-    p.maintenance_shares[t] = total > 0 ? model.maintenance_type_counts[t] / total : 1.0 / 3;
+    p.maintenance_shares[t] = (model.maintenance_type_counts[t] + a) / total;
   return p;
 }
 
@@ -368,25 +445,28 @@ std::string describe(const Figure& f) {
   return text;
 }
 
-// The fit's stages share this: the model, the source study as conducted and the settings. One
-// replica of the source study at given parameters yields the values of the ABC targets.
+// The fit's stages share this: the model, the source study as conducted, the settings and the
+// conjugate point (the values of the parameters an ABC draw does not draw). One replica of the
+// source study, conditioned on the observed composition, at given time-to-event parameters
+// yields the values of the ABC targets.
 struct FitContext {
   const Model& model;
   const SourceStudyConduct& conduct;
   const FitSettings& settings;
+  CarTParameters conjugate = conjugate_point(model);
 
   std::size_t targets() const { return model.targets.size(); }
   // `out` is the caller's buffer (resized once, reused for every replica).
   void simulate_targets(const CarTParameters& p, std::uint64_t index, SourceCohortWorkspace& ws,
                         std::vector<double>& out) const {
-    simulate_source_cohort(p, conduct, settings.seed, index, ws);
+    simulate_conditioned_source_cohort(p, conduct, model.composition, settings.seed, index, ws);
     const std::size_t count = targets();
     out.resize(count);
     for (std::size_t t = 0; t < count; ++t) out[t] = evaluate_figure(*model.targets[t], ws);
   }
   CarTParameters parameters_for_draw(std::uint64_t index) const {
     Rng rng = make_stream(settings.seed, index, StreamPurpose::parameters);
-    return draw_parameters(model, rng);
+    return draw_abc_parameters(model, conjugate, rng);
   }
 };
 
@@ -469,89 +549,106 @@ std::vector<Candidate> abc_accepted(const FitContext& fit, const std::vector<dou
   return accepted;
 }
 
-// Step 3a, the point estimate's candidates. Conjugate parameters: their MLEs. Time-to-event
-// parameters: the posterior medians (candidate 0, the start of the search, so that a
-// well-behaved posterior keeps its centre), then each accepted draw's values.
-std::vector<CarTParameters> point_candidates(const Model& model,
-                                             const std::vector<CarTParameters>& draws) {
-  const CarTParameters conjugate = conjugate_point(model);
-  std::vector<CarTParameters> candidates;
-  CarTParameters medians = conjugate;
-  for (const AbcParameter& a : model.abc) {
-    std::vector<double> xs;
-    for (const CarTParameters& d : draws) xs.push_back(d.*a.member);
-    medians.*a.member = quantile_of(xs, 0.5);
+// Step 3, the joint posterior sample: accepted ABC draw j's time-to-event parameters paired with
+// the conjugate block's draw j. The blocks' likelihoods factorise (the ABC replicas condition on
+// the observed counts), so under independent priors they are independent a posteriori and any
+// pairing is a joint draw.
+std::vector<CarTParameters> joint_posterior(const FitContext& fit,
+                                            const std::vector<Candidate>& accepted) {
+  std::vector<CarTParameters> draws =
+      conjugate_sample(fit.model, fit.model.fixed, accepted.size(), fit.settings.seed);
+  for (std::size_t j = 0; j < accepted.size(); ++j) {
+    for (const AbcParameter& a : fit.model.abc)
+      draws[j].*a.member = accepted[j].parameters.*a.member;
   }
-  candidates.push_back(medians);
-  for (const CarTParameters& d : draws) {
-    CarTParameters c = conjugate;
-    for (const AbcParameter& a : model.abc) c.*a.member = d.*a.member;
-    candidates.push_back(c);
-  }
-  return candidates;
+  return draws;
 }
 
-// Step 3b, the weight of each target in the point search. The point estimate should reproduce
-// the headline figures — the whole-population and responder Kaplan–Meier landmarks (12-month
-// OS, RFS, DOR) — most closely: they weigh HEADLINE_WEIGHT times the subgroup landmarks and
-// event counts, which at n = 31 are noisy.
-std::vector<double> point_weights(const Model& model) {
-  constexpr double HEADLINE_WEIGHT = 10.0;
-  std::vector<double> point_weight(model.targets.size(), 1.0);
-  for (std::size_t t = 0; t < model.targets.size(); ++t) {
-    const Figure& f = *model.targets[t];
-    if (f.statistic == Statistic::km_landmark &&
-        (f.subgroup == Subgroup::all || f.subgroup == Subgroup::responders)) {
-      point_weight[t] = HEADLINE_WEIGHT;
-    }
-  }
-  return point_weight;
-}
+// The values that place the point within the posterior: true OS and RFS (responders) at 12 and
+// 24 months, and the maintenance hazard ratio (it moves OS and RFS little, but a design of its
+// own, the maintenance trial, turns on it).
+constexpr std::size_t POINT_VALUES = 5;
+const char* const POINT_VALUE_NAMES[POINT_VALUES] = {"os_12m_true", "rfs_12m_true", "os_24m_true",
+                                                     "rfs_24m_true", "maintenance_hazard_ratio"};
+using PointValues = std::array<double, POINT_VALUES>;
 
-// Step 3c, the point search: simulated method of moments over the candidates — the one whose
-// replicas of the source study (common random numbers, `point_search_replicas` each) have
-// medians closest to the reported targets, in the ABC distance with the point weights. Returns
-// (distance, candidate index), the first of equals.
-std::pair<double, std::uint64_t> search_point(const FitContext& fit,
-                                              const std::vector<CarTParameters>& candidates,
-                                              const std::vector<double>& scale,
-                                              const std::vector<double>& point_weight) {
-  const std::size_t targets = fit.targets();
-  struct SearchBlock {
-    std::vector<std::pair<double, std::uint64_t>> scores;
-    std::vector<double> values;
-    std::vector<std::vector<double>> per_target;
-    void reset() { scores.clear(); }
+// PointValues of each parameter set, by true_values with settings.point_truth_patients
+// uncensored patients on the same streams for every set (common random numbers).
+std::vector<PointValues> true_survival(const FitContext& fit,
+                                       const std::vector<CarTParameters>& sets) {
+  std::vector<PointValues> values;
+  values.reserve(sets.size());
+  struct TruthBlock {
+    std::vector<PointValues> rows;
+    void reset() { rows.clear(); }
   };
-  std::pair<double, std::uint64_t> best{std::numeric_limits<double>::infinity(), 0};
-  run_replicate_blocks<SearchBlock, SourceCohortWorkspace>(
-      RunShape{0, candidates.size(), fit.settings.threads, SEARCH_BLOCK},
-      [&](const ReplicateBlock& block, SearchBlock& result_block, SourceCohortWorkspace& ws) {
-        result_block.per_target.resize(targets);
-        for (std::uint64_t c = block.first_replicate;
-             c < block.first_replicate + block.replicate_count; ++c) {
-          for (auto& v : result_block.per_target) v.clear();
-          for (std::uint64_t r = 0; r < fit.settings.point_search_replicas; ++r) {
-            fit.simulate_targets(candidates[c], POINT_SEARCH_OFFSET + r, ws, result_block.values);
-            for (std::size_t t = 0; t < targets; ++t) {
-              if (std::isfinite(result_block.values[t]))
-                result_block.per_target[t].push_back(result_block.values[t]);
-            }
-          }
-          double distance = 0.0;
-          for (std::size_t t = 0; t < targets; ++t) {
-            const double z =
-                (quantile_of(result_block.per_target[t], 0.5) - fit.model.targets[t]->value) /
-                scale[t];
-            distance += point_weight[t] * (std::isfinite(z) ? z * z : MISSING_PENALTY);
-          }
-          result_block.scores.push_back({distance, c});
+  struct NoWorkspace {};
+  run_replicate_blocks<TruthBlock, NoWorkspace>(
+      RunShape{0, sets.size(), fit.settings.threads, SEARCH_BLOCK},
+      [&](const ReplicateBlock& block, TruthBlock& result, NoWorkspace&) {
+        for (std::uint64_t i = block.first_replicate;
+             i < block.first_replicate + block.replicate_count; ++i) {
+          const CarTTruth t = true_values(sets[i], {12.0, 24.0}, fit.settings.seed,
+                                          fit.settings.point_truth_patients);
+          result.rows.push_back(
+              {t.os_at[0], t.rfs_at[0], t.os_at[1], t.rfs_at[1], sets[i].maintenance_hazard_ratio});
         }
       },
-      [&](const ReplicateBlock&, const SearchBlock& result_block) {
-        for (const auto& score : result_block.scores) best = std::min(best, score);
+      [&](const ReplicateBlock&, const TruthBlock& result) {
+        values.insert(values.end(), result.rows.begin(), result.rows.end());
       });
-  return best;
+  return values;
+}
+
+struct PointChoice {
+  CarTParameters point;
+  std::vector<PointCheck> checks;
+};
+
+// Step 4, the point estimate: the conjugate point with the time-to-event parameters of the
+// accepted draw whose PointValues (at the conjugate point) are closest to the medians of the
+// posterior draws' PointValues, each difference scaled by the draws' SD of that value (first of
+// equals). Its checks: where the point's values sit among the draws'.
+PointChoice choose_point(const FitContext& fit, const std::vector<CarTParameters>& draws) {
+  std::vector<CarTParameters> candidates(draws.size(), fit.conjugate);
+  for (std::size_t j = 0; j < draws.size(); ++j) {
+    for (const AbcParameter& a : fit.model.abc) candidates[j].*a.member = draws[j].*a.member;
+  }
+  const std::vector<PointValues> of_draws = true_survival(fit, draws);
+  const std::vector<PointValues> of_candidates = true_survival(fit, candidates);
+  PointValues median{}, sd{};
+  for (std::size_t k = 0; k < POINT_VALUES; ++k) {
+    std::vector<double> xs;
+    MomentAccumulator moments;
+    for (const PointValues& v : of_draws) {
+      xs.push_back(v[k]);
+      moments.add(v[k]);
+    }
+    median[k] = quantile_of(xs, 0.5);
+    sd[k] = std::max(std::sqrt(std::max(0.0, moments.variance())), 1e-9);
+  }
+  std::size_t best = 0;
+  double best_distance = std::numeric_limits<double>::infinity();
+  for (std::size_t c = 0; c < of_candidates.size(); ++c) {
+    double distance = 0.0;
+    for (std::size_t k = 0; k < POINT_VALUES; ++k) {
+      const double z = (of_candidates[c][k] - median[k]) / sd[k];
+      distance += z * z;
+    }
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = c;
+    }
+  }
+  PointChoice choice{candidates.empty() ? fit.conjugate : candidates[best], {}};
+  for (std::size_t k = 0; k < POINT_VALUES && !candidates.empty(); ++k) {
+    const double x = of_candidates[best][k];
+    double below = 0.0;
+    for (const PointValues& v : of_draws) below += v[k] < x ? 1.0 : v[k] == x ? 0.5 : 0.0;
+    choice.checks.push_back(
+        {POINT_VALUE_NAMES[k], x, median[k], 100.0 * below / static_cast<double>(of_draws.size())});
+  }
+  return choice;
 }
 
 // A calibration row's identity: the figure (f < figure count) or, after the figures, the
@@ -577,7 +674,7 @@ CalibrationRow calibration_row_header(const Evidence& evidence, const Model& mod
   return row;
 }
 
-// Step 4, the calibration report: for every reported figure (and the median follow-up), its
+// Step 5, the calibration report: for every reported figure (and the median follow-up), its
 // 95 % posterior-predictive interval from one replica per draw, and the median of
 // `point_replicas` replicas at the point estimate. A step of its own: it judges the fit and
 // changes nothing in it.
@@ -613,17 +710,30 @@ std::vector<CalibrationRow> calibration_rows(const Evidence& evidence, const Fit
 // Where a parameter's value comes from, in words, for the parameter table of the report.
 std::string parameter_source(const Evidence& evidence, const Model& model,
                              const NamedParameter& p) {
+  const auto number = [](double x) {
+    std::string text = std::to_string(x);
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') text.pop_back();
+    return text;
+  };
+  const std::string beta_prior =
+      " (prior Beta(" + number(model.prior_a) + ", " + number(model.prior_b) + "))";
   std::string source = "fixed (default)";
   for (const ConjugateParameter& c : model.conjugate) {
-    if (c.member == p.member) source = "conjugate Beta posterior: " + c.source;
+    if (c.member == p.member) source = "conjugate Beta posterior: " + c.source + beta_prior;
   }
   for (const AbcParameter& a : model.abc) {
-    if (a.member == p.member) source = "ABC (prior in evidence assumptions)";
+    if (a.member != p.member) continue;
+    source = "ABC conditioned on the observed response and maintenance counts, prior " +
+             (a.prior.kind == Prior::Kind::beta
+                  ? "Beta(" + number(a.prior.a) + ", " + number(a.prior.b) + ")"
+                  : "lognormal(median " + number(a.prior.median) + ", sdlog " +
+                        number(a.prior.sdlog) + ")");
   }
   if (std::string(p.name) == "response_logit_intercept")
-    source = "conjugate Beta posterior of response in non-EMD patients (logit)";
+    source = "conjugate Beta posterior of response in non-EMD patients (logit)" + beta_prior;
   if (std::string(p.name) == "response_logit_emd")
-    source = "conjugate Beta posteriors of response by EMD (logit difference)";
+    source = "conjugate Beta posteriors of response by EMD (logit difference)" + beta_prior;
   if (source == "fixed (default)") {
     for (const Assumption& a : evidence.assumptions) {
       if (a.parameter == p.name) source = "assumption (fixed in evidence)";
@@ -632,7 +742,7 @@ std::string parameter_source(const Evidence& evidence, const Model& model,
   return source;
 }
 
-// Step 5, parameter summaries: point, posterior mean, SD and 95 % interval of every parameter
+// Step 6, parameter summaries: point, posterior mean, SD and 95 % interval of every parameter
 // over the draws, with its source.
 std::vector<ParameterSummary> parameter_summaries(const Evidence& evidence, const Model& model,
                                                   const CarTParameters& point,
@@ -681,14 +791,15 @@ FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings,
   if (progress) progress("abc");
   const std::vector<Candidate> accepted = abc_accepted(fit, scale);
   result.abc_distance_threshold = accepted.empty() ? NaN : accepted.back().distance;
-  for (const Candidate& c : accepted) result.draws.push_back(c.parameters);
+  result.abc_acceptance_rate =
+      static_cast<double>(accepted.size()) / static_cast<double>(settings.abc_draws);
+  result.abc_effective_sample_size = static_cast<double>(accepted.size());  // equal weights
+  result.draws = joint_posterior(fit, accepted);
 
   if (progress) progress("point");
-  const std::vector<CarTParameters> candidates = point_candidates(model, result.draws);
-  const std::pair<double, std::uint64_t> best =
-      search_point(fit, candidates, scale, point_weights(model));
-  result.point = candidates[best.second];
-  result.point_search_distance = best.first;
+  PointChoice choice = choose_point(fit, result.draws);
+  result.point = choice.point;
+  result.point_checks = std::move(choice.checks);
 
   if (progress) progress("predictive");
   result.figures = calibration_rows(evidence, fit, result.draws, result.point);

@@ -1,22 +1,37 @@
 #pragma once
 // Fitting the CAR-T patient model to published evidence, with the uncertainty its sample leaves.
 //
-// Two blocks (README "The patient model and its calibration"):
+// One posterior, two blocks whose likelihoods factorise (README "The patient model and its
+// calibration"):
 //  * Conjugate block — every parameter that is a proportion informed by a reported count
 //    (response by EMD, MRD, CRS/ICANS by EMD, maintenance and its types, CD19-negative relapse,
 //    covariate prevalences, infection share of deaths in remission): exact Beta posteriors
-//    Beta(k + a, n - k + b) under the evidence's `binomial_prior` (Jeffreys a = b = 1/2). Point
-//    estimate: the MLE k / n, which reproduces the reported figure.
+//    Beta(k + a, n - k + b) under the evidence's `binomial_prior` (Jeffreys a = b = 1/2), sampled
+//    by Latin hypercube (each parameter's N draws are its Beta quantiles at one uniform in each
+//    of N equal strata, the strata independently permuted), so the sample's moments match the
+//    Beta posterior's closely.
 //  * ABC block — the time-to-event parameters (cure fraction, Weibull relapse latency,
 //    non-relapse, post-relapse and post-non-response death rates, maintenance hazard ratio), with
 //    the priors in the evidence's `assumptions`: approximate Bayesian computation by rejection
-//    (Pritchard et al. 1999). Each draw takes all parameters from their
-//    prior/posterior, simulates one replica of the source study as conducted (31 patients over
-//    the entry window, one cut-off), and computes every reported Kaplan–Meier landmark and event
-//    count; the distance is the sum of squared differences to the reported values, each scaled by
-//    the prior-predictive MAD. The `accepted` nearest draws are the posterior sample. Point
-//    estimate: the posterior medians.
+//    (Pritchard et al. 1999). Each draw takes the time-to-event parameters from their prior,
+//    simulates one replica of the source study as conducted (31 patients over the entry window,
+//    one cut-off) CONDITIONED on the observed composition (EMD, responders per EMD group,
+//    maintained responders: simulate_conditioned_source_cohort), and computes every reported
+//    Kaplan–Meier landmark and death/relapse count; the distance is the sum of squared
+//    differences to the reported values, each scaled by the prior-predictive MAD. The
+//    `accepted` nearest draws are the block's posterior sample. Because the replicas hold the
+//    response and maintenance counts at their observed values, the survival figures carry no
+//    information about the conjugate parameters: the response data are used once (the joint
+//    posterior is the product of the two blocks, paired draw by draw).
 // Fixed assumptions (distribution: fixed) set their parameter directly.
+//
+// Point estimate — a summary of the same posterior: conjugate parameters at their Beta posterior
+// medians (so a zero count gives a small positive value, not 0), maintenance type shares at their
+// Dirichlet posterior means; time-to-event parameters those of the accepted draw whose true
+// 12- and 24-month OS and RFS (with the conjugate medians) and maintenance hazard ratio lie
+// closest to the posterior medians of those five values, each scaled by its posterior SD. The
+// point's true 12-month OS and RFS are thus near the centre of the draws' (FitResult::point_checks
+// gives their percentiles).
 //
 // The calibration report then simulates, for every reported figure, one replica per posterior
 // draw (95 % predictive interval: does the reported value lie inside?) and `point_replicas`
@@ -36,8 +51,9 @@ struct FitSettings {
   std::uint64_t abc_draws = 200000;
   std::size_t accepted = 1000;
   std::uint64_t point_replicas = 2000;
-  std::uint64_t point_search_replicas =
-      2000;  // replicas per candidate in the point-estimate search
+  // Uncensored patients simulated per draw (and per point candidate) for the true 12- and
+  // 24-month OS and RFS that choose the point (common random numbers across draws).
+  int point_truth_patients = 20000;
   unsigned threads = 1;
 };
 
@@ -57,15 +73,27 @@ struct ParameterSummary {
   double point = 0.0, mean = 0.0, sd = 0.0, lower = 0.0, upper = 0.0;  // draws: 2.5/97.5 %
 };
 
+// A true value of the point (e.g. 12-month OS) against the same value of every posterior draw.
+struct PointCheck {
+  std::string name;
+  double point = 0.0, draws_median = 0.0;
+  double percentile = 0.0;  // share of draws below the point's value (ties count half), in %
+};
+
 struct FitResult {
   CarTParameters point;
   std::vector<CarTParameters> draws;
   std::vector<CalibrationRow> figures;
   std::vector<ParameterSummary> parameters;
   std::vector<std::string> abc_targets;
-  double abc_distance_threshold = 0.0;  // distance of the last accepted draw
-  double point_search_distance = 0.0;   // scaled distance of the chosen point's replica medians
+  // ABC diagnostics: the tolerance (distance of the last accepted draw), the acceptance rate
+  // (accepted / draws) and the effective sample size (Kish, (sum w)^2 / sum w^2: rejection ABC
+  // weighs its distinct accepted draws equally, so it is their number).
+  double abc_distance_threshold = 0.0;
+  double abc_acceptance_rate = 0.0;
+  double abc_effective_sample_size = 0.0;
   std::uint64_t abc_draws = 0;
+  std::vector<PointCheck> point_checks;  // where the point's true values sit among the draws'
 };
 
 using FitProgress = std::function<void(const std::string& stage)>;

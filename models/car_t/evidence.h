@@ -95,6 +95,9 @@ struct Assumption {
   Prior prior;
   std::string unit;
   std::string why;
+  // Figures the fit must not use (they stay in the calibration report as checks): e.g. an
+  // observational subgroup comparison that is not to be read as the parameter's causal effect.
+  std::vector<std::string> not_fitted_to;
 };
 
 struct FollowUp {

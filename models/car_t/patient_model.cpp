@@ -11,6 +11,14 @@ namespace {
 
 double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
+// Time to death in remission from a unit exponential E: the Weibull with cumulative hazard
+// rate * multiplier * t^shape, t = (E / (rate * multiplier))^(1 / shape) (exactly E / (rate *
+// multiplier) at shape 1, the constant hazard).
+double nonrelapse_death_time(const CarTParameters& p, double e, double multiplier) {
+  const double t = e / (p.nonrelapse_mortality_rate * multiplier);
+  return p.nonrelapse_mortality_shape == 1.0 ? t : std::pow(t, 1.0 / p.nonrelapse_mortality_shape);
+}
+
 // Standard normal quantile, for thresholding the Gaussian copula.
 double normal_quantile(double p) {
   static const boost::math::normal standard;
@@ -44,6 +52,7 @@ const std::vector<NamedParameter>& parameter_table() {
       {"p_maintenance", "proportion of responders", &P::p_maintenance, D::proportion},
       {"maintenance_hazard_ratio", "-", &P::maintenance_hazard_ratio, D::positive},
       {"nonrelapse_mortality_rate", "per month", &P::nonrelapse_mortality_rate, D::non_negative},
+      {"nonrelapse_mortality_shape", "-", &P::nonrelapse_mortality_shape, D::positive},
       {"p_infection_given_nonrelapse_death", "proportion", &P::p_infection_given_nonrelapse_death,
        D::proportion},
       {"death_after_relapse_rate", "per month", &P::death_after_relapse_rate, D::non_negative},
@@ -181,7 +190,7 @@ void simulate_patient(const CarTParameters& p, CarTStreams& s, CarTPatient& out)
               : p.response_time + p.relapse_scale * std::pow(e_relapse / hazard_multiplier,
                                                              1.0 / p.relapse_shape);
     const double nonrelapse_death =
-        p.response_time + e_nonrelapse_death / (p.nonrelapse_mortality_rate * hazard_multiplier);
+        p.response_time + nonrelapse_death_time(p, e_nonrelapse_death, hazard_multiplier);
     if (relapse < nonrelapse_death) {
       out.relapsed = true;
       out.cd19_negative_relapse = u_cd19 < p.p_cd19_negative_relapse;
@@ -194,7 +203,7 @@ void simulate_patient(const CarTParameters& p, CarTStreams& s, CarTPatient& out)
     }
   } else {
     const double disease_death = e_disease_death / p.death_after_nonresponse_rate;
-    const double nonrelapse_death = e_nonrelapse_death / p.nonrelapse_mortality_rate;
+    const double nonrelapse_death = nonrelapse_death_time(p, e_nonrelapse_death, 1.0);
     t.death_time = std::min(disease_death, nonrelapse_death);
     out.death_cause = disease_death <= nonrelapse_death ? DeathCause::disease : nonrelapse_cause;
   }

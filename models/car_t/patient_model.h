@@ -13,10 +13,12 @@
 //       L ~ Weibull(shape k, scale lambda) under proportional hazards: L = lambda (E / h)^(1/k),
 //       E ~ Exp(1), h = HR_maint if maintained else 1.
 //     Relapse is CD19-negative with probability p_CD19neg.
-//     Death in remission (non-relapse mortality) at t_resp + Exp(mu_NRM * h); infection with
-//     probability p_infection, otherwise other causes.
+//     Death in remission (non-relapse mortality) at t_resp + T, T Weibull with cumulative hazard
+//     mu_NRM * h * t^k_NRM (k_NRM = 1: the constant rate mu_NRM; k_NRM < 1: a hazard falling
+//     over time); infection with probability p_infection, otherwise other causes.
 //     After relapse, death from disease at relapse + Exp(mu_relapse).
-//  4. Non-responders: death from disease at Exp(mu_NR), competing with Exp(mu_NRM).
+//  4. Non-responders: death from disease at Exp(mu_NR), competing with non-relapse death (the
+//     Weibull above, from infusion, h = 1).
 //  5. CRS: grade >= 3 with probability p_CRS3(EMD), else any grade with p_CRS - p_CRS3(EMD);
 //     grade 2 of mild with q_CRS2, grade 4 of severe with q_CRS4; onset day lognormal.
 //     ICANS: any grade with p_ICANS(EMD); grade >= 3 of those with q_ICANS3; grade 4 of severe
@@ -65,7 +67,8 @@ struct CarTParameters {
   double p_maintenance = 0.538;                                            // among responders
   std::array<double, 3> maintenance_shares{6.0 / 14, 5.0 / 14, 3.0 / 14};  // TKI, chemo, inotuzumab
   double maintenance_hazard_ratio = 0.5;     // on relapse and non-relapse-death hazards
-  double nonrelapse_mortality_rate = 0.008;  // per month
+  double nonrelapse_mortality_rate = 0.008;  // per month (with shape k: cumulative hazard at 1)
+  double nonrelapse_mortality_shape = 1.0;   // Weibull shape: < 1 a hazard falling over time
   double p_infection_given_nonrelapse_death = 0.5;
   double death_after_relapse_rate = 0.17;     // per month
   double death_after_nonresponse_rate = 0.2;  // per month

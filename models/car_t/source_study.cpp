@@ -146,6 +146,57 @@ void simulate_source_cohort(const CarTParameters& parameters, const SourceStudyC
   }
 }
 
+namespace {
+
+// Patient `index`'s parameters under the observed composition: the conditioned probabilities set
+// to 0 or 1 (a response logit of +/-infinity is a probability of exactly 1 or 0), so that the
+// patient's draws decide nothing but what is not conditioned on.
+void condition_patient(const ObservedComposition& c, int index, CarTParameters& p) {
+  constexpr double SURE = std::numeric_limits<double>::infinity();
+  const bool emd = c.extramedullary >= 0 && index < c.extramedullary;
+  if (c.extramedullary >= 0) p.p_extramedullary = emd ? 1.0 : 0.0;
+  // Responders: the first of each EMD group when the split is reported (numbered EMD group
+  // first), else the first `responders` patients.
+  const bool by_group =
+      c.extramedullary >= 0 && c.responders_extramedullary >= 0 && c.responders_other >= 0;
+  int responder_rank = -1;
+  if (by_group) {
+    const int rank = emd ? index : index - c.extramedullary;
+    if (rank < (emd ? c.responders_extramedullary : c.responders_other))
+      responder_rank = emd ? rank : c.responders_extramedullary + rank;
+  } else if (c.responders >= 0) {
+    if (index < c.responders) responder_rank = index;
+  } else {
+    return;  // response not conditioned on
+  }
+  p.response_logit_intercept = responder_rank >= 0 ? SURE : -SURE;
+  p.response_logit_emd = 0.0;
+  if (c.maintained >= 0 && responder_rank >= 0)
+    p.p_maintenance = responder_rank < c.maintained ? 1.0 : 0.0;
+}
+
+}  // namespace
+
+void simulate_conditioned_source_cohort(const CarTParameters& parameters,
+                                        const SourceStudyConduct& conduct,
+                                        const ObservedComposition& composition, std::uint64_t seed,
+                                        std::uint64_t replicate, SourceCohortWorkspace& ws) {
+  const auto n = static_cast<std::size_t>(conduct.patients);
+  ws.patients.resize(n);
+  ws.follow_up.resize(n);
+  ws.time.resize(n);
+  ws.status.resize(n);
+  ws.group.resize(n);
+  Rng enrolment = make_stream(seed, replicate, StreamPurpose::enrolment);
+  CarTStreams streams(seed, replicate);
+  for (std::size_t i = 0; i < n; ++i) {
+    ws.follow_up[i] = conduct.cutoff - uniform(0.0, conduct.entry_window, enrolment);
+    CarTParameters patient_parameters = parameters;
+    condition_patient(composition, static_cast<int>(i), patient_parameters);
+    simulate_patient(patient_parameters, streams, ws.patients[i]);
+  }
+}
+
 double evaluate_figure(const Figure& figure, SourceCohortWorkspace& ws) {
   switch (figure.statistic) {
     case Statistic::proportion:
