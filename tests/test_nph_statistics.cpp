@@ -179,6 +179,8 @@ TEST_CASE("MaxCombo statistics and p-values equal the R reference", "[survival][
     const auto ref = test::read_fixture(ds + ".maxcombo.csv");
     for (std::size_t r = 0; r < ref.rows.size(); ++r) {
       const std::vector<FhWeight> set = fh_set_named(ref.str(r, "set"));
+      // Six tests take 0.2 to 1.2 s each (nested quadrature): two datasets keep the test short.
+      if (set.size() > 4 && ds != "random200" && ds != "nph_delayed") continue;
       WeightedLogRankSet fh;
       weighted_log_rank(cohort, set, fh);
       const MaxComboResult mc = max_combo(fh);

@@ -20,9 +20,16 @@ constexpr std::size_t M = MAX_FH_TESTS;
 
 // Absolute tolerance and depth of the adaptive Gauss-Kronrod quadrature of Plackett's integral.
 // |K15 - G7| is a pessimistic error estimate (K15 is exact to degree 22), so the true error is
-// far below the tolerance on these smooth integrands.
-constexpr double QUADRATURE_TOLERANCE = 1e-13;
-constexpr int QUADRATURE_DEPTH = 12;
+// far below the tolerance on these smooth integrands. Nested levels (Phi_{m-2} inside the
+// integrand of Phi_m, m >= 5) have their error multiplied by rho_ij phi_2 and integrated over t,
+// so they run 100 times looser. A decision (max_combo_rejects) needs p only to about 1e-10.
+struct Accuracy {
+  double tolerance;
+  int depth;
+  Accuracy nested() const { return {tolerance * 100.0, depth > 4 ? depth - 4 : depth}; }
+};
+constexpr Accuracy P_VALUE_ACCURACY{1e-13, 12};
+constexpr Accuracy DECISION_ACCURACY{1e-10, 10};
 // Correlations above this are the same test (the matrix would be singular).
 constexpr double SAME_TEST_CORRELATION = 1.0 - 1e-12;
 
@@ -126,12 +133,13 @@ double adaptive_gauss_kronrod(const F& f, double a, double b, double tolerance, 
          adaptive_gauss_kronrod(f, mid, b, tolerance / 2.0, depth - 1);
 }
 
-double orthant(const double* b, const double* corr, std::size_t m);
+double orthant(const double* b, const double* corr, std::size_t m, Accuracy accuracy);
 
 // Sum over pairs i < j of R_ij d Phi_m / d rho_ij at the matrix R(t) (off-diagonal t R_ij):
 // phi_2(b_i, b_j; t R_ij) times the probability of the other coordinates given X_i = b_i,
 // X_j = b_j (conditional mean and covariance of the normal; Plackett 1954).
-double plackett_derivative(const double* b, const double* corr, std::size_t m, double t) {
+double plackett_derivative(const double* b, const double* corr, std::size_t m, double t,
+                           Accuracy accuracy) {
   double sum = 0.0;
   std::array<double, M> sub_b{}, coef_i{}, coef_j{};
   std::array<double, M * M> sub_corr{};
@@ -170,7 +178,7 @@ double plackett_derivative(const double* b, const double* corr, std::size_t m, d
           sub_corr[p * n + q] = sub_corr[q * n + p] = std::clamp(cov / (sd[p] * sd[q]), -1.0, 1.0);
         }
       }
-      sum += rho * density * orthant(sub_b.data(), sub_corr.data(), n);
+      sum += rho * density * orthant(sub_b.data(), sub_corr.data(), n, accuracy.nested());
     }
   }
   return sum;
@@ -179,19 +187,19 @@ double plackett_derivative(const double* b, const double* corr, std::size_t m, d
 // Phi_m(b; R) for m >= 3: Phi at the identity plus Plackett's integral over t in [0, 1], with
 // t = u (2 - u) so that the quadrature nodes crowd towards t = 1, where highly correlated pairs
 // make the integrand steep (phi_2 grows as 1 / sqrt(1 - t^2 R_ij^2)).
-double plackett_orthant(const double* b, const double* corr, std::size_t m) {
+double plackett_orthant(const double* b, const double* corr, std::size_t m, Accuracy accuracy) {
   double independent = 1.0;
   for (std::size_t k = 0; k < m; ++k) independent *= normal_cdf(b[k]);
   const auto integrand = [&](double u) {
-    return 2.0 * (1.0 - u) * plackett_derivative(b, corr, m, u * (2.0 - u));
+    return 2.0 * (1.0 - u) * plackett_derivative(b, corr, m, u * (2.0 - u), accuracy);
   };
   const double integral =
-      adaptive_gauss_kronrod(integrand, 0.0, 1.0, QUADRATURE_TOLERANCE, QUADRATURE_DEPTH);
+      adaptive_gauss_kronrod(integrand, 0.0, 1.0, accuracy.tolerance, accuracy.depth);
   return std::clamp(independent + integral, 0.0, 1.0);
 }
 
 // Phi_m(b; R), R row-major m x m (stride m), every b finite.
-double orthant(const double* b, const double* corr, std::size_t m) {
+double orthant(const double* b, const double* corr, std::size_t m, Accuracy accuracy) {
   switch (m) {
     case 0:
       return 1.0;
@@ -200,7 +208,7 @@ double orthant(const double* b, const double* corr, std::size_t m) {
     case 2:
       return bvnu(-b[0], -b[1], corr[1]);
     default:
-      return plackett_orthant(b, corr, m);
+      return plackett_orthant(b, corr, m, accuracy);
   }
 }
 
@@ -233,10 +241,12 @@ double multivariate_normal_cdf(std::span<const double> upper, std::span<const do
       corr[p * n + q] = p == q ? 1.0 : correlation[lo * m + hi];
     }
   }
-  return orthant(b.data(), corr.data(), n);
+  return orthant(b.data(), corr.data(), n, P_VALUE_ACCURACY);
 }
 
-MaxComboResult max_combo(const WeightedLogRankSet& set) {
+namespace {
+
+MaxComboResult max_combo(const WeightedLogRankSet& set, Accuracy accuracy) {
   MaxComboResult out;
   out.size = set.size;
   out.statistic = -INF;
@@ -267,9 +277,13 @@ MaxComboResult max_combo(const WeightedLogRankSet& set) {
     b[p] = out.statistic;
     for (std::size_t q = 0; q < n; ++q) corr[p * n + q] = out.correlation[kept[p]][kept[q]];
   }
-  out.p_value = 1.0 - orthant(b.data(), corr.data(), n);
+  out.p_value = 1.0 - orthant(b.data(), corr.data(), n, accuracy);
   return out;
 }
+
+}  // namespace
+
+MaxComboResult max_combo(const WeightedLogRankSet& set) { return max_combo(set, P_VALUE_ACCURACY); }
 
 bool max_combo_rejects(const WeightedLogRankSet& set, double alpha) {
   const std::size_t m = set.size;
@@ -280,6 +294,12 @@ bool max_combo_rejects(const WeightedLogRankSet& set, double alpha) {
   }
   const double single = normal_cdf(-c);  // P(-Z_k >= c), the same for every k
   if (single > alpha) return false;      // p >= single
+  // A sharper lower bound: p >= P(-Z_a >= c or -Z_b >= c) = 2 single - Phi_2(-c, -c; R_ab) for
+  // any pair, largest for the least correlated pair.
+  double least = 1.0;
+  for (std::size_t a = 0; a < m; ++a)
+    for (std::size_t b = a + 1; b < m; ++b) least = std::min(least, set.correlation(a, b));
+  if (m > 1 && 2.0 * single - bvnu(c, c, std::max(least, -1.0)) > alpha) return false;
   // Hunter's bound: a maximum spanning tree on the correlations (Prim), whose edges carry the
   // largest pairwise probabilities P(-Z_a >= c, -Z_b >= c) = Phi_2(-c, -c; R_ab).
   std::array<double, M> best_link{};
@@ -299,7 +319,7 @@ bool max_combo_rejects(const WeightedLogRankSet& set, double alpha) {
       if (!in_tree[k]) best_link[k] = std::max(best_link[k], set.correlation(next, k));
   }
   if (upper <= alpha) return true;
-  return max_combo(set).p_value <= alpha;
+  return max_combo(set, DECISION_ACCURACY).p_value <= alpha;
 }
 
 }  // namespace trialsim

@@ -49,10 +49,12 @@ struct MaxComboResult {
 MaxComboResult max_combo(const WeightedLogRankSet& set);
 
 // The decision p <= alpha alone. Decided by cheap bounds when they settle it:
-//   P(-Z_k >= c) for the best k <= p <= Hunter's (1976) bound sum_k P(-Z_k >= c) minus the
-//   pairwise P(-Z_a >= c, -Z_b >= c) along a maximum spanning tree,
-// and by max_combo's p-value only in between. The same decision as max_combo(set).p_value <=
-// alpha (up to the quadrature error, ~1e-12 on p). False when the statistic is NaN.
+//   max(P(-Z_k >= c), P(-Z_a >= c or -Z_b >= c) for the least correlated pair) <= p
+//   <= Hunter's (1976) bound: sum_k P(-Z_k >= c) minus the pairwise P(-Z_a >= c, -Z_b >= c)
+//      along a maximum spanning tree of the correlations,
+// and only in between by the quadrature, at an absolute tolerance of 1e-10 on p (instead of
+// 1e-13 for max_combo's p-value): the same decision as max_combo(set).p_value <= alpha unless
+// |p - alpha| < ~1e-10. False when the statistic is NaN.
 bool max_combo_rejects(const WeightedLogRankSet& set, double alpha);
 
 }  // namespace trialsim
