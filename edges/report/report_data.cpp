@@ -238,6 +238,32 @@ void check_manifest(const std::filesystem::path& file, const nlohmann::json& man
                       {"wall_time_seconds", JsonKind::number}});
 }
 
+// design.analytic_power (two_arm_survival): per scenario an object of numbers (power per test,
+// analysis time, expected events) or booleans (event_target_reachable); bounded like the
+// scenario list.
+void check_analytic_power(const std::filesystem::path& file, const nlohmann::json& summary) {
+  if (!summary.contains("design") || !summary["design"].is_object() ||
+      !summary["design"].contains("analytic_power"))
+    return;
+  const nlohmann::json& analytic = summary["design"]["analytic_power"];  // an object: checked
+  if (analytic.size() > MAX_REPORT_SCENARIOS) {
+    refuse(file, "design.analytic_power has " + std::to_string(analytic.size()) + " entries",
+           "at most " + std::to_string(MAX_REPORT_SCENARIOS));
+  }
+  for (const auto& [scenario, entry] : analytic.items()) {
+    if (!entry.is_object()) {
+      refuse(file, "design.analytic_power." + scenario + " is not an object",
+             "an object of numbers");
+    }
+    for (const auto& [key, value] : entry.items()) {
+      if (!value.is_number() && !value.is_boolean() && !value.is_null()) {
+        refuse(file, "design.analytic_power." + scenario + "." + key + " is a " + value.type_name(),
+               "a number");
+      }
+    }
+  }
+}
+
 void check_summary(const std::filesystem::path& file, const nlohmann::json& summary) {
   check_json_members(file, summary,
                      {{"config", JsonKind::object},
@@ -258,6 +284,7 @@ void check_summary(const std::filesystem::path& file, const nlohmann::json& summ
                       {"design", JsonKind::object},
                       {"design.decision_rule", JsonKind::string},
                       {"design.true_values", JsonKind::object},
+                      {"design.analytic_power", JsonKind::object},
                       {"search", JsonKind::object},
                       {"search.parameter", JsonKind::string},
                       {"search.scenario", JsonKind::string},
@@ -267,6 +294,7 @@ void check_summary(const std::filesystem::path& file, const nlohmann::json& summ
                       {"search.smallest_value", JsonKind::number_or_null},
                       {"search.estimate", JsonKind::number_or_null},
                       {"search.mcse", JsonKind::number_or_null}});
+  check_analytic_power(file, summary);
   const nlohmann::json& config =
       summary.contains("config") ? summary["config"] : nlohmann::json::object();
   if (config.contains("scenarios")) {
@@ -544,6 +572,7 @@ ResultsDirectory load_results(const std::filesystem::path& dir) {
   results.search = read_csv_if_present(dir / "search.csv");
   results.curves = read_csv_if_present(dir / "curves.csv");
   results.distributions = read_csv_if_present(dir / "distributions.csv");
+  results.true_curves = read_csv_if_present(dir / "true_curves.csv");
   if (results.grid)
     check_columns(*results.grid, {"scenario", "analysis", "metric"}, {"estimate", "mcse"});
   if (results.curves) {
@@ -552,6 +581,10 @@ ResultsDirectory load_results(const std::filesystem::path& dir) {
   }
   if (results.distributions)
     check_columns(*results.distributions, {"scenario", "quantity"}, {"value", "cohorts"});
+  if (results.true_curves) {
+    check_columns(*results.true_curves, {"scenario"},
+                  {"time", "control_survival", "experimental_survival", "hazard_ratio"});
+  }
 
   const nlohmann::json& config = results.config();
   if (config.contains("model") && config["model"].contains("fitted")) {

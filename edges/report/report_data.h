@@ -1,6 +1,7 @@
 #pragma once
 // What `trialsim report` reads from a results directory: oc.csv, summary.json, manifest.json,
 // and where present grid.csv / search.csv (grids and searches), curves.csv (Kaplan–Meier bands),
+// true_curves.csv (two-arm designs: each arm's true survival and the hazard ratio over time),
 // distributions.csv (histograms), the calibration table of the fitted model and the reported
 // landmarks of its evidence. Nothing here draws; report_figures.h and report_html.h do.
 #include <cstdint>
@@ -68,6 +69,9 @@ struct ResultsDirectory {
   nlohmann::json manifest;  // manifest.json
   CsvTable oc;
   std::optional<CsvTable> grid, search, curves, distributions;
+  // Two-arm designs with a model per arm: scenario, time, control_survival,
+  // experimental_survival, hazard_ratio (every number column checked).
+  std::optional<CsvTable> true_curves;
   // Calibration report beside the fitted model (single_arm_car_t and maintenance designs).
   std::optional<CsvTable> calibration;
   std::filesystem::path fitted_model;  // empty when the design has none

@@ -1,6 +1,7 @@
 #include "edges/report/report_figures.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -567,6 +568,444 @@ std::optional<FigureSpec> histogram(const ResultsDirectory& r, const HistogramSp
   return f;
 }
 
+// ---------------------------------------------------------------- two arms: bands and truths
+
+// A multiplot of `panels` panels, `cols` to a row, each panel_width x panel_height pixels, under a
+// strip of legend_height pixels that holds the key (drawn by the first panel: `key` places it, in
+// columns of `key_rows` entries). Fixed margins and spacing in screen units, so the panels align
+// whatever their tic labels.
+struct StripLayout {
+  std::string multiplot, key;
+  int width = 0, height = 0;
+};
+
+StripLayout strip_layout(std::size_t panels, std::size_t cols, int panel_width, int panel_height,
+                         int legend_height, int key_rows) {
+  const std::size_t rows = (panels + cols - 1) / cols;
+  StripLayout out;
+  out.width = static_cast<int>(cols) * panel_width;
+  out.height = legend_height + static_cast<int>(rows) * panel_height;
+  const double w = out.width, h = out.height;
+  // Pixels: left 80 (tics and y label), right 20, bottom 62 (tics and x label), a panel title of
+  // 30 above each panel; between panels the next one's y label (95) or the x label and title
+  // (100).
+  out.multiplot = "set multiplot layout " + std::to_string(rows) + "," + std::to_string(cols) +
+                  " rowsfirst margins " + num(80 / w) + "," + num(1 - 20 / w) + "," + num(62 / h) +
+                  "," + num(1 - (legend_height + 30) / h) + " spacing " + num(95 / w) + "," +
+                  num(100 / h) + "\n";
+  out.key = "set key at screen 0.5, screen " + num(1 - 6 / h) + " center top vertical maxrows " +
+            std::to_string(key_rows) + " reverse Left samplen 2.5 width 2 box lc rgb '#cccccc'\n";
+  return out;
+}
+
+// The arms of a two-arm design in curves.csv (endpoint km_<arm>) and true_curves.csv
+// (<arm>_survival), each with its colour: the band and median in the light tone, the truth
+// dashed in the dark one.
+struct ArmInfo {
+  const char* name;
+  const char* band_endpoint;
+  const char* light;
+  const char* dark;
+};
+
+constexpr ArmInfo ARMS[] = {{"control", "km_control", "'#d9822b'", "'#8a4a0b'"},
+                            {"experimental", "km_experimental", "'#1f5fa8'", "'#0b2e5c'"}};
+
+// Row indices of a CSV table by the value of one column (keyed with an empty second value).
+RowGroups group_rows(const CsvTable& table, std::size_t column) {
+  RowGroups groups;
+  for (std::size_t i = 0; i < table.rows.size(); ++i)
+    groups[{table.rows[i][column], ""}].push_back(i);
+  return groups;
+}
+
+// true_curves.csv rows of a scenario as "time control experimental" lines (numbers re-printed).
+std::string true_survival_rows(const CsvTable& truth, const RowGroups& groups,
+                               const std::string& scenario, double& t_max) {
+  const std::size_t ti = truth.column("time"), co = truth.column("control_survival"),
+                    ex = truth.column("experimental_survival");
+  std::string out;
+  for (const std::size_t index : rows_of(groups, scenario, "")) {
+    const auto& row = truth.rows[index];
+    out += num(number_field(row[ti])) + " " + num(number_field(row[co])) + " " +
+           num(number_field(row[ex])) + "\n";
+    if (std::isfinite(number_field(row[ti]))) t_max = std::max(t_max, number_field(row[ti]));
+  }
+  return out;
+}
+
+std::string survival_axis_label(const ResultsDirectory& r) {
+  const nlohmann::json& config = r.config();
+  const bool os = config.contains("design") && config["design"].is_object() &&
+                  config["design"].contains("endpoint") &&
+                  config["design"]["endpoint"] == "overall_survival";
+  return os ? "Overall survival (proportion alive)" : "Survival (proportion event-free)";
+}
+
+// What one panel of the two-arm survival figure draws.
+struct ArmsPanel {
+  std::string scenario;
+  bool band[2] = {false, false};
+  bool truth = false;
+};
+
+// Per arm its band and median where simulated and its true curve where known (so the key has a
+// row per arm); the key, in the strip above the panels, drawn by the first panel.
+std::string arms_panel_body(const ArmsPanel& panel, std::size_t p, const std::string& key) {
+  const std::string index = std::to_string(p);
+  std::string plot;
+  const auto add = [&](const std::string& clause) {
+    plot += (plot.empty() ? "" : ", \\\n  ") + clause;
+  };
+  for (std::size_t a = 0; a < 2; ++a) {
+    const std::string arm = ARMS[a].name, block = "$arm" + index + arm;
+    if (panel.band[a]) {
+      add(block + " using 1:2:4 with filledcurves fc rgb " + ARMS[a].light +
+          " fs transparent solid 0.2 noborder title " +
+          gp_string(arm + ": 2.5–97.5 % of virtual cohorts"));
+      add(block + " using 1:3 with lines lw 2 lc rgb " + ARMS[a].light + " title " +
+          gp_string(arm + ": median Kaplan–Meier"));
+    }
+    if (panel.truth) {
+      add("$truth" + index + " using 1:" + std::to_string(a + 2) + " with lines dt 2 lw 2 lc rgb " +
+          ARMS[a].dark + " title " + gp_string(arm + ": true survival"));
+    }
+  }
+  return "set title " + gp_string(short_label(panel.scenario, MAX_TITLE)) + "\n" +
+         (p == 0 ? key : "unset key\n") + "plot " + plot + "\n";
+}
+
+std::optional<FigureSpec> two_arm_survival(const ResultsDirectory& r) {
+  RowGroups band_groups, truth_groups;
+  if (r.curves) {
+    band_groups = group_rows(*r.curves, r.curves->column("scenario"), r.curves->column("endpoint"));
+  }
+  if (r.true_curves) truth_groups = group_rows(*r.true_curves, r.true_curves->column("scenario"));
+  std::string data;
+  std::vector<ArmsPanel> panels;
+  std::size_t with_data = 0;
+  double band_end = 0.0, truth_end = 0.0;
+  for (const std::string& scenario : point_scenarios(r)) {
+    ArmsPanel panel{scenario};
+    std::string bands[2], truth;
+    for (std::size_t a = 0; a < 2 && r.curves; ++a) {
+      double ignored = 0.0;
+      bands[a] = band_rows(*r.curves, band_groups, scenario, ARMS[a].band_endpoint, ignored);
+      panel.band[a] = !bands[a].empty();
+    }
+    double scenario_truth_end = 0.0;
+    if (r.true_curves)
+      truth = true_survival_rows(*r.true_curves, truth_groups, scenario, scenario_truth_end);
+    panel.truth = !truth.empty();
+    if (!panel.band[0] && !panel.band[1] && !panel.truth) continue;
+    if (++with_data > MAX_PANELS) continue;
+    const std::string index = std::to_string(panels.size());
+    for (std::size_t a = 0; a < 2; ++a) {
+      if (!panel.band[a]) continue;
+      band_rows(*r.curves, band_groups, scenario, ARMS[a].band_endpoint, band_end);
+      data += "$arm" + index + ARMS[a].name + " << EOD\n" + bands[a] + "EOD\n";
+    }
+    if (panel.truth) data += "$truth" + index + " << EOD\n" + truth + "EOD\n";
+    truth_end = std::max(truth_end, scenario_truth_end);
+    panels.push_back(panel);
+  }
+  if (panels.empty()) return std::nullopt;
+  FigureSpec f;
+  f.id = "km_arms";
+  f.section = "survival";
+  f.title = "Survival by arm: simulated Kaplan–Meier bands and the true curves";
+  f.data = data;
+  // The months the trial observes (the bands' extent); the truths' when nothing was simulated.
+  const double x_max = band_end > 0 ? band_end : truth_end;
+  const double x_end = std::max(6.0, std::ceil(x_max / 6.0) * 6.0);
+  const bool one = panels.size() == 1;
+  const StripLayout layout = strip_layout(panels.size(), one ? 1 : 2, one ? 820 : 550, 380, 72, 3);
+  f.width = layout.width;
+  f.height = layout.height;
+  f.body = std::string(STYLE) + layout.multiplot + "set xrange [0:" + num(x_end) + "]\n" +
+           (x_end <= 240 ? "set xtics 6\n" : "") +
+           "set yrange [0:1.02]\nset ytics 0.2\nset xlabel 'Months since randomisation'\n" +
+           "set ylabel " + gp_string(survival_axis_label(r)) + "\n";
+  for (std::size_t p = 0; p < panels.size(); ++p)
+    f.body += arms_panel_body(panels[p], p, layout.key);
+  f.body += "unset multiplot\n";
+  f.caption =
+      "Each arm's Kaplan–Meier estimate over the virtual cohorts, each analysed at its data cut: "
+      "the band holds the middle 95 % of the cohorts' estimates at each month and the solid line "
+      "their median (orange: control; blue: experimental; where the bands overlap their colours "
+      "mix), drawn where at least half the cohorts still have patients under follow-up. Dashed: "
+      "each arm's true survival under the scenario's model (true_curves.csv), against which the "
+      "median's bias can be read, up to the months the trial observes." +
+      left_out_note(panels.size(), with_data, "scenarios");
+  return f;
+}
+
+// ---------------------------------------------------------------- true hazard ratio over time
+
+// The log axis spans at most this range; a ratio outside it is clipped (the caption says so).
+constexpr double HR_AXIS_LOW = 1e-3, HR_AXIS_HIGH = 1e3;
+
+// "set ytics (...)" values within [low, high]: every 1–9 of a decade on a narrow axis (under
+// 1.5 decades), else 1, 2, 5; numbers only.
+std::string log_tics(double low, double high) {
+  const bool narrow = high / low < 30;
+  std::string tics;
+  for (double decade = HR_AXIS_LOW; decade <= HR_AXIS_HIGH * 1.0001; decade *= 10) {
+    for (int step = 1; step <= 9; ++step) {
+      const double tic = decade * step;
+      if (!narrow && step != 1 && step != 2 && step != 5) continue;
+      if (tic >= low * 0.9999 && tic <= high * 1.0001)
+        tics += (tics.empty() ? "" : ", ") + num(tic);
+    }
+  }
+  return tics;
+}
+
+std::optional<FigureSpec> hazard_ratio_over_time(const ResultsDirectory& r) {
+  if (!r.true_curves) return std::nullopt;
+  const CsvTable& truth = *r.true_curves;
+  const RowGroups groups = group_rows(truth, truth.column("scenario"));
+  const std::size_t ti = truth.column("time"), hr = truth.column("hazard_ratio");
+  std::size_t lines = 0, with_ratio = 0;
+  double low = INFINITY, high = -INFINITY, t_max = 0.0;
+  std::string data, plots;
+  for (const std::string& scenario : point_scenarios(r)) {
+    std::string rows;
+    double scenario_low = INFINITY, scenario_high = -INFINITY, scenario_t = 0.0;
+    for (const std::size_t index : rows_of(groups, scenario, "")) {
+      const double t = number_field(truth.rows[index][ti]);
+      double ratio = number_field(truth.rows[index][hr]);
+      if (!(ratio > 0) || !std::isfinite(ratio) || !std::isfinite(t)) ratio = NAN;  // log axis
+      if (!std::isnan(ratio)) {
+        scenario_low = std::min(scenario_low, ratio);
+        scenario_high = std::max(scenario_high, ratio);
+        scenario_t = std::max(scenario_t, t);
+      }
+      rows += num(t) + " " + num(ratio) + "\n";
+    }
+    if (std::isinf(scenario_low)) continue;  // no ratio defined anywhere
+    if (++with_ratio > MAX_PANELS) continue;
+    low = std::min(low, scenario_low);
+    high = std::max(high, scenario_high);
+    t_max = std::max(t_max, scenario_t);
+    const std::string block = "$hr" + std::to_string(lines);
+    data += block + " << EOD\n" + rows + "EOD\n";
+    plots += ", \\\n  " + block + " using 1:2 with lines lw 2 dt " +
+             std::to_string(1 + lines / std::size(SERIES_COLOURS)) + " lc rgb " +
+             SERIES_COLOURS[lines % std::size(SERIES_COLOURS)] + " title " +
+             gp_string(short_label(scenario, MAX_TIC_LABEL + 8));
+    ++lines;
+  }
+  if (lines == 0) return std::nullopt;
+  const double y_low = std::clamp(std::min(low, 0.5) / 1.25, HR_AXIS_LOW, 1.0);
+  const double y_high = std::clamp(std::max(high, 2.0) * 1.25, 1.0, HR_AXIS_HIGH);
+  FigureSpec f;
+  f.id = "hazard_ratio";
+  f.section = "survival";
+  f.title = "Hazard ratio over time (true)";
+  f.width = 960;
+  f.height = 540;
+  f.data = data;
+  // Where the simulated Kaplan–Meier bands end: beyond it the ratio does not reach the analysis.
+  double observed = 0.0;
+  if (r.curves) {
+    const RowGroups bands =
+        group_rows(*r.curves, r.curves->column("scenario"), r.curves->column("endpoint"));
+    for (const std::string& scenario : point_scenarios(r)) {
+      for (const ArmInfo& arm : ARMS)
+        band_rows(*r.curves, bands, scenario, arm.band_endpoint, observed);
+    }
+  }
+  const std::string follow_up =
+      observed > 0 ? "set arrow from " + num(observed) + ", graph 0 to " + num(observed) +
+                         ", graph 1 nohead dt 4 lw 1.2 lc rgb " + GREY + "\nset label " +
+                         gp_string("simulated follow-up ends") + " at " + num(observed) +
+                         ", graph 0.97 right offset char -0.6,0 tc rgb " + GREY + "\n"
+                   : "";
+  f.body = std::string(STYLE) + follow_up + "set logscale y\nset yrange [" + num(y_low) + ":" +
+           num(y_high) + "]\nset ytics (" + log_tics(y_low, y_high) +
+           ")\nset xrange [0:" + num(std::max(6.0, std::ceil(t_max / 6.0) * 6.0)) +
+           "]\nset xtics 6\n" +
+           "set xlabel 'Months since randomisation'\n"
+           "set ylabel 'Hazard ratio, experimental / control (log scale)'\n"
+           "set key outside top center horizontal maxcols 3 Left reverse samplen 3\n"
+           "plot 1 with lines dt 3 lw 1.5 lc rgb " +
+           GREY + " title 'HR = 1 (equal hazards)'" + plots + "\n";
+  f.caption =
+      "The true hazard ratio of the experimental to the control arm over time under each "
+      "scenario's models (true_curves.csv): at month t the ratio of the arms' cumulative hazards "
+      "over the following month, [H_e(t+1) − H_e(t)] / [H_c(t+1) − H_c(t)] with H = −log S. "
+      "Below 1 the experimental arm has the lower hazard. A flat line is proportional hazards; a "
+      "ratio that moves (an early benefit that fades, a delayed effect, a cured plateau) is what "
+      "costs the log-rank test power and what the weighted tests are made for. Drawn where both "
+      "hazards are positive, also beyond the months the trial observes (the dotted vertical line: "
+      "where the simulated Kaplan–Meier bands end); the axis spans at most " +
+      num(HR_AXIS_LOW) + "–" + num(HR_AXIS_HIGH) + "." +
+      left_out_note(lines, with_ratio, "scenarios");
+  return f;
+}
+
+// ---------------------------------------------------------------- power by test
+
+constexpr std::size_t MAX_TESTS = 16;  // tests per panel of the power-by-test figure
+
+// A test's name for an axis: the analyses two_arm_survival writes (logrank, fh_<rho>_<gamma>,
+// max_combo, rmst_<tau>, milestone_<t>) in their usual notation, any other as it is.
+std::string test_label(const std::string& analysis) {
+  const auto starts = [&](std::string_view prefix) { return analysis.rfind(prefix, 0) == 0; };
+  if (analysis == "logrank") return "log-rank";
+  if (analysis == "max_combo") return "MaxCombo";
+  if (starts("fh_") && std::count(analysis.begin(), analysis.end(), '_') == 2) {
+    const std::size_t second = analysis.find('_', 3);
+    return "FH(" + analysis.substr(3, second - 3) + "," + analysis.substr(second + 1) + ")";
+  }
+  if (starts("rmst_")) return "RMST τ=" + analysis.substr(5);
+  if (starts("milestone_")) return "S(" + analysis.substr(10) + ") diff.";
+  return analysis;
+}
+
+// What the test names of the figure stand for, for the caption: only those drawn.
+std::string test_glossary(const std::vector<std::string>& tests) {
+  const auto any = [&](std::string_view prefix) {
+    return std::any_of(tests.begin(), tests.end(),
+                       [&](const std::string& t) { return t.rfind(prefix, 0) == 0; });
+  };
+  std::string out;
+  if (any("fh_")) out += " FH(ρ,γ): the Fleming–Harrington weighted log-rank test.";
+  if (any("max_combo"))
+    out +=
+        " MaxCombo: the most extreme of the weighted statistics, its p-value from their joint "
+        "normal law.";
+  if (any("rmst_")) out += " RMST τ: the difference in restricted mean survival up to τ months.";
+  if (any("milestone_")) out += " S(t) diff.: the difference in Kaplan–Meier survival at month t.";
+  return out;
+}
+
+// The analytic power of (scenario, test) in summary.json's design.analytic_power, or NaN.
+double analytic_power(const ResultsDirectory& r, const std::string& scenario,
+                      const std::string& test) {
+  return json_number(r.summary, {"design", "analytic_power", scenario.c_str(), test.c_str()}, NAN);
+}
+
+struct TestPanel {
+  std::string scenario, rows;  // rows: "index estimate 2*mcse analytic"
+  double top = 0.0;            // largest value drawn (with its bar)
+  bool any_analytic = false;
+};
+
+// A panel where no test rejects more than this (a null scenario) is drawn on [0, 0.1], so the
+// type I errors can be read against alpha.
+constexpr double ZOOM_BELOW = 0.08;
+
+std::string test_panel_body(const TestPanel& panel, std::size_t p, double alpha, bool any_analytic,
+                            const std::string& key) {
+  const std::string block = "$tests" + std::to_string(p), shift = any_analytic ? "0.14" : "0";
+  const bool zoom = panel.top < ZOOM_BELOW;
+  std::string out =
+      "set title " + gp_string(short_label(panel.scenario, MAX_TITLE)) + "\n" +
+      (zoom ? "set yrange [0:0.1]\nset ytics 0.02\n" : "set yrange [0:1.12]\nset ytics 0.2\n") +
+      (p == 0 ? key : "unset key\n") + "plot ";
+  if (!std::isnan(alpha)) {
+    out += num(alpha) + " with lines dt 3 lw 1.5 lc rgb " + GREY + " title " +
+           gp_string("one-sided α = " + num(alpha)) + ", \\\n  ";
+  }
+  // Values above the points (on a zoomed panel, where the bars are long, above the bars).
+  out += block + " using ($1-" + shift + "):2:3 with yerrorbars pt 7 ps 1.2 lw 1.5 lc rgb " + BLUE +
+         " title 'simulated (±2 MCSE)', \\\n  " + block + " using ($1-" + shift + "):2:(sprintf('" +
+         (zoom ? "%.4f', $2)) with labels center offset char 0,1.8"
+               : "%.3f', $2)) with labels center offset char 0,1") +
+         " tc rgb " + BLUE + " notitle";
+  if (panel.any_analytic) {
+    out += ", \\\n  " + block + " using ($1+" + shift + "):4 with points pt 6 ps 1.5 lw 2 lc rgb " +
+           ORANGE + " title 'analytic approximation'";
+  }
+  return out + "\n";
+}
+
+// Per scenario, each test's rejection probability (±2 MCSE) and its analytic power where known.
+std::vector<TestPanel> test_panels(const ResultsDirectory& r, const std::vector<std::string>& tests,
+                                   std::size_t& with_tests, double& replicates) {
+  std::vector<TestPanel> panels;
+  for (const std::string& scenario : point_scenarios(r)) {
+    TestPanel panel{scenario, "", 0.0, false};
+    bool any = false;
+    for (std::size_t i = 0; i < tests.size(); ++i) {
+      const OcEntry* e = r.find(scenario, tests[i], "rejection_probability");
+      const double estimate = e ? e->estimate : NAN, bar = e ? 2 * e->mcse : NAN;
+      const double analytic = analytic_power(r, scenario, tests[i]);
+      any = any || !std::isnan(estimate);
+      panel.any_analytic = panel.any_analytic || !std::isnan(analytic);
+      for (const double v : {estimate + (std::isnan(bar) ? 0.0 : bar), analytic}) {
+        if (std::isfinite(v)) panel.top = std::max(panel.top, v);
+      }
+      if (e) replicates = std::max(replicates, e->replicates);
+      panel.rows +=
+          std::to_string(i) + " " + num(estimate) + " " + num(bar) + " " + num(analytic) + "\n";
+    }
+    if (!any) continue;
+    if (++with_tests > MAX_PANELS) continue;
+    panels.push_back(std::move(panel));
+  }
+  return panels;
+}
+
+std::optional<FigureSpec> power_by_test(const ResultsDirectory& r) {
+  std::vector<std::string> tests;
+  for (const OcEntry& e : r.oc_entries) {
+    if (e.metric == "rejection_probability" && !is_assurance(e.scenario) &&
+        std::find(tests.begin(), tests.end(), e.analysis) == tests.end())
+      tests.push_back(e.analysis);
+  }
+  if (tests.size() < 2) return std::nullopt;  // one test: the power figure shows it
+  const std::string tests_left_out = left_out_note(MAX_TESTS, tests.size(), "tests");
+  tests.resize(std::min(tests.size(), MAX_TESTS));
+  std::size_t with_tests = 0;
+  double replicates = 0.0;
+  const std::vector<TestPanel> panels = test_panels(r, tests, with_tests, replicates);
+  if (panels.empty()) return std::nullopt;
+  const bool any_analytic =
+      std::any_of(panels.begin(), panels.end(), [](const TestPanel& p) { return p.any_analytic; });
+  FigureSpec f;
+  f.id = "power_by_test";
+  f.section = "power";
+  f.title = "Power by test";
+  std::string tics;
+  for (std::size_t i = 0; i < tests.size(); ++i) {
+    tics += (i ? ", " : "") + gp_string(short_label(test_label(tests[i]), MAX_TIC_LABEL)) + " " +
+            std::to_string(i);
+  }
+  // Side by side only when the tics have room.
+  const std::size_t cols = panels.size() > 1 && tests.size() <= 5 ? 2 : 1;
+  const StripLayout layout = strip_layout(panels.size(), cols, cols == 1 ? 1000 : 550, 320, 40, 1);
+  f.width = layout.width;
+  f.height = layout.height;
+  f.body = std::string(STYLE) + layout.multiplot +
+           "set xrange [-0.6:" + num(static_cast<double>(tests.size()) - 0.4) + "]\nset xtics (" +
+           tics + ")\nset grid noxtics ytics\nset ylabel 'P(reject H0)'\n";
+  for (std::size_t p = 0; p < panels.size(); ++p) {
+    f.data += "$tests" + std::to_string(p) + " << EOD\n" + panels[p].rows + "EOD\n";
+    f.body += test_panel_body(panels[p], p, alpha_of(r), any_analytic, layout.key);
+  }
+  f.body += "unset multiplot\n";
+  f.caption =
+      "Probability that each test rejects H0 in each scenario, every test applied to the same "
+      "virtual cohorts (" +
+      fixed(replicates, 0) +
+      " per scenario), so the differences between tests are not noise between cohorts. Filled "
+      "points: simulated, with ±2 Monte Carlo standard errors; dotted grey: the one-sided α, "
+      "which every test's type I error should match where H0 holds (a panel whose tests all "
+      "reject less than " +
+      fixed(100 * ZOOM_BELOW, 0) + " % is drawn on 0–0.1)." +
+      (any_analytic
+           ? " Open circles: the analytic approximation of the log-rank and Fleming–Harrington "
+             "tests (summary.json, design.analytic_power: Schoenfeld's formula under "
+             "proportional hazards, Lakatos' under non-proportional ones, at the expected "
+             "analysis time and events), so its gap to the simulation is visible."
+           : "") +
+      test_glossary(tests) + left_out_note(panels.size(), with_tests, "scenarios") + tests_left_out;
+  return f;
+}
+
 }  // namespace
 
 std::string fixed(double value, int decimals) {
@@ -599,6 +1038,9 @@ std::vector<FigureSpec> figure_specs(const ResultsDirectory& r) {
     if (f) out.push_back(std::move(*f));
   };
   add(r.is_grid() ? power_curve(r) : power_by_scenario(r));
+  if (!r.is_grid()) add(power_by_test(r));
+  add(two_arm_survival(r));
+  add(hazard_ratio_over_time(r));
   if (r.curves) {
     for (const BandEndpointInfo& info : BAND_ENDPOINTS) add(km_band(r, info));
   }

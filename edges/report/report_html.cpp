@@ -353,8 +353,8 @@ std::string report_html(const ResultsDirectory& r, const std::vector<RenderedFig
   out += "<section id=\"survival\"><h2>Simulated survival curves</h2>\n" +
          figures_section(figures, "survival", number,
                          "This run wrote no Kaplan–Meier bands (curves.csv): they are produced by "
-                         "the single_arm_car_t "
-                         "design.") +
+                         "the single_arm_car_t design, and by two_arm_survival with a model per "
+                         "arm or design.nph (with each arm's true curves, true_curves.csv).") +
          "</section>\n";
   out += calibration_section(r);
   out += "<section id=\"distributions\"><h2>Distributions over virtual cohorts</h2>\n" +
