@@ -5,6 +5,13 @@
 //   km_os, km_rfs, km_dor
 //               bands of the simulated Kaplan–Meier curves (2.5-97.5 % and median of the virtual
 //               cohorts) with the evidence's reported landmarks (curves.csv);
+//   power_by_test
+//               per scenario the rejection probability of every test (+/-2 MCSE) beside its
+//               analytic power (summary.json design.analytic_power), with alpha (two-arm designs);
+//   km_arms     per scenario each arm's simulated Kaplan–Meier band and median (curves.csv,
+//               km_control / km_experimental) and true survival (true_curves.csv);
+//   hazard_ratio
+//               the true hazard ratio experimental/control over time per scenario (log axis);
 //   lower_bound, study_duration
 //               histograms of the ORR interval's lower bound and of the study duration
 //               (distributions.csv).
