@@ -10,6 +10,7 @@
 #include "core/scenario_loop.h"
 #include "designs/arm_models.h"
 #include "designs/design_support.h"
+#include "designs/two_arm_survival/analytic_power.h"
 #include "designs/two_arm_survival/arm_cohort.h"
 #include "designs/two_arm_survival/survival_config.h"
 #include "designs/two_arm_survival/two_arm_survival.h"
@@ -59,6 +60,7 @@ const KeyTable& design_keys() {
                     .fallback = defaults_to(0.025),
                     .meaning = "one-sided level of the log-rank test (overall, with interims)"},
                    interim_mapping_key(),
+                   nph_mapping_key(),
                }};
     for (const KeySpec& spec : survival_option_keys().keys) t.keys.push_back(spec);
     return t;
@@ -198,6 +200,8 @@ std::vector<const KeyTable*> key_tables() {
   tables.push_back(&dropout_keys());
   tables.push_back(&analysis_timing_keys());
   tables.push_back(&interim_keys());
+  tables.push_back(&nph_keys());
+  tables.push_back(&fleming_harrington_keys());
   for (const KeyTable* t : {&model_keys(), &control_survival_keys(), &survival_at_keys()})
     tables.push_back(t);
   for (std::string_view path : ARM_TABLE_PATHS) {
@@ -297,6 +301,84 @@ class Study final : public trialsim::Study {
     return resolved;
   }
 
+  // design.nph's estimands per scenario: the true RMST and milestone differences of the arms'
+  // models (exponential scenarios: the two exponential arms).
+  std::vector<NphTruth> nph_truths() const {
+    std::vector<NphTruth> out(scenarios.size());
+    if (!design.nph.enabled) return out;
+    for (std::size_t s = 0; s < scenarios.size(); ++s) {
+      const auto arm = arm_models(s);
+      const double tau = design.nph.rmst_tau;
+      out[s].rmst_difference = arm[1]->true_restricted_mean(endpoint_outcome, tau) -
+                               arm[0]->true_restricted_mean(endpoint_outcome, tau);
+      const auto& times = design.nph.milestones;
+      const auto control = arm[0]->true_survival(endpoint_outcome, times);
+      const auto experimental = arm[1]->true_survival(endpoint_outcome, times);
+      for (std::size_t k = 0; k < times.size(); ++k)
+        out[s].milestone_difference.push_back(experimental[k] - control[k]);
+    }
+    return out;
+  }
+
+  // The arms' models of scenario s (exponential scenarios: two exponential arms).
+  std::array<std::shared_ptr<const PatientModel>, 2> arm_models(std::size_t s) const {
+    if (per_arm) return {arms[s].control.model, arms[s].experimental.model};
+    return {std::make_shared<ExponentialEventModel>(scenarios[s].control_hazard),
+            std::make_shared<ExponentialEventModel>(scenarios[s].control_hazard *
+                                                    scenarios[s].hazard_ratio)};
+  }
+
+  // Per scenario: the analytic power of the log-rank test (and, with design.nph, of each FH
+  // test) under the design's expected conduct (analytic_power.h), beside the simulated power.
+  nlohmann::json analytic_powers() const {
+    std::vector<FhWeight> weights{FhWeight{0.0, 0.0}};  // the log-rank test, then design.nph's
+    const auto& fh = design.nph.fleming_harrington;
+    if (design.nph.enabled) weights.insert(weights.end(), fh.begin(), fh.end());
+    nlohmann::json out = nlohmann::json::object();
+    for (std::size_t s = 0; s < scenarios.size(); ++s) {
+      const auto models = arm_models(s);
+      const AnalyticTrial trial =
+          analytic_logrank_power(*models[0], *models[1], endpoint_outcome, design, weights);
+      nlohmann::json entry = {{"analysis_time", trial.analysis_time},
+                              {"expected_events", trial.expected_events}};
+      if (!trial.target_reachable) entry["event_target_reachable"] = false;
+      entry["logrank"] = trial.power[0];
+      if (design.nph.enabled) {
+        for (std::size_t k = 0; k < fh.size(); ++k) entry[fh_label(fh[k])] = trial.power[k + 1];
+      }
+      out[scenarios[s].name] = entry;
+    }
+    return out;
+  }
+
+  // true_curves.csv: each scenario's true survival per arm on a grid of 0.25 months up to the
+  // band grid's end, and the hazard ratio experimental/control over each month (from the curves:
+  // h = -log(S(t + 1) / S(t)); empty where a hazard is 0 or the curve is not known).
+  std::string true_curves() const {
+    std::string out = "scenario,time,control_survival,experimental_survival,hazard_ratio\n";
+    std::vector<double> grid;
+    const double end = (TWO_ARM_BAND_POINTS - 1) * TWO_ARM_BAND_STEP;
+    for (int k = 0; k <= static_cast<int>(end * 4); ++k) grid.push_back(0.25 * k);
+    for (std::size_t s = 0; s < scenarios.size(); ++s) {
+      const auto models = arm_models(s);
+      const auto control = models[0]->true_survival(endpoint_outcome, grid);
+      const auto experimental = models[1]->true_survival(endpoint_outcome, grid);
+      const std::string scenario = csv_field(scenarios[s].name);
+      for (std::size_t k = 0; k < grid.size(); ++k) {
+        std::string ratio;
+        if (k + 4 < grid.size()) {
+          const double h_c = std::log(control[k] / control[k + 4]);
+          const double h_e = std::log(experimental[k] / experimental[k + 4]);
+          if (h_c > 0.0 && std::isfinite(h_c) && std::isfinite(h_e))
+            ratio = format_number(h_e / h_c);
+        }
+        out += scenario + ',' + format_number(grid[k]) + ',' + format_number(control[k]) + ',' +
+               format_number(experimental[k]) + ',' + ratio + '\n';
+      }
+    }
+    return out;
+  }
+
   // True survival of each arm at the landmarks (models/patient_model.h), per scenario.
   using ArmTruths = std::array<std::vector<double>, 2>;
   std::vector<ArmTruths> arm_truths() const {
@@ -310,7 +392,8 @@ class Study final : public trialsim::Study {
 
   // Scenario s of replicate r from its arm models, analysed and tallied.
   SurvivalReplicateSummary analyse_per_arm(std::size_t s, std::uint64_t seed, std::uint64_t r,
-                                           const ArmTruths& truth, TwoArmSurvivalTally& tally,
+                                           const ArmTruths& truth, const NphTruth& nph_truth,
+                                           TwoArmSurvivalTally& tally,
                                            TwoArmSurvivalWorkspace& ws) const {
     fill_arm_outcomes(*arms[s].control.model, *arms[s].experimental.model, endpoint_outcome, design,
                       seed, r, ws);
@@ -321,7 +404,7 @@ class Study final : public trialsim::Study {
       return k < landmarks.size() ? truth[static_cast<std::size_t>(arm)][k]
                                   : std::numeric_limits<double>::quiet_NaN();
     };
-    return tally.analyse_and_add(design, scenarios[s].hazard_ratio, true_survival, ws);
+    return tally.analyse_and_add(design, scenarios[s].hazard_ratio, true_survival, ws, nph_truth);
   }
 
   std::vector<OcRow> reported_rows() const override {
@@ -335,36 +418,13 @@ class Study final : public trialsim::Study {
     return rows;
   }
 
-  StudyResult run(const SimulationSettings& simulation, const RunRequest& request) const override {
+  // summary.json's design facts: the decision rule, Schoenfeld's and the analytic power, and
+  // with interims the exact crossing probabilities under each scenario's Schoenfeld drift.
+  nlohmann::json design_facts() const {
     const Study& study = *this;
-    const TwoArmSurvivalDesign& design = study.design;
     const double allocation_experimental =
         static_cast<double>(design.allocation_experimental) /
         static_cast<double>(design.allocation_control + design.allocation_experimental);
-    const std::vector<ArmTruths> truths =
-        per_arm ? arm_truths() : std::vector<ArmTruths>(scenarios.size());
-    StudyResult result;
-    result.rows = run_scenario_tallies<TwoArmSurvivalTally, TwoArmSurvivalWorkspace>(
-        simulation, request, study.scenarios.size(), SURVIVAL_REPLICATE_HEADER,
-        [&] { return TwoArmSurvivalTally(design); },
-        [&](std::uint64_t r, std::vector<TwoArmSurvivalTally>& tallies, TwoArmSurvivalWorkspace& ws,
-            std::string* rows) {
-          draw_cohort(design, simulation.seed, r, ws);
-          for (std::size_t s = 0; s < tallies.size(); ++s) {
-            const SurvivalReplicateSummary summary =
-                study.per_arm ? analyse_per_arm(s, simulation.seed, r, truths[s], tallies[s], ws)
-                              : tallies[s].simulate_and_add(design, study.scenarios[s], ws);
-            if (!rows) continue;
-            append_survival_row(*rows, r, study.scenarios[s].name, summary);
-          }
-        },
-        [&](const std::vector<TwoArmSurvivalTally>& totals) {
-          result.report_files = two_arm_report_files(totals, scenario_names());
-          return rows_in_scenario_order(totals.size(), [&](std::size_t s) {
-            return totals[s].oc_rows(design, study.scenarios[s]);
-          });
-        },
-        result.precision);
     nlohmann::json schoenfeld = nlohmann::json::object();
     for (const SurvivalScenario& scenario : study.scenarios) {
       if (design.timing.trigger == AnalysisTiming::Trigger::events &&
@@ -374,15 +434,14 @@ class Study final : public trialsim::Study {
                              allocation_experimental);
       }
     }
-    result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
-    result.design_facts = {
+    nlohmann::json facts = {
         {"decision_rule", "reject H0: HR >= 1 when the log-rank z <= -" +
                               format_number(normal_critical_value(1.0 - 2.0 * design.alpha)) +
                               " (one-sided alpha " + format_number(design.alpha) + ")"},
     };
-    if (!study.per_arm)
-      result.design_facts["control_hazard_per_month"] = study.scenarios.front().control_hazard;
-    if (!schoenfeld.empty()) result.design_facts["schoenfeld_power"] = schoenfeld;
+    if (!study.per_arm) facts["control_hazard_per_month"] = study.scenarios.front().control_hazard;
+    if (!schoenfeld.empty()) facts["schoenfeld_power"] = schoenfeld;
+    if (design.efficacy_boundaries.empty()) facts["analytic_power"] = analytic_powers();
     if (!design.efficacy_boundaries.empty()) {
       // Exact group-sequential crossing probabilities under the Schoenfeld drift of each scenario:
       // benefit z at full information ~ N(-log(HR) sqrt(D r (1 - r)), 1).
@@ -403,14 +462,47 @@ class Study final : public trialsim::Study {
                                 {"efficacy_by_look", crossing.efficacy},
                                 {"expected_information_fraction", crossing.expected_fraction}};
       }
-      result.design_facts["group_sequential"] = {
-          {"efficacy_boundaries_benefit_z", design.efficacy_boundaries},
-          {"interim_events", design.interim_events},
-          {"schoenfeld_crossing", exact}};
-      result.design_facts["decision_rule"] =
-          "group-sequential log-rank (" + design.spending +
-          " spending): stop for efficacy when -z >= the look's boundary";
+      facts["group_sequential"] = {{"efficacy_boundaries_benefit_z", design.efficacy_boundaries},
+                                   {"interim_events", design.interim_events},
+                                   {"schoenfeld_crossing", exact}};
+      facts["decision_rule"] = "group-sequential log-rank (" + design.spending +
+                               " spending): stop for efficacy when -z >= the look's boundary";
     }
+    return facts;
+  }
+
+  StudyResult run(const SimulationSettings& simulation, const RunRequest& request) const override {
+    const Study& study = *this;
+    const TwoArmSurvivalDesign& design = study.design;
+    const std::vector<NphTruth> nph = nph_truths();
+    const std::vector<ArmTruths> truths =
+        per_arm ? arm_truths() : std::vector<ArmTruths>(scenarios.size());
+    StudyResult result;
+    result.rows = run_scenario_tallies<TwoArmSurvivalTally, TwoArmSurvivalWorkspace>(
+        simulation, request, study.scenarios.size(), SURVIVAL_REPLICATE_HEADER,
+        [&] { return TwoArmSurvivalTally(design); },
+        [&](std::uint64_t r, std::vector<TwoArmSurvivalTally>& tallies, TwoArmSurvivalWorkspace& ws,
+            std::string* rows) {
+          draw_cohort(design, simulation.seed, r, ws);
+          for (std::size_t s = 0; s < tallies.size(); ++s) {
+            const SurvivalReplicateSummary summary =
+                study.per_arm
+                    ? analyse_per_arm(s, simulation.seed, r, truths[s], nph[s], tallies[s], ws)
+                    : tallies[s].simulate_and_add(design, study.scenarios[s], ws, nph[s]);
+            if (!rows) continue;
+            append_survival_row(*rows, r, study.scenarios[s].name, summary);
+          }
+        },
+        [&](const std::vector<TwoArmSurvivalTally>& totals) {
+          result.report_files = two_arm_report_files(totals, scenario_names());
+          if (design.km_bands) result.report_files.push_back({"true_curves.csv", true_curves()});
+          return rows_in_scenario_order(totals.size(), [&](std::size_t s) {
+            return totals[s].oc_rows(design, study.scenarios[s]);
+          });
+        },
+        result.precision);
+    result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
+    result.design_facts = design_facts();
     return result;
   }
 };
@@ -462,6 +554,15 @@ void read_per_arm(MappingReader& model, MappingReader& root, const DesignContext
     if (item.has("hazard_ratio"))
       item.fail("hazard_ratio", "a key of model.type exponential", "control or experimental");
     Study::ArmPair pair{control, experimental};
+    // An experimental arm given relative to the control arm (a hazard ratio, a delayed effect)
+    // is relative to model.control: a scenario that replaces the control arm restates it.
+    const bool relative = experimental.echo.contains("hazard_ratio") ||
+                          experimental.echo.value("type", "") == "delayed_effect";
+    if (item.has("control") && !item.has("experimental") && relative) {
+      item.fail("control",
+                "model.experimental is relative to model.control, not to this control arm",
+                "scenarios[].experimental as well, relative to this control arm");
+    }
     if (item.has("control")) {
       pair.control =
           read_arm_model(item, scenario_keys()["control"].as_required(), "scenarios[].control",
@@ -506,12 +607,14 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
   out.alpha = design.number(keys["alpha"]);
   read_interim(design, out);
   read_survival_analysis_options(design, out);
+  read_nph(design, out);
   design.finish();
   // Resolved forms of what the design's conduct blocks mean (every default filled in, the
   // dropout rates when absent) and no `estimates` at its default (add_estimates_switch).
   study.design_echo["accrual"] = accrual_json(out.accrual);
   study.design_echo["analysis"] = timing_json(out.timing);
   study.design_echo["interim"] = interim_json(out);
+  if (out.nph.enabled) study.design_echo["nph"] = nph_json(out);
   study.design_echo["allocation"] = {{"control", out.allocation_control},
                                      {"experimental", out.allocation_experimental}};
   study.design_echo["dropout"] = {{"control_rate", out.dropout_rate_control},
@@ -526,6 +629,7 @@ std::unique_ptr<const trialsim::Study> read(MappingReader& root, const DesignCon
     model.finish();
     read_exponential_scenarios(root, control_hazard, study);
   }
+  out.km_bands = out.estimates && (study.per_arm || out.nph.enabled);
   return study_ptr;
 }
 

@@ -111,6 +111,111 @@ const KeyTable& survival_option_keys() {
   return table;
 }
 
+const KeySpec& nph_mapping_key() {
+  static const KeySpec spec{
+      .path = "nph",
+      .type = KeyType::mapping,
+      .fallback = absent_means("none (the log-rank test only)"),
+      .meaning =
+          "analyses for non-proportional hazards at the final analysis: Fleming-Harrington "
+          "tests, MaxCombo, RMST and milestone differences, each with its own decision"};
+  return spec;
+}
+
+const KeyTable& nph_keys() {
+  static const KeyTable table{
+      "design.nph",
+      {
+          {.path = "fleming_harrington",
+           .type = KeyType::mapping_list,
+           .fallback = absent_means("FH(0,0), FH(0,1), FH(1,0), FH(1,1)"),
+           .meaning = "the weighted log-rank tests FH(rho, gamma), each tested alone and "
+                      "together in MaxCombo",
+           .max_items = MAX_FH_TESTS},
+          {.path = "max_combo",
+           .type = KeyType::boolean,
+           .fallback = defaults_to(true),
+           .meaning = "the MaxCombo test of the Fleming-Harrington set (p-value from the "
+                      "multivariate normal with the estimated correlation)"},
+          {.path = "rmst_tau",
+           .type = KeyType::number,
+           .range = NumberRange::positive(),
+           .fallback = computed_default("the largest landmark"),
+           .unit = "months",
+           .meaning = "horizon of the restricted mean survival time difference"},
+          {.path = "milestones",
+           .type = KeyType::number_list,
+           .range = NumberRange::positive(),
+           .fallback = computed_default("the landmarks"),
+           .unit = "months",
+           .meaning = "times of the milestone (Kaplan-Meier survival difference) tests",
+           .increasing = true,
+           .max_items = MAX_MILESTONES},
+      }};
+  return table;
+}
+
+const KeyTable& fleming_harrington_keys() {
+  static const KeyTable table{"design.nph.fleming_harrington[]",
+                              {
+                                  {.path = "rho",
+                                   .type = KeyType::number,
+                                   .range = {0.0, 10.0, true, true},
+                                   .meaning = "exponent of the pooled S(t-): early differences"},
+                                  {.path = "gamma",
+                                   .type = KeyType::number,
+                                   .range = {0.0, 10.0, true, true},
+                                   .meaning = "exponent of 1 - S(t-): late differences"},
+                              }};
+  return table;
+}
+
+void read_nph(MappingReader& design, TwoArmSurvivalDesign& out) {
+  auto nph = design.optional_mapping(nph_mapping_key());
+  if (!nph) return;
+  if (!out.interim_events.empty()) {
+    nph->fail("",
+              "the NPH analyses are made at the final analysis only (group-sequential looks "
+              "are log-rank only)",
+              "no design.interim with design.nph");
+  }
+  NphOptions& o = out.nph;
+  o.enabled = true;
+  const KeyTable& keys = nph_keys();
+  for (MappingReader& item : nph->mapping_list(keys["fleming_harrington"])) {
+    o.fleming_harrington.push_back({item.number(fleming_harrington_keys()["rho"]),
+                                    item.number(fleming_harrington_keys()["gamma"])});
+    item.finish();
+  }
+  if (o.fleming_harrington.empty())
+    o.fleming_harrington.assign(DEFAULT_MAX_COMBO_SET.begin(), DEFAULT_MAX_COMBO_SET.end());
+  o.max_combo = nph->boolean(keys["max_combo"]);
+  const double largest_landmark = out.landmarks.empty() ? 12.0 : out.landmarks.back();
+  o.rmst_tau = nph->number(keys["rmst_tau"].with_default(largest_landmark));
+  o.milestones = nph->number_list(keys["milestones"].with_default(out.landmarks));
+  if (o.milestones.size() > MAX_MILESTONES) {
+    nph->fail("milestones", "more than " + std::to_string(MAX_MILESTONES) + " milestones",
+              "at most " + std::to_string(MAX_MILESTONES));
+  }
+  try {
+    o.plan = NphPlan(o.fleming_harrington, o.rmst_tau, o.milestones);
+  } catch (const std::invalid_argument& e) {
+    nph->fail("", e.what(), "at most 6 tests with exponents >= 0, milestones increasing");
+  }
+  nph->finish();
+}
+
+nlohmann::json nph_json(const TwoArmSurvivalDesign& d) {
+  if (!d.nph.enabled) return nullptr;
+  nlohmann::json fh = nlohmann::json::array();
+  for (const FhWeight& w : d.nph.fleming_harrington)
+    fh.push_back({{"rho", w.rho}, {"gamma", w.gamma}});
+  return {{"fleming_harrington", fh},
+          {"max_combo", d.nph.max_combo},
+          {"rmst_tau", d.nph.rmst_tau},
+          {"milestones", d.nph.milestones}};
+}
+
 void read_allocation(MappingReader& design, TwoArmSurvivalDesign& out) {
   if (auto allocation = design.optional_mapping(allocation_mapping_key())) {
     const KeyTable& keys = allocation_keys();
@@ -210,11 +315,35 @@ void append_survival_row(std::string& out, std::uint64_t replicate, const std::s
 std::vector<NamedFile> two_arm_report_files(const std::vector<TwoArmSurvivalTally>& totals,
                                             const std::vector<std::string>& scenario_names) {
   std::string histograms = "scenario,quantity,value,cohorts\n";
+  std::string curves = "scenario,endpoint,time,cohorts,estimable_probability,q025,q50,q975\n";
+  bool any_band = false;
   for (std::size_t s = 0; s < totals.size(); ++s) {
-    histograms += duration_histogram_rows(csv_field(scenario_names[s]),
-                                          totals[s].study_durations().distribution());
+    const std::string scenario = csv_field(scenario_names[s]);
+    histograms += duration_histogram_rows(scenario, totals[s].study_durations().distribution());
+    const auto all = static_cast<double>(totals[s].cohorts());
+    constexpr const char* ARMS[2] = {"km_control", "km_experimental"};
+    for (int a = 0; a < 2; ++a) {
+      const auto& band = totals[s].km_band(a);
+      for (std::size_t k = 0; k < band.size(); ++k) {
+        const DiscreteDistribution d = band[k].distribution();
+        if (d.count() == 0) continue;
+        any_band = true;
+        const auto tidy = [](double q) {
+          return std::round(q / TWO_ARM_BAND_RESOLUTION) * TWO_ARM_BAND_RESOLUTION;
+        };
+        curves += scenario + ',' + ARMS[a] + ',' +
+                  format_number(static_cast<double>(k) * TWO_ARM_BAND_STEP) + ',' +
+                  std::to_string(d.count()) + ',' +
+                  format_number(static_cast<double>(d.count()) / all) + ',' +
+                  format_number(tidy(d.quantile(0.025))) + ',' +
+                  format_number(tidy(d.quantile(0.5))) + ',' +
+                  format_number(tidy(d.quantile(0.975))) + '\n';
+      }
+    }
   }
-  return {{"distributions.csv", histograms}};
+  std::vector<NamedFile> files{{"distributions.csv", histograms}};
+  if (any_band) files.push_back({"curves.csv", curves});
+  return files;
 }
 
 }  // namespace trialsim

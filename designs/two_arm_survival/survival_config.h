@@ -23,6 +23,10 @@ const KeySpec& interim_mapping_key();
 const KeyTable& allocation_keys();
 const KeyTable& interim_keys();
 const KeyTable& survival_option_keys();
+// `design.nph` (a key of `design`), its table and the table of each `fleming_harrington` item.
+const KeySpec& nph_mapping_key();
+const KeyTable& nph_keys();
+const KeyTable& fleming_harrington_keys();
 
 // `design.allocation: {control, experimental}` (ratio; permuted blocks of twice the sum).
 void read_allocation(MappingReader& design, TwoArmSurvivalDesign& out);
@@ -35,6 +39,10 @@ void add_estimates_switch(const TwoArmSurvivalDesign& d, nlohmann::json& resolve
 // `design.interim`: group-sequential looks at event fractions of the final event count.
 void read_interim(MappingReader& design, TwoArmSurvivalDesign& out);
 nlohmann::json interim_json(const TwoArmSurvivalDesign& d);
+// `design.nph`: the analyses for non-proportional hazards (nph_tally.h), after the landmarks
+// (its defaults) and the interims (refused together) were read.
+void read_nph(MappingReader& design, TwoArmSurvivalDesign& out);
+nlohmann::json nph_json(const TwoArmSurvivalDesign& d);
 
 // replicates.csv of the two-arm survival analyses: the header and one row.
 inline constexpr const char* SURVIVAL_REPLICATE_HEADER =

@@ -80,7 +80,12 @@ TwoArmSurvivalTally::TwoArmSurvivalTally(const TwoArmSurvivalDesign& design)
     : efficacy_stop_(design.efficacy_boundaries.size()),
       futility_stop_(design.efficacy_boundaries.size()),
       landmarks_(2 * design.landmarks.size()),
-      duration_distribution_(design.duration_resolution) {}
+      duration_distribution_(design.duration_resolution),
+      nph_(design.nph) {
+  if (!design.km_bands) return;
+  for (auto& band : km_bands_)
+    band.assign(TWO_ARM_BAND_POINTS, QuantisedDistribution(TWO_ARM_BAND_RESOLUTION));
+}
 
 void TwoArmSurvivalTally::reset() {
   for (auto& landmark : landmarks_) landmark = {};
@@ -94,6 +99,10 @@ void TwoArmSurvivalTally::reset() {
   event_distribution_.reset();
   pending_durations_.clear();
   pending_events_.clear();
+  nph_.reset();
+  for (auto& band : km_bands_) {
+    for (auto& at_time : band) at_time.reset();
+  }
 }
 
 void TwoArmSurvivalTally::merge(const TwoArmSurvivalTally& o) {
@@ -124,11 +133,16 @@ void TwoArmSurvivalTally::merge(const TwoArmSurvivalTally& o) {
   pending_events_.clear();
   for (const double d : o.pending_durations_) duration_distribution_.add(d);
   for (const double e : o.pending_events_) event_distribution_.add(e);
+  nph_.merge(o.nph_);
+  for (int a = 0; a < 2; ++a) {
+    for (std::size_t k = 0; k < km_bands_[a].size(); ++k) km_bands_[a][k].merge(o.km_bands_[a][k]);
+  }
 }
 
 SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvivalDesign& design,
                                                                const SurvivalScenario& scenario,
-                                                               TwoArmSurvivalWorkspace& ws) {
+                                                               TwoArmSurvivalWorkspace& ws,
+                                                               const NphTruth& nph_truth) {
   const std::size_t n = ws.entry.size();
   const double hazard[2] = {scenario.control_hazard,
                             scenario.control_hazard * scenario.hazard_ratio};
@@ -142,13 +156,15 @@ SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvi
       design, scenario.hazard_ratio, [&](int arm, double t) { return std::exp(-hazard[arm] * t); },
       ws,
       ws.event_order_ready && !design.stratified && dropout_rate[0] == 0.0 &&
-          dropout_rate[1] == 0.0);
+          dropout_rate[1] == 0.0,
+      nph_truth);
 }
 
 SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(
     const TwoArmSurvivalDesign& design, double true_hazard_ratio,
-    const std::function<double(int, double)>& true_survival, TwoArmSurvivalWorkspace& ws) {
-  return analyse(design, true_hazard_ratio, true_survival, ws, false);
+    const std::function<double(int, double)>& true_survival, TwoArmSurvivalWorkspace& ws,
+    const NphTruth& nph_truth) {
+  return analyse(design, true_hazard_ratio, true_survival, ws, false, nph_truth);
 }
 
 namespace {
@@ -259,7 +275,7 @@ TwoArmSurvivalTally::Trial TwoArmSurvivalTally::test_looks(const TwoArmSurvivalD
 SurvivalReplicateSummary TwoArmSurvivalTally::analyse(
     const TwoArmSurvivalDesign& design, double true_hazard_ratio,
     const std::function<double(int, double)>& true_survival, TwoArmSurvivalWorkspace& ws,
-    bool presorted) {
+    bool presorted, const NphTruth& nph_truth) {
   // The event times are collected once for the cut-offs of all looks (models/conduct.h).
   ws.cutoffs.prepare(design.timing, ws.entry, ws.event_time, ws.dropout_time);
   const Trial trial = test_looks(design, ws, presorted);
@@ -269,6 +285,7 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(
     futility_stop_[j].add(trial.futility_stop && stopped_here ? 1.0 : 0.0);
   }
   Look look = trial.look;
+  if (design.nph.enabled) add_nph(design, look, ws, nph_truth);
   if (!design.estimates) {
     if (look.cohort_built) look.events = count_events(design, look.analysed, ws);
     return add_test_only(look.cutoff, look.logrank, trial.rejected, look.analysed, look.events);
@@ -295,6 +312,19 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(
           look.logrank.z,
           trial.rejected,
           ws.cox.coef.empty() ? std::numeric_limits<double>::quiet_NaN() : ws.cox.coef[0].hr};
+}
+
+void TwoArmSurvivalTally::add_nph(const TwoArmSurvivalDesign& design, Look& look,
+                                  TwoArmSurvivalWorkspace& ws, const NphTruth& truth) {
+  if (!look.cohort_built) {
+    look.analysed = cut_sorted(look.cutoff.calendar_time, ws.entry, ws.event_time, ws.dropout_time,
+                               ws.arm, ws.survival);
+    look.cohort_built = true;
+  }
+  // Stratified cuts keep arrays; the NPH analyses are unstratified (pooled over strata).
+  if (design.stratified) sort_cohort(stratified_data(ws, look.analysed), ws.survival);
+  analyse_nph(ws.survival.sorted, design.nph.plan, ws.nph);
+  nph_.add(design.nph, ws.nph, design.alpha, design.confidence_level, truth);
 }
 
 // Cox HR (experimental vs control) with Wald CI, and its bias and coverage of the truth.
@@ -343,6 +373,13 @@ void TwoArmSurvivalTally::add_landmarks(const TwoArmSurvivalDesign& design,
                                                                        est.upper, truth);
     }
     median_reached_[a].add(survival_quantile_point(ws.curves.arm[a], 0.5) ? 1.0 : 0.0);
+    // The curve on the band grid (not estimable beyond the arm's follow-up: not tallied).
+    for (std::size_t k = 0; k < km_bands_[a].size(); ++k) {
+      const LandmarkEstimate at =
+          survival_at(ws.curves.arm[a], static_cast<double>(k) * TWO_ARM_BAND_STEP, CiType::plain,
+                      design.confidence_level);
+      if (at.estimable) km_bands_[a][k].add(at.surv);
+    }
   }
 }
 
@@ -444,6 +481,7 @@ std::vector<OcRow> TwoArmSurvivalTally::oc_rows(const TwoArmSurvivalDesign& desi
       add("group_sequential", "futility_stop_probability_" + look, futility_stop_[k]);
   }
   if (design.estimates) add_estimate_rows(design, scenario, rows);
+  if (design.nph.enabled) nph_.add_rows(design.nph, scenario.name, rows);
   add("conduct", "study_duration_mean", duration_);
   add_quantiles("conduct", "study_duration", duration_distribution().distribution());
   add("conduct", "events_mean", events_);

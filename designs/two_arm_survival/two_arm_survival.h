@@ -24,6 +24,7 @@
 #include "core/accumulator.h"
 #include "core/output.h"
 #include "core/rng.h"
+#include "designs/two_arm_survival/nph_tally.h"
 #include "models/conduct.h"
 #include "statistics/survival/cox.h"
 #include "statistics/survival/kaplan_meier.h"
@@ -64,7 +65,18 @@ struct TwoArmSurvivalDesign {
   // designer who needs the test's operating characteristics alone; the log-rank results are
   // the same bits either way.
   bool estimates = true;
+  // design.nph: the analyses for non-proportional hazards at the final analysis (nph_tally.h).
+  NphOptions nph;
+  // Tally each arm's Kaplan–Meier curve on the band grid (curves.csv, the report's simulated
+  // survival bands): on with a model per arm or design.nph (with design.estimates).
+  bool km_bands = false;
 };
+
+// The band grid: S(t) at t = k * TWO_ARM_BAND_STEP, k < TWO_ARM_BAND_POINTS (0..60 months),
+// tallied to TWO_ARM_BAND_RESOLUTION (quantiles exact to half of it).
+inline constexpr double TWO_ARM_BAND_STEP = 1.0;
+inline constexpr int TWO_ARM_BAND_POINTS = 61;
+inline constexpr double TWO_ARM_BAND_RESOLUTION = 0.005;
 
 struct SurvivalScenario {
   std::string name;
@@ -83,6 +95,7 @@ struct TwoArmSurvivalWorkspace {
   TwoArmCurves curves;  // per arm and reverse, from analyse_two_arm
   CoxFit cox;
   EventCutoffs cutoffs;  // the analysis cut-offs of every look
+  NphAnalysis nph;       // design.nph: the final analysis's NPH analyses
   // Without dropout, draw_cohort lists each arm's patients by their unit event draw: the order
   // of their event times in every scenario (T = E / hazard of the arm), so the looks that need
   // the test alone (interims; every look with design.estimates false) take it straight from
@@ -116,22 +129,28 @@ class TwoArmSurvivalTally {
   // Applies the scenario to the drawn cohort, cuts the data, analyses and tallies.
   SurvivalReplicateSummary simulate_and_add(const TwoArmSurvivalDesign& design,
                                             const SurvivalScenario& scenario,
-                                            TwoArmSurvivalWorkspace& ws);
+                                            TwoArmSurvivalWorkspace& ws,
+                                            const NphTruth& nph_truth = {});
 
   // The analysis part alone, for cohorts whose true times another patient model filled in:
   // ws.entry (calendar), ws.arm, ws.event_time, ws.dropout_time (own clock) and, when the
   // design is stratified, ws.stratum. `true_hazard_ratio` is the target of the Cox estimate;
   // `true_survival(arm, t)` the true S(t) per arm (NaN: unknown, coverage not tallied).
+  // `nph_truth`: the true values of the design.nph estimates (NaN/empty: unknown).
   SurvivalReplicateSummary analyse_and_add(const TwoArmSurvivalDesign& design,
                                            double true_hazard_ratio,
                                            const std::function<double(int, double)>& true_survival,
-                                           TwoArmSurvivalWorkspace& ws);
+                                           TwoArmSurvivalWorkspace& ws,
+                                           const NphTruth& nph_truth = {});
 
   std::vector<OcRow> oc_rows(const TwoArmSurvivalDesign& design,
                              const SurvivalScenario& scenario) const;
   std::uint64_t replicates() const noexcept { return rejection_.count(); }
   // Calendar months from the first entry to the analysis cut-off, over the cohorts (for reports).
   QuantisedDistribution study_durations() const { return duration_distribution(); }
+  // Per arm, the cohorts' KM estimates at each band time where estimable (design.km_bands).
+  const std::vector<QuantisedDistribution>& km_band(int arm) const { return km_bands_[arm]; }
+  std::uint64_t cohorts() const noexcept { return rejection_.count(); }
 
   // Every member, for shard files, checkpoints and MPI (core/cluster/archive.h).
   template <class Archive>
@@ -140,6 +159,8 @@ class TwoArmSurvivalTally {
             log_hr_error_, hr_, hr_coverage_, landmarks_, median_reached_, duration_, events_,
             target_reached_, analysed_, follow_up_reverse_km_, follow_up_simple_,
             duration_distribution_, event_distribution_, pending_durations_, pending_events_);
+    nph_.visit(archive);
+    archive(km_bands_[0], km_bands_[1]);
   }
 
  private:
@@ -156,6 +177,8 @@ class TwoArmSurvivalTally {
   // above on merge(): a per-block tally then holds at most a block of values instead of a dense
   // histogram over every duration it has ever seen, so memory stays flat as the range widens.
   std::vector<double> pending_durations_, pending_events_;
+  NphTally nph_;                                    // design.nph (empty without)
+  std::vector<QuantisedDistribution> km_bands_[2];  // design.km_bands (empty without)
   // One look's cut and test (test_look).
   struct Look {
     CutoffResult cutoff{};
@@ -179,7 +202,12 @@ class TwoArmSurvivalTally {
   // nobody drops out (simulate_and_add after draw_cohort).
   SurvivalReplicateSummary analyse(const TwoArmSurvivalDesign& design, double true_hazard_ratio,
                                    const std::function<double(int, double)>& true_survival,
-                                   TwoArmSurvivalWorkspace& ws, bool presorted);
+                                   TwoArmSurvivalWorkspace& ws, bool presorted,
+                                   const NphTruth& nph_truth);
+  // design.nph: the NPH analyses of the final look's cut cohort (ws.survival.sorted, built here
+  // when the look computed the test alone), tallied.
+  void add_nph(const TwoArmSurvivalDesign& design, Look& look, TwoArmSurvivalWorkspace& ws,
+               const NphTruth& truth);
   void add_test_and_conduct(const CutoffResult& cutoff, const LogRankResult& logrank, bool rejected,
                             std::size_t m, std::size_t events);
   void add_cox_estimate(const TwoArmSurvivalDesign& design, double true_hazard_ratio, std::size_t m,

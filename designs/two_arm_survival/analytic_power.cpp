@@ -1,0 +1,144 @@
+#include "designs/two_arm_survival/analytic_power.h"
+
+#include <algorithm>
+#include <boost/math/distributions/normal.hpp>
+#include <cmath>
+
+namespace trialsim {
+namespace {
+
+constexpr int GRID_CELLS = 4000;
+constexpr double HORIZON_AFTER_ACCRUAL = 240.0;  // months: the latest analysis considered
+
+// Expected patients enrolled by calendar time c (the accrual model's mean), at most n.
+double expected_enrolled(const AccrualModel& accrual, double n, double c) {
+  if (c <= 0.0) return 0.0;
+  if (accrual.kind == AccrualModel::Kind::uniform)
+    return accrual.duration > 0.0 ? n * std::min(1.0, c / accrual.duration) : n;
+  double enrolled = 0.0, start = 0.0;
+  for (const AccrualSegment& segment : accrual.segments) {
+    const double span = std::min(segment.duration, c - start);
+    if (span <= 0.0) break;
+    enrolled += segment.rate * span;
+    start += segment.duration;
+  }
+  return std::min(n, enrolled);
+}
+
+// The expected calendar time of the last entry: uniform, the mean of the largest of n uniform
+// entries, D n / (n + 1); piecewise, when the expected count reaches n.
+double expected_accrual_end(const AccrualModel& accrual, double n) {
+  if (accrual.kind == AccrualModel::Kind::uniform) return accrual.duration * n / (n + 1.0);
+  double enrolled = 0.0, start = 0.0;
+  for (const AccrualSegment& segment : accrual.segments) {
+    if (enrolled + segment.rate * segment.duration >= n)
+      return start + (n - enrolled) / segment.rate;
+    enrolled += segment.rate * segment.duration;
+    start += segment.duration;
+  }
+  return start;
+}
+
+struct Curves {
+  double step = 0.0;
+  std::vector<double> surv[2];  // S_a at k * step, k = 0..GRID_CELLS
+};
+
+// Expected events of each arm in cell k (from k*step to (k+1)*step after entry) at analysis T.
+void cell_events(const Curves& c, const TwoArmSurvivalDesign& design, double T, int k,
+                 const double fraction[2], double events[2]) {
+  const double n = design.sample_size;
+  const double dropout[2] = {design.dropout_rate_control, design.dropout_rate_experimental};
+  const double mid = (k + 0.5) * c.step;
+  const double observed = expected_enrolled(design.accrual, n, T - mid) / n;
+  for (int a = 0; a < 2; ++a) {
+    const double density =
+        c.surv[a][static_cast<std::size_t>(k)] - c.surv[a][static_cast<std::size_t>(k) + 1];
+    events[a] = n * fraction[a] * density * std::exp(-dropout[a] * mid) * observed;
+  }
+}
+
+double expected_events(const Curves& c, const TwoArmSurvivalDesign& design, double T,
+                       const double fraction[2]) {
+  double total = 0.0, events[2];
+  const int cells = std::min(GRID_CELLS, static_cast<int>(std::ceil(T / c.step)));
+  for (int k = 0; k < cells; ++k) {
+    cell_events(c, design, T, k, fraction, events);
+    total += events[0] + events[1];
+  }
+  return total;
+}
+
+double analysis_time(const Curves& c, const TwoArmSurvivalDesign& design, double accrual_end,
+                     const double fraction[2], AnalyticTrial& out) {
+  const AnalysisTiming& timing = design.timing;
+  double T = 0.0;
+  if (timing.trigger == AnalysisTiming::Trigger::calendar) {
+    T = timing.calendar_time;
+  } else if (timing.trigger == AnalysisTiming::Trigger::after_last_enrolment) {
+    T = accrual_end + timing.follow_up_after_last;
+  } else {
+    double low = 0.0, high = c.step * GRID_CELLS;
+    out.target_reachable = expected_events(c, design, high, fraction) >= timing.target_events;
+    for (int iteration = 0; iteration < 60 && out.target_reachable; ++iteration) {
+      const double middle = 0.5 * (low + high);
+      (expected_events(c, design, middle, fraction) < timing.target_events ? low : high) = middle;
+    }
+    T = high;
+  }
+  return std::max(T, accrual_end + timing.minimum_follow_up);
+}
+
+}  // namespace
+
+AnalyticTrial analytic_logrank_power(const PatientModel& control, const PatientModel& experimental,
+                                     PatientOutcome endpoint, const TwoArmSurvivalDesign& design,
+                                     const std::vector<FhWeight>& weights) {
+  const double total = design.allocation_control + design.allocation_experimental;
+  const double fraction[2] = {design.allocation_control / total,
+                              design.allocation_experimental / total};
+  const double accrual_end = expected_accrual_end(design.accrual, design.sample_size);
+  const double horizon =
+      std::max(accrual_end + HORIZON_AFTER_ACCRUAL, design.timing.calendar_time + 1.0);
+  Curves c;
+  c.step = horizon / GRID_CELLS;
+  std::vector<double> grid(GRID_CELLS + 1);
+  for (int k = 0; k <= GRID_CELLS; ++k) grid[static_cast<std::size_t>(k)] = k * c.step;
+  c.surv[0] = control.true_survival(endpoint, grid);
+  c.surv[1] = experimental.true_survival(endpoint, grid);
+
+  AnalyticTrial out;
+  out.analysis_time = analysis_time(c, design, accrual_end, fraction, out);
+  out.expected_events = expected_events(c, design, out.analysis_time, fraction);
+  const int cells = std::min(GRID_CELLS, static_cast<int>(std::ceil(out.analysis_time / c.step)));
+  const boost::math::normal standard;
+  const double critical = boost::math::quantile(standard, 1.0 - design.alpha);
+  const double n = design.sample_size;
+  for (const FhWeight& weight : weights) {
+    double mean = 0.0, variance = 0.0;
+    for (int k = 0; k < cells; ++k) {
+      const auto i = static_cast<std::size_t>(k);
+      double events[2];
+      cell_events(c, design, out.analysis_time, k, fraction, events);
+      // At risk at the cell's start (left-continuous S), by arm, and the pooled S(u-).
+      const double observed = expected_enrolled(design.accrual, n, out.analysis_time - k * c.step);
+      const double at_risk_c = fraction[0] * c.surv[0][i] *
+                               std::exp(-design.dropout_rate_control * k * c.step) * observed;
+      const double at_risk_e = fraction[1] * c.surv[1][i] *
+                               std::exp(-design.dropout_rate_experimental * k * c.step) * observed;
+      if (at_risk_c + at_risk_e <= 0.0) continue;
+      const double share = at_risk_e / (at_risk_c + at_risk_e);
+      const double pooled = fraction[0] * c.surv[0][i] + fraction[1] * c.surv[1][i];
+      const double w = std::pow(pooled, weight.rho) * std::pow(1.0 - pooled, weight.gamma);
+      const double all = events[0] + events[1];
+      mean += w * (events[1] - share * all);
+      variance += w * w * share * (1.0 - share) * all;
+    }
+    const double drift = variance > 0.0 ? -mean / std::sqrt(variance) : 0.0;
+    out.drift.push_back(drift);
+    out.power.push_back(boost::math::cdf(standard, drift - critical));
+  }
+  return out;
+}
+
+}  // namespace trialsim
