@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <stdexcept>
 
 #include "core/samplers.h"
@@ -120,6 +121,37 @@ void draw_maintenance_cohort(const CarTParameters& parameters, const TwoArmSurvi
     ws.dropout_time[i] =
         std::isfinite(t.dropout_time) ? std::max(0.0, t.dropout_time - t.response_time) : NEVER;
   }
+}
+
+std::array<std::vector<double>, 2> true_rfs_from_randomisation(const CarTParameters& parameters,
+                                                               const std::vector<double>& times,
+                                                               std::uint64_t seed, int patients) {
+  CarTParameters version[2] = {parameters, parameters};
+  version[0].p_maintenance = 0.0;
+  version[1].p_maintenance = 1.0;
+  std::array<std::vector<double>, 2> surviving{std::vector<double>(times.size(), 0.0),
+                                               std::vector<double>(times.size(), 0.0)};
+  CarTStreams streams(seed, 1ULL << 42);
+  CarTPatient patient[2];
+  int responders = 0;
+  for (int screened = 0; responders < patients && screened < MAX_SCREENED_PER_RESPONDER * patients;
+       ++screened) {
+    CarTStreams saved = streams;
+    simulate_patient(version[0], streams, patient[0]);
+    if (!patient[0].responded) continue;
+    simulate_patient(version[1], saved, patient[1]);
+    ++responders;
+    for (int a = 0; a < 2; ++a) {
+      const PatientTrajectory& t = patient[a].trajectory;
+      const double rfs = std::min(t.relapse_time, t.death_time) - t.response_time;
+      for (std::size_t k = 0; k < times.size(); ++k) surviving[a][k] += rfs > times[k] ? 1.0 : 0.0;
+    }
+  }
+  for (auto& arm : surviving) {
+    for (double& s : arm)
+      s = responders > 0 ? s / responders : std::numeric_limits<double>::quiet_NaN();
+  }
+  return surviving;
 }
 
 }  // namespace trialsim::car_t

@@ -9,6 +9,7 @@
 // once with maintenance — and the arm picks which version is observed: the two arms differ only
 // by the treatment (common random numbers within the patient), and every scenario sees the same
 // patients. Patients who do not respond are screened out (not randomised).
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,5 +35,16 @@ const char* to_string(StratumCovariate covariate);
 void draw_maintenance_cohort(const CarTParameters& parameters, const TwoArmSurvivalDesign& design,
                              const std::vector<StratumCovariate>& strata, std::uint64_t seed,
                              std::uint64_t replicate, TwoArmSurvivalWorkspace& ws);
+
+// The true relapse-free survival from randomisation of each arm (0 observation, 1 maintenance)
+// at `times`: the estimand of the Kaplan–Meier landmarks (the latent maintenance hazard ratio is
+// not one: it acts on the non-cured's relapse and death hazards only, so the population hazards
+// are not proportional). From `patients` responders simulated without censoring on streams of
+// their own (replicate 2^42), each in both versions as in the trial (binomial MC SE <=
+// 0.5 / sqrt(patients)).
+std::array<std::vector<double>, 2> true_rfs_from_randomisation(const CarTParameters& parameters,
+                                                               const std::vector<double>& times,
+                                                               std::uint64_t seed,
+                                                               int patients = 400000);
 
 }  // namespace trialsim::car_t
