@@ -1,6 +1,7 @@
 #include "edges/analyze/analyze.h"
 
 #include <algorithm>
+#include <boost/math/distributions/normal.hpp>
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <cmath>
@@ -14,11 +15,14 @@
 #include <string_view>
 
 #include "config/config_error.h"
+#include "core/output.h"
 #include "edges/cli/cli.h"
 #include "statistics/survival/cox.h"
 #include "statistics/survival/kaplan_meier.h"
 #include "statistics/survival/km_summary.h"
 #include "statistics/survival/logrank.h"
+#include "statistics/survival/max_combo.h"
+#include "statistics/survival/nph_pass.h"
 
 namespace po = boost::program_options;
 using json = nlohmann::ordered_json;  // keys in the order written, settings first
@@ -311,6 +315,12 @@ namespace {
 //       p (two-sided), z = (O1 - E1) / sqrt(V), p_one_sided_arm1_benefit = Phi(z), strata}
 //   [cox, cox_stratified]: {breslow, efron}: each {status, beta (log HR arm 1 vs 0), se, hr,
 //       lower, upper, z, p, iterations, loglik_null, loglik}
+//   [non_proportional_hazards] (pooled over strata): {fleming_harrington [{rho, gamma, score,
+//       variance, z, chisq, p_one_sided_arm1_benefit}] for FH(0,0), FH(0,1), FH(1,0), FH(1,1);
+//       max_combo {statistic, p_one_sided_arm1_benefit, attained_by}; rmst {tau, arm0, arm1,
+//       difference, difference_std_err, ratio, log_ratio_std_err, p_one_sided_arm1_benefit};
+//       milestones [{t, estimable, surv_arm0, surv_arm1, difference, difference_std_err,
+//       p_one_sided_arm1_benefit}] at the landmarks}
 // }
 // Every non-finite number is null (JSON has no NaN/Inf): e.g. beta of an infinite estimate,
 // whose direction hr (0) and the status show.
@@ -415,6 +425,84 @@ json cox_json(const SurvivalData& data, SurvivalWorkspace& ws, const AnalyzeSett
   return out;
 }
 
+// The analyses for non-proportional hazards (README "Analyses for non-proportional hazards"),
+// pooled over strata: FH(0,0), FH(0,1), FH(1,0), FH(1,1), their MaxCombo, the RMST difference at
+// tau (when tau > 0) and the milestone differences at the landmarks (sorted, at most
+// MAX_MILESTONES; later ones are left out and the report says so). p-values one-sided for a
+// benefit of arm 1.
+std::string fh_name(const FhWeight& w) {
+  return "fh_" + format_number(w.rho) + "_" + format_number(w.gamma);
+}
+
+json nph_json(const SurvivalData& data, SurvivalWorkspace& ws, const AnalyzeSettings& settings) {
+  std::vector<double> milestones = settings.landmarks;
+  std::sort(milestones.begin(), milestones.end());
+  milestones.erase(std::unique(milestones.begin(), milestones.end()), milestones.end());
+  const bool truncated = milestones.size() > MAX_MILESTONES;
+  if (truncated) milestones.resize(MAX_MILESTONES);
+  const double tau = settings.tau > 0.0 ? settings.tau : 1.0;
+  const NphPlan plan(DEFAULT_MAX_COMBO_SET, tau, milestones);
+  sort_cohort(data, ws);
+  NphAnalysis a;
+  analyse_nph(ws.sorted, plan, a);
+  const boost::math::normal standard;
+  const auto one_sided = [&](double z_benefit) {  // P(Z >= z) for a benefit statistic
+    return std::isfinite(z_benefit)
+               ? json(boost::math::cdf(boost::math::complement(standard, z_benefit)))
+               : json(nullptr);
+  };
+  json fh = json::array();
+  for (std::size_t k = 0; k < a.fh.size; ++k) {
+    const WeightedLogRankResult t = a.fh.test(k);
+    fh.push_back({{"rho", a.fh.weight[k].rho},
+                  {"gamma", a.fh.weight[k].gamma},
+                  {"score", number(t.score)},
+                  {"variance", number(t.variance)},
+                  {"z", number(t.z)},
+                  {"chisq", number(t.chisq)},
+                  {"p_one_sided_arm1_benefit", one_sided(-t.z)}});
+  }
+  const MaxComboResult combo = max_combo(a.fh);
+  json out = {{"fleming_harrington", fh},
+              {"max_combo",
+               {{"statistic", number(combo.statistic)},
+                {"p_one_sided_arm1_benefit", number(combo.p_value)},
+                {"attained_by", fh_name(a.fh.weight[combo.best])}}}};
+  if (settings.tau > 0.0) {
+    const RmstComparison& r = a.rmst;
+    out["rmst"] = {{"tau", r.tau},
+                   {"arm0",
+                    {{"rmst", number(r.arm[0].rmst)},
+                     {"std_err", number(std::sqrt(r.arm[0].variance))},
+                     {"tau_within_follow_up", r.arm[0].tau_within_follow_up}}},
+                   {"arm1",
+                    {{"rmst", number(r.arm[1].rmst)},
+                     {"std_err", number(std::sqrt(r.arm[1].variance))},
+                     {"tau_within_follow_up", r.arm[1].tau_within_follow_up}}},
+                   {"difference", number(r.difference)},
+                   {"difference_std_err", number(r.difference_se)},
+                   {"ratio", number(r.ratio)},
+                   {"log_ratio_std_err", number(r.log_ratio_se)},
+                   {"p_one_sided_arm1_benefit", one_sided(r.difference_z)}};
+  }
+  json ms = json::array();
+  for (std::size_t k = 0; k < a.milestone_count; ++k) {
+    const MilestoneComparison& m = a.milestone[k];
+    ms.push_back(
+        {{"t", m.time},
+         {"estimable", m.estimable},
+         {"surv_arm0", number(m.surv[0])},
+         {"surv_arm1", number(m.surv[1])},
+         {"difference", number(m.difference)},
+         {"difference_std_err", number(m.difference_se)},
+         {"p_one_sided_arm1_benefit", m.estimable ? one_sided(m.difference_z) : json(nullptr)}});
+  }
+  out["milestones"] = ms;
+  if (truncated)
+    out["milestones_left_out"] = "landmarks beyond the first " + std::to_string(MAX_MILESTONES);
+  return out;
+}
+
 }  // namespace
 
 json analyze_dataset(const SurvivalTable& table, const AnalyzeSettings& settings) {
@@ -442,6 +530,7 @@ json analyze_dataset(const SurvivalTable& table, const AnalyzeSettings& settings
   if (data.has_stratum()) report["log_rank_stratified"] = log_rank_json(data, ws, true);
   report["cox"] = cox_json(data, ws, settings, false);
   if (data.has_stratum()) report["cox_stratified"] = cox_json(data, ws, settings, true);
+  report["non_proportional_hazards"] = nph_json(data, ws, settings);
   return report;
 }
 
