@@ -18,6 +18,16 @@ def fitted(old, new):
     return replace_once(FIT_TEXT, old, new)
 
 
+def point_line(name):
+    """The point estimate's line of parameter `name` (its value as the committed fit wrote it)."""
+    return re.search(r"\n(  " + name + r": [^\n]*)", FIT_TEXT).group(1)
+
+
+def point(name, value):
+    """The fitted file with the point estimate of `name` set to `value` (text)."""
+    return fitted(point_line(name), "  " + name + ": " + value)
+
+
 def draw_value(index, value):
     """The fitted file with value `index` of the first posterior draw replaced."""
     values = FIRST_DRAW.group(1).split(", ")
@@ -35,15 +45,15 @@ def last_draw_value(index, value):
 
 # (id, fitted-model text) — all invalid: exit 2
 BAD_FITTED = [
-    ("point-probability-2", fitted("p_extramedullary: 0.3548387096774194", "p_extramedullary: 2")),
-    ("point-probability-negative", fitted("p_ph_positive: 0.41935483870967744", "p_ph_positive: -0.1")),
-    ("point-scale-negative", fitted("relapse_scale: 8.800598409264888", "relapse_scale: -8.8")),
-    ("point-scale-zero", fitted("relapse_scale: 8.800598409264888", "relapse_scale: 0")),
-    ("point-shape-nan", fitted("relapse_shape: 1.5634954927356608", "relapse_shape: .nan")),
-    ("point-rate-inf", fitted("nonrelapse_mortality_rate: 0.02741160607582764", "nonrelapse_mortality_rate: .inf")),
-    ("point-missing-parameter", fitted("  p_tp53: 0.0967741935483871   # proportion\n", "")),
-    ("point-unknown-parameter", fitted("  p_tp53: 0.0967741935483871", "  p_tp53: 0.0967741935483871\n  p_unicorn: 0.5")),
-    ("point-duplicate-parameter", fitted("  p_tp53: 0.0967741935483871", "  p_tp53: 0.0967741935483871\n  p_tp53: 0.5")),
+    ("point-probability-2", point("p_extramedullary", "2")),
+    ("point-probability-negative", point("p_ph_positive", "-0.1")),
+    ("point-scale-negative", point("relapse_scale", "-8.8")),
+    ("point-scale-zero", point("relapse_scale", "0")),
+    ("point-shape-nan", point("relapse_shape", ".nan")),
+    ("point-rate-inf", point("nonrelapse_mortality_rate", ".inf")),
+    ("point-missing-parameter", fitted(point_line("p_tp53") + "\n", "")),
+    ("point-unknown-parameter", fitted(point_line("p_tp53"), point_line("p_tp53") + "\n  p_unicorn: 0.5")),
+    ("point-duplicate-parameter", fitted(point_line("p_tp53"), point_line("p_tp53") + "\n  p_tp53: 0.5")),
     ("draw-nan", draw_value(0, ".nan")),
     ("draw-probability-2", draw_value(0, "2")),
     ("draw-scale-negative", draw_value(15, "-5.0")),
