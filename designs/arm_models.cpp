@@ -174,7 +174,9 @@ KeyTable make_arm_keys(std::string_view mapping_path) {
   return table;
 }
 
-KeyTable make_survival_at_keys(std::string_view mapping_path) {
+}  // namespace
+
+KeyTable survival_at_table(std::string_view mapping_path) {
   return KeyTable{mapping_path,
                   {
                       {.path = "time",
@@ -189,6 +191,8 @@ KeyTable make_survival_at_keys(std::string_view mapping_path) {
                        .meaning = "the arm's survival S(t)"},
                   }};
 }
+
+namespace {
 
 // The tables of each mapping path asked for, built once and kept for the program's life (a
 // table's mapping_path is a string_view, so the nested path's text is kept beside it).
@@ -206,7 +210,7 @@ const ArmTables& arm_tables(std::string_view mapping_path) {
     auto made = std::make_unique<ArmTables>();
     made->survival_at_path = std::string(mapping_path) + ".survival_at";
     made->arm = make_arm_keys(mapping_path);
-    made->survival_at = make_survival_at_keys(made->survival_at_path);
+    made->survival_at = survival_at_table(made->survival_at_path);
     found = tables.emplace(std::string(mapping_path), std::move(made)).first;
   }
   return *found->second;

@@ -36,6 +36,10 @@ namespace trialsim {
 // `mapping_path` must have static storage (a string literal).
 std::vector<const KeyTable*> arm_model_key_tables(std::string_view mapping_path);
 
+// `survival_at: {time, probability}` (an exponential curve through S(t)) at `mapping_path`
+// (static storage), for every table that takes it.
+KeyTable survival_at_table(std::string_view mapping_path);
+
 struct ArmModel {
   std::shared_ptr<const PatientModel> model;
   nlohmann::json echo;  // as resolved (hazard per month added; fitted path and sha256)

@@ -149,19 +149,7 @@ const KeyTable& control_survival_keys() {
 }
 
 const KeyTable& survival_at_keys() {
-  static const KeyTable table{"model.control_survival.survival_at",
-                              {
-                                  {.path = "time",
-                                   .type = KeyType::number,
-                                   .range = NumberRange::positive(),
-                                   .unit = "months",
-                                   .meaning = "the time t"},
-                                  {.path = "probability",
-                                   .type = KeyType::number,
-                                   .range = NumberRange::open_unit(),
-                                   .unit = "probability",
-                                   .meaning = "control-arm survival S(t)"},
-                              }};
+  static const KeyTable table = survival_at_table("model.control_survival.survival_at");
   return table;
 }
 

@@ -6,15 +6,22 @@
 #include <cmath>
 #include <string>
 
-#include "edges/config/study_config.h"
-#include "tests/support.h"
+#include "designs/two_arm_survival/test_support.h"
 
 using namespace trialsim;
 
 namespace {
 
-const std::filesystem::path EXAMPLES =
-    std::filesystem::path(TRIALSIM_SOURCE_DIR) / "configs/examples";
+using namespace trialsim::two_arm_test;
+
+const OcRow& row(const StudyResult& result, const std::string& scenario,
+                 const std::string& analysis, const std::string& metric) {
+  return find_row(result, scenario, analysis, metric);
+}
+
+std::string config_error(const std::string& text) {
+  return two_arm_test::config_error(text, "per-arm-test.yaml");
+}
 
 // A config whose `model` mapping holds `model` (indented lines), read as if from the examples
 // folder (so the fitted file's relative path resolves).
@@ -34,29 +41,11 @@ std::string per_arm_config(const std::string& endpoint, const std::string& arms,
   return two_arm_config(endpoint, "  type: per_arm\n" + arms, scenarios);
 }
 
-const OcRow& row(const StudyResult& result, const std::string& scenario,
-                 const std::string& analysis, const std::string& metric) {
-  for (const OcRow& r : result.rows) {
-    if (r.scenario == scenario && r.analysis == analysis && r.metric == metric) return r;
-  }
-  FAIL("no row " << scenario << " " << analysis << " " << metric);
-  throw std::logic_error("unreachable");
-}
-
 StudyResult run(const StudyConfig& config) {
   RunRequest request;
   request.threads = 2;
   request.progress = ProgressMode::quiet;
   return run_study(config, request);
-}
-
-std::string config_error(const std::string& text) {
-  try {
-    load_study_config_text(text, EXAMPLES / "per-arm-test.yaml", {});
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 }  // namespace

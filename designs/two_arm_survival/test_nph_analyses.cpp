@@ -7,15 +7,20 @@
 #include <string>
 
 #include "designs/two_arm_survival/analytic_power.h"
-#include "edges/config/study_config.h"
-#include "tests/support.h"
+#include "designs/two_arm_survival/test_support.h"
 
 using namespace trialsim;
 
 namespace {
 
-const std::filesystem::path EXAMPLES =
-    std::filesystem::path(TRIALSIM_SOURCE_DIR) / "configs/examples";
+using namespace trialsim::two_arm_test;
+
+StudyResult run(const std::string& text) { return run_text(text, "nph-test.yaml"); }
+
+const OcRow& row(const StudyResult& result, const std::string& analysis,
+                 const std::string& metric) {
+  return find_row(result, "", analysis, metric);
+}
 
 std::string nph_config(int replicates, const std::string& model, const std::string& scenarios) {
   return "schema_version: 1\nname: nph-test\nsimulation: {replicates: " +
@@ -27,23 +32,6 @@ std::string nph_config(int replicates, const std::string& model, const std::stri
          "  estimates: false\n  nph: {rmst_tau: 12, milestones: [6, 12]}\n"
          "model:\n" +
          model + "scenarios:\n" + scenarios;
-}
-
-StudyResult run(const std::string& text) {
-  const StudyConfig config = load_study_config_text(text, EXAMPLES / "nph-test.yaml", {});
-  RunRequest request;
-  request.threads = 2;
-  request.progress = ProgressMode::quiet;
-  return run_study(config, request);
-}
-
-const OcRow& row(const StudyResult& result, const std::string& analysis,
-                 const std::string& metric) {
-  for (const OcRow& r : result.rows) {
-    if (r.analysis == analysis && r.metric == metric) return r;
-  }
-  FAIL("no row " << analysis << " " << metric);
-  throw std::logic_error("unreachable");
 }
 
 // Every test's rejection probability within 4 binomial MCSE of alpha = 0.025 (the MCSE from

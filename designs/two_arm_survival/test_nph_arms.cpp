@@ -8,15 +8,24 @@
 
 #include "config/key_table.h"
 #include "designs/arm_models.h"
-#include "edges/config/study_config.h"
-#include "tests/support.h"
+#include "designs/two_arm_survival/test_support.h"
 
 using namespace trialsim;
 
 namespace {
 
-const std::filesystem::path EXAMPLES =
-    std::filesystem::path(TRIALSIM_SOURCE_DIR) / "configs/examples";
+using namespace trialsim::two_arm_test;
+
+const OcRow& row(const StudyResult& result, const std::string& scenario,
+                 const std::string& analysis, const std::string& metric) {
+  return find_row(result, scenario, analysis, metric);
+}
+
+StudyResult run(const std::string& text) { return run_text(text, "nph-test.yaml"); }
+
+std::string config_error(const std::string& text) {
+  return two_arm_test::config_error(text, "nph-test.yaml");
+}
 
 // A two_arm_survival per_arm config: `arms` are the indented lines of `model` after its type
 // (model: on line 10, its type on line 11, the control arm from line 12).
@@ -27,32 +36,6 @@ std::string per_arm_config(const std::string& arms, const std::string& scenarios
          "  sample_size: 120\n  accrual: {type: uniform, duration: 12}\n"
          "  analysis: " +
          analysis + "\nmodel:\n  type: per_arm\n" + arms + "scenarios:\n" + scenarios;
-}
-
-const OcRow& row(const StudyResult& result, const std::string& scenario,
-                 const std::string& analysis, const std::string& metric) {
-  for (const OcRow& r : result.rows) {
-    if (r.scenario == scenario && r.analysis == analysis && r.metric == metric) return r;
-  }
-  FAIL("no row " << scenario << " " << analysis << " " << metric);
-  throw std::logic_error("unreachable");
-}
-
-StudyResult run(const std::string& text) {
-  const StudyConfig config = load_study_config_text(text, EXAMPLES / "nph-test.yaml", {});
-  RunRequest request;
-  request.threads = 2;
-  request.progress = ProgressMode::quiet;
-  return run_study(config, request);
-}
-
-std::string config_error(const std::string& text) {
-  try {
-    load_study_config_text(text, EXAMPLES / "nph-test.yaml", {});
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 }  // namespace
