@@ -134,8 +134,10 @@ std::array<std::vector<double>, 2> true_rfs_from_randomisation(const CarTParamet
   CarTStreams streams(seed, 1ULL << 42);
   CarTPatient patient[2];
   int responders = 0;
-  for (int screened = 0; responders < patients && screened < MAX_SCREENED_PER_RESPONDER * patients;
-       ++screened) {
+  // Bounded work: at most 20 patients screened per responder wanted (a model that rarely
+  // responds gets its truths from the responders found, NaN with none).
+  const std::int64_t max_screened = 20 * static_cast<std::int64_t>(patients);
+  for (std::int64_t screened = 0; responders < patients && screened < max_screened; ++screened) {
     CarTStreams saved = streams;
     simulate_patient(version[0], streams, patient[0]);
     if (!patient[0].responded) continue;

@@ -41,7 +41,8 @@ void draw_maintenance_cohort(const CarTParameters& parameters, const TwoArmSurvi
 // not one: it acts on the non-cured's relapse and death hazards only, so the population hazards
 // are not proportional). From `patients` responders simulated without censoring on streams of
 // their own (replicate 2^42), each in both versions as in the trial (binomial MC SE <=
-// 0.5 / sqrt(patients)).
+// 0.5 / sqrt(patients)); at most 20 `patients` are screened (fewer responders with a model that
+// rarely responds; NaN with none).
 std::array<std::vector<double>, 2> true_rfs_from_randomisation(const CarTParameters& parameters,
                                                                const std::vector<double>& times,
                                                                std::uint64_t seed,
