@@ -65,6 +65,22 @@ std::vector<NamedFile> car_t_report_files(const std::vector<car_t::SingleArmCarT
   return {{"curves.csv", curves}, {"distributions.csv", histograms}};
 }
 
+// summary.json's design.true_values: each scenario's true values of what the study estimates.
+nlohmann::json true_values_json(const std::vector<car_t::CarTScenario>& scenarios) {
+  nlohmann::json truths = nlohmann::json::object();
+  for (const car_t::CarTScenario& scenario : scenarios) {
+    const car_t::CarTTruth& t = scenario.truth;
+    truths[scenario.name] = {{"orr", t.orr},
+                             {"crs_any_grade", t.crs_any},
+                             {"crs_grade3plus", t.crs_grade3plus},
+                             {"icans_any_grade", t.icans_any},
+                             {"os_at_landmarks", t.os_at},
+                             {"rfs_at_landmarks", t.rfs_at},
+                             {"cir_at_landmarks", t.cir_at}};
+  }
+  return truths;
+}
+
 class Study final : public trialsim::Study {
  public:
   car_t::SingleArmCarTDesign design;
@@ -169,16 +185,7 @@ class Study final : public trialsim::Study {
           });
         },
         result.precision);
-    nlohmann::json truths = nlohmann::json::object();
-    for (std::size_t s = 0; s < scenarios.size(); ++s) {
-      const car_t::CarTTruth& t = scenarios[s].truth;
-      truths[scenarios[s].name] = {{"orr", t.orr},
-                                   {"crs_any_grade", t.crs_any},
-                                   {"crs_grade3plus", t.crs_grade3plus},
-                                   {"icans_any_grade", t.icans_any},
-                                   {"os_at_landmarks", t.os_at},
-                                   {"rfs_at_landmarks", t.rfs_at}};
-    }
+    const nlohmann::json truths = true_values_json(scenarios);
     result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
     result.design_facts = {
         {"critical_value", table.critical_value()},

@@ -10,7 +10,7 @@
 namespace trialsim::car_t {
 
 SingleArmCarTTally::SingleArmCarTTally(const SingleArmCarTDesign& design)
-    : os_(design.landmarks.size()), rfs_(design.landmarks.size()) {
+    : os_(design.landmarks.size()), rfs_(design.landmarks.size()), cir_(design.landmarks.size()) {
   for (auto& band : km_bands_)
     band.assign(KM_BAND_POINTS, QuantisedDistribution(KM_BAND_RESOLUTION));
 }
@@ -20,6 +20,7 @@ void SingleArmCarTTally::reset() {
   for (auto& t : response_) t = {};
   for (auto& t : os_) t = {};
   for (auto& t : rfs_) t = {};
+  for (auto& t : cir_) t = {};
   crs_any_ = crs_grade3plus_ = icans_any_ = {};
   duration_ = follow_up_ = deaths_ = {};
   for (auto& band : km_bands_) {
@@ -35,6 +36,7 @@ void SingleArmCarTTally::merge(const SingleArmCarTTally& o) {
   for (std::size_t k = 0; k < os_.size(); ++k) {
     os_[k].merge(o.os_[k]);
     rfs_[k].merge(o.rfs_[k]);
+    cir_[k].merge(o.cir_[k]);
   }
   crs_any_.merge(o.crs_any_);
   crs_grade3plus_.merge(o.crs_grade3plus_);
@@ -127,6 +129,46 @@ std::size_t add_time_to_event(const SingleArmCarTDesign& design, Endpoint endpoi
   return m;
 }
 
+// Cumulative incidence of relapse among responders at the landmarks (Aalen–Johansen, death
+// without relapse competing; models/endpoints.h), with its interval on the log(-log) scale
+// (plain, clipped to [0, 1], at F = 0 or 1) against the truth.
+void add_relapse_incidence(const SingleArmCarTDesign& design, double cutoff,
+                           std::vector<IntervalEstimateTally>& tallies,
+                           const std::vector<double>& truth, SingleArmCarTWorkspace& ws) {
+  std::size_t m = 0;
+  for (std::size_t i = 0; i < ws.patients.size(); ++i) {
+    if (ws.entry[i] >= cutoff) continue;
+    const ObservedOutcome o = observe_endpoint(Endpoint::cumulative_incidence_of_relapse,
+                                               ws.patients[i].trajectory, cutoff - ws.entry[i]);
+    if (!o.in_population) continue;
+    ws.time[m] = o.time;
+    ws.status[m] = o.status;
+    ++m;
+  }
+  if (m == 0) {
+    for (auto& t : tallies) t.estimable.add(0.0);
+    return;
+  }
+  const SurvivalData data{std::span<const double>(ws.time.data(), m),
+                          std::span<const int>(ws.status.data(), m)};
+  ws.incidence.resize(design.landmarks.size());
+  cumulative_incidence(data, ws.survival, 1, design.landmarks, ws.incidence);
+  const double z = normal_critical_value(design.confidence_level);
+  for (std::size_t k = 0; k < design.landmarks.size(); ++k) {
+    const CumulativeIncidenceEstimate& e = ws.incidence[k];
+    const bool usable = e.estimable && std::isfinite(e.std_err);
+    double lower = std::max(0.0, e.cif - z * e.std_err),
+           upper = std::min(1.0, e.cif + z * e.std_err);
+    if (e.cif > 0.0 && e.cif < 1.0) {
+      // log(-log F) scale (as cmprsk's cuminc intervals): F^exp(+-z SE / (F log F)).
+      const double spread = z * e.std_err / (e.cif * std::log(e.cif));
+      lower = std::pow(e.cif, std::exp(-spread));  // spread < 0: log F < 0
+      upper = std::pow(e.cif, std::exp(spread));
+    }
+    tallies[k].add(usable, e.cif, lower, upper, truth[k]);
+  }
+}
+
 // The simple median of the first `count` (> 0) values of `times`, which it reorders in place.
 double median_in_place(std::vector<double>& times, std::size_t count) {
   auto mid = times.begin() + static_cast<std::ptrdiff_t>(count / 2);
@@ -182,6 +224,7 @@ CarTReplicateSummary SingleArmCarTTally::simulate_and_add(const SingleArmCarTDes
                     &scenario.truth.rfs_at, band(BandEndpoint::rfs), ws);
   add_time_to_event(design, Endpoint::duration_of_response, cut.calendar_time, nullptr, nullptr,
                     band(BandEndpoint::dor), ws);
+  add_relapse_incidence(design, cut.calendar_time, cir_, scenario.truth.cir_at, ws);
   return summary;
 }
 
@@ -208,6 +251,8 @@ std::vector<OcRow> SingleArmCarTTally::oc_rows(const SingleArmCarTDesign& design
     add_interval_rows("km_os_t" + format_number(design.landmarks[k]), os_[k], true);
     add_interval_rows("km_rfs_t" + format_number(design.landmarks[k]), rfs_[k], true);
   }
+  for (std::size_t k = 0; k < design.landmarks.size(); ++k)
+    add_interval_rows("cir_t" + format_number(design.landmarks[k]), cir_[k], true);
   add_interval_rows("crs_any_grade", crs_any_, false);
   add_interval_rows("crs_grade3plus", crs_grade3plus_, false);
   add_interval_rows("icans_any_grade", icans_any_, false);

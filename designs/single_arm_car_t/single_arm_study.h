@@ -19,6 +19,7 @@
 #include "models/car_t/truth.h"
 #include "models/conduct.h"
 #include "statistics/binomial.h"
+#include "statistics/survival/cumulative_incidence.h"
 #include "statistics/survival/kaplan_meier.h"
 
 namespace trialsim::car_t {
@@ -54,6 +55,7 @@ struct SingleArmCarTWorkspace {
   std::vector<std::uint32_t> index;
   SurvivalWorkspace survival;
   KaplanMeierCurve curve;
+  std::vector<CumulativeIncidenceEstimate> incidence;  // per landmark (cumulative incidence)
 };
 
 // What one analysed cohort looked like (one row of replicates.csv).
@@ -88,13 +90,16 @@ class SingleArmCarTTally {
   template <class Archive>
   void visit(Archive& archive) {
     archive(rejection_, response_, os_, rfs_, crs_any_, crs_grade3plus_, icans_any_, duration_,
-            follow_up_, deaths_, km_bands_, responder_counts_, duration_histogram_);
+            follow_up_, deaths_, km_bands_, responder_counts_, duration_histogram_, cir_);
   }
 
  private:
   MomentAccumulator rejection_;
   IntervalEstimateTally response_[INTERVAL_METHOD_COUNT];
   std::vector<IntervalEstimateTally> os_, rfs_;  // per landmark
+  // Cumulative incidence of relapse among responders, death without relapse competing (the
+  // probability DOR's Kaplan–Meier curve is not when deaths compete), per landmark.
+  std::vector<IntervalEstimateTally> cir_;
   IntervalEstimateTally crs_any_, crs_grade3plus_, icans_any_;
   MomentAccumulator duration_, follow_up_, deaths_;
   std::vector<QuantisedDistribution> km_bands_[BAND_ENDPOINT_COUNT];  // per endpoint, per band time

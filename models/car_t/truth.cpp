@@ -40,6 +40,7 @@ CarTTruth true_values(const CarTParameters& p, const std::vector<double>& landma
     set_grade3plus_truths(p, truth);
     truth.os_at.assign(landmarks.size(), std::numeric_limits<double>::quiet_NaN());
     truth.rfs_at.assign(landmarks.size(), std::numeric_limits<double>::quiet_NaN());
+    truth.cir_at.assign(landmarks.size(), std::numeric_limits<double>::quiet_NaN());
     return truth;
   }
   truth.orr = population_response_probability(p);
@@ -50,7 +51,10 @@ CarTTruth true_values(const CarTParameters& p, const std::vector<double>& landma
   set_grade3plus_truths(p, truth);
   // Survival by simulation without censoring; the replicate index 2^42 keeps these streams apart
   // from every study replicate.
-  std::vector<double> os_alive(landmarks.size(), 0.0), rfs_free(landmarks.size(), 0.0);
+  struct Counts {
+    double alive = 0.0, relapse_free = 0.0, relapsed = 0.0;  // by the landmark
+  };
+  std::vector<Counts> counts(landmarks.size());
   double responders = 0.0;
   CarTStreams streams(seed, 1ULL << 42);
   CarTPatient patient;
@@ -58,15 +62,19 @@ CarTTruth true_values(const CarTParameters& p, const std::vector<double>& landma
     simulate_patient(p, streams, patient);
     const PatientTrajectory& t = patient.trajectory;
     for (std::size_t k = 0; k < landmarks.size(); ++k) {
-      os_alive[k] += t.death_time > landmarks[k] ? 1.0 : 0.0;
-      if (patient.responded)
-        rfs_free[k] += std::min(t.relapse_time, t.death_time) > landmarks[k] ? 1.0 : 0.0;
+      counts[k].alive += t.death_time > landmarks[k] ? 1.0 : 0.0;
+      if (patient.responded) {
+        counts[k].relapse_free += std::min(t.relapse_time, t.death_time) > landmarks[k] ? 1.0 : 0.0;
+        // A relapse in the model always comes before death (death after relapse is from it).
+        counts[k].relapsed += t.relapse_time <= landmarks[k] ? 1.0 : 0.0;
+      }
     }
     responders += patient.responded ? 1.0 : 0.0;
   }
-  for (std::size_t k = 0; k < landmarks.size(); ++k) {
-    truth.os_at.push_back(os_alive[k] / patients);
-    truth.rfs_at.push_back(responders > 0 ? rfs_free[k] / responders : 0.0);
+  for (const Counts& c : counts) {
+    truth.os_at.push_back(c.alive / patients);
+    truth.rfs_at.push_back(responders > 0 ? c.relapse_free / responders : 0.0);
+    truth.cir_at.push_back(responders > 0 ? c.relapsed / responders : 0.0);
   }
   return truth;
 }

@@ -15,6 +15,9 @@ struct CarTTruth {
   // Grade >= 3 ICANS, and grade >= 3 CRS or ICANS (either), in the population (closed form).
   double icans_grade3plus = 0.0, crs_or_icans_grade3plus = 0.0;
   std::vector<double> os_at, rfs_at;  // per landmark
+  // Cumulative incidence of relapse among responders by each landmark (from infusion; death
+  // without relapse competes): P(relapse <= t | response).
+  std::vector<double> cir_at;
 };
 
 // Exact where the model gives it in closed form (ORR, ICANS, CRS any); otherwise by simulating
