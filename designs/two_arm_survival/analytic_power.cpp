@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
+#include <limits>
 
 namespace trialsim {
 namespace {
@@ -89,6 +90,59 @@ double analysis_time(const Curves& c, const TwoArmSurvivalDesign& design, double
   return std::max(T, accrual_end + timing.minimum_follow_up);
 }
 
+// One grid cell of the expected trial: events per arm in it, patients at risk per arm at its
+// start (as fractions of n), and the pooled survival at its start (the FH weights' base).
+struct Cell {
+  double events[2];
+  double at_risk[2];
+  double pooled_survival;
+};
+using Cells = std::vector<Cell>;
+
+Cells expected_cells(const Curves& c, const TwoArmSurvivalDesign& design, double T,
+                     const double fraction[2]) {
+  const double n = design.sample_size;
+  const double dropout[2] = {design.dropout_rate_control, design.dropout_rate_experimental};
+  const int count = std::min(GRID_CELLS, static_cast<int>(std::ceil(T / c.step)));
+  Cells cells(static_cast<std::size_t>(count));
+  for (int k = 0; k < count; ++k) {
+    const auto i = static_cast<std::size_t>(k);
+    Cell& cell = cells[i];
+    cell_events(c, design, T, k, fraction, cell.events);
+    const double observed = expected_enrolled(design.accrual, n, T - k * c.step);
+    for (int a = 0; a < 2; ++a)
+      cell.at_risk[a] = fraction[a] * c.surv[a][i] * std::exp(-dropout[a] * k * c.step) * observed;
+    cell.pooled_survival = fraction[0] * c.surv[0][i] + fraction[1] * c.surv[1][i];
+  }
+  return cells;
+}
+
+// The limit of the Cox estimate (log HR, experimental vs control) under the trial's expected
+// conduct: the root of the expected partial-likelihood score,
+//   sum_cells [ D_e - D e^b Y_e / (Y_c + e^b Y_e) ] = 0
+// (Struthers & Kalbfleisch 1986), by bisection (the score falls as b rises). Under
+// proportional hazards it is log HR; otherwise an average of the log hazard ratio over time
+// weighted by the trial's own events and censoring. NaN without events.
+double cox_limit(const Cells& cells) {
+  const auto score = [&](double b) {
+    double u = 0.0;
+    for (const Cell& cell : cells) {
+      const double risk = cell.at_risk[0] + std::exp(b) * cell.at_risk[1];
+      if (risk <= 0.0) continue;
+      u +=
+          cell.events[1] - (cell.events[0] + cell.events[1]) * std::exp(b) * cell.at_risk[1] / risk;
+    }
+    return u;
+  };
+  double low = -20.0, high = 20.0;
+  if (!(score(low) > 0.0 && score(high) < 0.0)) return std::numeric_limits<double>::quiet_NaN();
+  for (int iteration = 0; iteration < 200 && high - low > 1e-13; ++iteration) {
+    const double middle = 0.5 * (low + high);
+    (score(middle) > 0.0 ? low : high) = middle;
+  }
+  return 0.5 * (low + high);
+}
+
 }  // namespace
 
 AnalyticTrial analytic_logrank_power(const PatientModel& control, const PatientModel& experimental,
@@ -110,34 +164,25 @@ AnalyticTrial analytic_logrank_power(const PatientModel& control, const PatientM
   AnalyticTrial out;
   out.analysis_time = analysis_time(c, design, accrual_end, fraction, out);
   out.expected_events = expected_events(c, design, out.analysis_time, fraction);
-  const int cells = std::min(GRID_CELLS, static_cast<int>(std::ceil(out.analysis_time / c.step)));
+  const Cells cells = expected_cells(c, design, out.analysis_time, fraction);
   const boost::math::normal standard;
   const double critical = boost::math::quantile(standard, 1.0 - design.alpha);
-  const double n = design.sample_size;
   for (const FhWeight& weight : weights) {
     double mean = 0.0, variance = 0.0;
-    for (int k = 0; k < cells; ++k) {
-      const auto i = static_cast<std::size_t>(k);
-      double events[2];
-      cell_events(c, design, out.analysis_time, k, fraction, events);
-      // At risk at the cell's start (left-continuous S), by arm, and the pooled S(u-).
-      const double observed = expected_enrolled(design.accrual, n, out.analysis_time - k * c.step);
-      const double at_risk_c = fraction[0] * c.surv[0][i] *
-                               std::exp(-design.dropout_rate_control * k * c.step) * observed;
-      const double at_risk_e = fraction[1] * c.surv[1][i] *
-                               std::exp(-design.dropout_rate_experimental * k * c.step) * observed;
-      if (at_risk_c + at_risk_e <= 0.0) continue;
-      const double share = at_risk_e / (at_risk_c + at_risk_e);
-      const double pooled = fraction[0] * c.surv[0][i] + fraction[1] * c.surv[1][i];
-      const double w = std::pow(pooled, weight.rho) * std::pow(1.0 - pooled, weight.gamma);
-      const double all = events[0] + events[1];
-      mean += w * (events[1] - share * all);
+    for (const Cell& cell : cells) {
+      if (cell.at_risk[0] + cell.at_risk[1] <= 0.0) continue;
+      const double share = cell.at_risk[1] / (cell.at_risk[0] + cell.at_risk[1]);
+      const double w = std::pow(cell.pooled_survival, weight.rho) *
+                       std::pow(1.0 - cell.pooled_survival, weight.gamma);
+      const double all = cell.events[0] + cell.events[1];
+      mean += w * (cell.events[1] - share * all);
       variance += w * w * share * (1.0 - share) * all;
     }
     const double drift = variance > 0.0 ? -mean / std::sqrt(variance) : 0.0;
     out.drift.push_back(drift);
     out.power.push_back(boost::math::cdf(standard, drift - critical));
   }
+  out.cox_limit_log_hr = cox_limit(cells);
   return out;
 }
 

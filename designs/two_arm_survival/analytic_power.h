@@ -32,6 +32,10 @@ struct AnalyticTrial {
   bool target_reachable = true;  // events trigger: the target is below the expected total
   std::vector<double> power;     // per weight asked for
   std::vector<double> drift;     // -E[U] / sqrt(Var U), per weight
+  // The limit of the Cox estimate's log HR under the trial's expected conduct (the root of the
+  // expected partial-likelihood score; log HR under proportional hazards): the estimand of the
+  // Cox estimate when the hazards are not proportional. NaN without events.
+  double cox_limit_log_hr = 0.0;
 };
 
 AnalyticTrial analytic_logrank_power(const PatientModel& control, const PatientModel& experimental,

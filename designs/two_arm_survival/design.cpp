@@ -318,23 +318,49 @@ class Study final : public trialsim::Study {
 
   // Per scenario: the analytic power of the log-rank test (and, with design.nph, of each FH
   // test) under the design's expected conduct (analytic_power.h), beside the simulated power.
-  nlohmann::json analytic_powers() const {
+  // Per scenario, the analytic trial (analytic_power.h) for the log-rank test and, with
+  // design.nph, each FH test; without group-sequential looks only.
+  std::vector<AnalyticTrial> analytic_trials() const {
+    std::vector<AnalyticTrial> out;
+    if (!design.efficacy_boundaries.empty()) return out;
     std::vector<FhWeight> weights{FhWeight{0.0, 0.0}};  // the log-rank test, then design.nph's
     const auto& fh = design.nph.fleming_harrington;
     if (design.nph.enabled) weights.insert(weights.end(), fh.begin(), fh.end());
-    nlohmann::json out = nlohmann::json::object();
     for (std::size_t s = 0; s < scenarios.size(); ++s) {
       const auto models = arm_models(s);
-      const AnalyticTrial trial =
-          analytic_logrank_power(*models[0], *models[1], endpoint_outcome, design, weights);
+      out.push_back(
+          analytic_logrank_power(*models[0], *models[1], endpoint_outcome, design, weights));
+    }
+    return out;
+  }
+
+  // The analytic power beside the simulated one, per scenario, and the Cox estimand.
+  nlohmann::json analytic_powers(const std::vector<AnalyticTrial>& trials) const {
+    const auto& fh = design.nph.fleming_harrington;
+    nlohmann::json out = nlohmann::json::object();
+    for (std::size_t s = 0; s < trials.size(); ++s) {
+      const AnalyticTrial& trial = trials[s];
       nlohmann::json entry = {{"analysis_time", trial.analysis_time},
-                              {"expected_events", trial.expected_events}};
+                              {"expected_events", trial.expected_events},
+                              {"cox_limit_hazard_ratio", std::exp(trial.cox_limit_log_hr)}};
       if (!trial.target_reachable) entry["event_target_reachable"] = false;
       entry["logrank"] = trial.power[0];
       if (design.nph.enabled) {
         for (std::size_t k = 0; k < fh.size(); ++k) entry[fh_label(fh[k])] = trial.power[k + 1];
       }
       out[scenarios[s].name] = entry;
+    }
+    return out;
+  }
+
+  // The scenarios as tallied: with a model per arm whose hazards are not proportional, the Cox
+  // estimate's truth is its limit under the trial's expected conduct (analytic_power.h), not a
+  // model parameter; without an analytic trial (interims), none.
+  std::vector<SurvivalScenario> cox_targets(const std::vector<AnalyticTrial>& trials) const {
+    std::vector<SurvivalScenario> out = scenarios;
+    for (std::size_t s = 0; s < out.size(); ++s) {
+      if (!std::isfinite(out[s].hazard_ratio) && s < trials.size())
+        out[s].hazard_ratio = std::exp(trials[s].cox_limit_log_hr);
     }
     return out;
   }
@@ -380,8 +406,8 @@ class Study final : public trialsim::Study {
 
   // Scenario s of replicate r from its arm models, analysed and tallied.
   SurvivalReplicateSummary analyse_per_arm(std::size_t s, std::uint64_t seed, std::uint64_t r,
-                                           const ArmTruths& truth, const NphTruth& nph_truth,
-                                           TwoArmSurvivalTally& tally,
+                                           double target_hazard_ratio, const ArmTruths& truth,
+                                           const NphTruth& nph_truth, TwoArmSurvivalTally& tally,
                                            TwoArmSurvivalWorkspace& ws) const {
     fill_arm_outcomes(*arms[s].control.model, *arms[s].experimental.model, endpoint_outcome, design,
                       seed, r, ws);
@@ -392,14 +418,17 @@ class Study final : public trialsim::Study {
       return k < landmarks.size() ? truth[static_cast<std::size_t>(arm)][k]
                                   : std::numeric_limits<double>::quiet_NaN();
     };
-    return tally.analyse_and_add(design, scenarios[s].hazard_ratio, true_survival, ws, nph_truth);
+    return tally.analyse_and_add(design, target_hazard_ratio, true_survival, ws, nph_truth);
   }
 
   std::vector<OcRow> reported_rows() const override {
     const Study& study = *this;
     const TwoArmSurvivalTally tally(study.design);
     std::vector<OcRow> rows;
-    for (const SurvivalScenario& scenario : study.scenarios) {
+    for (SurvivalScenario scenario : study.scenarios) {
+      // The run measures the Cox estimate against its limit where the model has no HR.
+      if (design.efficacy_boundaries.empty() && !std::isfinite(scenario.hazard_ratio))
+        scenario.hazard_ratio = 1.0;
       const auto scenario_rows = tally.oc_rows(study.design, scenario);
       rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
     }
@@ -408,7 +437,7 @@ class Study final : public trialsim::Study {
 
   // summary.json's design facts: the decision rule, Schoenfeld's and the analytic power, and
   // with interims the exact crossing probabilities under each scenario's Schoenfeld drift.
-  nlohmann::json design_facts() const {
+  nlohmann::json design_facts(const std::vector<AnalyticTrial>& trials) const {
     const Study& study = *this;
     const double allocation_experimental =
         static_cast<double>(design.allocation_experimental) /
@@ -429,7 +458,7 @@ class Study final : public trialsim::Study {
     };
     if (!study.per_arm) facts["control_hazard_per_month"] = study.scenarios.front().control_hazard;
     if (!schoenfeld.empty()) facts["schoenfeld_power"] = schoenfeld;
-    if (design.efficacy_boundaries.empty()) facts["analytic_power"] = analytic_powers();
+    if (!trials.empty()) facts["analytic_power"] = analytic_powers(trials);
     if (!design.efficacy_boundaries.empty()) {
       // Exact group-sequential crossing probabilities under the Schoenfeld drift of each scenario:
       // benefit z at full information ~ N(-log(HR) sqrt(D r (1 - r)), 1).
@@ -463,6 +492,8 @@ class Study final : public trialsim::Study {
     const Study& study = *this;
     const TwoArmSurvivalDesign& design = study.design;
     const std::vector<NphTruth> nph = nph_truths();
+    const std::vector<AnalyticTrial> trials = analytic_trials();
+    const std::vector<SurvivalScenario> targets = cox_targets(trials);
     const std::vector<ArmTruths> truths =
         per_arm ? arm_truths() : std::vector<ArmTruths>(scenarios.size());
     StudyResult result;
@@ -474,9 +505,9 @@ class Study final : public trialsim::Study {
           draw_cohort(design, simulation.seed, r, ws);
           for (std::size_t s = 0; s < tallies.size(); ++s) {
             const SurvivalReplicateSummary summary =
-                study.per_arm
-                    ? analyse_per_arm(s, simulation.seed, r, truths[s], nph[s], tallies[s], ws)
-                    : tallies[s].simulate_and_add(design, study.scenarios[s], ws, nph[s]);
+                study.per_arm ? analyse_per_arm(s, simulation.seed, r, targets[s].hazard_ratio,
+                                                truths[s], nph[s], tallies[s], ws)
+                              : tallies[s].simulate_and_add(design, study.scenarios[s], ws, nph[s]);
             if (!rows) continue;
             append_survival_row(*rows, r, study.scenarios[s].name, summary);
           }
@@ -484,13 +515,12 @@ class Study final : public trialsim::Study {
         [&](const std::vector<TwoArmSurvivalTally>& totals) {
           result.report_files = two_arm_report_files(totals, scenario_names());
           if (design.km_bands) result.report_files.push_back({"true_curves.csv", true_curves()});
-          return rows_in_scenario_order(totals.size(), [&](std::size_t s) {
-            return totals[s].oc_rows(design, study.scenarios[s]);
-          });
+          return rows_in_scenario_order(
+              totals.size(), [&](std::size_t s) { return totals[s].oc_rows(design, targets[s]); });
         },
         result.precision);
     result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
-    result.design_facts = design_facts();
+    result.design_facts = design_facts(trials);
     return result;
   }
 };

@@ -54,9 +54,11 @@ TEST_CASE("per_arm: one mixture-cure curve in both arms holds the type I error",
   INFO("type I error " << alpha.estimate << " (MCSE " << alpha.mcse << ")");
   REQUIRE(alpha.replicates == 4000);
   REQUIRE(std::abs(alpha.estimate - 0.025) <= 4.0 * mcse);
-  // Not proportional hazards with a constant hazard: no hazard-ratio bias or coverage rows. The
-  // landmarks are measured against the exact S(t) = 0.3 + 0.7 exp(-(t/scale)^1.3).
-  for (const OcRow& r : result.rows) REQUIRE(r.metric != "hr_ci_coverage");
+  // No constant hazard: the Cox estimate is measured against its limit under the trial's conduct
+  // (1 here: the same curve), covered at its level. The landmarks are measured against the exact
+  // S(t) = 0.3 + 0.7 exp(-(t/scale)^1.3).
+  const OcRow& coverage = row(result, "same-cure-curve", "cox", "hr_ci_coverage");
+  REQUIRE(std::abs(coverage.estimate - 0.95) <= 4.0 * std::sqrt(0.95 * 0.05 / 4000.0));
   for (const char* analysis : {"km_control_t6", "km_experimental_t24"}) {
     const OcRow& bias = row(result, "same-cure-curve", analysis, "bias");
     INFO(analysis << " bias " << bias.estimate << " MCSE " << bias.mcse);
