@@ -39,7 +39,7 @@ const KeyTable& design_keys() {
             analysis_mapping_key(),
             {.path = "alpha",
              .type = KeyType::number,
-             .range = NumberRange::open_unit(),
+             .range = {0.0, 0.5, false, false},  // one-sided: z_{1-alpha} > 0
              .fallback = defaults_to(0.025),
              .meaning = "one-sided level of the log-rank test on relapse-free survival"},
             interim_mapping_key(),
