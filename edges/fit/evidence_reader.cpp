@@ -65,7 +65,8 @@ const Names<EventKind> EVENTS = {
 const std::vector<std::string> FIGURE_KEYS = {"id",       "statistic",   "endpoint", "event",
                                               "subgroup", "subgroups",   "time",     "value",
                                               "count",    "denominator", "derived",  "note"};
-const std::vector<std::string> PRIOR_KEYS = {"distribution", "a", "b", "median", "sdlog", "value"};
+const std::vector<std::string> PRIOR_KEYS = {"distribution", "a",    "b",  "median",
+                                             "sdlog",        "mean", "sd", "value"};
 
 template <class E>
 std::vector<std::string> names_of(const Names<E>& table) {
@@ -275,12 +276,12 @@ BaselineFigure read_baseline(MappingReader& item, std::set<std::string>& seen, i
   return b;
 }
 
-// beta {a, b} | lognormal {median, sdlog} | fixed {value} or fixed {median, sdlog} (a fixed
-// lognormal law, e.g. onset days).
+// beta {a, b} | lognormal {median, sdlog} | normal {mean, sd} | fixed {value} or fixed {median,
+// sdlog} (a fixed lognormal law, e.g. onset days).
 Prior read_prior(MappingReader& prior) {
   Prior p;
   const std::string distribution =
-      prior.required_choice("distribution", {"beta", "lognormal", "fixed"});
+      prior.required_choice("distribution", {"beta", "lognormal", "normal", "fixed"});
   const auto read_lognormal = [&] {
     p.median = prior.required_number("median", NumberRange::positive());
     p.sdlog = prior.required_number("sdlog", NumberRange::positive());
@@ -292,6 +293,10 @@ Prior read_prior(MappingReader& prior) {
   } else if (distribution == "lognormal") {
     p.kind = Prior::Kind::lognormal;
     read_lognormal();
+  } else if (distribution == "normal") {
+    p.kind = Prior::Kind::normal;
+    p.mean = prior.required_number("mean", NumberRange{-1e6, 1e6, false, false});
+    p.sd = prior.required_number("sd", NumberRange::positive());
   } else {
     p.kind = Prior::Kind::fixed;
     const bool law = prior.has("median") || prior.has("sdlog");

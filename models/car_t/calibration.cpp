@@ -295,9 +295,16 @@ double logit(double p) { return std::log(p / (1.0 - p)); }
 CarTParameters draw_abc_parameters(const Model& model, const CarTParameters& base, Rng& rng) {
   CarTParameters p = base;
   for (const AbcParameter& a : model.abc) {
-    p.*a.member = a.prior.kind == Prior::Kind::beta
-                      ? beta(a.prior.a, a.prior.b, rng)
-                      : lognormal_median(a.prior.median, a.prior.sdlog, rng);
+    switch (a.prior.kind) {
+      case Prior::Kind::beta:
+        p.*a.member = beta(a.prior.a, a.prior.b, rng);
+        break;
+      case Prior::Kind::normal:
+        p.*a.member = a.prior.mean + a.prior.sd * standard_normal(rng);
+        break;
+      default:
+        p.*a.member = lognormal_median(a.prior.median, a.prior.sdlog, rng);
+    }
   }
   return p;
 }
@@ -727,6 +734,8 @@ std::string parameter_source(const Evidence& evidence, const Model& model,
     source = "ABC conditioned on the observed response and maintenance counts, prior " +
              (a.prior.kind == Prior::Kind::beta
                   ? "Beta(" + number(a.prior.a) + ", " + number(a.prior.b) + ")"
+              : a.prior.kind == Prior::Kind::normal
+                  ? "normal(mean " + number(a.prior.mean) + ", sd " + number(a.prior.sd) + ")"
                   : "lognormal(median " + number(a.prior.median) + ", sdlog " +
                         number(a.prior.sdlog) + ")");
   }

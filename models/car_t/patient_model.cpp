@@ -51,6 +51,7 @@ const std::vector<NamedParameter>& parameter_table() {
        D::proportion},
       {"p_maintenance", "proportion of responders", &P::p_maintenance, D::proportion},
       {"maintenance_hazard_ratio", "-", &P::maintenance_hazard_ratio, D::positive},
+      {"relapse_hazard_ratio_emd", "-", &P::relapse_hazard_ratio_emd, D::positive},
       {"nonrelapse_mortality_rate", "per month", &P::nonrelapse_mortality_rate, D::non_negative},
       {"nonrelapse_mortality_shape", "-", &P::nonrelapse_mortality_shape, D::positive},
       {"p_infection_given_nonrelapse_death", "proportion", &P::p_infection_given_nonrelapse_death,
@@ -60,6 +61,8 @@ const std::vector<NamedParameter>& parameter_table() {
        D::non_negative},
       {"dropout_rate", "per month", &P::dropout_rate, D::non_negative},
       {"p_crs_any", "proportion", &P::p_crs_any, D::proportion},
+      {"crs_response_log_odds_ratio", "log-odds ratio", &P::crs_response_log_odds_ratio,
+       D::log_odds},
       {"p_crs_grade3plus_non_emd", "proportion", &P::p_crs_grade3plus_non_emd, D::proportion},
       {"p_crs_grade3plus_emd", "proportion", &P::p_crs_grade3plus_emd, D::proportion},
       {"q_crs_grade2_of_mild", "proportion", &P::q_crs_grade2_of_mild, D::proportion},
@@ -129,6 +132,34 @@ double population_response_probability(const CarTParameters& p) {
 
 double population_crs_probability(const CarTParameters& p) { return p.p_crs_any; }
 
+// Solves r logistic(a + theta) + (1 - r) logistic(a) = c for a by Newton's method from
+// logit(c) - r theta, kept inside a bracket that halves whenever a step leaves it (the left side
+// increases in a, so the root is unique); 60 steps reach double precision from any start.
+double crs_probability_given_response(const CarTParameters& p, bool responded) {
+  const double c = p.p_crs_any, theta = p.crs_response_log_odds_ratio;
+  if (theta == 0.0 || c <= 0.0 || c >= 1.0) return c;
+  const double r = population_response_probability(p);
+  double lo = -60.0, hi = 60.0;
+  double a = std::clamp(std::log(c / (1.0 - c)) - r * theta, lo, hi);
+  for (int step = 0; step < 60; ++step) {
+    const double s1 = logistic(a + theta), s0 = logistic(a);
+    const double f = r * s1 + (1.0 - r) * s0 - c;
+    if (f > 0.0)
+      hi = a;
+    else
+      lo = a;
+    const double slope = r * s1 * (1.0 - s1) + (1.0 - r) * s0 * (1.0 - s0);
+    double next = slope > 0.0 ? a - f / slope : 0.5 * (lo + hi);
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    if (std::abs(next - a) < 1e-13) {
+      a = next;
+      break;
+    }
+    a = next;
+  }
+  return logistic(a + (responded ? theta : 0.0));
+}
+
 double population_icans_probability(const CarTParameters& p) {
   return p.p_extramedullary * p.p_icans_emd + (1.0 - p.p_extramedullary) * p.p_icans_non_emd;
 }
@@ -184,10 +215,12 @@ void simulate_patient(const CarTParameters& p, CarTStreams& s, CarTPatient& out)
                                                      : Maintenance::inotuzumab;
       hazard_multiplier = p.maintenance_hazard_ratio;
     }
+    const double relapse_multiplier =
+        hazard_multiplier * (out.extramedullary ? p.relapse_hazard_ratio_emd : 1.0);
     const bool cured = u_cure < p.cure_fraction;
     const double relapse =
         cured ? NEVER_TIME
-              : p.response_time + p.relapse_scale * std::pow(e_relapse / hazard_multiplier,
+              : p.response_time + p.relapse_scale * std::pow(e_relapse / relapse_multiplier,
                                                              1.0 / p.relapse_shape);
     const double nonrelapse_death =
         p.response_time + nonrelapse_death_time(p, e_nonrelapse_death, hazard_multiplier);
@@ -217,10 +250,16 @@ void simulate_patient(const CarTParameters& p, CarTStreams& s, CarTPatient& out)
   const double u_icans_grade = uniform01(s.adverse_events);
   const double icans_onset =
       lognormal_median(p.icans_onset_median_days, p.icans_onset_sdlog, s.adverse_events);
-  const double p_crs3 = out.extramedullary ? p.p_crs_grade3plus_emd : p.p_crs_grade3plus_non_emd;
+  // Under independence p_crs == p_crs_any and the grade >= 3 rate is p_CRS3(EMD) itself.
+  const double p_crs = crs_probability_given_response(p, out.responded);
+  const double p_crs3_population =
+      out.extramedullary ? p.p_crs_grade3plus_emd : p.p_crs_grade3plus_non_emd;
+  const double p_crs3 = p_crs == p.p_crs_any
+                            ? p_crs3_population
+                            : std::min(1.0, p_crs3_population * p_crs / p.p_crs_any);
   if (u_crs < p_crs3) {
     out.crs_grade = u_crs_grade < p.q_crs_grade4_of_severe ? 4 : 3;
-  } else if (u_crs < std::max(p.p_crs_any, p_crs3)) {
+  } else if (u_crs < std::max(p_crs, p_crs3)) {
     out.crs_grade = u_crs_grade < p.q_crs_grade2_of_mild ? 2 : 1;
   }
   if (out.crs_grade > 0) out.crs_onset_day = crs_onset;

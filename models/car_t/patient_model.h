@@ -11,7 +11,8 @@
 //     inotuzumab by shares); it multiplies the relapse and non-relapse-death hazards by HR_maint.
 //     Cured (never relapse) with probability pi; otherwise relapse at t_resp + L,
 //       L ~ Weibull(shape k, scale lambda) under proportional hazards: L = lambda (E / h)^(1/k),
-//       E ~ Exp(1), h = HR_maint if maintained else 1.
+//       E ~ Exp(1), h = HR_maint if maintained else 1, times HR_EMD for a patient with EMD
+//       (extramedullary disease may act on relapse as well as on response).
 //     Relapse is CD19-negative with probability p_CD19neg.
 //     Death in remission (non-relapse mortality) at t_resp + T, T Weibull with cumulative hazard
 //     mu_NRM * h * t^k_NRM (k_NRM = 1: the constant rate mu_NRM; k_NRM < 1: a hazard falling
@@ -19,7 +20,10 @@
 //     After relapse, death from disease at relapse + Exp(mu_relapse).
 //  4. Non-responders: death from disease at Exp(mu_NR), competing with non-relapse death (the
 //     Weibull above, from infusion, h = 1).
-//  5. CRS: grade >= 3 with probability p_CRS3(EMD), else any grade with p_CRS - p_CRS3(EMD);
+//  5. CRS any grade with probability p_CRS(response): logit p_CRS(R) = a + theta R, theta the
+//     CRS-response log-odds ratio (0 = independence) and a solved so that the population rate
+//     stays p_CRS (r p_CRS(1) + (1 - r) p_CRS(0) = p_CRS, r the population response rate).
+//     Grade >= 3 with probability p_CRS3(EMD) p_CRS(R) / p_CRS, else any grade;
 //     grade 2 of mild with q_CRS2, grade 4 of severe with q_CRS4; onset day lognormal.
 //     ICANS: any grade with p_ICANS(EMD); grade >= 3 of those with q_ICANS3; grade 4 of severe
 //     with q_ICANS4; onset day lognormal.
@@ -67,6 +71,7 @@ struct CarTParameters {
   double p_maintenance = 0.538;                                            // among responders
   std::array<double, 3> maintenance_shares{6.0 / 14, 5.0 / 14, 3.0 / 14};  // TKI, chemo, inotuzumab
   double maintenance_hazard_ratio = 0.5;     // on relapse and non-relapse-death hazards
+  double relapse_hazard_ratio_emd = 1.0;     // on the relapse hazard of responders with EMD
   double nonrelapse_mortality_rate = 0.008;  // per month (with shape k: cumulative hazard at 1)
   double nonrelapse_mortality_shape = 1.0;   // Weibull shape: < 1 a hazard falling over time
   double p_infection_given_nonrelapse_death = 0.5;
@@ -75,6 +80,7 @@ struct CarTParameters {
   double dropout_rate = 0.0;                  // loss to follow-up, per month
   // Adverse events (proportions of patients)
   double p_crs_any = 0.452;
+  double crs_response_log_odds_ratio = 0.0;  // CRS-response association (0 = independent)
   double p_crs_grade3plus_non_emd = 0.05;
   double p_crs_grade3plus_emd = 0.0;
   double q_crs_grade2_of_mild = 0.35;    // assumption
@@ -141,6 +147,8 @@ void simulate_patient(const CarTParameters& p, CarTStreams& streams, CarTPatient
 double response_probability(const CarTParameters& p, bool extramedullary);
 double population_response_probability(const CarTParameters& p);
 double population_crs_probability(const CarTParameters& p);
+// P(CRS any grade | responded or not): equal to p_crs_any under independence (theta = 0).
+double crs_probability_given_response(const CarTParameters& p, bool responded);
 double population_icans_probability(const CarTParameters& p);
 
 }  // namespace trialsim::car_t
