@@ -120,6 +120,8 @@ bool in_subgroup(Subgroup subgroup, const CarTPatient& p) {
       return p.prior_inotuzumab;
     case Subgroup::no_prior_inotuzumab:
       return !p.prior_inotuzumab;
+    case Subgroup::other:
+      return false;  // a population the model has no covariate for
   }
   return false;
 }
@@ -243,6 +245,10 @@ double evaluate_figure(const Figure& figure, SourceCohortWorkspace& ws) {
       const LogRankResult result = log_rank(data, ws.survival);
       return std::isfinite(result.p_value) ? result.p_value : NOT_AVAILABLE;
     }
+    case Statistic::median:
+    case Statistic::hazard_ratio:
+    case Statistic::km_curve:
+      return NOT_AVAILABLE;  // not yet computed on a replica
   }
   return NOT_AVAILABLE;
 }
