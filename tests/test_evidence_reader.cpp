@@ -116,7 +116,7 @@ TEST_CASE("the Inati-cel evidence file parses into typed figures", "[evidence]")
   REQUIRE(evidence.find_baseline("age")->range == std::vector<double>{20, 61});
 
   REQUIRE(evidence.figures.size() == 34);
-  REQUIRE(evidence.assumptions.size() == 19);
+  REQUIRE(evidence.assumptions.size() == 21);
   for (const char* key : {"conduct.follow_up_months.max", "figures[].subgroups", "figures[].time",
                           "assumptions[].prior.sdlog", "baseline[].range", "study.patients"}) {
     CHECK(registry.keys().count(key) == 1);
@@ -129,14 +129,16 @@ TEST_CASE("the minimal evidence file is valid", "[evidence]") {
 
 TEST_CASE("evidence errors name file:line:col and the key path", "[evidence]") {
   SECTION("unknown figure key") {
-    REQUIRE(error_after("time: 12,", "time: 12, months: 12,") ==
-            "F:12:80: figures.1.months: unknown key, expected one of derived, endpoint, id, note, "
-            "statistic, subgroup, time, value");
+    REQUIRE(
+        error_after("time: 12,", "time: 12, months: 12,") ==
+        "F:12:80: figures.1.months: unknown key, expected one of assumed, ci, derived, endpoint, "
+        "id, note, statistic, subgroup, time, value");
   }
   SECTION("bad statistic name") {
     REQUIRE(error_after("statistic: km_landmark", "statistic: km") ==
             "F:12:29: figures.1.statistic: unknown value \"km\", expected one of proportion, "
-            "conditional_proportion, km_landmark, median_not_reached, count, subgroup_comparison");
+            "conditional_proportion, km_landmark, median_not_reached, count, subgroup_comparison, "
+            "median, hazard_ratio, km_curve");
   }
   SECTION("count inconsistent with value") {
     REQUIRE(error_after("count: 26", "count: 27") ==
@@ -150,8 +152,8 @@ TEST_CASE("evidence errors name file:line:col and the key path", "[evidence]") {
   SECTION("time on a proportion") {
     REQUIRE(
         error_after("denominator: 31}\n  - {id: os", "denominator: 31, time: 12}\n  - {id: os") ==
-        "F:11:113: figures.0.time: unknown key, expected one of count, denominator, derived, "
-        "endpoint, id, note, statistic, subgroup, value");
+        "F:11:113: figures.0.time: unknown key, expected one of assumed, ci, count, denominator, "
+        "derived, endpoint, id, note, statistic, subgroup, value");
   }
   SECTION("missing why on an assumption") {
     REQUIRE(error_after(", why: few relapses", "") ==

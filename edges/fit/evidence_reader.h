@@ -1,14 +1,18 @@
 #pragma once
-// Reads an evidence file (configs/evidence/*.yaml, schema documented in its header comment) into
-// the typed car_t::Evidence. Every figure is checked on the way in: enum names, ranges, the
-// keys each statistic takes (others are errors), count/denominator against the rounded
-// percentage, unique ids. And the figures must be able to be true of one study: counts at most
-// their denominators, denominators and event counts at most the study's patients (and, among
-// responders, its responders), a subgroup's proportion inside the whole study's, deaths by cause
-// at most the deaths, Kaplan-Meier survival non-increasing in time, at or above one half while
-// the median is not reached, and no landmark beyond the longest follow-up; proportions in
-// [0, 1] (a percentage is named as such), medians and ranges never negative. Errors are
-// ConfigError: FILE:LINE:COL: key.path: problem, expected X.
+// Reads an evidence file (configs/evidence/*.yaml; every section and key is documented in
+// docs/evidence.md) into the typed car_t::Evidence. Every figure is checked on the way in: enum
+// names, ranges, the keys each statistic takes (others are errors, with the reason when another
+// statistic takes them), count/denominator against the rounded percentage, confidence intervals
+// around their value, digitised curves and their numbers at risk in order, subgroup names
+// well formed (an open vocabulary), unique ids. And the figures must be able to be true of one
+// study: counts at most their denominators, denominators, event counts and numbers at risk at
+// most the study's patients (and, among responders, its responders), a subgroup's proportion
+// inside the whole study's, remission at a landmark at most the best responses, deaths by cause
+// at most the deaths, Kaplan-Meier survival non-increasing in time and on the right side of one
+// half around a reported median (at or above it while the median is not reached), no landmark,
+// median or curve point beyond the longest follow-up when it is reported, and no quantity
+// reported twice. Proportions in [0, 1] (a percentage is named as such), medians and ranges
+// never negative. Errors are ConfigError: FILE:LINE:COL: key.path: problem, expected X.
 #include <filesystem>
 
 #include "config/config_reader.h"
