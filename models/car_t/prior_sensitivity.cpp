@@ -89,7 +89,7 @@ double prior_log_density(const Prior& prior, double x) {
   throw std::invalid_argument("a fixed prior has no density");
 }
 
-std::string describe_prior(const Prior& prior) {
+std::string prior_in_words(const Prior& prior) {
   switch (prior.kind) {
     case Prior::Kind::beta:
       return "Beta(" + number(prior.a) + ", " + number(prior.b) + ")";
@@ -162,7 +162,7 @@ std::vector<SensitivityRow> prior_sensitivity(const std::vector<CarTParameters>&
     SensitivityRow row = weighted_row(w, values, quantities);
     row.parameter = alternative.parameter;
     row.label = alternative.label;
-    row.prior = describe_prior(alternative.prior);
+    row.prior = prior_in_words(alternative.prior);
     rows.push_back(row);
   }
   return rows;
