@@ -346,10 +346,11 @@ void solve_adverse_event_targets(CarTParameters& p, const ClinicalTargets& t, So
     const double severe = std::max(p.p_crs_grade3plus_emd, p.p_crs_grade3plus_non_emd);
     if (severe > p.p_crs_any) {
       throw TargetError(
-          "crs_rate", "",
-          "crs_rate " + number_text(p.p_crs_any) + " is below the grade >= 3 CRS rate " +
-              number_text(severe) + " of a subgroup (EMD or not)",
-          "a crs_rate of at least " + number_text(severe) + ", or a crs_grade3plus_rate beside it");
+          t.crs_grade3plus_rate ? "crs_grade3plus_rate" : "crs_rate", "",
+          "the any-grade CRS rate " + number_text(p.p_crs_any) +
+              " is below the grade >= 3 CRS rate " + number_text(severe) +
+              " of a subgroup (EMD or not)",
+          "a crs_rate of at least " + number_text(severe) + ", or a lower crs_grade3plus_rate");
     }
     out.true_values["crs_any_grade"] = car_t::population_crs_probability(p);
     out.true_values["crs_grade3plus"] =
