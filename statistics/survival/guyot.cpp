@@ -181,6 +181,7 @@ std::vector<DigitisedPoint> clean_digitised_curve(std::span<const DigitisedPoint
     }
     time = std::max(time, points[i].time);  // running maximum: no step back in time
     survival = std::clamp(std::min(survival, points[i].survival), 0.0, 1.0);  // running minimum
+    if (time == 0.0) survival = 1.0;                                          // no drop at the axis
     if (i == 0 && time > 0.0) curve.push_back({0.0, 1.0});
     curve.push_back({time, survival});
   }

@@ -23,7 +23,9 @@
 // Choices where the paper leaves room:
 //  * Cleaning: digitisation noise is removed before anything else. Times are made
 //    non-decreasing by a running maximum and survival non-increasing by a running minimum, both
-//    clipped to [0, 1] / [0, inf). A point (0, 1) is prepended when the curve starts after 0.
+//    clipped to [0, 1] / [0, inf). A point (0, 1) is prepended when the curve starts after 0,
+//    and points at time 0 read as survival 1: a published curve starts at 1, and a drop read at
+//    the axis is noise (it would put events at time 0, where no survival model has a density).
 //  * A point is inserted at every at-risk time that has none (the curve's step value there), so
 //    each interval starts exactly at its table time and censoring is uniform on [t_i, t_{i+1}).
 //    At-risk times beyond the last digitised point extend the curve flat to them.
