@@ -456,3 +456,18 @@ TEST_CASE("parametric fits: exponential closed form, Weibull score zero at the m
   CHECK(w.log_likelihood >= e.log_likelihood);
   CHECK_THROWS_AS(fit_weibull(SurvivalData{time, std::vector<int>(5, 0)}), std::invalid_argument);
 }
+
+// R 4.2.2, survival 3.5.3: scripts/guyot-reference.R (survreg, converted to (log k, log lambda)).
+TEST_CASE("parametric fits: Weibull estimate, SDs and log-likelihood match R's survreg",
+          "[guyot][parametric]") {
+  const std::vector<double> time{1, 2, 3, 4, 10, 0.5, 7, 12, 6, 2.5};
+  const std::vector<int> status{1, 1, 0, 1, 0, 1, 1, 0, 1, 1};
+  const ParametricSurvivalFit w = fit_weibull(SurvivalData{time, status});
+  REQUIRE(w.converged);
+  CHECK(w.log_shape.estimate == Approx(0.0004458016).margin(1e-7));
+  CHECK(w.log_shape.std_error == Approx(0.3151525838).epsilon(1e-6));
+  CHECK(w.log_scale.estimate == Approx(1.9252628091).epsilon(1e-7));
+  CHECK(w.log_scale.std_error == Approx(0.3783143156).epsilon(1e-6));
+  CHECK(w.covariance[0][1] == Approx(-0.0062388562).epsilon(1e-4));
+  CHECK(w.log_likelihood == Approx(-20.4770350327).epsilon(1e-9));
+}
