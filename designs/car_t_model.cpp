@@ -162,6 +162,17 @@ KeyTable make_model_keys(bool allow_uncertainty) {
          .meaning = "`posterior`: each scenario is also run with each replicate's parameters "
                     "drawn from the fitted posterior draws (assurance beside power; the file "
                     "must hold draws)"});
+    table.keys.push_back(
+        {.path = "targets_on_draws",
+         .type = KeyType::choice,
+         .choices = {"re_solve", "shift"},
+         .fallback = absent_means("re_solve"),
+         .meaning = "with `posterior`, what a scenario's clinical targets do to each posterior "
+                    "draw: `re_solve` solves the closed-form targets (orr, CRS, ICANS) again on "
+                    "every draw (the draws hold the targets exactly; landmark targets take the "
+                    "point's solved value); `shift` moves every draw by what the solve did to "
+                    "the point (log-odds by the same amount, rates by the same ratio), keeping "
+                    "the posterior spread around the targets"});
   }
   for (KeySpec& spec : clinical_target_keys()) table.keys.push_back(std::move(spec));
   return table;
@@ -388,13 +399,18 @@ bool solved_by_landmark(const std::string& name) {
 }
 
 // Each of `draws` with one mapping's overrides and targets: the closed-form targets solved
-// again on the draw, the landmark ones' parameters at their point values (car_t_model.h).
+// again on the draw, the landmark ones' parameters at their point values; or, with `shift`,
+// moved by what the solve did to the point (car_t_model.h).
 void apply_to_draws(std::vector<car_t::CarTParameters>& draws, const MappingReader& parent,
                     const TargetReaders& readers, const ParameterOverrides& overrides,
-                    const ClinicalTargets& targets, const SolvedTargets& at_point) {
+                    const ClinicalTargets& targets, const SolvedTargets& at_point, bool shift) {
   for (std::size_t j = 0; j < draws.size(); ++j) {
     car_t::CarTParameters& draw = draws[j];
     for (const auto& [name, value] : overrides) car_t::set_parameter(draw, name, value);
+    if (shift) {
+      shift_draw(draw, at_point);
+      continue;
+    }
     SolvedTargets ignored;
     try {
       solve_response_targets(draw, targets, ignored);
@@ -435,6 +451,10 @@ car_t::CarTParameters read_model(MappingReader& root, const DesignContext& conte
         model.fail("uncertainty", "the fitted model has no posterior draws", "point");
       out.posterior_draws = fitted_model.draws;
     }
+    // Echoed only when given: configs without it keep their hash.
+    if (model.has(keys["targets_on_draws"])) {
+      out.shift_draws = model.choice(keys["targets_on_draws"].with_default("re_solve")) == "shift";
+    }
   }
   TargetReaders readers;
   out.model_targets = read_clinical_targets(model, keys, "model", readers);
@@ -446,7 +466,8 @@ car_t::CarTParameters read_model(MappingReader& root, const DesignContext& conte
   out.model_overrides = with_solved(overrides, out.model_solved);
   if (out.assurance) {
     model_draws = out.posterior_draws;
-    apply_to_draws(model_draws, model, readers, overrides, out.model_targets, out.model_solved);
+    apply_to_draws(model_draws, model, readers, overrides, out.model_targets, out.model_solved,
+                   out.shift_draws);
   }
   out.model_echo = *model.echo();
   return point;
@@ -471,7 +492,7 @@ void read_scenario(MappingReader& item, const car_t::CarTParameters& base,
   SolvedTargets solved = solve_and_record(item, readers, targets, scenario.parameters);
   if (out.assurance) {
     std::vector<car_t::CarTParameters> draws = model_draws;
-    apply_to_draws(draws, item, readers, overrides, targets, solved);
+    apply_to_draws(draws, item, readers, overrides, targets, solved, out.shift_draws);
     out.assurance_draws.push_back(std::move(draws));
   }
   out.scenarios_echo.push_back(*item.echo());

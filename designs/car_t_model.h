@@ -32,6 +32,9 @@ struct FittedScenarios {
   // model.uncertainty: posterior — each scenario is also run with each replicate's parameters
   // drawn from the fitted posterior draws (+ the same overrides): assurance next to power.
   bool assurance = false;
+  // model.targets_on_draws: `re_solve` (default; see assurance_draws) or `shift` (each draw moved
+  // by what the solves did to the point: the posterior spread kept, centred on the targets).
+  bool shift_draws = false;
   std::vector<car_t::CarTParameters> posterior_draws;
   // Each scenario's overrides, then the parameters its clinical targets solved at the point.
   std::vector<std::pair<std::string, ParameterOverrides>> scenario_overrides;
@@ -47,7 +50,9 @@ struct FittedScenarios {
   // each draw has the scenario's clinical meaning; the landmark targets (os_at, rfs_at,
   // maintenance_rfs_at) are not (a Monte Carlo solve per draw would take minutes): each draw
   // takes the parameter value solved at the point, and keeps the posterior spread of the
-  // landmark. Designs should simulate assurance from these rather than re-applying overrides.
+  // landmark. With `targets_on_draws: shift` no draw is solved: each is moved by what the solves
+  // did to the point (shift_draw). Designs should simulate assurance from these rather than
+  // re-applying overrides.
   std::vector<std::vector<car_t::CarTParameters>> assurance_draws;
   // What the reader read by the tables, as resolved (MappingReader::echo_into): `model` (the
   // fitted path resolved, its sha256 and the overrides added) and `scenarios`.

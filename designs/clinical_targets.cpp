@@ -181,6 +181,7 @@ std::vector<std::string> ClinicalTargets::solved_parameter_names() const {
 }
 
 void SolvedTargets::set(CarTParameters& p, const std::string& name, double value) {
+  const double before = car_t::get_parameter(p, name);
   car_t::set_parameter(p, name, value);
   for (auto& [solved_name, solved_value] : parameters) {
     if (solved_name == name) {
@@ -189,6 +190,30 @@ void SolvedTargets::set(CarTParameters& p, const std::string& name, double value
     }
   }
   parameters.emplace_back(name, value);
+  previous.push_back(before);
+}
+
+void shift_draw(CarTParameters& draw, const SolvedTargets& solved) {
+  for (std::size_t i = 0; i < solved.parameters.size(); ++i) {
+    const auto& [name, after] = solved.parameters[i];
+    const double before = solved.previous[i];
+    const car_t::NamedParameter* parameter = car_t::find_parameter(name);
+    const double value = car_t::get_parameter(draw, name);
+    double shifted = after;
+    if (parameter->domain == car_t::ParameterDomain::log_odds) {
+      shifted = std::clamp(value + (after - before), -LOGIT_BOUND, LOGIT_BOUND);
+    } else if (parameter->domain == car_t::ParameterDomain::proportion && before > 0.0 &&
+               before < 1.0 && after > 0.0 && after < 1.0) {
+      shifted = value <= 0.0 || value >= 1.0
+                    ? value
+                    : logistic(logit(value) + logit(after) - logit(before));
+    } else if ((parameter->domain == car_t::ParameterDomain::positive ||
+                parameter->domain == car_t::ParameterDomain::non_negative) &&
+               before > 0.0) {
+      shifted = std::min(value * (after / before), 1e6);  // rates, hazard ratios: by their ratio
+    }
+    car_t::set_parameter(draw, name, shifted);
+  }
 }
 
 // ---- Response -------------------------------------------------------------------------------

@@ -87,9 +87,17 @@ struct LandmarkSolveSettings {
 // value it reaches (closed form: exact; landmarks: the estimate, its MC SE and how it was made).
 struct SolvedTargets {
   std::vector<std::pair<std::string, double>> parameters;
+  std::vector<double> previous;  // each parameter's value before the solve (for shifting draws)
   nlohmann::json true_values = nlohmann::json::object();
   void set(car_t::CarTParameters& p, const std::string& name, double value);
 };
+
+// `draw` moved by what the solve did to the point: each solved parameter by the same amount on
+// its natural scale — log-odds parameters additively, proportions additively on the log-odds
+// scale (a proportion that was 0 or 1 takes the solved value), rates and hazard ratios by their
+// ratio.
+// The posterior spread stays, centred where the solve put the point (`targets_on_draws: shift`).
+void shift_draw(car_t::CarTParameters& draw, const SolvedTargets& solved);
 
 // ---- The solvers, each on `p` in place (exposed for the tests). Each throws TargetError.
 // logit P(response) intercept so that the population ORR is `orr`, the EMD log-odds ratio kept:

@@ -73,6 +73,12 @@ std::string single_arm_config(const std::string& fitted, const std::string& unce
          fitted + "\n  uncertainty: " + uncertainty + "\nscenarios:\n" + scenarios;
 }
 
+std::string replace_first(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
 // read_fitted_scenarios on config text, as a design reads it.
 FittedScenarios read_text_scenarios(const TempDir& dir, const std::string& text) {
   const auto path = dir / "c.yaml";
@@ -358,6 +364,36 @@ TEST_CASE(
   CHECK(fitted.scenario_overrides[0].second.at(0).first == "response_logit_intercept");
   CHECK(fitted.scenario_overrides[0].second.at(0).second ==
         fitted.scenarios[0].parameters.response_logit_intercept);
+}
+
+TEST_CASE("targets_on_draws: shift moves every draw by the point's solve, spread kept",
+          "[clinical_targets][assurance]") {
+  TempDir dir("clinical-shift");
+  const std::string text = single_arm_config(FITTED, "posterior",
+                                             "  - name: orr-0.60\n    orr: 0.60\n"
+                                             "    icans_rate: 0.1\n");
+  const FittedScenarios fitted =
+      read_text_scenarios(dir, replace_first(text, "  uncertainty: posterior\n",
+                                             "  uncertainty: posterior\n"
+                                             "  targets_on_draws: shift\n"));
+  const car_t::CarTParameters& point = fitted.scenarios[0].parameters;
+  REQUIRE(std::abs(car_t::population_response_probability(point) - 0.60) <= 1e-12);
+  const SolvedTargets& solved = fitted.scenario_solved[0];
+  const double shift = point.response_logit_intercept - solved.previous.at(0);
+  const auto logit_of = [](double q) { return std::log(q / (1 - q)); };
+  double mean_orr = 0.0;
+  for (std::size_t j = 0; j < fitted.posterior_draws.size(); ++j) {
+    const car_t::CarTParameters& draw = fitted.assurance_draws[0][j];
+    const car_t::CarTParameters& original = fitted.posterior_draws[j];
+    REQUIRE(draw.response_logit_intercept ==
+            Approx(original.response_logit_intercept + shift).margin(1e-12));
+    REQUIRE(logit_of(draw.p_icans_emd) - logit_of(original.p_icans_emd) ==
+            Approx(logit_of(point.p_icans_emd) - logit_of(solved.previous.at(1))).margin(1e-9));
+    mean_orr += car_t::population_response_probability(draw) / 1000.0;
+  }
+  // The draws keep their spread: the mean ORR is near, not at, 0.60.
+  CHECK(std::abs(mean_orr - 0.60) < 0.05);
+  CHECK(std::abs(mean_orr - 0.60) > 1e-6);
 }
 
 TEST_CASE("clinical targets: config errors are located, exit code 2",
