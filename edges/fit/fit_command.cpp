@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "config/config_error.h"
@@ -32,11 +33,16 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 void print_report(const car_t::FitResult& fit, double seconds) {
-  std::printf(
-      "ABC: %llu draws, %zu accepted (acceptance rate %.4f, tolerance: distance <= %.3f, "
-      "effective sample size %.0f), %.1f s\n",
-      static_cast<unsigned long long>(fit.abc_draws), fit.draws.size(), fit.abc_acceptance_rate,
-      fit.abc_distance_threshold, fit.abc_effective_sample_size, seconds);
+  if (fit.abc_draws == 0) {
+    std::printf("ABC: not run (no time-to-event figures), %zu prior draws, %.1f s\n",
+                fit.draws.size(), seconds);
+  } else {
+    std::printf(
+        "ABC: %llu draws, %zu accepted (acceptance rate %.4f, tolerance: distance <= %.3f, "
+        "effective sample size %.0f), %.1f s\n",
+        static_cast<unsigned long long>(fit.abc_draws), fit.draws.size(), fit.abc_acceptance_rate,
+        fit.abc_distance_threshold, fit.abc_effective_sample_size, seconds);
+  }
   for (const auto& check : fit.point_checks) {
     std::printf("point %-13s %.4f: percentile %.1f of the draws' (median %.4f)\n",
                 check.name.c_str(), check.point, check.percentile, check.draws_median);
@@ -54,6 +60,54 @@ void print_report(const car_t::FitResult& fit, double seconds) {
               fit.figures.size());
 }
 
+// The parameters nothing in the evidence informs: a table on stdout (with the report) and one
+// warning line on stderr (always: a fit that defaults is not silent even with --quiet).
+void report_defaults(const car_t::FitResult& fit, bool quiet) {
+  std::vector<const car_t::ParameterSummary*> defaulted;
+  for (const auto& p : fit.parameters)
+    if (car_t::is_defaulted(p)) defaulted.push_back(&p);
+  for (const std::string& note : fit.notes)
+    std::fprintf(stderr, "trialsim: note: %s\n", terminal_safe(note).c_str());
+  if (defaulted.empty()) return;
+  std::string names;
+  for (const auto* p : defaulted) names += (names.empty() ? "" : ", ") + p->name;
+  std::fprintf(stderr,
+               "trialsim: warning: %zu parameter%s not informed by the evidence, drawn from "
+               "default priors (docs/default-priors.md): %s\n",
+               defaulted.size(), defaulted.size() > 1 ? "s" : "", names.c_str());
+  if (quiet) return;
+  std::printf("defaulted parameters (no figure or assumption informs them):\n");
+  std::printf("%-36s %-40s %9s %9s  %s\n", "parameter", "default prior", "mean", "sd",
+              "would be informed by");
+  for (const auto* p : defaulted) {
+    std::string law = p->source.substr(std::string("default prior ").size());
+    law = law.substr(0, law.find(" (docs/"));
+    std::string informed_by;
+    for (const auto& d : car_t::default_priors())
+      if (d.parameter == p->name) informed_by = d.informed_by;
+    std::printf("%-36s %-40s %9.4g %9.4g  %s\n", p->name.c_str(), law.c_str(), p->mean, p->sd,
+                informed_by.c_str());
+  }
+}
+
+// A YAML double-quoted scalar (sources carry figure ids as written in the evidence).
+std::string yaml_quoted(const std::string& text) {
+  std::string out = "\"";
+  for (const unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      char escape[8];
+      std::snprintf(escape, sizeof escape, "\\x%02x", c);
+      out += escape;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
 }  // namespace
 
 std::string fitted_model_yaml(const car_t::FitResult& fit, const std::string& evidence_file,
@@ -68,13 +122,17 @@ std::string fitted_model_yaml(const car_t::FitResult& fit, const std::string& ev
   out += "evidence: " + evidence_file + "\nevidence_sha256: " + evidence_sha256 + "\n";
   out += "trialsim_version: " + std::string(VERSION) + "\n";
   out += "seed: " + std::to_string(settings.seed) +
-         "\nabc_draws: " + std::to_string(settings.abc_draws) +
+         "\nabc_draws: " + std::to_string(fit.abc_draws) +
          "\naccepted: " + std::to_string(fit.draws.size()) + "\n";
   out += "point:\n";
   for (const auto& p : table) {
     out += "  " + std::string(p.name) + ": " + format_number(fit.point.*p.member) + "   # " +
            p.unit + "\n";
   }
+  // Where each parameter comes from: figure ids, an assumption (its parameter name) or a default
+  // prior (docs/default-priors.md). Informational: the loader checks the names, not the text.
+  out += "sources:\n";
+  for (const auto& p : fit.parameters) out += "  " + p.name + ": " + yaml_quoted(p.source) + "\n";
   out += "draws:\n  columns: [";
   for (std::size_t i = 0; i < table.size(); ++i)
     out += (i ? ", " : "") + std::string(table[i].name);
@@ -140,6 +198,10 @@ FittedModel load_fitted_model(const std::filesystem::path& file) {
     model.point.*p.member = point.required_number(p.name, {-1e300, 1e300, true, true});
   }
   point.finish();
+  if (std::optional<MappingReader> sources = root.optional_mapping("sources")) {
+    for (const auto& p : car_t::parameter_table()) sources->optional_string(p.name, "");
+    sources->finish();  // an unknown parameter name is refused, located
+  }
   MappingReader draws = root.mapping("draws");
   const YAML::Node columns = draws.raw("columns");
   const YAML::Node values = draws.raw("values");
@@ -232,8 +294,9 @@ int command_fit(const std::vector<std::string>& arguments) {
     throw UsageError("--accepted " + std::to_string(settings.accepted) + " is more than --draws " +
                      std::to_string(settings.abc_draws) + ", expected at most the draws");
   }
+  const std::string evidence_path = values["evidence"].as<std::string>();
   try {
-    const std::filesystem::path evidence_file = values["evidence"].as<std::string>();
+    const std::filesystem::path evidence_file = evidence_path;
     const car_t::Evidence evidence = load_evidence(evidence_file);
     const std::filesystem::path output =
         values.count("output") ? std::filesystem::path(values["output"].as<std::string>())
@@ -269,9 +332,13 @@ int command_fit(const std::vector<std::string>& arguments) {
         directory / (output.stem().string() + ".calibration.csv");
     write_file_atomically(calibration, calibration_csv(fit));
     if (!quiet) print_report(fit, seconds);
+    report_defaults(fit, quiet);
     std::printf("fitted model: %s\ncalibration: %s\n", terminal_safe(output.string()).c_str(),
                 terminal_safe(calibration.string()).c_str());
     return EXIT_OK;
+  } catch (const car_t::EvidenceFitError& e) {
+    throw ConfigError({evidence_path, e.where.line, e.where.column}, e.key_path, e.problem,
+                      e.expected);
   } catch (const std::invalid_argument& e) {
     throw UsageError("evidence cannot be fitted: " + std::string(e.what()));
   }

@@ -23,7 +23,14 @@
 //    response and maintenance counts at their observed values, the survival figures carry no
 //    information about the conjugate parameters: the response data are used once (the joint
 //    posterior is the product of the two blocks, paired draw by draw).
-// Fixed assumptions (distribution: fixed) set their parameter directly.
+// Fixed assumptions (distribution: fixed) set their parameter directly; one on a parameter a
+// figure informs is refused (EvidenceFitError), never silently overridden.
+// No silent defaults: a parameter that neither a figure nor an assumption informs takes its
+// documented default prior (default_priors(), docs/default-priors.md) and carries its
+// uncertainty into the draws (Beta defaults of proportions in the conjugate block with zero
+// counts; the others, and the time-to-event ones, in the ABC block like an assumption's prior).
+// How each kind of figure is used (targets, CIs, duplicates): docs/default-priors.md, "How figures
+// are used".
 //
 // Point estimate — a summary of the same posterior: conjugate parameters at their Beta posterior
 // medians (so a zero count gives a small positive value, not 0), maintenance type shares at their
@@ -38,7 +45,9 @@
 // replicas at the point estimate (their median).
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/car_t/evidence.h"
@@ -58,9 +67,11 @@ struct FitSettings {
 };
 
 struct CalibrationRow {
-  std::string figure_id;
+  std::string figure_id;    // a curve's points: "<id>@<months>"
   std::string description;  // statistic, endpoint/event, subgroup, time
-  std::string role;         // "abc target" | "conjugate" | "check"
+  // "abc target" | "conjugate" | "check" | "assumed (check)" (an `assumed: true` number: never
+  // fitted) | "check (population not in model)" (Subgroup::other)
+  std::string role;
   double reported = 0.0;
   double point_median = 0.0;  // median over replicas at the point estimate
   double predictive_median = 0.0, predictive_lower = 0.0, predictive_upper = 0.0;  // 2.5/50/97.5 %
@@ -69,6 +80,8 @@ struct CalibrationRow {
 };
 
 struct ParameterSummary {
+  // source: figure id(s) (conjugate or ABC), "assumption <parameter> ..." or, for a parameter
+  // nothing in the evidence informs, "default prior <law> (docs/default-priors.md)".
   std::string name, unit, source;
   double point = 0.0, mean = 0.0, sd = 0.0, lower = 0.0, upper = 0.0;  // draws: 2.5/97.5 %
 };
@@ -94,12 +107,45 @@ struct FitResult {
   double abc_effective_sample_size = 0.0;
   std::uint64_t abc_draws = 0;
   std::vector<PointCheck> point_checks;  // where the point's true values sit among the draws'
+  // What the user must know about this fit (e.g. no time-to-event figures: no ABC was run).
+  std::vector<std::string> notes;
+};
+
+// A parameter's prior when the evidence neither informs it nor states an assumption for it. Not
+// taken from any study the model was fitted to: weakly informative, from general knowledge of
+// CD19 CAR-T in adult B-ALL (each reason in docs/default-priors.md).
+struct DefaultPrior {
+  std::string parameter;
+  Prior prior;
+  bool time_to_event = false;  // drawn in the ABC block, where survival figures can inform it
+  std::string informed_by;     // the figures that would inform it instead
+};
+const std::vector<DefaultPrior>& default_priors();
+// "Beta(1, 3)", "lognormal(median 8, sdlog 1)", "normal(mean 0, sd 1)", "fixed 0.3".
+std::string describe_prior(const Prior& prior);
+// True when a summary's source is a default prior (the parameter is uninformed).
+bool is_defaulted(const ParameterSummary& parameter);
+
+// An evidence item the fit refuses, located in the evidence file (Figure::where,
+// Assumption::where); the edge turns it into FILE:LINE:COL: key_path: problem, expected ...
+struct EvidenceFitError : std::invalid_argument {
+  EvidenceFitError(SourceLocation where, std::string key_path, std::string problem,
+                   std::string expected)
+      : std::invalid_argument(key_path + ": " + problem + ", expected " + expected),
+        where(where),
+        key_path(std::move(key_path)),
+        problem(std::move(problem)),
+        expected(std::move(expected)) {}
+  SourceLocation where;
+  std::string key_path, problem, expected;
 };
 
 using FitProgress = std::function<void(const std::string& stage)>;
 
-// Throws std::invalid_argument when the evidence lacks what the model needs (named in the
-// message, e.g. a missing prior for an ABC parameter).
+// Throws std::invalid_argument when the evidence lacks what the model needs: ONE message listing
+// every missing required figure, each with the figure kinds that would supply it; throws
+// EvidenceFitError for a located problem (a duplicate figure, a fixed assumption on a fitted
+// parameter, a landmark beyond the source study's follow-up).
 FitResult fit_car_t_model(const Evidence& evidence, const FitSettings& settings,
                           const FitProgress& progress = {});
 
