@@ -164,6 +164,44 @@ double population_icans_probability(const CarTParameters& p) {
   return p.p_extramedullary * p.p_icans_emd + (1.0 - p.p_extramedullary) * p.p_icans_non_emd;
 }
 
+namespace {
+
+// 5. CRS and ICANS of a patient whose EMD status and response are set: 6 draws.
+void simulate_adverse_events(const CarTParameters& p, CarTStreams& s, CarTPatient& out) {
+  const double u_crs = uniform01(s.adverse_events);
+  const double u_crs_grade = uniform01(s.adverse_events);
+  const double crs_onset =
+      lognormal_median(p.crs_onset_median_days, p.crs_onset_sdlog, s.adverse_events);
+  const double u_icans = uniform01(s.adverse_events);
+  const double u_icans_grade = uniform01(s.adverse_events);
+  const double icans_onset =
+      lognormal_median(p.icans_onset_median_days, p.icans_onset_sdlog, s.adverse_events);
+  // Under independence p_crs == p_crs_any and the grade >= 3 rate is p_CRS3(EMD) itself.
+  const double p_crs = crs_probability_given_response(p, out.responded);
+  const double p_crs3_population =
+      out.extramedullary ? p.p_crs_grade3plus_emd : p.p_crs_grade3plus_non_emd;
+  const double p_crs3 = p_crs == p.p_crs_any
+                            ? p_crs3_population
+                            : std::min(1.0, p_crs3_population * p_crs / p.p_crs_any);
+  if (u_crs < p_crs3) {
+    out.crs_grade = u_crs_grade < p.q_crs_grade4_of_severe ? 4 : 3;
+  } else if (u_crs < std::max(p_crs, p_crs3)) {
+    out.crs_grade = u_crs_grade < p.q_crs_grade2_of_mild ? 2 : 1;
+  }
+  if (out.crs_grade > 0) out.crs_onset_day = crs_onset;
+  const double p_icans = out.extramedullary ? p.p_icans_emd : p.p_icans_non_emd;
+  if (u_icans < p_icans) {
+    const double severe = p.q_icans_grade3plus;
+    out.icans_grade = u_icans_grade < severe * p.q_icans_grade4_of_severe ? 4
+                      : u_icans_grade < severe                            ? 3
+                      : u_icans_grade < severe + (1.0 - severe) / 2.0     ? 2
+                                                                          : 1;
+    out.icans_onset_day = icans_onset;
+  }
+}
+
+}  // namespace
+
 void simulate_patient(const CarTParameters& p, CarTStreams& s, CarTPatient& out) {
   out = CarTPatient{};
   // 1. Covariates: 9 draws (two normals for the copula, seven uniforms).
@@ -241,37 +279,7 @@ void simulate_patient(const CarTParameters& p, CarTStreams& s, CarTPatient& out)
     out.death_cause = disease_death <= nonrelapse_death ? DeathCause::disease : nonrelapse_cause;
   }
 
-  // 5. CRS and ICANS: 6 draws.
-  const double u_crs = uniform01(s.adverse_events);
-  const double u_crs_grade = uniform01(s.adverse_events);
-  const double crs_onset =
-      lognormal_median(p.crs_onset_median_days, p.crs_onset_sdlog, s.adverse_events);
-  const double u_icans = uniform01(s.adverse_events);
-  const double u_icans_grade = uniform01(s.adverse_events);
-  const double icans_onset =
-      lognormal_median(p.icans_onset_median_days, p.icans_onset_sdlog, s.adverse_events);
-  // Under independence p_crs == p_crs_any and the grade >= 3 rate is p_CRS3(EMD) itself.
-  const double p_crs = crs_probability_given_response(p, out.responded);
-  const double p_crs3_population =
-      out.extramedullary ? p.p_crs_grade3plus_emd : p.p_crs_grade3plus_non_emd;
-  const double p_crs3 = p_crs == p.p_crs_any
-                            ? p_crs3_population
-                            : std::min(1.0, p_crs3_population * p_crs / p.p_crs_any);
-  if (u_crs < p_crs3) {
-    out.crs_grade = u_crs_grade < p.q_crs_grade4_of_severe ? 4 : 3;
-  } else if (u_crs < std::max(p_crs, p_crs3)) {
-    out.crs_grade = u_crs_grade < p.q_crs_grade2_of_mild ? 2 : 1;
-  }
-  if (out.crs_grade > 0) out.crs_onset_day = crs_onset;
-  const double p_icans = out.extramedullary ? p.p_icans_emd : p.p_icans_non_emd;
-  if (u_icans < p_icans) {
-    const double severe = p.q_icans_grade3plus;
-    out.icans_grade = u_icans_grade < severe * p.q_icans_grade4_of_severe ? 4
-                      : u_icans_grade < severe                            ? 3
-                      : u_icans_grade < severe + (1.0 - severe) / 2.0     ? 2
-                                                                          : 1;
-    out.icans_onset_day = icans_onset;
-  }
+  simulate_adverse_events(p, s, out);
 }
 
 }  // namespace trialsim::car_t
