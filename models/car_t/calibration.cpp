@@ -1210,8 +1210,10 @@ std::string default_source(const Prior& prior) {
 
 // What the survival figures did to an ABC parameter, in words.
 std::string abc_update(const Model& model, const std::string& name) {
-  if (!is_time_to_event(name)) return "no figure informs it: the posterior is the prior";
-  if (model.targets.empty()) return "no time-to-event figures: the posterior is the prior";
+  if (!is_time_to_event(name))
+    return "ABC block, no figure informs it (the posterior is the prior)";
+  if (model.targets.empty())
+    return "ABC not run: no time-to-event figures (the posterior is the prior)";
   std::string ids;
   for (const AbcTarget& t : model.targets)
     if (ids.find(t.figure->id) == std::string::npos)
@@ -1250,8 +1252,8 @@ std::string parameter_source(const Model& model, const NamedParameter& p) {
   for (const AbcParameter& a : model.abc) {
     if (a.member != p.member) continue;
     if (a.defaulted) return default_source(a.prior) + "; " + abc_update(model, name);
-    return "assumption " + name + ": prior " + describe_prior(a.prior) + "; " +
-           abc_update(model, name);
+    return abc_update(model, name) + "; prior " + describe_prior(a.prior) + " from assumption " +
+           name;
   }
   return "assumption " + name + " (fixed " + number_text(model.fixed.*p.member) + ")";
 }
