@@ -29,7 +29,7 @@ std::vector<KeySpec> clinical_target_keys() {
        .unit = "proportion",
        .meaning = "the true best overall response rate (CR/CRi) of the population: solves "
                   "response_logit_intercept with the EMD log-odds ratio kept (with one subgroup "
-                  "ORR beside it: both); re-solved on every posterior draw"},
+                  "ORR beside it: both); each posterior draw: model.targets_on_draws"},
       {.path = "orr_extramedullary",
        .type = KeyType::number,
        .range = NumberRange::open_unit(),
@@ -51,7 +51,7 @@ std::vector<KeySpec> clinical_target_keys() {
        .fallback = absent_means("none"),
        .unit = "proportion",
        .meaning = "the true rate of CRS of any grade: sets p_crs_any (the grade >= 3 rates are "
-                  "kept and must not exceed it); re-solved on every posterior draw"},
+                  "kept and must not exceed it); each posterior draw: model.targets_on_draws"},
       {.path = "crs_grade3plus_rate",
        .type = KeyType::number,
        .range = NumberRange::closed_unit(),
@@ -59,27 +59,28 @@ std::vector<KeySpec> clinical_target_keys() {
        .unit = "proportion",
        .meaning = "the true rate of grade >= 3 CRS: shifts p_crs_grade3plus_emd and "
                   "p_crs_grade3plus_non_emd by one log-odds amount (their odds ratio kept); "
-                  "re-solved on every posterior draw"},
+                  "each posterior draw: model.targets_on_draws"},
       {.path = "icans_rate",
        .type = KeyType::number,
        .range = NumberRange::closed_unit(),
        .fallback = absent_means("none"),
        .unit = "proportion",
        .meaning = "the true rate of ICANS of any grade: shifts p_icans_emd and p_icans_non_emd "
-                  "by one log-odds amount (their odds ratio kept); re-solved on every posterior "
-                  "draw"},
+                  "by one log-odds amount (their odds ratio kept); each posterior draw: "
+                  "model.targets_on_draws"},
       {.path = "os_at",
        .type = KeyType::mapping,
        .fallback = absent_means("none"),
-       .meaning = "{time, value}: the true overall survival at `time` months from infusion: "
-                  "solves cure_fraction, or death_after_relapse_rate when an RFS target is given "
-                  "too (Monte Carlo solve; not re-solved on posterior draws)"},
+       .meaning =
+           "{time, value}: the true overall survival at `time` months from infusion: "
+           "solves cure_fraction, or death_after_relapse_rate when an RFS target is given "
+           "too (Monte Carlo solve; not re-solved on posterior draws: model.targets_on_draws)"},
       {.path = "rfs_at",
        .type = KeyType::mapping,
        .fallback = absent_means("none"),
        .meaning = "{time, value}: the true relapse-free survival of responders at `time` months "
                   "from infusion: solves cure_fraction (Monte Carlo solve; not re-solved on "
-                  "posterior draws)"},
+                  "posterior draws: model.targets_on_draws)"},
       {.path = "maintenance_rfs_at",
        .type = KeyType::mapping,
        .fallback = absent_means("none"),
