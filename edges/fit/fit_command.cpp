@@ -47,11 +47,11 @@ void print_report(const car_t::FitResult& fit, double seconds) {
     std::printf("point %-13s %.4f: percentile %.1f of the draws' (median %.4f)\n",
                 check.name.c_str(), check.point, check.percentile, check.draws_median);
   }
-  std::printf("%-28s %-11s %9s %9s %9s %9s %9s  %s\n", "figure", "role", "reported", "point",
+  std::printf("%-28s %-15s %9s %9s %9s %9s %9s  %s\n", "figure", "role", "reported", "point",
               "pred 2.5%", "pred 50%", "pred 97.5%", "inside");
   int inside = 0;
   for (const auto& row : fit.figures) {
-    std::printf("%-28s %-11s %9.4f %9.4f %9.4f %9.4f %9.4f  %s\n", row.figure_id.c_str(),
+    std::printf("%-28s %-15s %9.4f %9.4f %9.4f %9.4f %9.4f  %s\n", row.figure_id.c_str(),
                 row.role.c_str(), row.reported, row.point_median, row.predictive_lower,
                 row.predictive_median, row.predictive_upper, row.inside ? "yes" : "NO");
     inside += row.inside ? 1 : 0;
