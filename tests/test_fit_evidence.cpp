@@ -362,3 +362,31 @@ TEST_CASE("the fitted file names each parameter's source and reads back", "[fit-
                              text.substr(text.find("\nsources:\n") + 10);
   CHECK_THROWS_WITH(load_fitted_model(path), Catch::Contains("p_unicorn"));
 }
+
+TEST_CASE("a digitised curve is fitted at its at-risk times, a landmark at one of them once",
+          "[fit-evidence]") {
+  car_t::Evidence e = minimal_evidence();
+  Figure curve;
+  curve.id = "os_curve";
+  curve.statistic = Statistic::km_curve;
+  curve.endpoint = FigureEndpoint::overall_survival;
+  curve.curve = {{0, 1.0}, {3, 0.9}, {6, 0.8}, {12, 0.65}, {18, 0.55}};
+  // At-risk times 6, 12, 18 are compared; 0 (the axis) and 24 (no one at risk, beyond the
+  // follow-up of 20 months) are not.
+  curve.at_risk = {{0, 40}, {6, 30}, {12, 20}, {18, 8}, {24, 0}};
+  e.figures.push_back(curve);
+  e.figures.push_back(landmark("os_12m", FigureEndpoint::overall_survival, 12.0, 0.66));
+  const car_t::FitResult fit = car_t::fit_car_t_model(e, small_settings());
+  // The curve's 12-month point is left to the reported landmark (one number, used once).
+  CHECK(fit.abc_targets == std::vector<std::string>{"os_curve@6", "os_curve@18", "os_12m"});
+  CHECK(row(fit, "os_curve@6").reported == 0.8);
+  CHECK(row(fit, "os_curve@6").role == "abc target");
+  CHECK(row(fit, "os_curve@12").reported == 0.65);  // the step function at 12
+  CHECK(row(fit, "os_curve@12").role == "check");
+  CHECK(row(fit, "os_curve@18").reported == 0.55);
+  CHECK(row(fit, "os_curve@6").replicas > 0);
+  CHECK(row(fit, "os_12m").role == "abc target");
+  // One row per compared time (3) instead of one for the curve, plus the other 6 figures and
+  // the median follow-up.
+  CHECK(fit.figures.size() == 3 + 6 + 1);
+}

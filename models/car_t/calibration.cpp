@@ -1136,6 +1136,7 @@ std::vector<CalibrationItem> calibration_items(const Evidence& evidence, const M
     std::vector<Figure> evaluated;
     if (figure.statistic == Statistic::km_curve) {
       for (double t : curve_times(figure, cutoff)) evaluated.push_back(curve_point(figure, t));
+      if (evaluated.empty()) evaluated.push_back(figure);  // nothing within follow-up: shown
     } else {
       evaluated.push_back(figure.statistic == Statistic::median && figure.not_reached
                               ? not_reached_indicator(figure)
@@ -1147,6 +1148,11 @@ std::vector<CalibrationItem> calibration_items(const Evidence& evidence, const M
       row.description = describe(figure.statistic == Statistic::km_curve ? e : figure);
       row.reported = e.value;
       row.role = model.roles[f];
+      if (figure.statistic == Statistic::km_curve && row.role == "abc target") {
+        bool target = false;  // a point left to a fitted landmark at its time is a check
+        for (const AbcTarget& t : model.targets) target |= t.label == e.id;
+        if (!target) row.role = "check";
+      }
       items.push_back({e, row});
     }
   }
