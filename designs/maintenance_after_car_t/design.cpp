@@ -65,6 +65,7 @@ std::vector<const KeyTable*> key_tables() {
   for (const KeyTable* t : conduct_key_tables()) tables.push_back(t);
   tables.push_back(&interim_keys());
   for (const KeyTable* t : fitted_model_key_tables(false)) tables.push_back(t);
+  for (const KeyTable* t : clinical_target_key_tables()) tables.push_back(t);
   return tables;
 }
 

@@ -126,12 +126,10 @@ class Study final : public trialsim::Study {
     std::vector<std::vector<car_t::CarTScenario>> draws_by_scenario(scenarios.size());
     if (study.assurance) {
       for (std::size_t s = 0; s < study.scenarios.size(); ++s) {
-        for (const car_t::CarTParameters& draw : study.posterior_draws) {
+        // Each draw with the model's and the scenario's overrides and clinical targets
+        // (FittedScenarios::assurance_draws, designs/car_t_model.h).
+        for (const car_t::CarTParameters& draw : study.assurance_draws[s]) {
           car_t::CarTScenario d{study.scenarios[s].name + " (assurance)", draw, {}};
-          for (const auto& [name, value] : study.model_overrides)
-            car_t::set_parameter(d.parameters, name, value);
-          for (const auto& [name, value] : study.scenario_overrides[s].second)
-            car_t::set_parameter(d.parameters, name, value);
           d.truth = car_t::true_values(d.parameters, design.landmarks, simulation.seed, 0);
           draws_by_scenario[s].push_back(std::move(d));
         }
@@ -257,6 +255,7 @@ std::vector<const KeyTable*> key_tables() {
   std::vector<const KeyTable*> tables = {&design_keys()};
   for (const KeyTable* table : conduct_key_tables()) tables.push_back(table);
   for (const KeyTable* table : fitted_model_key_tables(true)) tables.push_back(table);
+  for (const KeyTable* table : clinical_target_key_tables()) tables.push_back(table);
   return tables;
 }
 

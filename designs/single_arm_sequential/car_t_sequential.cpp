@@ -155,14 +155,9 @@ class CarTSequentialStudy final : public trialsim::Study {
     if (!fitted.assurance) return out;
     for (std::size_t s = 0; s < fitted.scenarios.size(); ++s) {
       RunEntry entry{fitted.scenarios[s].name + " (assurance)", true, {}};
-      for (car_t::CarTParameters draw : fitted.posterior_draws) {
-        for (const auto& [name, value] : fitted.model_overrides)
-          car_t::set_parameter(draw, name, value);
-        for (const auto& [name, value] : fitted.scenario_overrides[s].second) {
-          car_t::set_parameter(draw, name, value);
-        }
+      // Each draw with the model's and the scenario's overrides and clinical targets.
+      for (const car_t::CarTParameters& draw : fitted.assurance_draws[s])
         entry.draws.push_back(model_draw(draw));
-      }
       out.push_back(std::move(entry));
     }
     return out;

@@ -161,6 +161,7 @@ std::vector<const KeyTable*> key_tables() {
   for (const KeyTable* table : sequential_conduct_key_tables()) tables.push_back(table);
   tables.push_back(&fitted_model_keys(true));
   tables.push_back(&scenario_keys());
+  for (const KeyTable* table : clinical_target_key_tables()) tables.push_back(table);
   return tables;
 }
 

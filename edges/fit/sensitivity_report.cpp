@@ -56,15 +56,24 @@ SensitivityTable study_prior_sensitivity(const car_t::FitResult& fit,
 
 std::string sensitivity_csv(const SensitivityTable& table) {
   std::string out = "parameter,alternative,prior,parameter_mean,effective_draws,supported";
-  for (const auto& name : table.quantities) out += "," + name + "," + name + "_mcse";
+  // Appended piecewise: operator+ chains trip GCC 12's false -Wrestrict (GCC bug 105329).
+  for (const auto& name : table.quantities)
+    out.append(1, ',').append(name).append(1, ',').append(name).append("_mcse");
   out += "\n";
   for (const auto& row : table.rows) {
-    out += csv_field(row.parameter) + "," + csv_field(row.label) + "," + csv_field(row.prior) +
-           "," + format_number(row.parameter_mean) + "," + format_number(row.effective_draws) +
-           "," + (row.supported ? "yes" : "no");
+    const std::string fields[] = {csv_field(row.parameter),
+                                  csv_field(row.label),
+                                  csv_field(row.prior),
+                                  format_number(row.parameter_mean),
+                                  format_number(row.effective_draws),
+                                  row.supported ? "yes" : "no"};
+    for (std::size_t f = 0; f < std::size(fields); ++f) out.append(f ? "," : "").append(fields[f]);
     for (std::size_t q = 0; q < row.means.size(); ++q)
-      out += "," + format_number(row.means[q]) + "," + format_number(row.mcse[q]);
-    out += "\n";
+      out.append(1, ',')
+          .append(format_number(row.means[q]))
+          .append(1, ',')
+          .append(format_number(row.mcse[q]));
+    out.append(1, '\n');
   }
   return out;
 }
