@@ -390,3 +390,33 @@ TEST_CASE("a digitised curve is fitted at its at-risk times, a landmark at one o
   // the median follow-up.
   CHECK(fit.figures.size() == 3 + 6 + 1);
 }
+
+TEST_CASE("a hazard ratio is an ABC target on the log scale; a DOR says how it counts deaths",
+          "[fit-evidence]") {
+  car_t::Evidence e = minimal_evidence();
+  Figure ratio;
+  ratio.id = "rfs_hr_emd";
+  ratio.statistic = Statistic::hazard_ratio;
+  ratio.endpoint = FigureEndpoint::relapse_free_survival;
+  ratio.subgroup = Subgroup::extramedullary;
+  ratio.subgroup_name = "extramedullary";
+  ratio.comparison_subgroup = Subgroup::non_extramedullary;
+  ratio.comparison_subgroup_name = "non_extramedullary";
+  ratio.value = 1.8;
+  ratio.ci = car_t::ReportedInterval{1.0, 3.24, 0.95};
+  Figure dor = landmark("dor_6m", FigureEndpoint::duration_of_response, 6.0, 0.7);
+  dor.subgroup = Subgroup::responders;
+  dor.subgroup_name = "responders";
+  dor.dor_deaths = car_t::DeathsInDor::events;
+  e.figures.push_back(ratio);
+  e.figures.push_back(dor);
+  const car_t::FitResult fit = car_t::fit_car_t_model(e, small_settings());
+  CHECK(fit.abc_targets == std::vector<std::string>{"rfs_hr_emd", "dor_6m"});
+  CHECK(row(fit, "rfs_hr_emd").role == "abc target");
+  CHECK(row(fit, "rfs_hr_emd").reported == 1.8);  // reported on its own scale
+  CHECK(row(fit, "dor_6m").description == "km_landmark at 6 months (DOR, deaths as events)");
+  // The EMD relapse hazard ratio (default prior) is fitted to them.
+  CHECK(parameter(fit, "relapse_hazard_ratio_emd").source ==
+        "default prior lognormal(median 1, sdlog 0.5) (docs/default-priors.md); ABC on figures "
+        "rfs_hr_emd, dor_6m, conditioned on the observed response and maintenance counts");
+}

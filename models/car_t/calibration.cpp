@@ -128,7 +128,8 @@ struct Model {
   // Response: P(response | non-EMD) and P(response | EMD), each Beta, mapped to logits.
   double response_k_non_emd = 0, response_n_non_emd = 0, response_k_emd = 0, response_n_emd = 0;
   bool response_by_emd = false;
-  std::string response_source;  // figure ids
+  std::string response_source;      // figure ids of response without EMD
+  std::string response_emd_source;  // the EMD response figure's id
   // Without the EMD split: the prior of response_logit_emd (default or assumption), and the
   // intercept solved so that the population response is the overall response draw.
   Prior response_emd_prior = normal_prior(0.0, 1.0);
@@ -324,7 +325,9 @@ const Figure* add_response_by_emd(const Evidence& e, Model& model) {
   model.response_n_non_emd = all.n - emd.n;
   model.response_k_emd = emd.k;
   model.response_n_emd = emd.n;
-  model.response_source = orr->id + (orr_emd ? " minus " + orr_emd->id + ", " + orr_emd->id : "");
+  // Response without EMD: the overall figure minus the EMD one; the EMD effect: both.
+  model.response_source = orr->id + (orr_emd ? " minus " + orr_emd->id : "");
+  model.response_emd_source = orr_emd ? orr_emd->id : "";
   model.use(orr, "conjugate");
   model.use(orr_emd, "conjugate");
   return orr;
@@ -1243,7 +1246,8 @@ std::string parameter_source(const Model& model, const NamedParameter& p) {
   if (name == "response_logit_emd")
     return model.response_by_emd
                ? "conjugate Beta posteriors of response by EMD (logit difference): " +
-                     model.response_source + " (prior " + binomial + ")"
+                     model.response_source + " and " + model.response_emd_source + " (prior " +
+                     binomial + ")"
            : model.response_emd_assumption.empty()
                ? default_source(model.response_emd_prior)
                : "assumption " + name + ": prior " + describe_prior(model.response_emd_prior);
