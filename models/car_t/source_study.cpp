@@ -1,8 +1,11 @@
 #include "models/car_t/source_study.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <string>
 
 #include "core/samplers.h"
 
@@ -73,10 +76,28 @@ bool event_observed(EventKind kind, const CarTPatient& p, double follow_up) {
   return false;
 }
 
+// The figure's time-to-event outcome of one patient: OS and RFS as models/endpoints.h; DOR with
+// death in remission censored (endpoints.h) or, for dor_deaths = events, RFS among responders
+// on the response clock (its time minus the response time: the same first-event rule).
+ObservedOutcome observe_figure_endpoint(FigureEndpoint endpoint, DeathsInDor dor_deaths,
+                                        const PatientTrajectory& t, double follow_up) {
+  if (endpoint == FigureEndpoint::duration_of_response && dor_deaths == DeathsInDor::events) {
+    ObservedOutcome o = observe_endpoint(Endpoint::relapse_free_survival, t, follow_up);
+    o.time -= t.response_time;
+    return o;
+  }
+  return observe_endpoint(endpoint_of(endpoint), t, follow_up);
+}
+
 // Fills ws.time/status/group with the endpoint of members of `a` (group 0) and, if given, `b`
 // (group 1). Returns the number of rows.
-std::size_t build_endpoint_data(SourceCohortWorkspace& ws, Endpoint endpoint, Subgroup a,
-                                const Subgroup* b) {
+std::size_t build_endpoint_data(SourceCohortWorkspace& ws, FigureEndpoint endpoint,
+                                DeathsInDor dor_deaths, Subgroup a, const Subgroup* b) {
+  if (ws.time.size() < ws.patients.size()) {  // a cohort written by hand (tests)
+    ws.time.resize(ws.patients.size());
+    ws.status.resize(ws.patients.size());
+    ws.group.resize(ws.patients.size());
+  }
   std::size_t m = 0;
   for (std::size_t i = 0; i < ws.patients.size(); ++i) {
     const CarTPatient& p = ws.patients[i];
@@ -86,7 +107,8 @@ std::size_t build_endpoint_data(SourceCohortWorkspace& ws, Endpoint endpoint, Su
     else if (b && in_subgroup(*b, p))
       group = 1;
     if (group < 0) continue;
-    const ObservedOutcome o = observe_endpoint(endpoint, p.trajectory, ws.follow_up[i]);
+    const ObservedOutcome o =
+        observe_figure_endpoint(endpoint, dor_deaths, p.trajectory, ws.follow_up[i]);
     if (!o.in_population) continue;
     ws.time[m] = o.time;
     ws.status[m] = o.status;
@@ -94,6 +116,78 @@ std::size_t build_endpoint_data(SourceCohortWorkspace& ws, Endpoint endpoint, Su
     ++m;
   }
   return m;
+}
+
+// ws.curve := the KM curve of the figure's endpoint in its subgroup. False when no patient of
+// the subgroup is in the endpoint's population (the curve is then not computed).
+bool figure_curve(const Figure& f, SourceCohortWorkspace& ws) {
+  const std::size_t m = build_endpoint_data(ws, f.endpoint, f.dor_deaths, f.subgroup, nullptr);
+  if (m == 0) return false;
+  const SurvivalData data{std::span<const double>(ws.time.data(), m),
+                          std::span<const int>(ws.status.data(), m)};
+  kaplan_meier(data, ws.survival, ws.curve);
+  return true;
+}
+
+// Rows of the two subgroups of a comparison (subgroup: group 0, comparison_subgroup: group 1).
+SurvivalData comparison_data(const Figure& f, SourceCohortWorkspace& ws) {
+  const std::size_t m =
+      build_endpoint_data(ws, f.endpoint, f.dor_deaths, f.subgroup, &f.comparison_subgroup);
+  return {std::span<const double>(ws.time.data(), m), std::span<const int>(ws.status.data(), m),
+          std::span<const int>(ws.group.data(), m)};
+}
+
+bool uses_other(const Figure& f) {
+  const bool compares =
+      f.statistic == Statistic::subgroup_comparison || f.statistic == Statistic::hazard_ratio;
+  return f.subgroup == Subgroup::other || (compares && f.comparison_subgroup == Subgroup::other);
+}
+
+double proportion_value(const Figure& f, const SourceCohortWorkspace& ws) {
+  int members = 0;
+  int positive = 0;
+  for (const CarTPatient& p : ws.patients) {
+    if (!in_subgroup(f.subgroup, p)) continue;
+    ++members;
+    positive += binary_endpoint(f.endpoint, p) ? 1 : 0;
+  }
+  return members == 0 ? NOT_AVAILABLE : static_cast<double>(positive) / members;
+}
+
+double count_value(const Figure& f, const SourceCohortWorkspace& ws) {
+  int events = 0;
+  for (std::size_t i = 0; i < ws.patients.size(); ++i) {
+    if (in_subgroup(f.subgroup, ws.patients[i]) &&
+        event_observed(f.event, ws.patients[i], ws.follow_up[i]))
+      ++events;
+  }
+  return events;
+}
+
+double median_value(const Figure& f, SourceCohortWorkspace& ws) {
+  if (!figure_curve(f, ws)) return NOT_AVAILABLE;
+  const std::optional<double> median = survival_quantile_point(ws.curve, 0.5);
+  if (f.statistic == Statistic::median_not_reached || f.not_reached) return median ? 0.0 : 1.0;
+  return median ? *median : NOT_AVAILABLE;
+}
+
+double log_rank_p_value(const Figure& f, SourceCohortWorkspace& ws) {
+  const SurvivalData data = comparison_data(f, ws);
+  if (data.size() == 0) return NOT_AVAILABLE;
+  const LogRankResult result = log_rank(data, ws.survival);
+  return std::isfinite(result.p_value) ? result.p_value : NOT_AVAILABLE;
+}
+
+// exp(beta) of the indicator "in `subgroup`" (1) against `comparison_subgroup` (0).
+double hazard_ratio_value(const Figure& f, SourceCohortWorkspace& ws) {
+  const SurvivalData data = comparison_data(f, ws);
+  if (data.size() == 0) return NOT_AVAILABLE;
+  for (std::size_t i = 0; i < data.size(); ++i) ws.group[i] = 1 - ws.group[i];
+  cox_ph_arm(data, ws.survival, ws.cox);
+  const CoxCoefficient& c = ws.cox.coef[0];
+  const bool estimable =
+      ws.cox.status == CoxStatus::converged || ws.cox.status == CoxStatus::not_converged;
+  return estimable && std::isfinite(c.hr) ? c.hr : NOT_AVAILABLE;
 }
 
 }  // namespace
@@ -126,9 +220,34 @@ bool in_subgroup(Subgroup subgroup, const CarTPatient& p) {
   return false;
 }
 
+double months_between(const std::string& start, const std::string& end) {
+  const auto days = [](const std::string& date) -> std::optional<std::chrono::sys_days> {
+    bool shaped = date.size() == 10 && date[4] == '-' && date[7] == '-';
+    for (std::size_t i = 0; shaped && i < date.size(); ++i)
+      shaped = i == 4 || i == 7 || (date[i] >= '0' && date[i] <= '9');
+    if (!shaped) return std::nullopt;
+    const std::chrono::year_month_day ymd{
+        std::chrono::year(std::stoi(date.substr(0, 4))),
+        std::chrono::month(static_cast<unsigned>(std::stoi(date.substr(5, 2)))),
+        std::chrono::day(static_cast<unsigned>(std::stoi(date.substr(8, 2))))};
+    if (!ymd.ok()) return std::nullopt;
+    return std::chrono::sys_days(ymd);
+  };
+  const auto a = days(start), b = days(end);
+  if (!a || !b) return NOT_AVAILABLE;
+  constexpr double DAYS_PER_MONTH = 365.2425 / 12.0;  // the mean Gregorian month
+  return static_cast<double>((*b - *a).count()) / DAYS_PER_MONTH;
+}
+
+// The three rules of the header comment: range; enrolment dates and median; median alone.
 SourceStudyConduct source_conduct(const Evidence& evidence) {
-  return {evidence.patients, evidence.follow_up.max - evidence.follow_up.min,
-          evidence.follow_up.max};
+  const FollowUp& f = evidence.follow_up;
+  if (f.has_range()) return {evidence.patients, f.max - f.min, f.max};
+  const double median = f.median;
+  const double enrolment = months_between(evidence.enrolment_start, evidence.enrolment_end);
+  // Uniform entry on [0, W]: the median potential follow-up is C - W/2.
+  const double window = std::isfinite(enrolment) ? std::min(enrolment, 2.0 * median) : 2.0 * median;
+  return {evidence.patients, window, median + window / 2.0};
 }
 
 void simulate_source_cohort(const CarTParameters& parameters, const SourceStudyConduct& conduct,
@@ -177,6 +296,14 @@ void condition_patient(const ObservedComposition& c, int index, CarTParameters& 
     p.p_maintenance = responder_rank < c.maintained ? 1.0 : 0.0;
 }
 
+// The fields condition_patient sets, back to their values in `from`.
+void restore_conditioned_fields(const CarTParameters& from, CarTParameters& p) {
+  p.p_extramedullary = from.p_extramedullary;
+  p.response_logit_intercept = from.response_logit_intercept;
+  p.response_logit_emd = from.response_logit_emd;
+  p.p_maintenance = from.p_maintenance;
+}
+
 }  // namespace
 
 void simulate_conditioned_source_cohort(const CarTParameters& parameters,
@@ -191,71 +318,89 @@ void simulate_conditioned_source_cohort(const CarTParameters& parameters,
   ws.group.resize(n);
   Rng enrolment = make_stream(seed, replicate, StreamPurpose::enrolment);
   CarTStreams streams(seed, replicate);
+  // One copy of the parameters per replica (not per patient): before each patient the fields
+  // condition_patient may set are restored, so each patient sees `parameters` with only its own
+  // conditions, exactly as a fresh copy would.
+  CarTParameters& patient_parameters = ws.patient_parameters;
+  patient_parameters = parameters;
   for (std::size_t i = 0; i < n; ++i) {
     ws.follow_up[i] = conduct.cutoff - uniform(0.0, conduct.entry_window, enrolment);
-    CarTParameters patient_parameters = parameters;
+    restore_conditioned_fields(parameters, patient_parameters);
     condition_patient(composition, static_cast<int>(i), patient_parameters);
     simulate_patient(patient_parameters, streams, ws.patients[i]);
   }
 }
 
 double evaluate_figure(const Figure& figure, SourceCohortWorkspace& ws) {
+  if (uses_other(figure)) return NOT_AVAILABLE;
   switch (figure.statistic) {
     case Statistic::proportion:
-    case Statistic::conditional_proportion: {
-      int members = 0;
-      int positive = 0;
-      for (const CarTPatient& p : ws.patients) {
-        if (!in_subgroup(figure.subgroup, p)) continue;
-        ++members;
-        positive += binary_endpoint(figure.endpoint, p) ? 1 : 0;
-      }
-      return members == 0 ? NOT_AVAILABLE : static_cast<double>(positive) / members;
-    }
-    case Statistic::count: {
-      int events = 0;
-      for (std::size_t i = 0; i < ws.patients.size(); ++i) {
-        if (in_subgroup(figure.subgroup, ws.patients[i]) &&
-            event_observed(figure.event, ws.patients[i], ws.follow_up[i]))
-          ++events;
-      }
-      return events;
-    }
+    case Statistic::conditional_proportion:
+      return figure.endpoint == FigureEndpoint::response_at_landmark
+                 ? response_at_landmark(figure, ws)
+                 : proportion_value(figure, ws);
+    case Statistic::count:
+      return count_value(figure, ws);
     case Statistic::km_landmark:
-    case Statistic::median_not_reached: {
-      const std::size_t m =
-          build_endpoint_data(ws, endpoint_of(figure.endpoint), figure.subgroup, nullptr);
-      if (m == 0) return NOT_AVAILABLE;
-      const SurvivalData data{std::span<const double>(ws.time.data(), m),
-                              std::span<const int>(ws.status.data(), m)};
-      kaplan_meier(data, ws.survival, ws.curve);
-      if (figure.statistic == Statistic::median_not_reached) {
-        return median_survival(ws.curve, ws.survival).median ? 0.0 : 1.0;
-      }
-      const LandmarkEstimate estimate = survival_at(ws.curve, figure.time);
-      return estimate.estimable ? estimate.surv : NOT_AVAILABLE;
-    }
-    case Statistic::subgroup_comparison: {
-      const std::size_t m = build_endpoint_data(ws, endpoint_of(figure.endpoint), figure.subgroup,
-                                                &figure.comparison_subgroup);
-      const SurvivalData data{std::span<const double>(ws.time.data(), m),
-                              std::span<const int>(ws.status.data(), m),
-                              std::span<const int>(ws.group.data(), m)};
-      if (m == 0) return NOT_AVAILABLE;
-      const LogRankResult result = log_rank(data, ws.survival);
-      return std::isfinite(result.p_value) ? result.p_value : NOT_AVAILABLE;
-    }
+      return km_at(figure, figure.time, ws);
+    case Statistic::median_not_reached:
     case Statistic::median:
+      return median_value(figure, ws);
+    case Statistic::subgroup_comparison:
+      return log_rank_p_value(figure, ws);
     case Statistic::hazard_ratio:
+      return hazard_ratio_value(figure, ws);
     case Statistic::km_curve:
-      return NOT_AVAILABLE;  // not yet computed on a replica
+      return NOT_AVAILABLE;  // not one number: the fit reads its points with km_at
   }
   return NOT_AVAILABLE;
 }
 
+double km_at(const Figure& figure, double time, SourceCohortWorkspace& ws) {
+  if (figure.subgroup == Subgroup::other || !figure_curve(figure, ws)) return NOT_AVAILABLE;
+  const LandmarkEstimate estimate = survival_at(ws.curve, time);
+  return estimate.estimable ? estimate.surv : NOT_AVAILABLE;
+}
+
+bool median_reached(const Figure& figure, SourceCohortWorkspace& ws) {
+  if (figure.subgroup == Subgroup::other || !figure_curve(figure, ws)) return false;
+  return survival_quantile_point(ws.curve, 0.5).has_value();
+}
+
+double response_at_landmark(const Figure& figure, SourceCohortWorkspace& ws) {
+  if (figure.subgroup == Subgroup::other) return NOT_AVAILABLE;
+  const double landmark = figure.time;
+  int evaluable = 0;
+  int in_remission = 0;
+  for (std::size_t i = 0; i < ws.patients.size(); ++i) {
+    const CarTPatient& p = ws.patients[i];
+    if (!in_subgroup(figure.subgroup, p) || ws.follow_up[i] < landmark) continue;
+    ++evaluable;
+    const PatientTrajectory& t = p.trajectory;
+    const bool remission = p.responded && t.response_time <= landmark &&
+                           t.relapse_time > landmark && t.death_time > landmark &&
+                           t.dropout_time > landmark;
+    in_remission += remission ? 1 : 0;
+  }
+  return evaluable == 0 ? NOT_AVAILABLE : static_cast<double>(in_remission) / evaluable;
+}
+
 double median_follow_up(SourceCohortWorkspace& ws) {
-  const std::size_t m = build_endpoint_data(ws, Endpoint::overall_survival, Subgroup::all, nullptr);
+  return median_follow_up(ws, FollowUp::Method::simple);
+}
+
+double median_follow_up(SourceCohortWorkspace& ws, FollowUp::Method method) {
+  const std::size_t m = build_endpoint_data(ws, FigureEndpoint::overall_survival,
+                                            DeathsInDor::censored, Subgroup::all, nullptr);
   if (m == 0) return NOT_AVAILABLE;
+  if (method == FollowUp::Method::reverse_km) {
+    const SurvivalData data{std::span<const double>(ws.time.data(), m),
+                            std::span<const int>(ws.status.data(), m)};
+    sort_cohort(data, ws.survival);
+    kaplan_meier(ws.survival.sorted, ws.curve, -1, /*reverse=*/true);
+    const std::optional<double> median = survival_quantile_point(ws.curve, 0.5);
+    return median ? *median : NOT_AVAILABLE;
+  }
   std::sort(ws.time.begin(), ws.time.begin() + static_cast<std::ptrdiff_t>(m));
   return m % 2 == 1 ? ws.time[m / 2] : 0.5 * (ws.time[m / 2 - 1] + ws.time[m / 2]);
 }
