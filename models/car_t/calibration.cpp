@@ -854,6 +854,7 @@ void keep_best(std::vector<Candidate>& candidates, std::size_t k) {
 // for replicas at given replicate indices (rows: replicas, cols: items, then follow-up).
 template <class ParametersOf>
 std::vector<std::vector<double>> replicate_figures(const std::vector<Figure>& items,
+                                                   FollowUp::Method follow_up_method,
                                                    const SourceStudyConduct& conduct,
                                                    std::uint64_t seed, std::uint64_t first_index,
                                                    std::uint64_t count, unsigned threads,
@@ -872,7 +873,7 @@ std::vector<std::vector<double>> replicate_figures(const std::vector<Figure>& it
           simulate_source_cohort(parameters_of(j), conduct, seed, first_index + j, ws);
           std::vector<double> row;
           for (const Figure& f : items) row.push_back(evaluate_figure(f, ws));
-          row.push_back(median_follow_up(ws));
+          row.push_back(median_follow_up(ws, follow_up_method));
           result.rows.push_back(std::move(row));
         }
       },
@@ -1174,12 +1175,12 @@ std::vector<CalibrationRow> calibration_rows(const Evidence& evidence, const Fit
       calibration_items(evidence, fit.model, fit.conduct.cutoff);
   std::vector<Figure> figures;
   for (const CalibrationItem& item : items) figures.push_back(item.evaluated);
-  const auto predictive =
-      replicate_figures(figures, fit.conduct, settings.seed, PREDICTIVE_OFFSET, draws.size(),
-                        settings.threads, [&](std::uint64_t j) { return draws[j]; });
-  const auto at_point =
-      replicate_figures(figures, fit.conduct, settings.seed, POINT_OFFSET, settings.point_replicas,
-                        settings.threads, [&](std::uint64_t) { return point; });
+  const auto predictive = replicate_figures(
+      figures, evidence.follow_up.method, fit.conduct, settings.seed, PREDICTIVE_OFFSET,
+      draws.size(), settings.threads, [&](std::uint64_t j) { return draws[j]; });
+  const auto at_point = replicate_figures(figures, evidence.follow_up.method, fit.conduct,
+                                          settings.seed, POINT_OFFSET, settings.point_replicas,
+                                          settings.threads, [&](std::uint64_t) { return point; });
   std::vector<CalibrationRow> rows;
   for (std::size_t f = 0; f <= items.size(); ++f) {
     std::vector<double> pred, at;
@@ -1192,7 +1193,9 @@ std::vector<CalibrationRow> calibration_rows(const Evidence& evidence, const Fit
       row = items[f].header;
     } else {
       row.figure_id = "median_follow_up";
-      row.description = "conduct: median follow-up (months)";
+      row.description = evidence.follow_up.method == FollowUp::Method::reverse_km
+                            ? "conduct: median follow-up (months, reverse Kaplan-Meier)"
+                            : "conduct: median follow-up (months)";
       row.reported = evidence.follow_up.median;
       row.role = "check";
     }
