@@ -410,12 +410,14 @@ std::pair<double, double> estimated_maintenance_rfs_at(const CarTParameters& p, 
   car_t::CarTStreams streams(settings.seed, 1ULL << 42);
   car_t::CarTPatient patient[2];
   double responders = 0.0, relapse_free[2] = {0.0, 0.0};
+  const car_t::PatientConstants constants[2] = {car_t::patient_constants(version[0]),
+                                                car_t::patient_constants(version[1])};
   for (int i = 0; i < settings.patients; ++i) {
     const car_t::CarTStreams saved = streams;
-    car_t::simulate_patient(version[0], streams, patient[0]);
+    car_t::simulate_patient(version[0], constants[0], streams, patient[0]);
     if (!patient[0].responded) continue;
     car_t::CarTStreams again = saved;  // the same draws, now maintained
-    car_t::simulate_patient(version[1], again, patient[1]);
+    car_t::simulate_patient(version[1], constants[1], again, patient[1]);
     responders += 1.0;
     for (int arm = 0; arm < 2; ++arm) {
       const PatientTrajectory& t = patient[arm].trajectory;

@@ -81,15 +81,17 @@ void draw_maintenance_cohort(const CarTParameters& parameters, const TwoArmSurvi
   position.fill(block);  // exhausted: a new block is drawn at the stratum's first patient
 
   CarTPatient without, with;
+  const PatientConstants observation_constants = patient_constants(observation);
+  const PatientConstants maintenance_constants = patient_constants(maintenance);
   for (std::size_t i = 0; i < n; ++i) {
     int screened = 0;
     for (;;) {
       // Same stream positions for both versions: copy the streams, simulate twice, keep going
       // from where either left off (every patient consumes a fixed number of draws).
       CarTStreams saved = streams;
-      simulate_patient(observation, streams, without);
+      simulate_patient(observation, observation_constants, streams, without);
       if (without.responded) {
-        simulate_patient(maintenance, saved, with);
+        simulate_patient(maintenance, maintenance_constants, saved, with);
         break;
       }
       if (++screened > MAX_SCREENED_PER_RESPONDER) {
@@ -134,14 +136,16 @@ std::array<std::vector<double>, 2> true_rfs_from_randomisation(const CarTParamet
   CarTStreams streams(seed, 1ULL << 42);
   CarTPatient patient[2];
   int responders = 0;
+  const PatientConstants constants[2] = {patient_constants(version[0]),
+                                         patient_constants(version[1])};
   // Bounded work: at most 20 patients screened per responder wanted (a model that rarely
   // responds gets its truths from the responders found, NaN with none).
   const std::int64_t max_screened = 20 * static_cast<std::int64_t>(patients);
   for (std::int64_t screened = 0; responders < patients && screened < max_screened; ++screened) {
     CarTStreams saved = streams;
-    simulate_patient(version[0], streams, patient[0]);
+    simulate_patient(version[0], constants[0], streams, patient[0]);
     if (!patient[0].responded) continue;
-    simulate_patient(version[1], saved, patient[1]);
+    simulate_patient(version[1], constants[1], saved, patient[1]);
     ++responders;
     for (int a = 0; a < 2; ++a) {
       const PatientTrajectory& t = patient[a].trajectory;

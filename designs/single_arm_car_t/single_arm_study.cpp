@@ -69,8 +69,9 @@ CarTReplicateSummary simulate_cohort(const SingleArmCarTDesign& design,
   sample_entry_times(design.accrual, enrolment, ws.entry);
   CarTStreams streams(seed, replicate);
   CarTReplicateSummary counts;
+  const PatientConstants constants = patient_constants(scenario.parameters);
   for (std::size_t i = 0; i < n; ++i) {
-    simulate_patient(scenario.parameters, streams, ws.patients[i]);
+    simulate_patient(scenario.parameters, constants, streams, ws.patients[i]);
     const CarTPatient& p = ws.patients[i];
     ws.death[i] = p.trajectory.death_time;
     ws.dropout[i] = p.trajectory.dropout_time;

@@ -169,8 +169,9 @@ class CarTSequentialStudy final : public trialsim::Study {
                                              std::uint64_t replicate, Workspace& ws) const {
     const double window_months = conduct.safety_window_months();
     car_t::CarTStreams streams(seed, replicate);
+    const car_t::PatientConstants constants = car_t::patient_constants(draw.parameters);
     for (std::size_t i = 0; i < ws.patients.size(); ++i) {
-      car_t::simulate_patient(draw.parameters, streams, ws.patient);
+      car_t::simulate_patient(draw.parameters, constants, streams, ws.patient);
       const double entry = ws.entry[i];
       ws.patients[i] = {entry, ws.patient.responded, entry + draw.assessment_months,
                         had_event(ws.patient, conduct.event), entry + window_months};

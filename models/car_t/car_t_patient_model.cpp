@@ -16,7 +16,10 @@ constexpr std::uint64_t TRUTH_COHORT = 7;
 
 CarTPatientModel::CarTPatientModel(const CarTParameters& parameters, std::uint64_t truth_seed,
                                    int truth_patients)
-    : parameters_(parameters), truth_seed_(truth_seed), truth_patients_(truth_patients) {}
+    : parameters_(parameters),
+      constants_(patient_constants(parameters)),
+      truth_seed_(truth_seed),
+      truth_patients_(truth_patients) {}
 
 bool CarTPatientModel::provides(PatientOutcome outcome) const {
   return outcome != PatientOutcome::relapse_free_survival;
@@ -30,7 +33,7 @@ std::string CarTPatientModel::missing_reason(PatientOutcome outcome) const {
 
 void CarTPatientModel::simulate(PatientStreams& streams, SimulatedPatient& out) const {
   CarTPatient patient;
-  simulate_patient(parameters_, streams, patient);
+  simulate_patient(parameters_, constants_, streams, patient);
   out = SimulatedPatient{};
   out.responded = patient.responded;
   out.crs_grade = patient.crs_grade;

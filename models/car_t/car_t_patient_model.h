@@ -34,6 +34,7 @@ class CarTPatientModel final : public PatientModel {
 
  private:
   CarTParameters parameters_;
+  PatientConstants constants_;  // of parameters_, once (models/car_t/patient_model.h)
   std::uint64_t truth_seed_;
   int truth_patients_;
 };

@@ -160,6 +160,20 @@ double crs_probability_given_response(const CarTParameters& p, bool responded) {
   return logistic(a + (responded ? theta : 0.0));
 }
 
+// The grade >= 3 rate of a response group, as simulate_adverse_events draws it.
+double crs_grade3plus_in_group(double p_crs3_population, double p_crs, double p_crs_any) {
+  return p_crs == p_crs_any ? p_crs3_population
+                            : std::min(1.0, p_crs3_population * p_crs / p_crs_any);
+}
+
+double crs_grade3plus_probability(const CarTParameters& p, bool extramedullary) {
+  const double p3 = extramedullary ? p.p_crs_grade3plus_emd : p.p_crs_grade3plus_non_emd;
+  const double r = response_probability(p, extramedullary);
+  return r * crs_grade3plus_in_group(p3, crs_probability_given_response(p, true), p.p_crs_any) +
+         (1.0 - r) *
+             crs_grade3plus_in_group(p3, crs_probability_given_response(p, false), p.p_crs_any);
+}
+
 double population_icans_probability(const CarTParameters& p) {
   return p.p_extramedullary * p.p_icans_emd + (1.0 - p.p_extramedullary) * p.p_icans_non_emd;
 }
@@ -167,7 +181,8 @@ double population_icans_probability(const CarTParameters& p) {
 namespace {
 
 // 5. CRS and ICANS of a patient whose EMD status and response are set: 6 draws.
-void simulate_adverse_events(const CarTParameters& p, CarTStreams& s, CarTPatient& out) {
+void simulate_adverse_events(const CarTParameters& p, const PatientConstants& k, CarTStreams& s,
+                             CarTPatient& out) {
   const double u_crs = uniform01(s.adverse_events);
   const double u_crs_grade = uniform01(s.adverse_events);
   const double crs_onset =
@@ -177,12 +192,10 @@ void simulate_adverse_events(const CarTParameters& p, CarTStreams& s, CarTPatien
   const double icans_onset =
       lognormal_median(p.icans_onset_median_days, p.icans_onset_sdlog, s.adverse_events);
   // Under independence p_crs == p_crs_any and the grade >= 3 rate is p_CRS3(EMD) itself.
-  const double p_crs = crs_probability_given_response(p, out.responded);
+  const double p_crs = out.responded ? k.crs_responder : k.crs_other;
   const double p_crs3_population =
       out.extramedullary ? p.p_crs_grade3plus_emd : p.p_crs_grade3plus_non_emd;
-  const double p_crs3 = p_crs == p.p_crs_any
-                            ? p_crs3_population
-                            : std::min(1.0, p_crs3_population * p_crs / p.p_crs_any);
+  const double p_crs3 = crs_grade3plus_in_group(p_crs3_population, p_crs, p.p_crs_any);
   if (u_crs < p_crs3) {
     out.crs_grade = u_crs_grade < p.q_crs_grade4_of_severe ? 4 : 3;
   } else if (u_crs < std::max(p_crs, p_crs3)) {
@@ -202,15 +215,25 @@ void simulate_adverse_events(const CarTParameters& p, CarTStreams& s, CarTPatien
 
 }  // namespace
 
+PatientConstants patient_constants(const CarTParameters& p) {
+  return {normal_quantile(p.p_ph_positive), normal_quantile(p.p_ikzf1),
+          crs_probability_given_response(p, true), crs_probability_given_response(p, false)};
+}
+
 void simulate_patient(const CarTParameters& p, CarTStreams& s, CarTPatient& out) {
+  simulate_patient(p, patient_constants(p), s, out);
+}
+
+void simulate_patient(const CarTParameters& p, const PatientConstants& k, CarTStreams& s,
+                      CarTPatient& out) {
   out = CarTPatient{};
   // 1. Covariates: 9 draws (two normals for the copula, seven uniforms).
   const double z_ph = standard_normal(s.covariates);
   const double z_other = standard_normal(s.covariates);
   const double z_ikzf1 = p.ph_ikzf1_correlation * z_ph +
                          std::sqrt(1.0 - p.ph_ikzf1_correlation * p.ph_ikzf1_correlation) * z_other;
-  out.ph_positive = z_ph < normal_quantile(p.p_ph_positive);
-  out.ikzf1 = z_ikzf1 < normal_quantile(p.p_ikzf1);
+  out.ph_positive = z_ph < k.ph_threshold;
+  out.ikzf1 = z_ikzf1 < k.ikzf1_threshold;
   out.extramedullary = uniform01(s.covariates) < p.p_extramedullary;
   const double u_cns = uniform01(s.covariates);
   out.cns = out.extramedullary && u_cns < p.p_cns_given_extramedullary;
@@ -279,7 +302,7 @@ void simulate_patient(const CarTParameters& p, CarTStreams& s, CarTPatient& out)
     out.death_cause = disease_death <= nonrelapse_death ? DeathCause::disease : nonrelapse_cause;
   }
 
-  simulate_adverse_events(p, s, out);
+  simulate_adverse_events(p, k, s, out);
 }
 
 }  // namespace trialsim::car_t

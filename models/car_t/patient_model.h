@@ -139,8 +139,23 @@ struct CarTPatient {
 // The per-replicate streams a cohort draws from, one per purpose (models/patient_model.h).
 using CarTStreams = PatientStreams;
 
-// One patient; consumes a fixed number of draws from each stream.
+// What every patient of a parameter set needs and only the parameter set determines: the copula
+// thresholds and the CRS probability by response. Computing them once per cohort instead of per
+// patient halves the cost of a patient (boost's normal quantile and the CRS root dominate).
+struct PatientConstants {
+  double ph_threshold = 0.0, ikzf1_threshold = 0.0;  // Phi^-1(p_Ph), Phi^-1(p_IKZF1)
+  double crs_responder = 0.0, crs_other = 0.0;       // P(CRS any grade | response or not)
+};
+PatientConstants patient_constants(const CarTParameters& p);
+
+// One patient; consumes a fixed number of draws from each stream. With `constants` (from
+// patient_constants of the population's parameters) the same patient as without them — except
+// that a patient whose response is conditioned on (response logit +/-infinity, as the fit's
+// conditioned replicas do) keeps the population's CRS-response association, which the patient's
+// own parameters (population response 0 or 1) would lose.
 void simulate_patient(const CarTParameters& p, CarTStreams& streams, CarTPatient& out);
+void simulate_patient(const CarTParameters& p, const PatientConstants& constants,
+                      CarTStreams& streams, CarTPatient& out);
 
 // Probability of response for a patient with/without EMD, and the population averages the
 // model implies (used for "true" values in coverage metrics).
@@ -149,6 +164,9 @@ double population_response_probability(const CarTParameters& p);
 double population_crs_probability(const CarTParameters& p);
 // P(CRS any grade | responded or not): equal to p_crs_any under independence (theta = 0).
 double crs_probability_given_response(const CarTParameters& p, bool responded);
+// P(CRS grade >= 3 | EMD status): p_CRS3(EMD) under independence; with the association, the
+// response groups' rates p_CRS3(EMD) p_CRS(R) / p_CRS (at most 1) averaged over P(R | EMD).
+double crs_grade3plus_probability(const CarTParameters& p, bool extramedullary);
 double population_icans_probability(const CarTParameters& p);
 
 }  // namespace trialsim::car_t

@@ -261,9 +261,10 @@ void simulate_source_cohort(const CarTParameters& parameters, const SourceStudyC
   ws.group.resize(n);
   Rng enrolment = make_stream(seed, replicate, StreamPurpose::enrolment);
   CarTStreams streams(seed, replicate);
+  const PatientConstants constants = patient_constants(parameters);
   for (std::size_t i = 0; i < n; ++i) {
     ws.follow_up[i] = conduct.cutoff - uniform(0.0, conduct.entry_window, enrolment);
-    simulate_patient(parameters, streams, ws.patients[i]);
+    simulate_patient(parameters, constants, streams, ws.patients[i]);
   }
 }
 
@@ -323,11 +324,13 @@ void simulate_conditioned_source_cohort(const CarTParameters& parameters,
   // conditions, exactly as a fresh copy would.
   CarTParameters& patient_parameters = ws.patient_parameters;
   patient_parameters = parameters;
+  // The population's constants: a conditioned patient keeps the CRS-response association.
+  const PatientConstants constants = patient_constants(parameters);
   for (std::size_t i = 0; i < n; ++i) {
     ws.follow_up[i] = conduct.cutoff - uniform(0.0, conduct.entry_window, enrolment);
     restore_conditioned_fields(parameters, patient_parameters);
     condition_patient(composition, static_cast<int>(i), patient_parameters);
-    simulate_patient(patient_parameters, streams, ws.patients[i]);
+    simulate_patient(patient_parameters, constants, streams, ws.patients[i]);
   }
 }
 

@@ -18,8 +18,8 @@ namespace {
 void set_grade3plus_truths(const CarTParameters& p, CarTTruth& truth) {
   const double icans3_emd = p.p_icans_emd * p.q_icans_grade3plus;
   const double icans3_non_emd = p.p_icans_non_emd * p.q_icans_grade3plus;
-  const double crs3_emd = std::min(p.p_crs_grade3plus_emd, 1.0);
-  const double crs3_non_emd = std::min(p.p_crs_grade3plus_non_emd, 1.0);
+  const double crs3_emd = crs_grade3plus_probability(p, true);
+  const double crs3_non_emd = crs_grade3plus_probability(p, false);
   const double w = p.p_extramedullary;
   truth.icans_grade3plus = w * icans3_emd + (1.0 - w) * icans3_non_emd;
   truth.crs_or_icans_grade3plus = w * (1.0 - (1.0 - crs3_emd) * (1.0 - icans3_emd)) +
@@ -35,8 +35,8 @@ CarTTruth true_values(const CarTParameters& p, const std::vector<double>& landma
     truth.orr = population_response_probability(p);
     truth.crs_any = population_crs_probability(p);
     truth.icans_any = population_icans_probability(p);
-    truth.crs_grade3plus = p.p_extramedullary * p.p_crs_grade3plus_emd +
-                           (1.0 - p.p_extramedullary) * p.p_crs_grade3plus_non_emd;
+    truth.crs_grade3plus = p.p_extramedullary * crs_grade3plus_probability(p, true) +
+                           (1.0 - p.p_extramedullary) * crs_grade3plus_probability(p, false);
     set_grade3plus_truths(p, truth);
     truth.os_at.assign(landmarks.size(), std::numeric_limits<double>::quiet_NaN());
     truth.rfs_at.assign(landmarks.size(), std::numeric_limits<double>::quiet_NaN());
@@ -46,8 +46,8 @@ CarTTruth true_values(const CarTParameters& p, const std::vector<double>& landma
   truth.orr = population_response_probability(p);
   truth.crs_any = population_crs_probability(p);
   truth.icans_any = population_icans_probability(p);
-  truth.crs_grade3plus = p.p_extramedullary * std::min(p.p_crs_grade3plus_emd, 1.0) +
-                         (1.0 - p.p_extramedullary) * p.p_crs_grade3plus_non_emd;
+  truth.crs_grade3plus = p.p_extramedullary * crs_grade3plus_probability(p, true) +
+                         (1.0 - p.p_extramedullary) * crs_grade3plus_probability(p, false);
   set_grade3plus_truths(p, truth);
   // Survival by simulation without censoring; the replicate index 2^42 keeps these streams apart
   // from every study replicate.
@@ -58,8 +58,9 @@ CarTTruth true_values(const CarTParameters& p, const std::vector<double>& landma
   double responders = 0.0;
   CarTStreams streams(seed, 1ULL << 42);
   CarTPatient patient;
+  const PatientConstants constants = patient_constants(p);
   for (int i = 0; i < patients; ++i) {
-    simulate_patient(p, streams, patient);
+    simulate_patient(p, constants, streams, patient);
     const PatientTrajectory& t = patient.trajectory;
     for (std::size_t k = 0; k < landmarks.size(); ++k) {
       counts[k].alive += t.death_time > landmarks[k] ? 1.0 : 0.0;
