@@ -269,10 +269,12 @@ std::vector<car_t::CarTParameters> prior_draws(const car_t::Evidence& e, int cou
   for (auto& d : draws) {
     for (const auto& a : e.assumptions) {
       if (a.parameter == "binomial_prior" || a.prior.kind == car_t::Prior::Kind::fixed) continue;
-      car_t::set_parameter(d, a.parameter,
-                           a.prior.kind == car_t::Prior::Kind::beta
+      const double value = a.prior.kind == car_t::Prior::Kind::beta
                                ? beta(a.prior.a, a.prior.b, rng)
-                               : lognormal_median(a.prior.median, a.prior.sdlog, rng));
+                           : a.prior.kind == car_t::Prior::Kind::normal
+                               ? a.prior.mean + a.prior.sd * standard_normal(rng)
+                               : lognormal_median(a.prior.median, a.prior.sdlog, rng);
+      car_t::set_parameter(d, a.parameter, value);
     }
   }
   return draws;
@@ -605,9 +607,13 @@ TEST_CASE("the fit recovers known parameters from a large simulated study", "[ca
                                 std::pow(12.0 - p.response_time, p.nonrelapse_mortality_shape));
         },
         0.6);
+    // The maintenance hazard ratio shares the relapse hazard with the EMD hazard ratio (issue 14:
+    // EMD may act on relapse; a maintained responder with EMD relapses at HR_maint x HR_EMD), so
+    // it is narrowed a little less than before that parameter (observed 0.32 -> 0.50 of its
+    // prior SD); 0.6 still asks the data to have cut its spread well below the prior's.
     check_recovered(
         "maintenance_hazard_ratio",
-        [](const car_t::CarTParameters& p) { return p.maintenance_hazard_ratio; }, 0.45);
+        [](const car_t::CarTParameters& p) { return p.maintenance_hazard_ratio; }, 0.6);
     check_recovered(
         "P(relapse by 12 months | responder, no maintenance)",
         [](const car_t::CarTParameters& p) { return relapse_by_12_months(p, 1.0); }, 0.45);

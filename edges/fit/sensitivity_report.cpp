@@ -87,8 +87,12 @@ void print_sensitivity(const SensitivityTable& table, const SensitivityStudy& st
   std::printf("%-28s %-27s %-36s %7s %6s %16s %16s %16s\n", "parameter", "alternative", "prior",
               "mean", "ESS", "assurance", "OS 12m (true)", "RFS 12m (true)");
   for (const auto& row : table.rows) {
-    std::printf("%-28s %-27s %-36s %7.3f %6.0f", row.parameter.c_str(), row.label.c_str(),
-                row.prior.c_str(), row.parameter_mean, row.effective_draws);
+    std::printf("%-28s %-27s %-36s ", row.parameter.c_str(), row.label.c_str(), row.prior.c_str());
+    if (std::isnan(row.parameter_mean))
+      std::printf("%7s", "-");  // the fitted prior: no parameter of its own
+    else
+      std::printf("%7.3f", row.parameter_mean);
+    std::printf(" %6.0f", row.effective_draws);
     for (std::size_t q = 0; q < row.means.size(); ++q)
       std::printf("  %.4f (%.4f)", row.means[q], row.mcse[q]);
     std::printf("%s\n", row.supported ? "" : "  too few effective draws: refit under this prior");

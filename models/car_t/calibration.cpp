@@ -1114,6 +1114,15 @@ PointChoice choose_point(const FitContext& fit, const std::vector<CarTParameters
     }
   }
   PointChoice choice{candidates.empty() ? fit.conjugate : candidates[best], {}};
+  // The CRS-response association moves none of the values the point is chosen by (nor any
+  // figure the ABC fits): the chosen draw's value would be arbitrary, so the point takes its
+  // posterior median.
+  {
+    std::vector<double> association;
+    for (const CarTParameters& d : draws) association.push_back(d.crs_response_log_odds_ratio);
+    if (!association.empty())
+      choice.point.crs_response_log_odds_ratio = quantile_of(association, 0.5);
+  }
   for (std::size_t k = 0; k < POINT_VALUES && !candidates.empty(); ++k) {
     const double x = of_candidates[best][k];
     double below = 0.0;
