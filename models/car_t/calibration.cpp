@@ -15,6 +15,8 @@
 #include "core/samplers.h"
 #include "models/car_t/source_study.h"
 #include "models/car_t/truth.h"
+#include "statistics/survival/guyot.h"
+#include "statistics/survival/kaplan_meier.h"
 
 namespace trialsim::car_t {
 namespace {
@@ -541,6 +543,33 @@ std::vector<double> curve_times(const Figure& f, double cutoff) {
   return times;
 }
 
+// A digitised curve with a numbers-at-risk table, as individual data: Guyot et al.'s (2012)
+// reconstruction (statistics/survival/guyot.h) and the Kaplan–Meier estimate of the
+// reconstructed patients, whose value at a compared time is the target and whose Greenwood SE
+// (the information the curve's patients carry there) is the target's scale. Without a table the
+// curve's numbers at risk are unknown: the digitised value is the target, scaled like any
+// target without an interval (the prior-predictive spread).
+struct ReconstructedCurve {
+  bool available = false;
+  KaplanMeierCurve km;
+};
+
+ReconstructedCurve reconstruct_curve(const Figure& f) {
+  ReconstructedCurve out;
+  if (f.at_risk.empty()) return out;
+  std::vector<DigitisedPoint> points;
+  for (const CurvePoint& p : f.curve) points.push_back({p.time, p.survival});
+  std::vector<NumberAtRisk> table;
+  for (const AtRisk& r : f.at_risk) table.push_back({r.time, r.number});
+  const GuyotReconstruction reconstruction = reconstruct_km_data(points, table);
+  const PatientColumns patients = to_columns(reconstruction.patients);
+  if (patients.time.empty()) return out;
+  SurvivalWorkspace workspace;
+  kaplan_meier(patients.view(), workspace, out.km);
+  out.available = true;
+  return out;
+}
+
 // A curve's point at t as a landmark figure of its own (id "<id>@<t>").
 Figure curve_point(const Figure& curve, double t) {
   Figure point = curve;
@@ -607,9 +636,18 @@ void add_targets_of(const Figure& f, std::size_t index, double cutoff, Model& mo
     }
     model.targets.push_back({&f, f, f.id, std::log(f.value), se, true});
   } else if (f.statistic == Statistic::km_curve) {
+    const ReconstructedCurve reconstructed = reconstruct_curve(f);
     for (double t : curve_times(f, cutoff)) {
-      const Figure point = curve_point(f, t);
-      model.targets.push_back({&f, point, point.id, point.value});
+      Figure point = curve_point(f, t);
+      double se = NaN;
+      if (reconstructed.available) {
+        const LandmarkEstimate at = survival_at(reconstructed.km, t);
+        if (at.estimable) {
+          point.value = at.surv;
+          se = at.std_err > 0.0 ? at.std_err : NaN;
+        }
+      }
+      model.targets.push_back({&f, point, point.id, point.value, se});
     }
   }
   if (model.targets.size() > before) model.use(&f, "abc target");
