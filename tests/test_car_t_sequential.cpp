@@ -314,8 +314,12 @@ TEST_CASE("CAR-T Bayesian monitoring with a CRS-or-ICANS rule: rules alone match
   p.p_icans_emd = 0.2;
   p.q_icans_grade3plus = 0.5;
   const double w = p.p_extramedullary;
-  const double either = w * (1 - (1 - p.p_crs_grade3plus_emd) * (1 - 0.2 * 0.5)) +
-                        (1 - w) * (1 - (1 - p.p_crs_grade3plus_non_emd) * (1 - 0.4 * 0.5));
+  // P(CRS >= 3 | EMD): p_CRS3(EMD) averaged over response when CRS goes with response (the fitted
+  // point has the association's posterior median, issue 14); ICANS is independent of response.
+  const double crs3_emd = car_t::crs_grade3plus_probability(p, true);
+  const double crs3_non_emd = car_t::crs_grade3plus_probability(p, false);
+  const double either = w * (1 - (1 - crs3_emd) * (1 - 0.2 * 0.5)) +
+                        (1 - w) * (1 - (1 - crs3_non_emd) * (1 - 0.4 * 0.5));
   CHECK(car_t::true_values(p, {}, 0, 0).crs_or_icans_grade3plus == Approx(either).margin(1e-15));
   PredictiveMonitoringRule rule;
   rule.prior = {1, 1};

@@ -722,20 +722,24 @@ TEST_CASE("the fitted model's numbers are checked at load, located in the fitted
   }
   SECTION("a negative rate in the posterior draws") {
     const std::string columns_line = fitted.substr(fitted.find("columns: ["));
-    // death_after_relapse_rate is column 22 of the file's columns (0-based), as written by `fit`.
-    REQUIRE(columns_line.find("death_after_relapse_rate") != std::string::npos);
+    // death_after_relapse_rate's column (0-based) among the file's columns, as written by `fit`.
+    const auto name_at = columns_line.find("death_after_relapse_rate");
+    REQUIRE(name_at != std::string::npos);
+    const int column = static_cast<int>(std::count(
+        columns_line.begin(), columns_line.begin() + static_cast<std::ptrdiff_t>(name_at), ','));
     std::string text = fitted;
     const auto row_start = text.find("    - [", text.find("    - [") + 1) + 7;  // second draw
     std::size_t at = row_start;
-    for (int c = 0; c < 22; ++c) at = text.find(", ", at) + 2;
+    for (int c = 0; c < column; ++c) at = text.find(", ", at) + 2;
     text.replace(at, text.find(',', at) - at, "-0.5");
     const auto [f, error] = run_with("neg.yaml", text);
     REQUIRE(error == f.string() + ":" +
                          std::to_string(
                              1 + std::count(text.begin(),
                                             text.begin() + static_cast<std::ptrdiff_t>(at), '\n')) +
-                         ":" + std::to_string(at - text.rfind('\n', at)) +
-                         ": draws.values.1.22: value -0.5 is out of range for "
+                         ":" + std::to_string(at - text.rfind('\n', at)) + ": draws.values.1." +
+                         std::to_string(column) +
+                         ": value -0.5 is out of range for "
                          "death_after_relapse_rate, expected a number in "
                          "[0, 1e6] (per month)");
   }

@@ -51,13 +51,12 @@ TEST_CASE("the sequential and single-arm CAR-T key tables are consistent", "[con
     }
   }
   CHECK(paths_of(sequential->key_tables()) ==
-        std::vector<std::string>{"design", "design.efficacy", "design.efficacy.prior",
-                                 "design.efficacy.stages", "design.safety", "design.safety.prior",
-                                 "design.conduct", "design.conduct.accrual",
-                                 "design.conduct.accrual.rates[]", "model", "scenarios[]",
-                                 "model.os_at", "model.rfs_at", "model.maintenance_rfs_at",
-                                 "scenarios[].os_at", "scenarios[].rfs_at",
-                                 "scenarios[].maintenance_rfs_at"});
+        std::vector<std::string>{
+            "design", "design.efficacy", "design.efficacy.prior", "design.efficacy.stages",
+            "design.safety", "design.safety.prior", "design.conduct", "design.conduct.accrual",
+            "design.conduct.accrual.rates[]", "model", "scenarios[]", "model.os_at", "model.rfs_at",
+            "model.maintenance_rfs_at", "scenarios[].os_at", "scenarios[].rfs_at",
+            "scenarios[].maintenance_rfs_at"});
   CHECK(paths_of(car_t->key_tables()) ==
         std::vector<std::string>{"design", "design.accrual", "design.accrual.rates[]",
                                  "design.analysis", "model", "scenarios[]", "model.os_at",
