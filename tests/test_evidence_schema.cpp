@@ -668,3 +668,25 @@ TEST_CASE("optional conduct and baseline fields, and their errors", "[evidence][
             "F:7:86: baseline.0.assumed: found \"1\", expected true or false");
   }
 }
+
+TEST_CASE("a proportion with a confidence interval and no count reads without a count",
+          "[evidence][evidence_schema]") {
+  // "71 % (95 % CI 57-82)" without the count: the fit turns the interval into an effective count
+  // (docs/evidence.md); without an interval a count and denominator stay required.
+  const std::string ci_only =
+      "  - {id: cr, statistic: proportion, endpoint: mrd_negative, value: 0.7, ci: [0.57, 0.82]}";
+  CHECK(ranged_error(ci_only) == "no error");
+  TempDir dir("evidence-ci-only");
+  const auto path = dir / "e.yaml";
+  std::ofstream(path) << replaced(RANGED, LINE_8, ci_only);
+  const Evidence e = load_evidence(path);
+  const Figure* cr = e.find("cr");
+  REQUIRE(cr != nullptr);
+  CHECK_FALSE(cr->count.has_value());
+  CHECK_FALSE(cr->denominator.has_value());
+  REQUIRE(cr->ci.has_value());
+  CHECK(cr->ci->lower == 0.57);
+  CHECK(cr->ci->upper == 0.82);
+  CHECK(ranged_error("  - {id: cr, statistic: proportion, endpoint: mrd_negative, value: 0.7}")
+            .find("denominator") != std::string::npos);
+}

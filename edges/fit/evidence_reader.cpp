@@ -544,7 +544,14 @@ void read_proportion_figure(MappingReader& item, Figure& f, const Evidence& evid
     require_within_follow_up(item, "time", f.time, "landmark", evidence);
   }
   f.value = read_proportion(item, "value", "a proportion");
-  read_count_of(item, f.value, evidence.patients, f.count, f.denominator);
+  // A proportion published with a confidence interval but no count (e.g. "71 % (95 % CI
+  // 57-82)") is information too: the fit turns the interval into an effective count.
+  if (item.has("count") || item.has("denominator") || !item.has("ci")) {
+    read_count_of(item, f.value, evidence.patients, f.count, f.denominator);
+  } else {
+    optional_int(item, "count", 0, MAX_INT);  // declares the keys
+    optional_int(item, "denominator", 1, MAX_INT);
+  }
   f.ci = read_ci(item, f.value, PROPORTION_BOUNDS);
 }
 
