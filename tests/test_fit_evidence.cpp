@@ -420,3 +420,35 @@ TEST_CASE("a hazard ratio is an ABC target on the log scale; a DOR says how it c
         "default prior lognormal(median 1, sdlog 0.5) (docs/default-priors.md); ABC on figures "
         "rfs_hr_emd, dor_6m, conditioned on the observed response and maintenance counts");
 }
+
+TEST_CASE("an assumption on an unknown parameter, or with a prior outside its domain, is refused",
+          "[fit-evidence]") {
+  car_t::Evidence e = minimal_evidence();
+  car_t::Assumption a;
+  a.parameter = "dropout_ratee";  // a typo
+  a.prior.kind = car_t::Prior::Kind::fixed;
+  a.prior.value = 0.0;
+  a.where = {12, 5};
+  e.assumptions = {a};
+  auto error = thrown_by<car_t::EvidenceFitError>(e);
+  INFO(error.what());
+  CHECK(error.where.line == 12);
+  CHECK(error.key_path == "assumptions.0.parameter");
+  CHECK(error.problem == "unknown model parameter \"dropout_ratee\"");
+  // A proportion fixed at 1.5, a lognormal prior on a proportion, a normal prior on a rate.
+  e.assumptions[0].parameter = "q_crs_grade4_of_severe";
+  e.assumptions[0].prior.value = 1.5;
+  error = thrown_by<car_t::EvidenceFitError>(e);
+  CHECK(error.key_path == "assumptions.0.prior");
+  CHECK(error.problem.find("a proportion in [0, 1]") != std::string::npos);
+  e.assumptions[0].prior = {};
+  e.assumptions[0].prior.kind = car_t::Prior::Kind::lognormal;
+  e.assumptions[0].prior.median = 0.3;
+  e.assumptions[0].prior.sdlog = 1.0;
+  CHECK(thrown_by<car_t::EvidenceFitError>(e).key_path == "assumptions.0.prior");
+  e.assumptions[0].parameter = "dropout_rate";
+  e.assumptions[0].prior = {};
+  e.assumptions[0].prior.kind = car_t::Prior::Kind::normal;
+  e.assumptions[0].prior.sd = 1.0;
+  CHECK(thrown_by<car_t::EvidenceFitError>(e).key_path == "assumptions.0.prior");
+}

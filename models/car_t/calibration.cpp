@@ -461,6 +461,43 @@ void add_covariate_prevalences(const Evidence& e, Model& model) {
 // the EMD split, its prior in the conjugate block). On a parameter that figures inform, a Beta
 // assumption is that parameter's conjugate prior; a fixed or other one is refused (located):
 // it would silently override the data.
+// An assumption names a parameter of the model, and its prior can only give values the
+// parameter may take (a fixed value in its domain; a lognormal prior only on a positive
+// parameter, a normal one only on a log-odds or correlation-free scale, a beta one only on a
+// proportion): otherwise a draw would be nonsense. Located errors at the assumption.
+void check_assumption(const Assumption& a, std::size_t index) {
+  const std::string key = "assumptions." + std::to_string(index);
+  const NamedParameter* parameter = find_parameter(a.parameter);
+  if (!parameter)
+    throw EvidenceFitError(a.where, key + ".parameter",
+                           "unknown model parameter \"" + a.parameter + "\"",
+                           "a parameter of the CAR-T model (README's parameter table) or "
+                           "binomial_prior");
+  const ParameterDomain domain = parameter->domain;
+  const bool ok = [&] {
+    switch (a.prior.kind) {
+      case Prior::Kind::fixed:
+        return a.prior.median > 0.0 || parameter_value_allowed(*parameter, a.prior.value);
+      case Prior::Kind::beta:
+        return domain == ParameterDomain::proportion;
+      case Prior::Kind::lognormal:
+        return domain == ParameterDomain::positive || domain == ParameterDomain::non_negative;
+      case Prior::Kind::normal:
+        return domain == ParameterDomain::log_odds;
+    }
+    return false;
+  }();
+  if (!ok)
+    throw EvidenceFitError(a.where, key + ".prior",
+                           "a " + describe_prior(a.prior) + " prior on " + a.parameter +
+                               ", whose values must be " + describe_domain(*parameter),
+                           a.prior.kind == Prior::Kind::fixed
+                               ? "a fixed value that is " + describe_domain(*parameter)
+                               : "a prior whose draws stay in that range (beta for a "
+                                 "proportion, lognormal for a positive number, normal for a "
+                                 "log-odds value)");
+}
+
 void add_assumptions(const Evidence& e, Model& model) {
   for (std::size_t i = 0; i < e.assumptions.size(); ++i) {
     const Assumption& a = e.assumptions[i];
@@ -469,6 +506,7 @@ void add_assumptions(const Evidence& e, Model& model) {
       model.prior_b = a.prior.b;
       continue;
     }
+    check_assumption(a, i);
     double CarTParameters::*member = member_of(a.parameter);
     const ConjugateParameter* c = model.conjugate_of(member);
     if (model.informed_by_figures(member)) {
