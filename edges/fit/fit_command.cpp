@@ -54,15 +54,25 @@ void print_report(const car_t::FitResult& fit, double seconds) {
   }
   std::printf("%-28s %-15s %9s %9s %9s %9s %9s  %s\n", "figure", "role", "reported", "point",
               "pred 2.5%", "pred 50%", "pred 97.5%", "inside");
-  int inside = 0;
+  // A figure no replica can compute (a population the model has no covariate for) has no
+  // predictive interval: "not evaluable", and it is not counted among the figures judged.
+  int inside = 0, evaluable = 0;
   for (const auto& row : fit.figures) {
+    const bool judged = row.replicas > 0;
     std::printf("%-28s %-15s %9.4f %9.4f %9.4f %9.4f %9.4f  %s\n", row.figure_id.c_str(),
                 row.role.c_str(), row.reported, row.point_median, row.predictive_lower,
-                row.predictive_median, row.predictive_upper, row.inside ? "yes" : "NO");
+                row.predictive_median, row.predictive_upper,
+                !judged      ? "not evaluable"
+                : row.inside ? "yes"
+                             : "NO");
     inside += row.inside ? 1 : 0;
+    evaluable += judged ? 1 : 0;
   }
-  std::printf("%d of %zu reported figures inside their 95 %% predictive interval\n", inside,
-              fit.figures.size());
+  std::printf("%d of %d reported figures inside their 95 %% predictive interval", inside,
+              evaluable);
+  if (evaluable < static_cast<int>(fit.figures.size()))
+    std::printf(" (%zu not evaluable by the model)", fit.figures.size() - evaluable);
+  std::printf("\n");
 }
 
 // The parameters nothing in the evidence informs: a table on stdout (with the report) and one
@@ -159,8 +169,11 @@ std::string calibration_csv(const car_t::FitResult& fit) {
     out += "figure," + csv_field(row.figure_id) + "," + csv_field(row.description) + "," +
            row.role + "," + format_number(row.reported) + "," + format_number(row.point_median) +
            "," + format_number(row.predictive_median) + "," + format_number(row.predictive_lower) +
-           "," + format_number(row.predictive_upper) + "," + (row.inside ? "yes" : "no") + "," +
-           std::to_string(row.replicas) + "\n";
+           "," + format_number(row.predictive_upper) + "," +
+           (row.replicas == 0 ? "not_evaluable"
+            : row.inside      ? "yes"
+                              : "no") +
+           "," + std::to_string(row.replicas) + "\n";
   }
   // Diagnostics: the value in the `reported` column; point checks: the point's true value
   // (point_replica_median), the draws' median (predictive_median) and the percentile (replicas
