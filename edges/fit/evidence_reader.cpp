@@ -56,7 +56,8 @@ const Names<FigureEndpoint> BINARY_ENDPOINTS = {
 const Names<FigureEndpoint> TIME_TO_EVENT_ENDPOINTS = {
     {"overall_survival", FigureEndpoint::overall_survival},
     {"relapse_free_survival", FigureEndpoint::relapse_free_survival},
-    {"duration_of_response", FigureEndpoint::duration_of_response}};
+    {"duration_of_response", FigureEndpoint::duration_of_response},
+    {"event_free_survival", FigureEndpoint::event_free_survival}};
 const Names<EventKind> EVENTS = {
     {"death", EventKind::death},
     {"death_from_disease", EventKind::death_from_disease},

@@ -46,6 +46,8 @@ enum class FigureEndpoint {
   overall_survival,
   relapse_free_survival,
   duration_of_response,
+  event_free_survival,   // every patient from infusion; non-response an event at time 0 (ZUMA-3's
+                         // "RFS"), relapse and death events
   response_at_landmark,  // in remission at `time` months (not best response), a proportion
 };
 

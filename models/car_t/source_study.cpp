@@ -20,6 +20,8 @@ Endpoint endpoint_of(FigureEndpoint e) {
       return Endpoint::relapse_free_survival;
     case FigureEndpoint::duration_of_response:
       return Endpoint::duration_of_response;
+    case FigureEndpoint::event_free_survival:
+      return Endpoint::event_free_survival;
     default:
       return Endpoint::overall_survival;
   }

@@ -96,7 +96,8 @@ void simulate_conditioned_source_cohort(const CarTParameters& parameters,
 //    (indicator 0) on the endpoint; NaN when not estimable (an empty group, no events, or an
 //    infinite estimate: no events in one group).
 //  km_curve: NaN (a curve is not one number; the fit reads its points with km_at).
-// Time-to-event endpoints: overall_survival and relapse_free_survival as in models/endpoints.h;
+// Time-to-event endpoints: overall_survival, relapse_free_survival (responders, from infusion) and
+// event_free_survival (every patient, non-response an event at time 0) as in models/endpoints.h;
 // duration_of_response from the response date, relapse an event, death in remission censored
 // (dor_deaths = censored) or an event (dor_deaths = events: RFS among responders, from response).
 // Subgroup::other (in either role): NaN, always. The model has no covariate for such a
