@@ -27,8 +27,11 @@ struct Row {
   bool extramedullary = false;
 };
 
-SourceCohortWorkspace cohort(const std::vector<Row>& rows) {
-  SourceCohortWorkspace ws;
+// Refills `ws` with `rows` (in place: a workspace is not move-assigned, since a never-used
+// Eigen LDLT inside it holds an uninitialised status that UBSan reports when copied).
+void fill(SourceCohortWorkspace& ws, const std::vector<Row>& rows) {
+  ws.patients.clear();
+  ws.follow_up.clear();
   for (const Row& r : rows) {
     CarTPatient p;
     p.extramedullary = r.extramedullary;
@@ -42,6 +45,11 @@ SourceCohortWorkspace cohort(const std::vector<Row>& rows) {
     ws.patients.push_back(p);
     ws.follow_up.push_back(r.follow_up);
   }
+}
+
+SourceCohortWorkspace cohort(const std::vector<Row>& rows) {
+  SourceCohortWorkspace ws;
+  fill(ws, rows);
   return ws;
 }
 
@@ -65,11 +73,11 @@ TEST_CASE("median: the KM median in months, or not reached", "[source_study]") {
   median.not_reached = true;  // the publication says "not reached": 0 = reached in the replica
   CHECK(evaluate_figure(median, ws) == 0.0);
   // Five patients, deaths at 1, 2, 3: S = 4/5, 3/5, 2/5 -> median 3 (first time S < 1/2).
-  ws = cohort({{.death = 1}, {.death = 2}, {.death = 3}, {.follow_up = 5}, {.follow_up = 6}});
+  fill(ws, {{.death = 1}, {.death = 2}, {.death = 3}, {.follow_up = 5}, {.follow_up = 6}});
   median.not_reached = false;
   CHECK(evaluate_figure(median, ws) == 3.0);
   // One death of four: S = 3/4 at its lowest, the median is not reached.
-  ws = cohort({{.death = 1}, {.follow_up = 2}, {.follow_up = 3}, {.follow_up = 4}});
+  fill(ws, {{.death = 1}, {.follow_up = 2}, {.follow_up = 3}, {.follow_up = 4}});
   CHECK(std::isnan(evaluate_figure(median, ws)));
   CHECK_FALSE(median_reached(median, ws));
   median.not_reached = true;
@@ -95,14 +103,14 @@ TEST_CASE("hazard ratio: Cox exp(beta) of the subgroup against the comparison", 
   CHECK(evaluate_figure(hr, ws) == Approx(1.0 / expected).epsilon(1e-7));
 
   // With ties and censoring: the same number as the general Cox fit (Efron) on the indicator.
-  ws = cohort({{.death = 2, .extramedullary = true},
-               {.death = 2},
-               {.follow_up = 3, .extramedullary = true},
-               {.death = 5},
-               {.death = 5, .extramedullary = true},
-               {.death = 7},
-               {.death = 8, .extramedullary = true},
-               {.follow_up = 9}});
+  fill(ws, {{.death = 2, .extramedullary = true},
+            {.death = 2},
+            {.follow_up = 3, .extramedullary = true},
+            {.death = 5},
+            {.death = 5, .extramedullary = true},
+            {.death = 7},
+            {.death = 8, .extramedullary = true},
+            {.follow_up = 9}});
   std::swap(hr.subgroup, hr.comparison_subgroup);
   const std::vector<double> time{2, 2, 3, 5, 5, 7, 8, 9}, emd{1, 0, 1, 0, 1, 0, 1, 0};
   const std::vector<int> status{1, 1, 0, 1, 1, 1, 1, 0};
@@ -113,7 +121,7 @@ TEST_CASE("hazard ratio: Cox exp(beta) of the subgroup against the comparison", 
   CHECK(evaluate_figure(hr, ws) == Approx(fit.coef[0].hr).epsilon(1e-9));
 
   // No deaths in the subgroup: an infinite estimate, which the replica cannot report (NaN).
-  ws = cohort({{.follow_up = 5, .extramedullary = true}, {.death = 2}, {.death = 4}});
+  fill(ws, {{.follow_up = 5, .extramedullary = true}, {.death = 2}, {.death = 4}});
   CHECK(std::isnan(evaluate_figure(hr, ws)));
 }
 
