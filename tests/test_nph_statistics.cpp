@@ -340,7 +340,7 @@ TEST_CASE("max_combo_rejects decides as the p-value", "[survival][nph]") {
     sort_cohort({time, status, arm}, ws);
     weighted_log_rank(ws.sorted, DEFAULT_MAX_COMBO_SET, fh);
     const double p = max_combo(fh).p_value;
-    // Levels 5e-5 from p fall within the loose screening quadrature's margin (1e-4): the
+    // Levels 5e-5 from p fall within the loose screening quadrature's margin (1e-3): the
     // decision is then recomputed at 1e-10, and must still be exact.
     for (const double alpha :
          {0.001, 0.01, 0.025, 0.05, 0.1, 0.9 * p, 1.1 * p, p - 5e-5, p + 5e-5}) {

@@ -23,7 +23,7 @@ constexpr std::size_t M = MAX_FH_TESTS;
 // far below the tolerance on these smooth integrands. Nested levels (Phi_{m-2} inside the
 // integrand of Phi_m, m >= 5) have their error multiplied by rho_ij phi_2 and integrated over t,
 // so they run 100 times looser. A decision (max_combo_rejects) needs p only to about 1e-10,
-// and first screens at 1e-6.
+// and first screens at 1e-5.
 struct Accuracy {
   double tolerance;
   int depth;
@@ -34,8 +34,8 @@ constexpr Accuracy DECISION_ACCURACY{1e-10, 10};
 // A decision first tries a loose quadrature (a few times cheaper): its error estimate is
 // pessimistic (|K15 - G7|), so a p-value farther than DECISION_MARGIN = 100 x its tolerance from
 // alpha decides exactly as the 1e-10 quadrature would; only p within the margin is recomputed.
-constexpr Accuracy SCREENING_ACCURACY{1e-6, 8};
-constexpr double DECISION_MARGIN = 1e-4;
+constexpr Accuracy SCREENING_ACCURACY{1e-5, 8};
+constexpr double DECISION_MARGIN = 1e-3;
 // Correlations above this are the same test (the matrix would be singular).
 constexpr double SAME_TEST_CORRELATION = 1.0 - 1e-12;
 
