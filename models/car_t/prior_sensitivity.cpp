@@ -4,8 +4,9 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
-#include <sstream>
 #include <stdexcept>
+
+#include "models/car_t/calibration.h"  // describe_prior
 
 namespace trialsim::car_t {
 namespace {
@@ -15,13 +16,6 @@ constexpr double NEG_INF = -std::numeric_limits<double>::infinity();
 // The main model choices whose priors the sensitivity table varies (issue 14 item 4).
 const char* const MAIN_CHOICES[] = {"maintenance_hazard_ratio", "nonrelapse_mortality_shape",
                                     "crs_response_log_odds_ratio", "relapse_hazard_ratio_emd"};
-
-std::string number(double x) {
-  std::ostringstream out;
-  out.precision(4);
-  out << x;
-  return out.str();
-}
 
 const Prior* fitted_prior(const Evidence& evidence, const std::string& parameter) {
   const Assumption* a = evidence.find_assumption(parameter);
@@ -89,20 +83,6 @@ double prior_log_density(const Prior& prior, double x) {
   throw std::invalid_argument("a fixed prior has no density");
 }
 
-std::string prior_in_words(const Prior& prior) {
-  switch (prior.kind) {
-    case Prior::Kind::beta:
-      return "Beta(" + number(prior.a) + ", " + number(prior.b) + ")";
-    case Prior::Kind::lognormal:
-      return "lognormal(median " + number(prior.median) + ", sdlog " + number(prior.sdlog) + ")";
-    case Prior::Kind::normal:
-      return "normal(mean " + number(prior.mean) + ", sd " + number(prior.sd) + ")";
-    case Prior::Kind::fixed:
-      return "fixed " + number(prior.value);
-  }
-  return "";
-}
-
 std::vector<PriorAlternative> default_prior_alternatives(const Evidence& evidence) {
   std::vector<PriorAlternative> alternatives;
   for (const char* name : MAIN_CHOICES) {
@@ -162,7 +142,7 @@ std::vector<SensitivityRow> prior_sensitivity(const std::vector<CarTParameters>&
     SensitivityRow row = weighted_row(w, values, quantities);
     row.parameter = alternative.parameter;
     row.label = alternative.label;
-    row.prior = prior_in_words(alternative.prior);
+    row.prior = describe_prior(alternative.prior);
     rows.push_back(row);
   }
   return rows;

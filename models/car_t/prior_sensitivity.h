@@ -44,7 +44,6 @@ struct SensitivityRow {
 // The log density of a prior at x (up to nothing: normalised), -infinity outside its support;
 // fixed priors have no density (throws std::invalid_argument).
 double prior_log_density(const Prior& prior, double x);
-std::string prior_in_words(const Prior& prior);
 
 // The default alternatives for the main model choices that `evidence` gives a (non-fixed) prior:
 // maintenance_hazard_ratio, nonrelapse_mortality_shape, crs_response_log_odds_ratio and
