@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config_error.h"
 #include "edges/config/study_config.h"
 
 namespace trialsim::testing {
@@ -47,6 +48,34 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The message of the ConfigError that load(path) throws for `text` written to a temporary file,
+// with the file's path cut to "F" (tests compare whole located messages); "no error" when it
+// loads.
+template <class Load>
+std::string located_error_of(const std::string& text, Load load) {
+  TempDir dir("located-error");
+  const auto path = dir / "e.yaml";
+  std::ofstream(path) << text;
+  try {
+    load(path);
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    return message.rfind(path.string(), 0) == 0 ? "F" + message.substr(path.string().size())
+                                                : message;
+  }
+  return "no error";
+}
+
+// A fitted-model file without its `evidence:` line (the evidence path as it was typed), for
+// comparing a fresh fit with the committed file.
+inline std::string without_evidence_line(const std::string& fitted_yaml) {
+  std::istringstream in(fitted_yaml);
+  std::string out, line;
+  while (std::getline(in, line))
+    if (line.rfind("evidence: ", 0) != 0) out += line + "\n";
+  return out;
+}
 
 struct CommandResult {
   int exit_code;

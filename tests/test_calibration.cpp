@@ -40,6 +40,7 @@ using trialsim::testing::read_text;
 using trialsim::testing::run_trialsim;
 using trialsim::testing::source_path;
 using trialsim::testing::TempDir;
+using trialsim::testing::without_evidence_line;
 
 namespace {
 
@@ -369,16 +370,9 @@ TEST_CASE("the seed fit", "[calibration]") {
     const SeedFit& fit = seed_fit();
     CHECK(fit.report_path.parent_path() == fit.directory);
     CHECK(fit.report_path.string().ends_with("calibration.csv"));
-    const auto drop_evidence_line = [](const std::string& text) {
-      std::istringstream in(text);
-      std::string out, line;
-      while (std::getline(in, line))
-        if (line.rfind("evidence: ", 0) != 0) out += line + "\n";
-      return out;
-    };
-    const std::string fresh = drop_evidence_line(fit.fitted_yaml);
+    const std::string fresh = without_evidence_line(fit.fitted_yaml);
     const std::string committed =
-        drop_evidence_line(read_text(source_path("configs/fitted/inati-cel-post-hsct.yaml")));
+        without_evidence_line(read_text(source_path("configs/fitted/inati-cel-post-hsct.yaml")));
     REQUIRE(fresh.size() > 10000);
     REQUIRE(fresh == committed);
     REQUIRE(fit.calibration ==

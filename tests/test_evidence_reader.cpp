@@ -7,6 +7,7 @@
 #include "support.h"
 
 using namespace trialsim;
+using trialsim::testing::located_error_of;
 using trialsim::testing::source_path;
 using trialsim::testing::TempDir;
 
@@ -37,17 +38,8 @@ std::string replace(std::string text, const std::string& from, const std::string
 
 // The error message for VALID with `from` replaced by `to`, with the temp path cut to "F".
 std::string error_after(const std::string& from, const std::string& to) {
-  TempDir dir("evidence");
-  const auto path = dir / "e.yaml";
-  std::ofstream(path) << replace(VALID, from, to);
-  try {
-    load_evidence(path);
-  } catch (const ConfigError& e) {
-    std::string message = e.what();
-    return message.rfind(path.string(), 0) == 0 ? "F" + message.substr(path.string().size())
-                                                : message;
-  }
-  return "no error";
+  return located_error_of(replace(VALID, from, to),
+                          [](const std::filesystem::path& path) { load_evidence(path); });
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 using namespace trialsim;
 using namespace trialsim::car_t;
+using trialsim::testing::located_error_of;
 using trialsim::testing::source_path;
 using trialsim::testing::TempDir;
 
@@ -48,17 +49,7 @@ std::string replaced(std::string text, const std::string& from, const std::strin
 
 // The error message for `text`, with the temp path cut to "F" ("no error" when it reads).
 std::string error_of(const std::string& text) {
-  TempDir dir("evidence-schema");
-  const auto path = dir / "e.yaml";
-  std::ofstream(path) << text;
-  try {
-    load_evidence(path);
-  } catch (const ConfigError& e) {
-    std::string message = e.what();
-    return message.rfind(path.string(), 0) == 0 ? "F" + message.substr(path.string().size())
-                                                : message;
-  }
-  return "no error";
+  return located_error_of(text, [](const std::filesystem::path& path) { load_evidence(path); });
 }
 
 // RANGED with its line 8 replaced by `figures` (one or more lines).

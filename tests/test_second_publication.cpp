@@ -11,18 +11,6 @@
 using namespace trialsim;
 using namespace trialsim::testing;
 
-namespace {
-
-std::string without_evidence_line(const std::string& text) {
-  std::istringstream in(text);
-  std::string out, line;
-  while (std::getline(in, line))
-    if (line.rfind("evidence: ", 0) != 0) out += line + "\n";
-  return out;
-}
-
-}  // namespace
-
 TEST_CASE("the second publication fits, every figure inside, nothing defaulted",
           "[second_publication][calibration][acceptance]") {
   TempDir dir("zuma-3-fit");
