@@ -1,5 +1,6 @@
 #include "config/study_keys.h"
 
+#include <cmath>
 #include <limits>
 
 namespace trialsim {
@@ -89,6 +90,22 @@ void read_grid(MappingReader& root, CommonKeys& common, bool locate_values) {
   grid->finish();
 }
 
+// The tied parameter must be another key than the searched one. Whether the design reads it as
+// an integer, and accepts each tied value, is checked when the cells are loaded (run_grid).
+TiedParameter read_tied(MappingReader& tied, const SearchSpec& spec) {
+  const KeyTable& keys = search_tied_keys();
+  TiedParameter out;
+  out.parameter = tied.string(keys["parameter"]);
+  out.where = tied.location_of("parameter");
+  if (out.parameter == spec.parameter) {
+    tied.fail("parameter", "the tied parameter is the searched one (" + out.parameter + ")",
+              "the key path of another integer setting, e.g. design.analysis.events");
+  }
+  out.fraction = tied.number(keys["fraction"]);
+  tied.finish();
+  return out;
+}
+
 // Opened with the string-keyed call, so that the search is not echoed (see read_common_keys).
 void read_search(MappingReader& root, CommonKeys& common) {
   auto search = root.optional_mapping("search");
@@ -116,6 +133,7 @@ void read_search(MappingReader& root, CommonKeys& common) {
       read_target(target, target_keys, spec.scenario, spec.analysis, spec.metric);
   spec.at_least = target.number(target_keys["at_least"]);
   target.finish();
+  if (auto tied = search->optional_mapping(keys["tied"])) spec.tied = read_tied(*tied, spec);
   search->finish();
   common.search = spec;
 }
@@ -274,6 +292,11 @@ const KeyTable& search_keys() {
           {.path = "target",
            .type = KeyType::mapping,
            .meaning = "the metric to reach, as named in oc.csv"},
+          {.path = "tied",
+           .type = KeyType::mapping,
+           .fallback = absent_means("none (only the searched parameter varies)"),
+           .meaning = "a second integer setting set from each searched value v as "
+                      "round(fraction x v), e.g. the events at the analysis as a fraction of n"},
       }};
   return table;
 }
@@ -291,9 +314,38 @@ const KeyTable& search_target_keys() {
   return table;
 }
 
+const KeyTable& search_tied_keys() {
+  static const KeyTable table{
+      "search.tied",
+      {
+          {.path = "parameter",
+           .meaning = "key path of another integer setting of this design, e.g. "
+                      "design.analysis.events"},
+          {.path = "fraction",
+           .type = KeyType::number,
+           .range = {0.0, 1.0, false, true},
+           .unit = "proportion",
+           .meaning = "the tied value is round(fraction x searched value), halves rounded up"},
+      }};
+  return table;
+}
+
 std::vector<const KeyTable*> common_key_tables() {
-  return {&top_level_keys(), &simulation_keys(), &precision_keys(), &search_keys(),
-          &search_target_keys()};
+  return {&top_level_keys(), &simulation_keys(),    &precision_keys(),
+          &search_keys(),    &search_target_keys(), &search_tied_keys()};
+}
+
+std::int64_t tied_value(const TiedParameter& tied, std::int64_t value) {
+  // fraction <= 1, so the product stays within the searched value's range. A decimal fraction is
+  // not exact in binary (0.7 * 45 is 31.4999999999999964 in doubles): the relative nudge of
+  // 1e-12, far above double rounding and far below any fraction a config writes, makes a decimal
+  // half round up as written.
+  const double product = tied.fraction * static_cast<double>(value);
+  return static_cast<std::int64_t>(std::floor(product + 0.5 + product * 1e-12));
+}
+
+std::string tied_assignment(const TiedParameter& tied, std::int64_t value) {
+  return tied.parameter + "=" + std::to_string(tied_value(tied, value));
 }
 
 const KeySpec& scenario_name_key() {

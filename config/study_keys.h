@@ -46,6 +46,15 @@ struct GridAxis {
   std::vector<std::string> values;  // YAML text of each value
 };
 
+// A second parameter a search sets from the searched value v: round(fraction * v), halves
+// rounded up (e.g. the events at the analysis as 0.7 of the sample size). `where` is the
+// parameter's place in the file, for errors found when the cells are loaded.
+struct TiedParameter {
+  std::string parameter;
+  double fraction = 1.0;
+  SourceLocation where;
+};
+
 // Sample-size (or any one-parameter) search: the smallest value whose target metric reaches
 // `at_least`, from a sweep over [from, to] by `step`, all on common random numbers.
 struct SearchSpec {
@@ -53,7 +62,13 @@ struct SearchSpec {
   std::int64_t from = 0, to = 0, step = 1;
   std::string scenario, analysis, metric;
   double at_least = 0.0;
+  std::optional<TiedParameter> tied;
 };
+
+// The `--set`-style assignment of the tied parameter at searched value `value` (e.g.
+// "design.analysis.events=28" for fraction 0.7 at 40): round(fraction * value), halves up.
+std::int64_t tied_value(const TiedParameter& tied, std::int64_t value);
+std::string tied_assignment(const TiedParameter& tied, std::int64_t value);
 
 // Where each value of a target or grid sits in the file (or --set), kept while reading so a
 // check that needs the whole config can still point at the value.
@@ -80,13 +95,14 @@ struct CommonKeys {
 };
 
 // The tables, in reference order: "" (top level), simulation, simulation.precision, search,
-// search.target. The top-level table names design, model and scenarios; each design's tables
-// give their keys.
+// search.target, search.tied. The top-level table names design, model and scenarios; each design's
+// tables give their keys.
 const KeyTable& top_level_keys();
 const KeyTable& simulation_keys();
 const KeyTable& precision_keys();
 const KeyTable& search_keys();
 const KeyTable& search_target_keys();
+const KeyTable& search_tied_keys();
 std::vector<const KeyTable*> common_key_tables();
 
 // `scenarios[].name`, for the designs' scenario tables (read with read_unique_scenario_name).

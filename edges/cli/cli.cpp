@@ -481,8 +481,10 @@ int command_run(const std::vector<std::string>& arguments) {
     owned->write("manifest.json", manifest.dump(2) + "\n");
     if (values.count("report")) write_report(owned->staged(""), owned->staged(""), output);
     owned->commit(keep_shards);
-    std::printf("%s: %sresults: %s\n", terminal_safe(config.name).c_str(),
-                terminal_safe(grid.report).c_str(), terminal_safe(output.string()).c_str());
+    // grid.report is escaped line by line already: escaping it whole would print its line
+    // breaks as "\n" and the grid's table on one line.
+    std::printf("%s: %sresults: %s\n", terminal_safe(config.name).c_str(), grid.report.c_str(),
+                terminal_safe(output.string()).c_str());
     if (values.count("report"))
       std::printf("report: %s\n", terminal_safe((output / "report.html").string()).c_str());
     return EXIT_OK;

@@ -300,6 +300,17 @@ std::optional<FigureSpec> power_curve(const ResultsDirectory& r) {
             ", graph 1 nohead dt 4 lw 1.2 lc rgb " + GREY + "\nset label " +
             gp_string("smallest value reaching the target: " + num(chosen)) + " at " + num(chosen) +
             ", graph 0.08 right offset char -0.6,0 tc rgb " + GREY + "\n";
+    // The sawtooth of exact tests: where values above the first fall below the target again,
+    // also mark the value from which every larger searched value reaches it.
+    const nlohmann::json& s = r.summary["search"];
+    const char* const all_key = "smallest_value_from_which_all_reach";
+    if (s.contains(all_key) && s[all_key].is_number() && s[all_key].get<double>() != chosen) {
+      const double all_from = s[all_key].get<double>();
+      extra += "set arrow from " + num(all_from) + ", graph 0 to " + num(all_from) +
+               ", graph 1 nohead dt 2 lw 1.2 lc rgb " + GREY + "\nset label " +
+               gp_string("every larger value reaches it: " + num(all_from)) + " at " +
+               num(all_from) + ", graph 0.16 left offset char 0.6,0 tc rgb " + GREY + "\n";
+    }
   }
   std::string tics;
   if (!numeric) {

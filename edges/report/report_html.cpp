@@ -320,15 +320,34 @@ std::string report_html(const ResultsDirectory& r, const std::vector<RenderedFig
   }
   if (r.summary.contains("search") && r.summary["search"].contains("smallest_value")) {
     const nlohmann::json& s = r.summary["search"];
+    // Exact mode has no Monte Carlo error: its value is shown alone, without an MCSE of 0.
+    const bool exact_search = text_of(s, "evaluation") == "exact";
     out += "<p class=\"rule\">Search: smallest " + html_escape(text_of(s, "parameter")) + " with " +
            html_escape(text_of(s, "scenario") + "/" + text_of(s, "analysis") + "/" +
                        text_of(s, "metric")) +
            " ≥ " + html_escape(text_of(s, "target")) + ": " +
-           (s["smallest_value"].is_null() ? std::string("none in the range")
-                                          : html_escape(text_of(s, "smallest_value")) +
-                                                " (estimate " + fixed(number_of(s, "estimate"), 4) +
-                                                ", MCSE " + fixed(number_of(s, "mcse"), 4) + ")") +
-           "</p>\n";
+           (s["smallest_value"].is_null()
+                ? std::string("none in the range")
+                : html_escape(text_of(s, "smallest_value")) +
+                      (exact_search ? " (exact value " + fixed(number_of(s, "estimate"), 4) + ")"
+                                    : " (estimate " + fixed(number_of(s, "estimate"), 4) +
+                                          ", MCSE " + fixed(number_of(s, "mcse"), 4) + ")"));
+    // The sawtooth of exact tests: the first value reaching the target may be followed by
+    // values that fall below it again.
+    const char* const all_key = "smallest_value_from_which_all_reach";
+    if (!s["smallest_value"].is_null() && s.contains(all_key)) {
+      std::string below;
+      const char* const below_key = "values_below_target_after_smallest_value";
+      if (s.contains(below_key) && s[below_key].is_array()) {
+        for (const nlohmann::json& v : s[below_key])
+          below += (below.empty() ? "" : ", ") + html_escape(v.dump());
+      }
+      out += "; from which every larger searched value reaches it: " +
+             (s[all_key].is_number() ? html_escape(text_of(s, all_key)) : std::string("none")) +
+             (below.empty() ? std::string(" (none falls below again)")
+                            : " (" + below + " below the target again)");
+    }
+    out += "</p>\n";
   }
   const std::string replicates = r.manifest.contains("replicates")
                                      ? text_of(r.manifest, "replicates")
