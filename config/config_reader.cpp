@@ -13,6 +13,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "config/key_suggestion.h"
+#include "config/override_path.h"
+
 namespace trialsim {
 namespace {
 
@@ -308,78 +311,48 @@ ConfigDocument ConfigDocument::load_string(const std::string& text,
   return document;
 }
 
-void ConfigDocument::apply_override(const std::string& assignment) {
-  const SourceLocation where{"--set " + assignment, 1, 1};
-  const auto equals = assignment.find('=');
-  if (equals == std::string::npos || equals == 0) {
-    throw ConfigError(where, "", "override is not of the form key.path=value",
-                      "--set key.path=value");
-  }
-  const std::string key_path = assignment.substr(0, equals);
-  const std::string value_text = assignment.substr(equals + 1);
+namespace {
+
+// `--set key=null` (or ~) removes the key; every other value that YAML reads as null (nothing,
+// a comment) is an empty value, as it always was: most likely a slip, not a request to remove.
+bool is_null_word(const std::string& text) {
+  return text == "null" || text == "Null" || text == "NULL" || text == "~";
+}
+
+// The value of an assignment, parsed as YAML as strictly as a config file.
+YAML::Node parse_override_value(const std::string& value_text, const std::string& file,
+                                const std::string& key_path, int value_column) {
   YAML::Node value;
   try {
     value = YAML::Load(value_text);
   } catch (const YAML::ParserException& e) {
-    throw ConfigError({where.file, 1, static_cast<int>(equals) + 2 + e.mark.column}, key_path,
+    throw ConfigError({file, 1, value_column + e.mark.column}, key_path,
                       "value is not valid YAML (" + e.msg + ")", "a YAML scalar, list or mapping");
   }
   if (!value.IsDefined() || value.IsNull()) {
-    throw ConfigError({where.file, 1, static_cast<int>(equals) + 2}, key_path, "empty value",
-                      "a value after '='");
+    throw ConfigError({file, 1, value_column}, key_path, "empty value",
+                      "a value after '=' (or null to remove the key)");
   }
   // The value is YAML like a config file, and as strict: no duplicate keys, tags or second
   // document (e.g. `--set 'design.sample_size=!!str 40'`).
-  check_strict_yaml(value_text, {where.file, 1, static_cast<int>(equals) + 2}, key_path);
+  check_strict_yaml(value_text, {file, 1, value_column}, key_path);
+  return value;
+}
 
-  std::vector<std::string> segments;
-  std::stringstream stream(key_path);
-  for (std::string segment; std::getline(stream, segment, '.');) {
-    if (segment.empty()) {
-      throw ConfigError(where, key_path, "empty segment in key path", "key.path.segments");
-    }
-    segments.push_back(segment);
-  }
+}  // namespace
 
-  YAML::Node current;
-  current.reset(root_);  // rebind, never assign: assignment would overwrite the tree
-  std::string walked;
-  for (std::size_t i = 0; i < segments.size(); ++i) {
-    const std::string& segment = segments[i];
-    const bool last = i + 1 == segments.size();
-    walked += (walked.empty() ? "" : ".") + segment;
-    if (current.IsSequence()) {
-      std::size_t index = 0;
-      const auto [ptr, ec] =
-          std::from_chars(segment.data(), segment.data() + segment.size(), index);
-      if (ec != std::errc() || ptr != segment.data() + segment.size() || index >= current.size()) {
-        throw ConfigError(where, walked, "no list item " + segment,
-                          "an index from 0 to " + std::to_string(current.size() - 1));
-      }
-      if (last) {
-        current[index] = value;
-      } else {
-        YAML::Node next = current[index];
-        current.reset(next);
-      }
-    } else if (current.IsMap() || current.IsNull()) {
-      if (last) {
-        current[segment] = value;
-      } else {
-        // A missing intermediate mapping (e.g. `simulation.seed` when the file has no
-        // `simulation:` block) is created, as the file could have written it.
-        if (!current[segment].IsDefined() || current[segment].IsNull()) {
-          current[segment] = YAML::Node(YAML::NodeType::Map);
-        }
-        YAML::Node next = current[segment];
-        current.reset(next);
-      }
-    } else {
-      throw ConfigError(where, walked, "cannot descend into a scalar",
-                        "a key path that names a mapping or list");
-    }
-  }
-  overrides_.push_back({key_path, assignment});
+void ConfigDocument::apply_override(const std::string& assignment) {
+  const std::string file = "--set " + assignment;
+  const ParsedOverride parsed = parse_override(assignment, {file, 1, 1});
+  const std::string key_path = assignment.substr(0, parsed.equals);
+  const std::string value_text = assignment.substr(parsed.equals + 1);
+  const int value_column = static_cast<int>(parsed.equals) + 2;
+  const bool removes = is_null_word(value_text);
+  YAML::Node value;
+  if (!removes) value = parse_override_value(value_text, file, key_path, value_column);
+  const std::optional<std::string> reader_path =
+      write_at_override_path(root_, parsed.steps, removes ? nullptr : &value, file);
+  if (reader_path) overrides_.push_back({*reader_path, assignment, value_column, removes});
 }
 
 SourceLocation ConfigDocument::locate(const YAML::Node& node, const std::string& key_path) const {
@@ -391,9 +364,10 @@ SourceLocation ConfigDocument::locate(const YAML::Node& node, const std::string&
                                    key_path.compare(0, overridden.size(), overridden) == 0 &&
                                    key_path[overridden.size()] == '.');
     if (covers) {
-      const int value_column = static_cast<int>(overridden.size()) + 2;
-      const int offset = node.IsDefined() ? node.Mark().column : 0;
-      return {"--set " + it->assignment, 1, value_column + std::max(0, offset)};
+      // A removed key has no node of its own: the error (missing, found in the mapping) points
+      // at the null that removed it.
+      const int offset = node.IsDefined() && !it->removes ? node.Mark().column : 0;
+      return {"--set " + it->assignment, 1, it->value_column + std::max(0, offset)};
     }
   }
   if (!node.IsDefined() || node.Mark().line < 0) return {file_name_, 1, 1};
@@ -477,7 +451,7 @@ double MappingReader::to_number(const YAML::Node& node, const std::string& path)
 
 double MappingReader::required_number(const std::string& key, const NumberRange& range) {
   const YAML::Node value = child(key);
-  if (!value.IsDefined()) fail(key, "missing required key", range.describe());
+  if (!value.IsDefined()) fail_missing(key, range.describe());
   const double number = to_number(value, child_path(key));
   if (!range.contains(number)) {
     fail_at(value, child_path(key), "value " + value.Scalar() + " is out of range",
@@ -504,7 +478,7 @@ std::int64_t MappingReader::required_integer(const std::string& key, std::int64_
       "an integer" + (max == std::numeric_limits<std::int64_t>::max()
                           ? " >= " + std::to_string(min)
                           : " from " + std::to_string(min) + " to " + std::to_string(max));
-  if (!value.IsDefined()) fail(key, "missing required key", expected);
+  if (!value.IsDefined()) fail_missing(key, expected);
   if (!value.IsScalar() || is_quoted(value)) {
     fail_at(value, child_path(key), "found " + describe_node(value), expected);
   }
@@ -532,7 +506,7 @@ std::int64_t MappingReader::optional_integer(const std::string& key, std::int64_
 
 std::string MappingReader::required_string(const std::string& key) {
   const YAML::Node value = child(key);
-  if (!value.IsDefined()) fail(key, "missing required key", "a string");
+  if (!value.IsDefined()) fail_missing(key, "a string");
   if (!value.IsScalar())
     fail_at(value, child_path(key), "found " + describe_node(value), "a string");
   return value.Scalar();
@@ -551,7 +525,7 @@ std::string MappingReader::required_choice(const std::string& key,
                                            const std::vector<std::string>& choices) {
   const std::string expected = "one of " + join(choices, ", ");
   const YAML::Node value = child(key);
-  if (!value.IsDefined()) fail(key, "missing required key", expected);
+  if (!value.IsDefined()) fail_missing(key, expected);
   if (!value.IsScalar()) fail_at(value, child_path(key), "found " + describe_node(value), expected);
   if (std::find(choices.begin(), choices.end(), value.Scalar()) == choices.end()) {
     fail_at(value, child_path(key), "unknown value \"" + value.Scalar() + "\"", expected);
@@ -633,9 +607,9 @@ bool MappingReader::optional_bool(const std::string& key, bool default_value) {
 
 MappingReader MappingReader::mapping(const std::string& key) {
   const YAML::Node value = child(key);
-  if (!value.IsDefined() || value.IsNull()) fail(key, "missing required key", "a mapping");
-  return MappingReader(*document_, value, child_path(key),
-                       schema_path_.empty() ? key : schema_path_ + "." + key, registry_);
+  if (!value.IsDefined() || value.IsNull()) fail_missing(key, "a mapping");
+  return child_reader(value, child_path(key),
+                      schema_path_.empty() ? key : schema_path_ + "." + key);
 }
 
 std::optional<MappingReader> MappingReader::optional_mapping(const std::string& key) {
@@ -652,7 +626,7 @@ std::vector<MappingReader> MappingReader::mapping_list(const std::string& key,
   const YAML::Node value = child(key);
   const std::string expected =
       "a list of at least " + std::to_string(min_items) + " mapping" + (min_items == 1 ? "" : "s");
-  if (!value.IsDefined() || value.IsNull()) fail(key, "missing required key", expected);
+  if (!value.IsDefined() || value.IsNull()) fail_missing(key, expected);
   if (!value.IsSequence() || value.size() < min_items) {
     fail_at(value, child_path(key), "found " + describe_node(value), expected);
   }
@@ -663,8 +637,7 @@ std::vector<MappingReader> MappingReader::mapping_list(const std::string& key,
   std::vector<MappingReader> items;
   const std::string schema = (schema_path_.empty() ? key : schema_path_ + "." + key) + "[]";
   for (std::size_t i = 0; i < value.size(); ++i) {
-    items.emplace_back(*document_, value[i], child_path(key) + "." + std::to_string(i), schema,
-                       registry_);
+    items.push_back(child_reader(value[i], child_path(key) + "." + std::to_string(i), schema));
   }
   return items;
 }
@@ -675,9 +648,65 @@ void MappingReader::finish() const {
     const std::string key = entry.first.Scalar();
     if (consumed_.count(key) == 0) {
       fail_at(entry.first, child_path(key), "unknown key",
-              allowed.empty() ? "no keys here" : "one of " + join(allowed, ", "));
+              (allowed.empty() ? "no keys here" : "one of " + join(allowed, ", ")) +
+                  did_you_mean(key, allowed));
     }
   }
+}
+
+MappingReader MappingReader::child_reader(YAML::Node node, std::string key_path,
+                                          std::string schema_path) const {
+  MappingReader child(*document_, std::move(node), std::move(key_path), std::move(schema_path),
+                      registry_);
+  child.known_keys_ = known_keys_;
+  return child;
+}
+
+std::optional<std::string> MappingReader::misspelling_of(const std::string& key) const {
+  std::vector<std::string> unread;
+  for (const auto& entry : node_) {
+    const std::string present = entry.first.Scalar();
+    if (consumed_.count(present) == 0 && present != key) unread.push_back(present);
+  }
+  return nearest_key(key, unread);
+}
+
+void MappingReader::fail_missing(const std::string& key, const std::string& expected) const {
+  const std::optional<std::string> near = misspelling_of(key);
+  if (!near) fail(key, "missing required key", expected);
+  const auto known = known_keys_ ? known_keys_->find(schema_path_) : KnownKeys::const_iterator{};
+  if (known_keys_ && known != known_keys_->end()) {
+    // A key the tables declare may be one read later: then the error is the missing key.
+    const std::vector<std::string>& valid = known->second;
+    if (std::binary_search(valid.begin(), valid.end(), *near)) {
+      fail(key, "missing required key", expected);
+    }
+    for (const auto& entry : node_) {
+      if (entry.first.Scalar() == *near) {
+        fail_at(entry.first, child_path(*near), "unknown key",
+                "one of " + join(valid, ", ") + " (did you mean `" + key + "`?)");
+      }
+    }
+  }
+  // No table says which keys this mapping has: the near key may be one read later, so the
+  // error stays the missing key and names the near one as a question.
+  const YAML::Node near_node = std::as_const(node_)[*near];
+  const SourceLocation where = document_->locate(near_node, child_path(*near));
+  const std::string at =
+      where.file == document_->file_name() ? "line " + std::to_string(where.line) : "the --set";
+  fail(key, "missing required key (is `" + *near + "` at " + at + " a misspelling of it?)",
+       expected);
+}
+
+KnownKeys known_keys_of(const std::vector<const KeyTable*>& tables) {
+  std::map<std::string, std::set<std::string>, std::less<>> keys;
+  for (const KeyTable* table : tables) {
+    std::set<std::string>& at = keys[std::string(table->mapping_path)];
+    for (const KeySpec& spec : table->keys) at.insert(std::string(spec.path));
+  }
+  KnownKeys known;
+  for (const auto& [path, set] : keys) known[path].assign(set.begin(), set.end());
+  return known;
 }
 
 // ---------------------------------------------------------------- reading by spec
@@ -692,7 +721,7 @@ void MappingReader::expect_type(const KeySpec& spec, KeyType expected, const cha
 void MappingReader::require_present(const KeySpec& spec, const std::string& expected) {
   const std::string key(spec.path);
   child(key);
-  if (!has(key)) fail(key, "missing required key", expected);
+  if (!has(key)) fail_missing(key, expected);
 }
 
 const nlohmann::json& MappingReader::default_of(const KeySpec& spec) const {
@@ -831,8 +860,8 @@ MappingReader MappingReader::mapping_or_empty(const KeySpec& spec) {
   const std::string key(spec.path);
   if (has(key)) return echoing_child(mapping(key), key);
   child(key);
-  MappingReader empty(*document_, YAML::Node(YAML::NodeType::Map), child_path(key),
-                      schema_path_.empty() ? key : schema_path_ + "." + key, registry_);
+  MappingReader empty = child_reader(YAML::Node(YAML::NodeType::Map), child_path(key),
+                                     schema_path_.empty() ? key : schema_path_ + "." + key);
   return echoing_child(std::move(empty), key);
 }
 

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -30,14 +31,26 @@ class KeyRegistry {
   std::set<std::string> keys_;
 };
 
+// The keys valid at each mapping, by its schema path ("" for the top level, "design.accrual",
+// "scenarios[]"), sorted: what the key tables declare (known_keys_of). A reader that knows them
+// can tell, when a required key is missing, that a near key in the same mapping is a misspelling
+// of it rather than a key it will read later.
+using KnownKeys = std::map<std::string, std::vector<std::string>, std::less<>>;
+// The union of the tables' keys per mapping path (tables of one path, e.g. two variants of a
+// model, add up: a key of either is known).
+KnownKeys known_keys_of(const std::vector<const KeyTable*>& tables);
+
 class ConfigDocument {
  public:
   // Throws ConfigError when the file is missing or unreadable or is not valid YAML.
   static ConfigDocument load_file(const std::string& path);
   static ConfigDocument load_string(const std::string& text, const std::string& display_name);
 
-  // `assignment` is "key.path=value"; list items are addressed by index ("scenarios.1.x").
-  // The value is parsed as YAML, so numbers, strings and lists all work.
+  // `assignment` is "key.path=value". A list item is addressed by index ("scenarios.1.x" or
+  // "scenarios[1].x") or, in brackets, by the value of its `name` key ("scenarios[fitted].x"; a
+  // bracketed number is an index). The value is parsed as YAML, so numbers, strings and lists
+  // all work; the bare value null (or ~) removes the key or list item instead, so that its
+  // default applies (removing a key the document does not have is an error).
   void apply_override(const std::string& assignment);
 
   // A deep copy: copies of a ConfigDocument otherwise share one YAML tree, so an override
@@ -66,8 +79,10 @@ class ConfigDocument {
 
  private:
   struct Override {
-    std::string key_path;
+    std::string key_path;  // as the readers name it: list items by index ("scenarios.1.x")
     std::string assignment;
+    int value_column;  // of the value in the assignment (1-based)
+    bool removes;      // `=null`: the key is absent now; errors about it point at the null
   };
   std::string file_name_;
   YAML::Node root_;
@@ -153,8 +168,15 @@ class MappingReader {
   // after the whole config has been read.
   SourceLocation location_of(const std::string& key) const;
 
-  // Throws ConfigError for the first key present in the mapping but never read.
+  // Throws ConfigError for the first key present in the mapping but never read; the message
+  // suggests the nearest key this reader read (config/key_suggestion.h), present or not: a
+  // `--set design.alpah=0.1` meant the alpha the file has.
   void finish() const;
+
+  // The valid keys of each mapping (e.g. from the design's key tables): this reader and the
+  // readers it opens then report a missing required key that has a near unknown key beside it
+  // as that unknown key ("did you mean"). `known` must outlive the readers.
+  void know_keys(const KnownKeys& known) noexcept { known_keys_ = &known; }
 
   // An error about `key` (or the mapping itself when key is empty), located in the source.
   [[noreturn]] void fail(const std::string& key, const std::string& problem,
@@ -174,6 +196,13 @@ class MappingReader {
   const nlohmann::json& default_of(const KeySpec& spec) const;
   // A reader for the child mapping `key`, recording into (*echo_)[key] when this one records.
   MappingReader echoing_child(MappingReader child, const std::string& key);
+  // A reader of `node` (a child mapping or list item) that knows the keys this one knows.
+  MappingReader child_reader(YAML::Node node, std::string key_path, std::string schema_path) const;
+  // The "missing required key" error for `key`; when an unknown key of this mapping is near it,
+  // the error is about that key instead (it is most likely `key` misspelt).
+  [[noreturn]] void fail_missing(const std::string& key, const std::string& expected) const;
+  // The present key, never read, nearest to the missing `key` (when one is near enough).
+  std::optional<std::string> misspelling_of(const std::string& key) const;
 
   const ConfigDocument* document_;
   YAML::Node node_;
@@ -182,6 +211,7 @@ class MappingReader {
   KeyRegistry* registry_;
   std::set<std::string> consumed_;
   nlohmann::json* echo_ = nullptr;
+  const KnownKeys* known_keys_ = nullptr;
 };
 
 }  // namespace trialsim

@@ -66,7 +66,7 @@ TEST_CASE("errors name file, line, column, key and what was expected", "[config]
     REQUIRE(error_of(p) == p.string() +
                                ":5:3: design.sampel_size: unknown key, expected one of alpha, "
                                "confidence_level, endpoint, intervals, null_response_rate, "
-                               "sample_size, test, type");
+                               "sample_size, test, type (did you mean `sample_size`?)");
   }
   SECTION("string where a number belongs") {
     const auto p = write(dir, "string.yaml",
@@ -136,7 +136,8 @@ TEST_CASE("errors name file, line, column, key and what was expected", "[config]
     REQUIRE(
         error_of(p, {"design.smaple_size=3"}) ==
         "--set design.smaple_size=3:1:20: design.smaple_size: unknown key, expected one of alpha, "
-        "confidence_level, endpoint, intervals, null_response_rate, sample_size, test, type");
+        "confidence_level, endpoint, intervals, null_response_rate, sample_size, test, type (did "
+        "you mean `sample_size`?)");
     REQUIRE_THAT(error_of(p, {"scenarios.5.response_rate=0.1"}), Catch::Contains("no list item 5"));
     REQUIRE_THAT(error_of(p, {"no_equals_sign"}), Catch::Contains("expected --set key.path=value"));
   }

@@ -390,7 +390,7 @@ TEST_CASE("evidence schema errors are located exit-2 errors", "[evidence][eviden
     REQUIRE(ranged_error("  - {id: hr, statistic: hazard_ratio, endpoint: overall_survival, "
                          "subgroup: post_hsct, subgroups: [a, b], value: 0.7}") ==
             "F:8:67: figures.1.subgroup: unknown key, expected one of assumed, ci, derived, "
-            "endpoint, id, note, statistic, subgroups, value");
+            "endpoint, id, note, statistic, subgroups, value (did you mean `subgroups`?)");
   }
   SECTION("a subgroup name too long") {
     REQUIRE(

@@ -407,7 +407,7 @@ TEST_CASE("read_common_keys reads the top-level keys and echoes the resolved sim
         "from 1 to 1000000000000");
   CHECK(error_of("schema_version: 1\nsimulation:\n  seeds: 1\n") ==
         "study.yaml:3:3: simulation.seeds: unknown key, expected one of mode, precision, "
-        "replicates, seed");
+        "replicates, seed (did you mean `seed`?)");
   CHECK(error_of("schema_version: 1\nsearch:\n  parameter: p\n  from: 5\n  to: 3\n") ==
         "study.yaml:5:7: search.to: value 3 is out of range, expected an integer >= 5");
   CHECK(

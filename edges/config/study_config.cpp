@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -123,9 +124,30 @@ void check_grid_and_search(const ConfigDocument& document, const std::filesystem
                search.metric);
 }
 
+// The keys the tables declare (config/config_reader.h, KnownKeys), so that a missing required key
+// with a near unknown key beside it is reported as that key misspelt: the common tables with
+// every design's (`design` null: before the design type is read) or with one design's.
+const KnownKeys& known_keys(const DesignPlugin* design) {
+  static std::mutex mutex;
+  static std::map<const DesignPlugin*, KnownKeys> cache;  // nodes stay put: references are safe
+  const std::lock_guard lock(mutex);
+  auto it = cache.find(design);
+  if (it == cache.end()) {
+    std::vector<const KeyTable*> tables = common_key_tables();
+    for (const DesignPlugin& plugin : registered_designs()) {
+      if ((design && &plugin != design) || !plugin.key_tables) continue;
+      const std::vector<const KeyTable*> own = plugin.key_tables();
+      tables.insert(tables.end(), own.begin(), own.end());
+    }
+    it = cache.emplace(design, known_keys_of(tables)).first;
+  }
+  return it->second;
+}
+
 StudyConfig read_config(ConfigDocument& document, const std::filesystem::path& file,
                         KeyRegistry* registry, CheckScope scope) {
   MappingReader root(document, document.root(), "", "", registry);
+  root.know_keys(known_keys(nullptr));
   nlohmann::json echo;
   root.echo_into(echo);
   CommonKeys common = read_common_keys(root, file.stem().string(), scope == CheckScope::full);
@@ -143,7 +165,9 @@ StudyConfig read_config(ConfigDocument& document, const std::filesystem::path& f
   const std::vector<std::string> types = registered_design_types();
   config.design_type = MappingReader(root.mapping("design")).required_choice("type", types);
   const DesignContext context{file, config.simulation, &design_services()};
-  config.study = find_design(config.design_type)->read(root, context);
+  const DesignPlugin* design = find_design(config.design_type);
+  root.know_keys(known_keys(design));
+  config.study = design->read(root, context);
   config.resolved_common = echo;
   root.finish();
 
