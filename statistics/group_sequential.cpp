@@ -101,14 +101,11 @@ double normal_upper(double x) {  // 1 - Phi(x)
 // Simpson nodes and weights on the continuation interval (lower, upper) of one look, from the
 // base grid of J&T sec. 19.2.1 centred on the look's mean: dense (spacing 3/(2r)) within 3 SD,
 // logarithmically sparser out to 3 + 4 log(r) SD. Empty when (lower, upper) misses the grid.
-struct Grid {
-  std::vector<double> z, w;
-};
-
-Grid make_grid(double mean, double lower, double upper) {
-  const int r = GRID_R;
-  std::vector<double> base;
-  base.reserve(6 * r - 1);
+// Writes into the caller's buffers (base and odd are scratch), so a reused caller allocates
+// nothing once they are large enough.
+void make_grid(int r, double mean, double lower, double upper, std::vector<double>& base,
+               std::vector<double>& odd, std::vector<double>& z, std::vector<double>& w) {
+  base.clear();
   for (int i = 1; i <= 6 * r - 1; ++i) {
     if (i < r) {
       base.push_back(mean - 3.0 - 4.0 * std::log(static_cast<double>(r) / i));
@@ -120,97 +117,28 @@ Grid make_grid(double mean, double lower, double upper) {
   }
   const double lo = std::max(lower, base.front());
   const double hi = std::min(upper, base.back());
-  Grid grid;
-  if (!(lo < hi)) return grid;
-  std::vector<double> odd{lo};
+  z.clear();
+  w.clear();
+  if (!(lo < hi)) return;
+  odd.assign(1, lo);
   for (double x : base) {
     if (x > lo && x < hi) odd.push_back(x);
   }
   odd.push_back(hi);
   const std::size_t m = odd.size();
-  grid.z.resize(2 * m - 1);
-  grid.w.assign(2 * m - 1, 0.0);
-  for (std::size_t i = 0; i < m; ++i) grid.z[2 * i] = odd[i];
+  z.resize(2 * m - 1);
+  w.assign(2 * m - 1, 0.0);
+  for (std::size_t i = 0; i < m; ++i) z[2 * i] = odd[i];
   for (std::size_t i = 0; i + 1 < m; ++i) {
     const double d = odd[i + 1] - odd[i];
-    grid.z[2 * i + 1] = 0.5 * (odd[i] + odd[i + 1]);
-    grid.w[2 * i] += d / 6.0;
-    grid.w[2 * i + 1] += 4.0 * d / 6.0;
-    grid.w[2 * i + 2] += d / 6.0;
+    z[2 * i + 1] = 0.5 * (odd[i] + odd[i + 1]);
+    w[2 * i] += d / 6.0;
+    w[2 * i + 1] += 4.0 * d / 6.0;
+    w[2 * i + 2] += d / 6.0;
   }
-  return grid;
 }
 
-// The sub-density of Z_k on the continuation region of looks 1..k, carried look by look:
-// mass_i = w_i h_k(z_i). Before the first look there is no grid and Z_1 ~ N(theta sqrt(t_1), 1).
-class Recursion {
- public:
-  explicit Recursion(double theta) : theta_(theta) {}
-
-  // P(continuation so far, Z at look with fraction t >= c).
-  double exit_above(double t, double c) const {
-    if (c == INF) return 0.0;
-    if (!started_) return normal_upper(c - theta_ * std::sqrt(t));
-    const double delta = t - t_;
-    const double sd = std::sqrt(delta);
-    double sum = 0.0;
-    for (std::size_t i = 0; i < grid_.z.size(); ++i) {
-      sum += mass_[i] *
-             normal_upper((c * std::sqrt(t) - grid_.z[i] * std::sqrt(t_) - theta_ * delta) / sd);
-    }
-    return sum;
-  }
-
-  // P(continuation so far, Z at look with fraction t < f).
-  double exit_below(double t, double f) const {
-    if (f == -INF) return 0.0;
-    if (!started_) return normal_cdf(f - theta_ * std::sqrt(t));
-    const double delta = t - t_;
-    const double sd = std::sqrt(delta);
-    double sum = 0.0;
-    for (std::size_t i = 0; i < grid_.z.size(); ++i) {
-      sum += mass_[i] *
-             normal_cdf((f * std::sqrt(t) - grid_.z[i] * std::sqrt(t_) - theta_ * delta) / sd);
-    }
-    return sum;
-  }
-
-  // Moves to the look with fraction t, continuing when lower < Z < upper.
-  void advance(double t, double lower, double upper) {
-    Grid next = make_grid(theta_ * std::sqrt(t), lower, upper);
-    std::vector<double> mass(next.z.size(), 0.0);
-    if (!started_) {
-      for (std::size_t j = 0; j < next.z.size(); ++j) {
-        mass[j] = next.w[j] * normal_pdf(next.z[j] - theta_ * std::sqrt(t));
-      }
-    } else {
-      // Z_k sqrt(t_k) = Z_{k-1} sqrt(t_{k-1}) + N(theta delta, delta).
-      const double delta = t - t_;
-      const double sd = std::sqrt(delta);
-      const double jacobian = std::sqrt(t) / sd;
-      for (std::size_t j = 0; j < next.z.size(); ++j) {
-        double h = 0.0;
-        for (std::size_t i = 0; i < grid_.z.size(); ++i) {
-          h += mass_[i] *
-               normal_pdf((next.z[j] * std::sqrt(t) - grid_.z[i] * std::sqrt(t_) - theta_ * delta) /
-                          sd);
-        }
-        mass[j] = next.w[j] * jacobian * h;
-      }
-    }
-    grid_ = std::move(next);
-    mass_ = std::move(mass);
-    t_ = t;
-    started_ = true;
-  }
-
- private:
-  double theta_;
-  bool started_ = false;
-  double t_ = 0.0;
-  Grid grid_;
-  std::vector<double> mass_;
-};
+using Recursion = detail::ContinuationDensity;
 
 // c with P(continuation so far, Z >= c) = target under the recursion's drift.
 double solve_boundary(const Recursion& rec, double t, double target) {
@@ -227,6 +155,103 @@ double solve_boundary(const Recursion& rec, double t, double target) {
 }
 
 }  // namespace
+
+namespace detail {
+
+void ContinuationDensity::reset(double theta) {
+  theta_ = theta;
+  started_ = false;
+  information_ = 0.0;
+  z_.clear();
+  mass_.clear();
+}
+
+double ContinuationDensity::exit_above(double t, double c) const {
+  if (c == INF) return 0.0;
+  if (!started_) return normal_upper(c - theta_ * std::sqrt(t));
+  const double delta = t - information_;
+  const double sd = std::sqrt(delta);
+  double sum = 0.0;
+  for (std::size_t i = 0; i < z_.size(); ++i) {
+    sum += mass_[i] *
+           normal_upper((c * std::sqrt(t) - z_[i] * std::sqrt(information_) - theta_ * delta) / sd);
+  }
+  return sum;
+}
+
+double ContinuationDensity::exit_below(double t, double f) const {
+  if (f == -INF) return 0.0;
+  if (!started_) return normal_cdf(f - theta_ * std::sqrt(t));
+  const double delta = t - information_;
+  const double sd = std::sqrt(delta);
+  double sum = 0.0;
+  for (std::size_t i = 0; i < z_.size(); ++i) {
+    sum += mass_[i] *
+           normal_cdf((f * std::sqrt(t) - z_[i] * std::sqrt(information_) - theta_ * delta) / sd);
+  }
+  return sum;
+}
+
+void ContinuationDensity::advance(double t, double lower, double upper) {
+  make_grid(grid_r_, theta_ * std::sqrt(t), lower, upper, base_, odd_, next_z_, next_weight_);
+  next_mass_.assign(next_z_.size(), 0.0);
+  if (!started_) {
+    for (std::size_t j = 0; j < next_z_.size(); ++j) {
+      next_mass_[j] = next_weight_[j] * normal_pdf(next_z_[j] - theta_ * std::sqrt(t));
+    }
+  } else {
+    // Z_k sqrt(I_k) = Z_{k-1} sqrt(I_{k-1}) + N(theta delta, delta).
+    const double delta = t - information_;
+    const double sd = std::sqrt(delta);
+    const double jacobian = std::sqrt(t) / sd;
+    for (std::size_t j = 0; j < next_z_.size(); ++j) {
+      double h = 0.0;
+      for (std::size_t i = 0; i < z_.size(); ++i) {
+        h += mass_[i] * normal_pdf((next_z_[j] * std::sqrt(t) - z_[i] * std::sqrt(information_) -
+                                    theta_ * delta) /
+                                   sd);
+      }
+      next_mass_[j] = next_weight_[j] * jacobian * h;
+    }
+  }
+  z_.swap(next_z_);
+  mass_.swap(next_mass_);
+  information_ = t;
+  started_ = true;
+}
+
+}  // namespace detail
+
+ObservedInformationBoundaries::ObservedInformationBoundaries(double alpha, SpendingFunction f,
+                                                             double gamma, int grid_r)
+    : alpha_(alpha), gamma_(gamma), f_(f), density_(0.0, grid_r) {
+  constexpr const char* FN = "ObservedInformationBoundaries";
+  check_alpha(FN, alpha);
+  check_gamma(FN, gamma);
+  if (!(grid_r >= 4 && grid_r <= 256)) throw_invalid(FN, "grid_r", grid_r, "in [4, 256]");
+}
+
+void ObservedInformationBoundaries::reset() {
+  spent_ = time_ = information_ = boundary_ = 0.0;
+  looks_ = 0;
+  density_.reset(0.0);
+}
+
+double ObservedInformationBoundaries::next(double spending_time, double information) {
+  if (!(std::isfinite(information) && information > information_)) return INF;
+  const double s = std::clamp(std::isnan(spending_time) ? time_ : spending_time, time_, 1.0);
+  const double cumulative = alpha_spending(s, alpha_, f_, gamma_);
+  if (!(cumulative > spent_)) return INF;
+  // The previous look's continuation region enters only now, so the final look (the last call)
+  // never pays for a move it does not need.
+  if (looks_ > 0) density_.advance(information_, -INF, boundary_);
+  boundary_ = solve_boundary(density_, information, cumulative - spent_);
+  spent_ = cumulative;
+  time_ = s;
+  information_ = information;
+  ++looks_;
+  return boundary_;
+}
 
 double alpha_spending(double t, double alpha, SpendingFunction f, double gamma) {
   constexpr const char* FN = "alpha_spending";
@@ -272,7 +297,7 @@ GroupSequentialDesign lan_demets_boundaries(std::span<const double> fractions, d
   GroupSequentialDesign design;
   design.information_fractions.assign(fractions.begin(), fractions.end());
   design.alpha = alpha;
-  Recursion h0(0.0);
+  Recursion h0(0.0, GRID_R);
   double previous = 0.0;
   for (std::size_t k = 0; k < fractions.size(); ++k) {
     const double c = solve_boundary(h0, fractions[k], cumulative[k] - previous);
@@ -307,7 +332,7 @@ CrossingProbabilities crossing_probabilities(const GroupSequentialDesign& design
   const auto& t = design.information_fractions;
   const std::size_t K = t.size();
   // `follow` stops at the futility boundary; `ignore` continues below it (efficacy-only trial).
-  Recursion follow(drift), ignore(drift);
+  Recursion follow(drift, GRID_R), ignore(drift, GRID_R);
   CrossingProbabilities out;
   out.efficacy.assign(K, 0.0);
   out.futility.assign(K, 0.0);

@@ -287,3 +287,129 @@ TEST_CASE("group-sequential arguments are checked", "[group_sequential]") {
   REQUIRE_THROWS_WITH(crossing_probabilities(bad, 0.0),
                       Contains("design.futility[1] is 0") && Contains("final look"));
 }
+
+// ---- Boundaries on the observed information (ObservedInformationBoundaries) -------------------
+
+TEST_CASE("observed information equal to the spending time gives lan_demets_boundaries exactly",
+          "[group_sequential][observed_information]") {
+  const std::vector<double> t{0.3, 0.55, 0.8, 1.0};
+  for (const SpendingFunction f : {SpendingFunction::obrien_fleming, SpendingFunction::pocock,
+                                   SpendingFunction::hwang_shih_decani}) {
+    const GroupSequentialDesign planned = lan_demets_boundaries(t, 0.025, f, -4.0);
+    ObservedInformationBoundaries observed(0.025, f, -4.0, 32);
+    for (int trial = 0; trial < 2; ++trial) {  // the second after reset(): buffers reused
+      observed.reset();
+      for (std::size_t k = 0; k < t.size(); ++k)
+        REQUIRE(observed.next(t[k], t[k]) == planned.efficacy[k]);
+    }
+  }
+}
+
+TEST_CASE("boundaries on observed information spend alpha(s_k) under the observed correlation",
+          "[group_sequential][observed_information]") {
+  // A weighted log-rank test whose information grows more slowly than the event fraction (late
+  // weights): spending times s = event fractions, information I from the test. Re-integrating
+  // under Corr(Z_i, Z_j) = sqrt(I_i / I_j) (crossing_probabilities on the fractions I / I_K)
+  // must give the cumulative exit alpha(s_k) at every look and alpha overall, to the grid's
+  // accuracy (3e-8, header) -- a test that fails if the boundaries used the spending times as
+  // the correlation.
+  const std::vector<double> s{0.4, 0.7, 1.0};
+  const std::vector<double> information{11.0, 36.5, 80.0};
+  ObservedInformationBoundaries tracker(0.025, SpendingFunction::obrien_fleming, 0.0, 32);
+  GroupSequentialDesign d;
+  for (std::size_t k = 0; k < s.size(); ++k) {
+    d.efficacy.push_back(tracker.next(s[k], information[k]));
+    d.information_fractions.push_back(information[k] / information.back());
+  }
+  d.information_fractions.back() = 1.0;
+  d.futility.assign(3, -INF);
+  d.futility.back() = d.efficacy.back();
+  d.alpha = 0.025;
+  const CrossingProbabilities h0 = crossing_probabilities(d, 0.0);
+  double cumulative = 0.0;
+  for (std::size_t k = 0; k < s.size(); ++k) {
+    cumulative += h0.efficacy[k];
+    REQUIRE(cumulative ==
+            Approx(alpha_spending(s[k], 0.025, SpendingFunction::obrien_fleming)).margin(3e-8));
+  }
+  REQUIRE(h0.power == Approx(0.025).margin(3e-8));
+  // The planned boundaries (correlation from s) differ: the test is sensitive to the difference.
+  const GroupSequentialDesign planned =
+      lan_demets_boundaries(s, 0.025, SpendingFunction::obrien_fleming);
+  REQUIRE(std::abs(planned.efficacy[1] - d.efficacy[1]) > 1e-3);
+  REQUIRE(tracker.looks_made() == 3);
+}
+
+TEST_CASE("a look without new information or new spending carries its alpha to the next",
+          "[group_sequential][observed_information]") {
+  ObservedInformationBoundaries tracker(0.025, SpendingFunction::pocock, 0.0, 32);
+  const double c1 = tracker.next(0.5, 40.0);
+  REQUIRE(tracker.next(0.6, 40.0) == INF);  // no new events: no look
+  REQUIRE(tracker.next(0.4, 50.0) == INF);  // spending time before the last: no new alpha
+  REQUIRE(tracker.looks_made() == 1);
+  const double c2 = tracker.next(1.0, 80.0);
+  // Two looks at information 40 and 80 spending alpha(0.5) then the rest: the planned design.
+  const std::vector<double> planned_t{0.5, 1.0};
+  const GroupSequentialDesign planned =
+      lan_demets_boundaries(planned_t, 0.025, SpendingFunction::pocock);
+  REQUIRE(c1 == planned.efficacy[0]);
+  REQUIRE(c2 == Approx(planned.efficacy[1]).margin(1e-9));  // information 40, 80 = 0.5, 1 scaled
+  // A spending time beyond 1 is clamped: everything is spent, later looks get +infinity.
+  ObservedInformationBoundaries over(0.025, SpendingFunction::obrien_fleming);
+  const double all = over.next(1.7, 10.0);
+  REQUIRE(all == Approx(1.959963984540054).margin(1e-9));
+  REQUIRE(over.next(1.0, 20.0) == INF);
+  REQUIRE_THROWS_WITH(ObservedInformationBoundaries(0.6, SpendingFunction::pocock),
+                      Catch::Matchers::Contains("alpha"));
+}
+
+TEST_CASE("the per-cohort grid puts boundaries within 2e-5 of the fine grid's",
+          "[group_sequential][observed_information]") {
+  // OBSERVED_INFORMATION_GRID_R against r = 32 (itself within 1e-7 of converged), four looks with
+  // unequal information, every spending function: the worst difference is what the header says.
+  const std::vector<double> s{0.25, 0.5, 0.75, 1.0};
+  const std::vector<double> information{7.0, 19.0, 41.0, 70.0};
+  double worst = 0.0;
+  for (const SpendingFunction f : {SpendingFunction::obrien_fleming, SpendingFunction::pocock,
+                                   SpendingFunction::hwang_shih_decani}) {
+    ObservedInformationBoundaries coarse(0.025, f, -2.0), fine(0.025, f, -2.0, 32);
+    for (std::size_t k = 0; k < s.size(); ++k) {
+      const double c = coarse.next(s[k], information[k]);
+      const double reference = fine.next(s[k], information[k]);
+      worst = std::max(worst, std::abs(c - reference));
+    }
+  }
+  INFO("worst boundary difference " << worst);
+  REQUIRE(worst < 2e-5);
+  REQUIRE(worst > 0.0);  // a coarser grid: not the same numbers
+}
+
+TEST_CASE("boundaries on observed information equal mvtnorm's (R reference)",
+          "[group_sequential][observed_information]") {
+  // scripts/r/observed-information-reference.R: each boundary from its definition with
+  // mvtnorm::pmvnorm (Miwa) and uniroot. The fine grid (r = 32) within 1e-6 (header: 1e-7 from
+  // converged, R's probabilities to ~1e-11), the per-cohort grid within 2e-5.
+  const std::vector<Row> rows = read_csv("observed_information.csv");
+  REQUIRE(rows.size() == 10);
+  std::string current;
+  ObservedInformationBoundaries fine(0.025, SpendingFunction::pocock, 0.0, 32);
+  ObservedInformationBoundaries coarse(0.025, SpendingFunction::pocock);
+  for (const Row& row : rows) {
+    if (row.at("design") != current) {
+      current = row.at("design");
+      const std::string name = row.at("spending");
+      const SpendingFunction f = name == "obrien_fleming" ? SpendingFunction::obrien_fleming
+                                 : name == "pocock"       ? SpendingFunction::pocock
+                                                          : SpendingFunction::hwang_shih_decani;
+      const double gamma = std::stod(row.at("gamma"));
+      fine = ObservedInformationBoundaries(0.025, f, gamma, 32);
+      coarse = ObservedInformationBoundaries(0.025, f, gamma);
+    }
+    const double s = std::stod(row.at("spending_time"));
+    const double information = std::stod(row.at("information"));
+    const double reference = std::stod(row.at("boundary"));
+    INFO(current << " look " << row.at("look"));
+    CHECK(fine.next(s, information) == Approx(reference).margin(1e-6));
+    CHECK(coarse.next(s, information) == Approx(reference).margin(2e-5));
+  }
+}
