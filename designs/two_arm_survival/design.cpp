@@ -322,7 +322,7 @@ class Study final : public trialsim::Study {
   // design.nph, each FH test; without group-sequential looks only.
   std::vector<AnalyticTrial> analytic_trials() const {
     std::vector<AnalyticTrial> out;
-    if (!design.efficacy_boundaries.empty()) return out;
+    if (design.group_sequential()) return out;
     std::vector<FhWeight> weights{FhWeight{0.0, 0.0}};  // the log-rank test, then design.nph's
     const auto& fh = design.nph.fleming_harrington;
     if (design.nph.enabled) weights.insert(weights.end(), fh.begin(), fh.end());
@@ -427,7 +427,7 @@ class Study final : public trialsim::Study {
     std::vector<OcRow> rows;
     for (SurvivalScenario scenario : study.scenarios) {
       // The run measures the Cox estimate against its limit where the model has no HR.
-      if (design.efficacy_boundaries.empty() && !std::isfinite(scenario.hazard_ratio))
+      if (!design.group_sequential() && !std::isfinite(scenario.hazard_ratio))
         scenario.hazard_ratio = 1.0;
       const auto scenario_rows = tally.oc_rows(study.design, scenario);
       rows.insert(rows.end(), scenario_rows.begin(), scenario_rows.end());
@@ -484,6 +484,19 @@ class Study final : public trialsim::Study {
                                    {"schoenfeld_crossing", exact}};
       facts["decision_rule"] = "group-sequential log-rank (" + design.spending +
                                " spending): stop for efficacy when -z >= the look's boundary";
+    }
+    if (!design.interim_calendar.empty()) {
+      facts["group_sequential"] = {{"calendar_months", design.interim_calendar}};
+      facts["decision_rule"] =
+          "group-sequential log-rank at calendar looks (" + design.spending +
+          " spending on events / " + std::to_string(design.timing.target_events) +
+          ", boundaries per cohort on its observed events): stop for efficacy when -z >= the "
+          "look's boundary";
+    }
+    if (design.nph.sequential) {
+      facts["nph_group_sequential"] =
+          "each FH test stops at its own first look with -z >= its boundary, computed per cohort "
+          "on the test's observed variance (spending time = events / final target)";
     }
     return facts;
   }

@@ -17,12 +17,15 @@ std::string fh_label(const FhWeight& weight) {
   return "fh_" + number_label(weight.rho) + "_" + number_label(weight.gamma);
 }
 
-NphTally::NphTally(const NphOptions& options)
+NphTally::NphTally(const NphOptions& options, std::size_t looks)
     : fh_rejection_(options.fleming_harrington.size()),
       fh_z_(options.fleming_harrington.size()),
       combo_best_(options.fleming_harrington.size()),
       milestone_rejection_(options.milestones.size()),
-      milestone_difference_(options.milestones.size()) {}
+      milestone_difference_(options.milestones.size()),
+      fh_efficacy_stop_(options.sequential ? options.fleming_harrington.size() * looks : 0),
+      fh_futility_stop_(options.sequential ? options.fleming_harrington.size() * looks : 0),
+      looks_(looks) {}
 
 void NphTally::reset() {
   for (auto& a : fh_rejection_) a = {};
@@ -30,6 +33,8 @@ void NphTally::reset() {
   for (auto& a : combo_best_) a = {};
   for (auto& a : milestone_rejection_) a = {};
   for (auto& a : milestone_difference_) a = {};
+  for (auto& a : fh_efficacy_stop_) a = {};
+  for (auto& a : fh_futility_stop_) a = {};
   combo_rejection_ = rmst_rejection_ = rmst_log_ratio_ = {};
   rmst_difference_ = {};
 }
@@ -43,6 +48,10 @@ void NphTally::merge(const NphTally& o) {
   for (std::size_t k = 0; k < milestone_rejection_.size(); ++k) {
     milestone_rejection_[k].merge(o.milestone_rejection_[k]);
     milestone_difference_[k].merge(o.milestone_difference_[k]);
+  }
+  for (std::size_t k = 0; k < fh_efficacy_stop_.size(); ++k) {
+    fh_efficacy_stop_[k].merge(o.fh_efficacy_stop_[k]);
+    fh_futility_stop_[k].merge(o.fh_futility_stop_[k]);
   }
   combo_rejection_.merge(o.combo_rejection_);
   rmst_rejection_.merge(o.rmst_rejection_);
@@ -92,6 +101,34 @@ void NphTally::add(const NphOptions& options, const NphAnalysis& analysis, doubl
   }
 }
 
+void NphTally::add_sequential(std::span<const SequentialTestOutcome> outcomes) {
+  for (std::size_t j = 0; j < outcomes.size() && j < fh_rejection_.size(); ++j) {
+    const SequentialTestOutcome& o = outcomes[j];
+    fh_rejection_[j].add(o.rejected ? 1.0 : 0.0);
+    if (std::isfinite(o.z)) fh_z_[j].add(o.z);
+    for (std::size_t k = 0; k < looks_; ++k) {
+      fh_efficacy_stop_[j * looks_ + k].add(o.rejected && o.stopped_at == k ? 1.0 : 0.0);
+      fh_futility_stop_[j * looks_ + k].add(o.futility_stop && o.stopped_at == k ? 1.0 : 0.0);
+    }
+  }
+}
+
+void NphTally::add_rmst_rows(const NphOptions& options, const std::string& scenario,
+                             std::vector<OcRow>& rows) const {
+  const auto add = [&](const std::string& analysis, const std::string& metric,
+                       const MomentAccumulator& acc) {
+    rows.push_back({scenario, analysis, metric, acc.mean(), acc.mcse(), acc.count()});
+  };
+  const std::string rmst = "rmst_" + number_label(options.rmst_tau);
+  add(rmst, "rejection_probability", rmst_rejection_);
+  add(rmst, "estimable_probability", rmst_difference_.estimable);
+  add(rmst, "mean_difference", rmst_difference_.estimate);
+  add(rmst, "difference_bias", rmst_difference_.error);
+  add(rmst, "difference_ci_coverage", rmst_difference_.coverage);
+  add(rmst, "mean_difference_ci_width", rmst_difference_.width);
+  add(rmst, "mean_log_ratio", rmst_log_ratio_);
+}
+
 void NphTally::add_rows(const NphOptions& options, const std::string& scenario,
                         std::vector<OcRow>& rows) const {
   const auto add = [&](const std::string& analysis, const std::string& metric,
@@ -102,6 +139,13 @@ void NphTally::add_rows(const NphOptions& options, const std::string& scenario,
     const std::string label = fh_label(options.fleming_harrington[k]);
     add(label, "rejection_probability", fh_rejection_[k]);
     add(label, "mean_z", fh_z_[k]);
+    if (!options.sequential) continue;
+    for (std::size_t look = 0; look < looks_; ++look) {
+      const std::string suffix = "_look" + std::to_string(look + 1);
+      add(label, "efficacy_stop_probability" + suffix, fh_efficacy_stop_[k * looks_ + look]);
+      if (look + 1 < looks_)
+        add(label, "futility_stop_probability" + suffix, fh_futility_stop_[k * looks_ + look]);
+    }
   }
   if (options.max_combo && !fh_rejection_.empty()) {
     add("max_combo", "rejection_probability", combo_rejection_);
@@ -109,14 +153,7 @@ void NphTally::add_rows(const NphOptions& options, const std::string& scenario,
       add("max_combo", fh_label(options.fleming_harrington[k]) + "_wins_probability",
           combo_best_[k]);
   }
-  const std::string rmst = "rmst_" + number_label(options.rmst_tau);
-  add(rmst, "rejection_probability", rmst_rejection_);
-  add(rmst, "estimable_probability", rmst_difference_.estimable);
-  add(rmst, "mean_difference", rmst_difference_.estimate);
-  add(rmst, "difference_bias", rmst_difference_.error);
-  add(rmst, "difference_ci_coverage", rmst_difference_.coverage);
-  add(rmst, "mean_difference_ci_width", rmst_difference_.width);
-  add(rmst, "mean_log_ratio", rmst_log_ratio_);
+  if (options.rmst) add_rmst_rows(options, scenario, rows);
   for (std::size_t k = 0; k < milestone_rejection_.size(); ++k) {
     const std::string label = "milestone_" + number_label(options.milestones[k]);
     const IntervalEstimateTally& t = milestone_difference_[k];

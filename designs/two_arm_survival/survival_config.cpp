@@ -25,7 +25,8 @@ const KeySpec& interim_mapping_key() {
                             .fallback = absent_means("none (a single analysis)"),
                             .meaning =
                                 "group-sequential interim looks at fractions of the final "
-                                "event count (needs analysis.trigger: events)"};
+                                "event count or at calendar times (needs analysis.trigger: "
+                                "events)"};
   return spec;
 }
 
@@ -53,9 +54,19 @@ const KeyTable& interim_keys() {
           {.path = "information_fractions",
            .type = KeyType::number_list,
            .range = NumberRange::open_unit(),
+           .fallback = absent_means("required unless calendar_months is given"),
            .unit = "proportion",
            .meaning = "each interim's fraction of the final event count (rounded to whole events, "
                       "distinct, below the final count)",
+           .increasing = true},
+          {.path = "calendar_months",
+           .type = KeyType::number_list,
+           .range = NumberRange::positive(),
+           .fallback = absent_means("none (looks at information_fractions)"),
+           .unit = "months",
+           .meaning = "interims at these calendar times since the study start instead of at event "
+                      "fractions; each cohort's boundaries are computed on the events it has "
+                      "observed (looks at or after the final analysis are not made)",
            .increasing = true},
           {.path = "spending",
            .type = KeyType::choice,
@@ -173,15 +184,24 @@ const KeyTable& fleming_harrington_keys() {
 void read_nph(MappingReader& design, TwoArmSurvivalDesign& out) {
   auto nph = design.optional_mapping(nph_mapping_key());
   if (!nph) return;
-  if (!out.interim_events.empty()) {
-    nph->fail("",
-              "the NPH analyses are made at the final analysis only (group-sequential looks "
-              "are log-rank only)",
-              "no design.interim with design.nph");
-  }
   NphOptions& o = out.nph;
   o.enabled = true;
   const KeyTable& keys = nph_keys();
+  if (out.group_sequential()) {
+    // Each FH test runs its own group-sequential trial; the others have no boundaries here.
+    o.sequential = true;
+    const auto refuse = [&](const char* key, const char* what) {
+      nph->fail(key,
+                std::string(what) +
+                    " has no group-sequential boundaries in trialsim (the FH "
+                    "tests do, on their observed information)",
+                "no design.nph." + std::string(key) + " with design.interim");
+    };
+    if (nph->has(keys["max_combo"]) && nph->boolean(keys["max_combo"]))
+      refuse("max_combo", "MaxCombo");
+    if (nph->has(keys["rmst_tau"])) refuse("rmst_tau", "the RMST test");
+    if (nph->has(keys["milestones"])) refuse("milestones", "the milestone test");
+  }
   for (MappingReader& item : nph->mapping_list(keys["fleming_harrington"])) {
     o.fleming_harrington.push_back({item.number(fleming_harrington_keys()["rho"]),
                                     item.number(fleming_harrington_keys()["gamma"])});
@@ -189,10 +209,17 @@ void read_nph(MappingReader& design, TwoArmSurvivalDesign& out) {
   }
   if (o.fleming_harrington.empty())
     o.fleming_harrington.assign(DEFAULT_MAX_COMBO_SET.begin(), DEFAULT_MAX_COMBO_SET.end());
-  o.max_combo = nph->boolean(keys["max_combo"]);
   const double largest_landmark = out.landmarks.empty() ? 12.0 : out.landmarks.back();
-  o.rmst_tau = nph->number(keys["rmst_tau"].with_default(largest_landmark));
-  o.milestones = nph->number_list(keys["milestones"].with_default(out.landmarks));
+  if (o.sequential) {
+    o.max_combo = false;
+    o.rmst = false;
+    o.rmst_tau = largest_landmark;
+    nph->boolean(keys["max_combo"]);  // read (false or absent), so that finish() accepts it
+  } else {
+    o.max_combo = nph->boolean(keys["max_combo"]);
+    o.rmst_tau = nph->number(keys["rmst_tau"].with_default(largest_landmark));
+    o.milestones = nph->number_list(keys["milestones"].with_default(out.landmarks));
+  }
   if (o.milestones.size() > MAX_MILESTONES) {
     nph->fail("milestones", "more than " + std::to_string(MAX_MILESTONES) + " milestones",
               "at most " + std::to_string(MAX_MILESTONES));
@@ -210,6 +237,7 @@ nlohmann::json nph_json(const TwoArmSurvivalDesign& d) {
   nlohmann::json fh = nlohmann::json::array();
   for (const FhWeight& w : d.nph.fleming_harrington)
     fh.push_back({{"rho", w.rho}, {"gamma", w.gamma}});
+  if (d.nph.sequential) return {{"fleming_harrington", fh}, {"max_combo", false}};
   return {{"fleming_harrington", fh},
           {"max_combo", d.nph.max_combo},
           {"rmst_tau", d.nph.rmst_tau},
@@ -239,63 +267,90 @@ void add_estimates_switch(const TwoArmSurvivalDesign& d, nlohmann::json& resolve
   if (!d.estimates) resolved["design"]["estimates"] = false;
 }
 
-void read_interim(MappingReader& design, TwoArmSurvivalDesign& out) {
-  if (auto interim = design.optional_mapping(interim_mapping_key())) {
-    if (out.timing.trigger != AnalysisTiming::Trigger::events) {
-      interim->fail("", "interim analyses need an event-driven final analysis",
-                    "design.analysis.trigger: events");
+namespace {
+
+SpendingFunction spending_function_named(const std::string& name) {
+  return name == "obrien_fleming" ? SpendingFunction::obrien_fleming
+         : name == "pocock"       ? SpendingFunction::pocock
+                                  : SpendingFunction::hwang_shih_decani;
+}
+
+// Interims at fractions of the final event count: whole event counts, and the design's
+// boundaries at the fractions those counts give.
+void read_event_interims(MappingReader& design, const std::vector<double>& fractions,
+                         const std::vector<double>& futility, TwoArmSurvivalDesign& out) {
+  std::vector<double> information;
+  for (const double f : fractions) {
+    const int events = std::max(1, static_cast<int>(std::lround(f * out.timing.target_events)));
+    if (!out.interim_events.empty() && events <= out.interim_events.back()) {
+      design.fail("interim", "two interims fall on the same event count",
+                  "fractions further apart");
     }
-    const KeyTable& keys = interim_keys();
-    // Read with an empty default, so that an absent or null list gets the message it always had.
-    const auto fractions =
-        interim->number_list(keys["information_fractions"].with_default(std::vector<double>{}));
-    if (fractions.empty())
-      interim->fail("information_fractions", "missing required key",
-                    "a list of fractions in (0, 1)");
-    const std::string spending = interim->choice(keys["spending"]);
-    const double gamma = interim->number(keys["gamma"]);
-    const auto futility =
-        interim->number_list(keys["futility"].with_default(std::vector<double>{}));
-    if (!futility.empty() && futility.size() != fractions.size()) {
-      interim->fail("futility", "has " + std::to_string(futility.size()) + " values",
-                    std::to_string(fractions.size()) + " benefit-z values, one per interim");
-    }
-    interim->finish();
-    // Looks at whole event counts; the boundaries use the fractions those counts give.
-    std::vector<double> information;
-    for (const double f : fractions) {
-      const int events = std::max(1, static_cast<int>(std::lround(f * out.timing.target_events)));
-      if (!out.interim_events.empty() && events <= out.interim_events.back()) {
-        design.fail("interim", "two interims fall on the same event count",
-                    "fractions further apart");
-      }
-      if (events >= out.timing.target_events)
-        design.fail("interim", "an interim falls on the final event count", "fractions below 1");
-      out.interim_events.push_back(events);
-      information.push_back(static_cast<double>(events) / out.timing.target_events);
-    }
-    information.push_back(1.0);
-    const SpendingFunction f = spending == "obrien_fleming" ? SpendingFunction::obrien_fleming
-                               : spending == "pocock"       ? SpendingFunction::pocock
-                                                            : SpendingFunction::hwang_shih_decani;
-    GroupSequentialDesign gs = lan_demets_boundaries(information, out.alpha, f, gamma);
-    if (!futility.empty()) gs = with_futility(gs, futility);
-    out.efficacy_boundaries = gs.efficacy;
-    out.futility_boundaries.assign(gs.efficacy.size() - 1,
-                                   -std::numeric_limits<double>::infinity());
-    for (std::size_t k = 0; k + 1 < gs.efficacy.size() && k < gs.futility.size(); ++k)
-      out.futility_boundaries[k] = gs.futility[k];
-    out.spending = spending;
-    out.spending_gamma = gamma;
-    out.information_fractions = information;
+    if (events >= out.timing.target_events)
+      design.fail("interim", "an interim falls on the final event count", "fractions below 1");
+    out.interim_events.push_back(events);
+    information.push_back(static_cast<double>(events) / out.timing.target_events);
   }
+  information.push_back(1.0);
+  GroupSequentialDesign gs =
+      lan_demets_boundaries(information, out.alpha, out.spending_function, out.spending_gamma);
+  if (!futility.empty()) gs = with_futility(gs, futility);
+  out.efficacy_boundaries = gs.efficacy;
+  out.information_fractions = information;
+}
+
+}  // namespace
+
+void read_interim(MappingReader& design, TwoArmSurvivalDesign& out) {
+  auto interim = design.optional_mapping(interim_mapping_key());
+  if (!interim) return;
+  if (out.timing.trigger != AnalysisTiming::Trigger::events) {
+    interim->fail("", "interim analyses need an event-driven final analysis",
+                  "design.analysis.trigger: events");
+  }
+  const KeyTable& keys = interim_keys();
+  // Read with an empty default, so that an absent or null list gets the message it always had.
+  const auto fractions =
+      interim->number_list(keys["information_fractions"].with_default(std::vector<double>{}));
+  const auto calendar =
+      interim->number_list(keys["calendar_months"].with_default(std::vector<double>{}));
+  if (fractions.empty() && calendar.empty())
+    interim->fail("information_fractions", "missing required key",
+                  "a list of fractions in (0, 1), or calendar_months");
+  if (!fractions.empty() && !calendar.empty())
+    interim->fail("calendar_months", "given with information_fractions",
+                  "one of information_fractions (event-driven looks) or calendar_months");
+  const std::size_t interims = fractions.empty() ? calendar.size() : fractions.size();
+  out.spending = interim->choice(keys["spending"]);
+  out.spending_function = spending_function_named(out.spending);
+  out.spending_gamma = interim->number(keys["gamma"]);
+  const auto futility = interim->number_list(keys["futility"].with_default(std::vector<double>{}));
+  if (!futility.empty() && futility.size() != interims) {
+    interim->fail("futility", "has " + std::to_string(futility.size()) + " values",
+                  std::to_string(interims) + " benefit-z values, one per interim");
+  }
+  interim->finish();
+  if (fractions.empty()) {
+    out.interim_calendar = calendar;
+  } else {
+    read_event_interims(design, fractions, futility, out);
+  }
+  out.futility_boundaries.assign(interims, -std::numeric_limits<double>::infinity());
+  for (std::size_t k = 0; k < futility.size(); ++k) out.futility_boundaries[k] = futility[k];
 }
 
 nlohmann::json interim_json(const TwoArmSurvivalDesign& d) {
-  if (d.efficacy_boundaries.empty()) return nullptr;
+  if (!d.group_sequential()) return nullptr;
   nlohmann::json futility = nlohmann::json::array();
   for (double f : d.futility_boundaries)
     futility.push_back(std::isfinite(f) ? nlohmann::json(f) : nlohmann::json(nullptr));
+  if (!d.interim_calendar.empty()) {
+    return {{"spending", d.spending},
+            {"gamma", d.spending_gamma},
+            {"calendar_months", d.interim_calendar},
+            {"efficacy_boundaries", "per cohort, on its observed information"},
+            {"futility_boundaries_benefit_z", futility}};
+  }
   return {{"spending", d.spending},
           {"gamma", d.spending_gamma},
           {"interim_events", d.interim_events},

@@ -56,7 +56,7 @@ void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::ui
   }
   // Each arm's patients by unit event draw, sorted once here for all scenarios, when some look
   // needs the test alone (ties in any order). Entry times are sorted, as the walk requires.
-  if (design.estimates && design.efficacy_boundaries.empty()) return;
+  if (design.estimates && !design.group_sequential()) return;
   auto& records = ws.survival.sorted_scratch;
   records.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -77,11 +77,11 @@ void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::ui
 }
 
 TwoArmSurvivalTally::TwoArmSurvivalTally(const TwoArmSurvivalDesign& design)
-    : efficacy_stop_(design.efficacy_boundaries.size()),
-      futility_stop_(design.efficacy_boundaries.size()),
+    : efficacy_stop_(design.group_sequential() ? design.looks() : 0),
+      futility_stop_(design.group_sequential() ? design.looks() : 0),
       landmarks_(2 * design.landmarks.size()),
       duration_distribution_(design.duration_resolution),
-      nph_(design.nph) {
+      nph_(design.nph, design.looks()) {
   if (!design.km_bands) return;
   for (auto& band : km_bands_)
     band.assign(TWO_ARM_BAND_POINTS, QuantisedDistribution(TWO_ARM_BAND_RESOLUTION));
@@ -169,12 +169,11 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(
 
 namespace {
 
-// The data cut at a timing: the analysed patients as a sorted cohort in ws.survival.sorted (the
+// The data cut at a cut-off: the analysed patients as a sorted cohort in ws.survival.sorted (the
 // unstratified analyses) or, stratified, as (time, status, arm, stratum) arrays in ws. Returns
 // the cut-off; `analysed` is the number of patients analysed.
-CutoffResult cut_cohort(const TwoArmSurvivalDesign& design, const AnalysisTiming& timing,
+CutoffResult cut_cohort(const TwoArmSurvivalDesign& design, const CutoffResult& cut,
                         TwoArmSurvivalWorkspace& ws, std::size_t& analysed) {
-  const CutoffResult cut = ws.cutoffs.cutoff(timing);
   if (!design.stratified) {
     analysed = cut_sorted(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.arm,
                           ws.survival);
@@ -197,6 +196,28 @@ SurvivalData stratified_data(const TwoArmSurvivalWorkspace& ws, std::size_t m) {
                       std::span<const int>(ws.analysed_stratum.data(), m)};
 }
 
+// The cut-off of look k of `looks`: the final analysis by design.timing, an interim by its
+// event count or its calendar month.
+CutoffResult look_cutoff(const TwoArmSurvivalDesign& design, std::size_t k, std::size_t looks,
+                         TwoArmSurvivalWorkspace& ws) {
+  if (k + 1 == looks) return ws.cutoffs.cutoff(design.timing);
+  if (!design.interim_calendar.empty()) return {design.interim_calendar[k], true};
+  AnalysisTiming timing = design.timing;
+  timing.target_events = design.interim_events[k];
+  return ws.cutoffs.cutoff(timing);
+}
+
+// The per-cohort boundary trackers, reset for a new cohort (made once per workspace).
+void prepare_boundaries(const TwoArmSurvivalDesign& design, TwoArmSurvivalWorkspace& ws) {
+  const std::size_t wanted = 1 + (design.nph.enabled ? design.nph.fleming_harrington.size() : 0);
+  if (ws.boundaries.size() != wanted) {
+    ws.boundaries.assign(wanted,
+                         ObservedInformationBoundaries(design.alpha, design.spending_function,
+                                                       design.spending_gamma));
+  }
+  for (auto& b : ws.boundaries) b.reset();
+}
+
 }  // namespace
 
 // Look k of `looks` (the last is the final analysis at design.timing, the others at their
@@ -208,11 +229,10 @@ TwoArmSurvivalTally::Look TwoArmSurvivalTally::test_look(const TwoArmSurvivalDes
                                                          TwoArmSurvivalWorkspace& ws,
                                                          bool presorted) {
   Look look;
-  AnalysisTiming timing = design.timing;
-  if (k + 1 < looks) timing.target_events = design.interim_events[k];
+  const CutoffResult cut = look_cutoff(design, k, looks, ws);
   if (presorted && (k + 1 < looks || !design.estimates)) {
     // A look that needs the test alone: straight from the cut, without building the cohort.
-    look.cutoff = ws.cutoffs.cutoff(timing);
+    look.cutoff = cut;
     const CutLogRank cut =
         cut_log_rank_no_dropout(look.cutoff.calendar_time, ws.entry, ws.event_time, ws.arm,
                                 ws.event_order[0], ws.event_order[1], ws.scratch);
@@ -221,10 +241,10 @@ TwoArmSurvivalTally::Look TwoArmSurvivalTally::test_look(const TwoArmSurvivalDes
     look.events = cut.events;
     look.cohort_built = false;
   } else if (design.stratified) {
-    look.cutoff = cut_cohort(design, timing, ws, look.analysed);
+    look.cutoff = cut_cohort(design, cut, ws, look.analysed);
     look.logrank = log_rank(stratified_data(ws, look.analysed), ws.survival, true);
   } else {
-    look.cutoff = cut_cohort(design, timing, ws, look.analysed);
+    look.cutoff = cut_cohort(design, cut, ws, look.analysed);
     if (k + 1 == looks && design.estimates) {
       // Surely the last look: the test, the curves and the Cox risk table in one pass.
       look.logrank = analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);
@@ -238,28 +258,44 @@ TwoArmSurvivalTally::Look TwoArmSurvivalTally::test_look(const TwoArmSurvivalDes
 
 // The trial's test through its looks. Group-sequential: stop at the first look whose benefit z
 // (-log-rank z) crosses the efficacy boundary, or falls below a futility boundary (followed
-// here; the boundaries were computed without it: non-binding). Otherwise one look tested at
-// z_{1-alpha}.
+// here; the boundaries were computed without it: non-binding). Event looks use the design's
+// boundaries; calendar looks the cohort's own, on the events each look observed
+// (ObservedInformationBoundaries), and a calendar look at or after the final cut-off is not
+// made. Without interims, one look tested at z_{1-alpha}.
 TwoArmSurvivalTally::Trial TwoArmSurvivalTally::test_looks(const TwoArmSurvivalDesign& design,
                                                            TwoArmSurvivalWorkspace& ws,
                                                            bool presorted) {
-  const bool group_sequential = !design.efficacy_boundaries.empty();
-  const std::size_t looks = group_sequential ? design.efficacy_boundaries.size() : 1;
+  const std::size_t looks = design.looks();
+  const bool calendar = !design.interim_calendar.empty();
+  const double final_cut = calendar ? ws.cutoffs.cutoff(design.timing).calendar_time : 0.0;
+  if (calendar) prepare_boundaries(design, ws);
   Trial trial;
   trial.stopped_at = looks - 1;
   for (std::size_t k = 0; k < looks; ++k) {
+    const bool last = k + 1 == looks;
+    if (calendar && !last && design.interim_calendar[k] >= final_cut) continue;
     trial.look = test_look(design, k, looks, ws, presorted);
     const double z = trial.look.logrank.z;
-    if (!group_sequential) {
+    if (!design.group_sequential()) {
       trial.rejected = z <= -normal_critical_value(1.0 - 2.0 * design.alpha);  // NaN never rejects
       break;
     }
-    if (-z >= design.efficacy_boundaries[k]) {
+    double boundary = 0.0;
+    if (calendar) {
+      const std::size_t events = trial.look.cohort_built
+                                     ? count_events(design, trial.look.analysed, ws)
+                                     : trial.look.events;
+      const auto d = static_cast<double>(events);
+      boundary = ws.boundaries[0].next(last ? 1.0 : d / design.timing.target_events, d);
+    } else {
+      boundary = design.efficacy_boundaries[k];
+    }
+    if (-z >= boundary) {
       trial.rejected = true;
       trial.stopped_at = k;
       break;
     }
-    if (k + 1 < looks && -z < design.futility_boundaries[k]) {
+    if (!last && -z < design.futility_boundaries[k]) {
       trial.stopped_at = k;
       trial.futility_stop = true;
       break;
@@ -278,6 +314,9 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(
     bool presorted, const NphTruth& nph_truth) {
   // The event times are collected once for the cut-offs of all looks (models/conduct.h).
   ws.cutoffs.prepare(design.timing, ws.entry, ws.event_time, ws.dropout_time);
+  // design.nph with interims: each FH test's own trial through the looks, first (it leaves
+  // ws.survival to the log-rank trial, which builds what it needs).
+  if (design.nph.enabled && design.group_sequential()) add_sequential_nph(design, ws);
   const Trial trial = test_looks(design, ws, presorted);
   for (std::size_t j = 0; j < efficacy_stop_.size(); ++j) {
     const bool stopped_here = j == trial.stopped_at;
@@ -285,7 +324,7 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(
     futility_stop_[j].add(trial.futility_stop && stopped_here ? 1.0 : 0.0);
   }
   Look look = trial.look;
-  if (design.nph.enabled) add_nph(design, look, ws, nph_truth);
+  if (design.nph.enabled && !design.group_sequential()) add_nph(design, look, ws, nph_truth);
   if (!design.estimates) {
     if (look.cohort_built) look.events = count_events(design, look.analysed, ws);
     return add_test_only(look.cutoff, look.logrank, trial.rejected, look.analysed, look.events);
@@ -325,6 +364,45 @@ void TwoArmSurvivalTally::add_nph(const TwoArmSurvivalDesign& design, Look& look
   if (design.stratified) sort_cohort(stratified_data(ws, look.analysed), ws.survival);
   analyse_nph(ws.survival.sorted, design.nph.plan, ws.nph);
   nph_.add(design.nph, ws.nph, design.alpha, design.confidence_level, truth);
+}
+
+// design.nph with interims: every FH test of the set runs its own group-sequential trial on the
+// looks of the log-rank trial, with Lan-DeMets boundaries on its observed information (the
+// weighted log-rank variance) at the spending time events / final target (ObservedInformation-
+// Boundaries; 1 at the final look) and the design's non-binding futility bounds, followed. The
+// looks are cut while some test is still running; a calendar look at or after the final
+// cut-off is not made. Unstratified, as the fixed-sample NPH analyses.
+void TwoArmSurvivalTally::add_sequential_nph(const TwoArmSurvivalDesign& design,
+                                             TwoArmSurvivalWorkspace& ws) {
+  prepare_boundaries(design, ws);
+  const std::size_t looks = design.looks(), tests = design.nph.fleming_harrington.size();
+  std::array<SequentialTestOutcome, MAX_FH_TESTS> outcome{};
+  std::size_t running = tests;
+  const double final_cut = ws.cutoffs.cutoff(design.timing).calendar_time;
+  for (std::size_t k = 0; k < looks && running > 0; ++k) {
+    const bool last = k + 1 == looks;
+    const CutoffResult cut = look_cutoff(design, k, looks, ws);
+    if (!last && cut.calendar_time >= final_cut) continue;
+    cut_sorted(cut.calendar_time, ws.entry, ws.event_time, ws.dropout_time, ws.arm, ws.survival);
+    std::size_t events = 0;
+    for (const SortedSubject& subject : ws.survival.sorted) events += subject.status;
+    analyse_nph(ws.survival.sorted, design.nph.plan, ws.nph);
+    const double spending_time =
+        last ? 1.0 : static_cast<double>(events) / design.timing.target_events;
+    for (std::size_t j = 0; j < tests; ++j) {
+      SequentialTestOutcome& o = outcome[j];
+      if (o.stopped) continue;
+      const double z = ws.nph.fh.z[j];
+      const double c = ws.boundaries[1 + j].next(spending_time, ws.nph.fh.covariance[j][j]);
+      o.stopped_at = k;
+      o.z = z;
+      o.rejected = -z >= c;  // NaN never rejects
+      o.futility_stop = !o.rejected && !last && -z < design.futility_boundaries[k];
+      o.stopped = o.rejected || o.futility_stop || last;
+      if (o.stopped) --running;
+    }
+  }
+  nph_.add_sequential(std::span<const SequentialTestOutcome>(outcome.data(), tests));
 }
 
 // Cox HR (experimental vs control) with Wald CI, and its bias and coverage of the truth.

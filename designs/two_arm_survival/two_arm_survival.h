@@ -26,6 +26,7 @@
 #include "core/rng.h"
 #include "designs/two_arm_survival/nph_tally.h"
 #include "models/conduct.h"
+#include "statistics/group_sequential.h"
 #include "statistics/survival/cox.h"
 #include "statistics/survival/kaplan_meier.h"
 #include "statistics/survival/km_summary.h"
@@ -57,7 +58,21 @@ struct TwoArmSurvivalDesign {
   std::vector<double> futility_boundaries;
   std::vector<double> information_fractions;  // of every look (for reports)
   std::string spending;                       // spending function name (for reports)
+  SpendingFunction spending_function = SpendingFunction::obrien_fleming;
   double spending_gamma = 0.0;
+  // Calendar-time interims instead of event counts (months since the study start; the final
+  // analysis stays event-driven). Their information is not known in advance, so each cohort's
+  // boundaries are computed look by look on the information it shows
+  // (ObservedInformationBoundaries): spending time = events at the look / the final target,
+  // information = events (log-rank; rpact's convention) or the weighted log-rank variance (the
+  // FH tests of design.nph). A calendar look at or after the final analysis's cut-off is not
+  // made. efficacy_boundaries is empty then.
+  std::vector<double> interim_calendar;
+  bool group_sequential() const noexcept {
+    return !interim_events.empty() || !interim_calendar.empty();
+  }
+  // Interims and the final analysis (1 without interims).
+  std::size_t looks() const noexcept { return 1 + interim_events.size() + interim_calendar.size(); }
   // Stratified log-rank and stratified Cox by the workspace's `stratum` (randomisation strata).
   bool stratified = false;
   // The estimation work (Cox HR and CI, Kaplan-Meier landmarks, medians per arm, reverse-KM
@@ -96,6 +111,9 @@ struct TwoArmSurvivalWorkspace {
   CoxFit cox;
   EventCutoffs cutoffs;  // the analysis cut-offs of every look
   NphAnalysis nph;       // design.nph: the final analysis's NPH analyses
+  // Boundaries on observed information (calendar looks, design.nph's FH tests with interims):
+  // [0] the log-rank test, [1 + j] FH test j; made on first use.
+  std::vector<ObservedInformationBoundaries> boundaries;
   // Without dropout, draw_cohort lists each arm's patients by their unit event draw: the order
   // of their event times in every scenario (T = E / hazard of the arm), so the looks that need
   // the test alone (interims; every look with design.estimates false) take it straight from
@@ -208,6 +226,8 @@ class TwoArmSurvivalTally {
   // when the look computed the test alone), tallied.
   void add_nph(const TwoArmSurvivalDesign& design, Look& look, TwoArmSurvivalWorkspace& ws,
                const NphTruth& truth);
+  // design.nph with interims: each FH test's group-sequential trial (two_arm_survival.cpp).
+  void add_sequential_nph(const TwoArmSurvivalDesign& design, TwoArmSurvivalWorkspace& ws);
   void add_test_and_conduct(const CutoffResult& cutoff, const LogRankResult& logrank, bool rejected,
                             std::size_t m, std::size_t events);
   void add_cox_estimate(const TwoArmSurvivalDesign& design, double true_hazard_ratio, std::size_t m,
