@@ -36,6 +36,7 @@
 #include "support.h"
 
 using namespace trialsim;
+using trialsim::testing::numeric_text_difference;
 using trialsim::testing::read_text;
 using trialsim::testing::run_trialsim;
 using trialsim::testing::source_path;
@@ -365,8 +366,10 @@ TEST_CASE("the seed fit", "[calibration]") {
 
   SECTION("the committed fitted model is what trialsim fit produces") {
     // configs/fitted/inati-cel-post-hsct.yaml and its calibration report are generated, not
-    // edited: a fresh fit with the default settings must reproduce them byte for byte (apart from
-    // the evidence path as typed). (The fitted file holds exactly the in-process fit: test 5.)
+    // edited: a fresh fit with the default settings must reproduce them (apart from the evidence
+    // path as typed): the same text, every number to a relative 1e-12 (numeric_text_difference:
+    // last bits may differ across CPUs). (The fitted file holds exactly the in-process fit:
+    // test 5.)
     const SeedFit& fit = seed_fit();
     CHECK(fit.report_path.parent_path() == fit.directory);
     CHECK(fit.report_path.string().ends_with("calibration.csv"));
@@ -374,9 +377,10 @@ TEST_CASE("the seed fit", "[calibration]") {
     const std::string committed =
         without_evidence_line(read_text(source_path("configs/fitted/inati-cel-post-hsct.yaml")));
     REQUIRE(fresh.size() > 10000);
-    REQUIRE(fresh == committed);
-    REQUIRE(fit.calibration ==
-            read_text(source_path("configs/fitted/inati-cel-post-hsct.calibration.csv")));
+    REQUIRE(numeric_text_difference(fresh, committed) == "");
+    REQUIRE(numeric_text_difference(
+                fit.calibration, read_text(source_path(
+                                     "configs/fitted/inati-cel-post-hsct.calibration.csv"))) == "");
   }
 
   // 3. Honest uncertainty.
