@@ -140,7 +140,10 @@ std::optional<std::string> write_at_override_path(YAML::Node root,
     walked += step.bracketed ? "[" + step.text + "]" : (walked.empty() ? "" : ".") + step.text;
     if (current.IsSequence()) {
       const std::size_t index = select_list_item(current, step, walked, file);
-      canonical += (canonical.empty() ? "" : ".") + std::to_string(index);
+      // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive, GCC bug 105329)
+      // on "." + std::to_string(...) here.
+      if (!canonical.empty()) canonical += '.';
+      canonical += std::to_string(index);
       if (last && !value) {
         current.remove(index);
         return std::nullopt;
