@@ -148,7 +148,7 @@ TEST_CASE("a misspelt required key is reported as the unknown key", "[friendly]"
   }
 }
 
-TEST_CASE("--set key=null removes the key: its default applies", "[friendly]") {
+TEST_CASE("an override --set key=null removes the key: its default applies", "[friendly]") {
   const std::string BINARY = binary_config();
   const std::string with_settings =
       replace(BINARY, "  sample_size: 40", "  sample_size: 40\n  alpha: 0.05") +
@@ -196,7 +196,7 @@ TEST_CASE("--set key=null removes the key: its default applies", "[friendly]") {
   }
 }
 
-TEST_CASE("--set addresses a list item by name or by index", "[friendly]") {
+TEST_CASE("an override --set addresses a list item by name or by index", "[friendly]") {
   const std::string BINARY = binary_config();
   const StudyConfig by_name = load_binary({"scenarios[fitted].response_rate=0.75"});
   const StudyConfig by_index = load_binary({"scenarios.1.response_rate=0.75"});
