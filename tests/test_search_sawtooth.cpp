@@ -222,6 +222,27 @@ TEST_CASE("a search applies its tied parameter to every cell", "[grid][search][t
   CHECK(matched > 10);
 }
 
+TEST_CASE("the tied parameter is part of the config hash", "[grid][search][tied]") {
+  // Two searches that differ only in their tied fraction run different cells: their manifests
+  // must not claim the same study definition.
+  TempDir dir("search-tied-hash");
+  const std::string half =
+      trialsim::load_study_config(
+          tied_search_config(dir, "{parameter: design.analysis.events, fraction: 0.5}"), {})
+          .sha256();
+  const std::string more =
+      trialsim::load_study_config(
+          tied_search_config(dir, "{parameter: design.analysis.events, fraction: 0.6}"), {})
+          .sha256();
+  const std::string again =
+      trialsim::load_study_config(
+          tied_search_config(dir, "{parameter: design.analysis.events, fraction: 0.5}"), {})
+          .sha256();
+  CHECK(half.size() == 64);
+  CHECK(half != more);
+  CHECK(half == again);
+}
+
 TEST_CASE("a bad tied parameter is a located error before anything runs", "[grid][search][tied]") {
   TempDir dir("search-tied-errors");
   // `tied:` is the config's last line, the 7th after the example's text.

@@ -293,6 +293,10 @@ std::string StudyConfig::sha256() const {
                             {"analysis", search->analysis},
                             {"metric", search->metric},
                             {"at_least", search->at_least}};
+    if (search->tied) {
+      definition["search"]["tied"] = {{"parameter", search->tied->parameter},
+                                      {"fraction", search->tied->fraction}};
+    }
   }
   definition.erase("simulation");
   definition.erase("description");
