@@ -69,6 +69,25 @@ std::string located_error_of(const std::string& text, Load load) {
   return "no error";
 }
 
+// A small valid evidence file (one baseline row, two figures, one assumption): the error tests
+// of the evidence reader and of the friendly messages each edit one line of it.
+inline const std::string SMALL_EVIDENCE_YAML = R"(schema_version: 1
+kind: evidence
+study: {id: S1, title: T, patients: 31}
+conduct:
+  enrolment_start: 2024-01-08
+  enrolment_end: 2025-07-20
+  follow_up_months: {median: 7.33, min: 0.85, max: 16.93}
+baseline:
+  - {id: ph_positive, statistic: proportion, value: 0.419, count: 13, denominator: 31}
+figures:
+  - {id: orr, statistic: proportion, endpoint: best_overall_response, value: 0.839, count: 26, denominator: 31}
+  - {id: os_12m, statistic: km_landmark, endpoint: overall_survival, time: 12, value: 0.645}
+assumptions:
+  - {parameter: cure_fraction, prior: {distribution: beta, a: 2, b: 2}, why: few relapses}
+)";
+;
+
 // A fitted-model file without its `evidence:` line (the evidence path as it was typed), for
 // comparing a fresh fit with the committed file.
 inline std::string without_evidence_line(const std::string& fitted_yaml) {

@@ -8,27 +8,14 @@
 
 using namespace trialsim;
 using trialsim::testing::located_error_of;
+using trialsim::testing::SMALL_EVIDENCE_YAML;
 using trialsim::testing::source_path;
 using trialsim::testing::TempDir;
 
 namespace {
 
-// A small valid evidence file; the error cases below edit one line of it.
-const char* VALID = R"(schema_version: 1
-kind: evidence
-study: {id: S1, title: T, patients: 31}
-conduct:
-  enrolment_start: 2024-01-08
-  enrolment_end: 2025-07-20
-  follow_up_months: {median: 7.33, min: 0.85, max: 16.93}
-baseline:
-  - {id: ph_positive, statistic: proportion, value: 0.419, count: 13, denominator: 31}
-figures:
-  - {id: orr, statistic: proportion, endpoint: best_overall_response, value: 0.839, count: 26, denominator: 31}
-  - {id: os_12m, statistic: km_landmark, endpoint: overall_survival, time: 12, value: 0.645}
-assumptions:
-  - {parameter: cure_fraction, prior: {distribution: beta, a: 2, b: 2}, why: few relapses}
-)";
+// The small valid evidence file of support.h; the error cases below edit one line of it.
+const std::string VALID = SMALL_EVIDENCE_YAML;
 
 std::string replace(std::string text, const std::string& from, const std::string& to) {
   const auto at = text.find(from);

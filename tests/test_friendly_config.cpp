@@ -14,6 +14,7 @@ using namespace trialsim;
 using trialsim::testing::located_error_of;
 using trialsim::testing::read_text;
 using trialsim::testing::replace;
+using trialsim::testing::SMALL_EVIDENCE_YAML;
 using trialsim::testing::source_path;
 
 namespace {
@@ -35,22 +36,8 @@ std::string simon_calendar(const std::string& from, const std::string& to) {
   return replace(read_text(source_path("configs/examples/simon-calendar-time.yaml")), from, to);
 }
 
-// The small evidence file of test_evidence_reader.cpp.
-const std::string EVIDENCE = R"(schema_version: 1
-kind: evidence
-study: {id: S1, title: T, patients: 31}
-conduct:
-  enrolment_start: 2024-01-08
-  enrolment_end: 2025-07-20
-  follow_up_months: {median: 7.33, min: 0.85, max: 16.93}
-baseline:
-  - {id: ph_positive, statistic: proportion, value: 0.419, count: 13, denominator: 31}
-figures:
-  - {id: orr, statistic: proportion, endpoint: best_overall_response, value: 0.839, count: 26, denominator: 31}
-  - {id: os_12m, statistic: km_landmark, endpoint: overall_survival, time: 12, value: 0.645}
-assumptions:
-  - {parameter: cure_fraction, prior: {distribution: beta, a: 2, b: 2}, why: few relapses}
-)";
+// The small evidence file of support.h (test_evidence_reader.cpp edits it too).
+const std::string& EVIDENCE = SMALL_EVIDENCE_YAML;
 
 std::string evidence_error(const std::string& from, const std::string& to) {
   return located_error_of(replace(EVIDENCE, from, to),
