@@ -16,6 +16,7 @@
 #include "statistics/survival/logrank.h"
 #include "statistics/survival/max_combo.h"
 #include "statistics/survival/nph_pass.h"
+#include "statistics/survival/two_arm_pass.h"
 
 namespace trialsim {
 namespace {
@@ -63,8 +64,9 @@ constexpr double TAU = 24.0, ALPHA = 0.025;
 // FH(1,0), FH(1,1) with covariance, RMST at 24 months, milestones at 6, 12, 18); 2 the pass and
 // the MaxCombo decision at one-sided 0.025 (bounds, quadrature only near alpha); 3 the pass and
 // the exact MaxCombo p-value; 4 every analysis of issue 16 item 2: the pass, the MaxCombo decision
-// and the descriptive Cox HR (Efron, from the per-time risk table); 5 the log-rank test and the
-// Cox HR (what the design computes without design.nph, less the Kaplan-Meier estimates).
+// and the descriptive Cox HR (Efron, from the per-time risk table the same walk fills); 5 the
+// log-rank test and the Cox HR (what the design computes without design.nph, less the Kaplan-Meier
+// estimates).
 enum Work {
   LOG_RANK = 0,
   FULL_PASS = 1,
@@ -84,11 +86,12 @@ void analyse(Work work, std::span<const SortedSubject> cohort, const NphPlan& pl
     }
     return;
   }
-  analyse_nph(cohort, plan, out);
+  // Work 4: the walk also fills the Cox risk table, as the design's analysis does.
+  analyse_nph(cohort, plan, out, work == ALL_WITH_COX ? &cox_ws.arm_risk : nullptr);
   if (work == FULL_DECISION || work == ALL_WITH_COX) {
     benchmark::DoNotOptimize(max_combo_rejects(out.fh, ALPHA));
     if (work == ALL_WITH_COX) {
-      cox_ph_arm(cohort, cox_ws, cox);
+      cox_ph_arm_from_table(cox_ws, cox);
       benchmark::DoNotOptimize(cox.coef.empty() ? 0.0 : cox.coef[0].hr);
     }
   } else if (work == FULL_P_VALUE) {

@@ -17,6 +17,7 @@
 #include "statistics/survival/max_combo.h"
 #include "statistics/survival/nph_pass.h"
 #include "statistics/survival/rmst.h"
+#include "statistics/survival/two_arm_pass.h"
 #include "statistics/survival/weighted_logrank.h"
 #include "tests/test_survival_fixtures.h"
 
@@ -272,8 +273,21 @@ TEST_CASE("The one-pass NPH analysis equals the separate analyses", "[survival][
   NphAnalysis out;
   for (const std::string& ds : DATASETS) {
     const auto& cohort = sorted(ds, ws, keep);
-    analyse_nph(cohort, plan, out);
+    SurvivalWorkspace table_ws;
+    analyse_nph(cohort, plan, out, &table_ws.arm_risk);
     INFO(ds);
+    // The Cox risk table of the same walk gives cox_ph_arm's fit, bit for bit.
+    CoxFit from_walk, from_cohort;
+    cox_ph_arm_from_table(table_ws, from_walk);
+    SurvivalWorkspace cox_ws;
+    cox_ph_arm(cohort, cox_ws, from_cohort);
+    REQUIRE(table_ws.arm_risk.size() == cox_ws.arm_risk.size());
+    CHECK(from_walk.iterations == from_cohort.iterations);
+    CHECK(from_walk.loglik == from_cohort.loglik);
+    if (from_cohort.status == CoxStatus::converged) {
+      CHECK(from_walk.coef[0].beta == from_cohort.coef[0].beta);
+      CHECK(from_walk.coef[0].se == from_cohort.coef[0].se);
+    }
     const LogRankResult lr = log_rank(cohort);
     CHECK(out.log_rank.z == lr.z);  // bit-identical: same terms, same order
     CHECK(out.log_rank.variance == lr.variance);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
+#include <cstring>
 #include <limits>
 #include <numbers>
 #include <stdexcept>
@@ -370,26 +371,26 @@ void fit_cox(const SurvivalData& data, Eigen::Index p, Covariate covariate, Surv
 // With x in {0, 1} every risk score is 1 or e^beta, so the risk-set sums at an event time are
 // functions of the numbers at risk per arm: S0 = n0 + n1 e^beta, S1 = S2 = n1 e^beta (x^2 = x).
 // One O(n) pass builds the table of distinct event times (ws.arm_risk); each Newton iteration is
-// then O(event times) with one exp, instead of O(n) exps and Eigen products. The iteration,
-// convergence rule, step halving and infinite-estimate rule are fit_cox's; the sums are the same
-// in exact arithmetic (they may differ from fit_cox's in the last bits).
+// then O(events) with one exp and one division per event, instead of O(n) exps and Eigen products.
+// The iteration, convergence rule, step halving and infinite-estimate rule are fit_cox's; the sums
+// are the same in exact arithmetic (they may differ from fit_cox's in the last bits).
 
-// Sum of log(x) over many x as one log of a running product, renormalised by frexp.
-class LogSum {
- public:
+// Sum of log(x) over many x as one log of a running product, renormalised by frexp. A value
+// type: the iteration keeps one per lane in registers (an array of them indexed by lane was kept
+// in memory, and each product then waited on a store).
+struct LogSum {
+  double product = 1.0;
+  int exponent = 0;
+
   void add(double x) {
-    product_ *= x;
-    if (!(product_ >= 0x1p-500 && product_ <= 0x1p+500)) {
+    product *= x;
+    if (!(product >= 0x1p-500 && product <= 0x1p+500)) [[unlikely]] {
       int e = 0;
-      product_ = std::frexp(product_, &e);
-      exponent_ += e;
+      product = std::frexp(product, &e);
+      exponent += e;
     }
   }
-  double value() const { return std::log(product_) + exponent_ * std::numbers::ln2; }
-
- private:
-  double product_ = 1.0;
-  int exponent_ = 0;
+  double value() const { return std::log(product) + exponent * std::numbers::ln2; }
 };
 
 // Rows from subjects in analysis order (strata contiguous, time ascending within a stratum),
@@ -422,52 +423,137 @@ void build_arm_risk(std::size_t n, Time time, Status status, Arm arm, StratumEnd
   rows.resize(kept);
 }
 
-// Log partial likelihood at beta with score u and information imat (coxfit6's sums for x = arm).
-// Rows alternate between two sets of partial sums (two independent dependency chains).
-double arm_iteration(const std::vector<ArmRiskRow>& rows, double beta, CoxTies ties, double& u,
-                     double& imat) {
-  const double eb = std::exp(beta);
-  double events1 = 0.0, u_part[2] = {0.0, 0.0}, imat_part[2] = {0.0, 0.0};
-  LogSum log_denominators[2];
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const ArmRiskRow& row = rows[i];
-    const std::size_t lane = i & 1;
-    const double d1 = row.events[1], d = row.events[0] + row.events[1];
-    events1 += d1;
+// The sums of one lane of arm_iteration: score, information and log-denominators.
+struct ArmLane {
+  double score = 0.0, information = 0.0;
+  LogSum log_denominators;
+};
+
+// The risk table as the iterations read it: one term (a, b) per event, whose risk-set sum at
+// beta is a + b e^beta and whose weighted mean of x is b e^beta / (a + b e^beta). For an event
+// time with n0, n1 at risk and e0, e1 events (d = e0 + e1):
+//   Breslow: each of the d events has (a, b) = (n0, n1);
+//   Efron: the j-th of them (j = 1..d) sees the risk set less (1 - j / d) of the tied events,
+//          (a, b) = (n0 - e0 + j (e0 / d), n1 - e1 + j (e1 / d)) (Efron 1977).
+// These do not depend on beta, so each Newton iteration is one branch-free loop over the events
+// (one division each) instead of a loop per event time whose length varies with the ties.
+struct ArmEventTerms {
+  const double* a = nullptr;  // a of each event
+  const double* b = nullptr;  // b of each event
+  std::size_t events = 0;
+  double events1 = 0.0;  // events in arm 1 (the score's constant term)
+};
+
+ArmEventTerms arm_event_terms(const std::vector<ArmRiskRow>& rows, CoxTies ties,
+                              SurvivalWorkspace& ws) {
+  double total = 0.0, events1 = 0.0;
+  for (const ArmRiskRow& row : rows) {
+    total += row.events[0] + row.events[1];
+    events1 += row.events[1];
+  }
+  const auto events = static_cast<std::size_t>(total);
+  auto& terms = ws.arm_event_terms;  // a[0..events), then b[0..events)
+  terms.resize(2 * events);
+  double* a = terms.data();
+  double* b = a + events;
+  std::size_t k = 0;
+  for (const ArmRiskRow& row : rows) {
+    const double n0 = row.at_risk[0], n1 = row.at_risk[1];
+    const double e0 = row.events[0], e1 = row.events[1], d = e0 + e1;
     if (d == 1.0 || ties == CoxTies::breslow) {
-      const double risk1 = row.at_risk[1] * eb;
-      const double denom = row.at_risk[0] + risk1;
-      const double r = risk1 / denom;  // weighted mean of x over the risk set
-      log_denominators[lane].add(denom);
-      for (double j = 1.0; j < d; j += 1.0) log_denominators[lane].add(denom);
-      u_part[lane] -= d * r;
-      imat_part[lane] += d * r * (1.0 - r);
-    } else {
-      // Efron: the j-th of d tied deaths sees the risk set less (1 - (j + 1) / d) of them.
-      const double rest1 = (row.at_risk[1] - d1) * eb;
-      const double rest = (row.at_risk[0] - row.events[0]) + rest1;
-      const double tied1 = d1 * eb;
-      const double tied = row.events[0] + tied1;
-      for (double j = 1.0; j <= d; j += 1.0) {
-        const double denom = rest + (j / d) * tied;
-        const double r = (rest1 + (j / d) * tied1) / denom;
-        log_denominators[lane].add(denom);
-        u_part[lane] -= r;
-        imat_part[lane] += r * (1.0 - r);
+      for (double j = 1.0; j <= d; j += 1.0, ++k) {
+        a[k] = n0;
+        b[k] = n1;
       }
+      continue;
+    }
+    // (j / d) e = j (e / d): one division per event time, not per event.
+    const double share0 = e0 / d, share1 = e1 / d;
+    for (double j = 1.0; j <= d; j += 1.0, ++k) {
+      a[k] = (n0 - e0) + j * share0;
+      b[k] = (n1 - e1) + j * share1;
     }
   }
-  u = events1 + (u_part[0] + u_part[1]);
-  imat = imat_part[0] + imat_part[1];
-  return events1 * beta - (log_denominators[0].value() + log_denominators[1].value());
+  return {a, b, events, events1};
+}
+
+// Two doubles in one SSE2 register (GCC/Clang vector extension): two events per instruction,
+// and in particular two divisions per divpd.
+using Double2 = double __attribute__((vector_size(16)));
+
+// Brings the lanes of a running product back within [2^-500, 2^500] by exact powers of two,
+// counted in `exponent`. Arithmetic only: a call in the loop (frexp) made the compiler keep every
+// accumulator in memory, since calls clobber all SSE registers. Products of denominators
+// a + b e^beta stay finite for |beta| < 360 (denominators < 2^520); beyond, the log-likelihood is
+// not finite and the Newton step is halved, as for any non-finite value.
+inline void rescale(Double2& product, int& exponent) noexcept {
+  for (int lane = 0; lane < 2; ++lane) {
+    if (product[lane] > 0x1p+500) {
+      product[lane] *= 0x1p-500;
+      exponent += 500;
+    } else if (product[lane] < 0x1p-500) {
+      product[lane] *= 0x1p+500;
+      exponent -= 500;
+    }
+  }
+}
+
+bool in_range(Double2 product) noexcept {
+  return product[0] >= 0x1p-500 && product[0] <= 0x1p+500 && product[1] >= 0x1p-500 &&
+         product[1] <= 0x1p+500;
+}
+
+// Log partial likelihood at beta with score u and information imat (coxfit6's sums for x = arm).
+// Events run two per register in two registers (four independent dependency chains); the
+// log-denominators are a running product per lane, rescaled by powers of two.
+double arm_iteration(const ArmEventTerms& terms, double beta, double& u, double& imat) {
+  const double eb = std::exp(beta);
+  Double2 score[2] = {{0.0, 0.0}, {0.0, 0.0}}, information[2] = {{0.0, 0.0}, {0.0, 0.0}};
+  Double2 product[2] = {{1.0, 1.0}, {1.0, 1.0}};
+  int exponent = 0;
+  const std::size_t n = terms.events;
+  std::size_t i = 0;
+  for (; i + 3 < n; i += 4) {
+    for (int half = 0; half < 2; ++half) {
+      Double2 a, b;
+      std::memcpy(&a, terms.a + i + 2 * half, sizeof a);
+      std::memcpy(&b, terms.b + i + 2 * half, sizeof b);
+      const Double2 risk1 = b * eb;
+      const Double2 denom = a + risk1;
+      const Double2 r = risk1 / denom;  // weighted mean of x over the (Efron-reduced) risk set
+      product[half] *= denom;
+      score[half] -= r;
+      information[half] += r * (1.0 - r);
+      if (!in_range(product[half])) [[unlikely]]
+        rescale(product[half], exponent);
+    }
+  }
+  ArmLane rest;
+  for (; i < n; ++i) {
+    const double risk1 = terms.b[i] * eb;
+    const double denom = terms.a[i] + risk1;
+    const double r = risk1 / denom;
+    rest.log_denominators.add(denom);
+    rest.score -= r;
+    rest.information += r * (1.0 - r);
+  }
+  const Double2 s = score[0] + score[1], info = information[0] + information[1];
+  u = terms.events1 + ((s[0] + s[1]) + rest.score);
+  imat = (info[0] + info[1]) + rest.information;
+  const double log_product = (std::log(product[0][0]) + std::log(product[0][1])) +
+                             (std::log(product[1][0]) + std::log(product[1][1])) +
+                             exponent * std::numbers::ln2;
+  return terms.events1 * beta - (log_product + rest.log_denominators.value());
 }
 
 // fit_cox for the arm table: Newton-Raphson with step halving, 1 x 1 "factorisation" (the
 // information must be finite and positive, which is fit_cox's toler_chol test for p = 1).
-void fit_arm(const std::vector<ArmRiskRow>& rows, CoxFit& out, const CoxOptions& opt) {
+void fit_arm(const std::vector<ArmRiskRow>& rows, SurvivalWorkspace& ws, CoxFit& out,
+             const CoxOptions& opt) {
+  const ArmEventTerms terms = arm_event_terms(rows, opt.ties, ws);
   const auto usable = [](double imat) { return std::isfinite(imat) && imat > 0.0; };
   double u = 0.0, imat = 0.0, beta = 0.0;
-  out.loglik_null = arm_iteration(rows, beta, opt.ties, u, imat);
+  out.loglik_null = arm_iteration(terms, beta, u, imat);
   double best = out.loglik_null, newlk = best;
   bool ok = usable(imat), converged = false;
   int iter = 0, halving = 0;
@@ -475,7 +561,7 @@ void fit_arm(const std::vector<ArmRiskRow>& rows, CoxFit& out, const CoxOptions&
     double step = u / imat;
     double newbeta = beta + step;
     for (iter = 1; iter <= opt.max_iter; ++iter) {
-      newlk = arm_iteration(rows, newbeta, opt.ties, u, imat);
+      newlk = arm_iteration(terms, newbeta, u, imat);
       ok = usable(imat);
       const bool finite = std::isfinite(newlk) && std::isfinite(u);
       if (finite && ok && std::abs(1.0 - best / newlk) <= opt.eps) {
@@ -496,7 +582,7 @@ void fit_arm(const std::vector<ArmRiskRow>& rows, CoxFit& out, const CoxOptions&
     }
     if (!converged) {
       iter = opt.max_iter;
-      newlk = arm_iteration(rows, beta, opt.ties, u, imat);  // last good beta
+      newlk = arm_iteration(terms, beta, u, imat);  // last good beta
       ok = usable(imat);
     }
   }
@@ -570,14 +656,14 @@ void cox_ph_arm(const SurvivalData& data, SurvivalWorkspace& ws, CoxFit& out,
         return k + 1 == order.size() || data.stratum[order[k]] != data.stratum[order[k + 1]];
       },
       ws.arm_risk);
-  fit_arm(ws.arm_risk, out, options);
+  fit_arm(ws.arm_risk, ws, out, options);
 }
 
 void cox_ph_arm_from_table(SurvivalWorkspace& ws, CoxFit& out, const CoxOptions& options) {
   if (options.stratified)
     throw std::invalid_argument(
         "cox_ph_arm_from_table: the table is unstratified; options.stratified must be false");
-  fit_arm(ws.arm_risk, out, options);
+  fit_arm(ws.arm_risk, ws, out, options);
 }
 
 void cox_ph_arm(std::span<const SortedSubject> cohort, SurvivalWorkspace& ws, CoxFit& out,
@@ -591,7 +677,7 @@ void cox_ph_arm(std::span<const SortedSubject> cohort, SurvivalWorkspace& ws, Co
       [&](std::size_t k) { return static_cast<double>(cohort[k].status); },
       [&](std::size_t k) { return static_cast<double>(cohort[k].arm); },
       [&](std::size_t k) { return k + 1 == n; }, ws.arm_risk);
-  fit_arm(ws.arm_risk, out, options);
+  fit_arm(ws.arm_risk, ws, out, options);
 }
 
 }  // namespace trialsim

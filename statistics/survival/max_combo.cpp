@@ -298,8 +298,10 @@ bool max_combo_rejects(const WeightedLogRankSet& set, double alpha) {
     if (std::isnan(set.z[a]) || m == 0) return false;
     c = std::max(c, -set.z[a]);
   }
-  const double single = normal_cdf(-c);  // P(-Z_k >= c), the same for every k
-  if (single > alpha) return false;      // p >= single
+  const double single = normal_cdf(-c);                       // P(-Z_k >= c), the same for every k
+  if (single > alpha) return false;                           // p >= single
+  const double bonferroni = static_cast<double>(m) * single;  // p <= m single (no quadrature)
+  if (bonferroni <= alpha) return true;
   // A sharper lower bound: p >= P(-Z_a >= c or -Z_b >= c) = 2 single - Phi_2(-c, -c; R_ab) for
   // any pair, largest for the least correlated pair.
   double least = 1.0;
@@ -313,7 +315,7 @@ bool max_combo_rejects(const WeightedLogRankSet& set, double alpha) {
   best_link.fill(-INF);
   in_tree[0] = true;
   for (std::size_t k = 1; k < m; ++k) best_link[k] = set.correlation(0, k);
-  double upper = static_cast<double>(m) * single;
+  double upper = bonferroni;
   for (std::size_t step = 1; step < m; ++step) {
     std::size_t next = 0;
     double link = -INF;

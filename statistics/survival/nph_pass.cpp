@@ -1,6 +1,8 @@
 #include "statistics/survival/nph_pass.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -44,17 +46,17 @@ NphPlan::NphPlan(std::span<const FhWeight> fh, double rmst_tau, std::span<const 
   for (std::size_t i = 0; i < milestones.size(); ++i) milestones_[i] = milestones[i];
 }
 
-void analyse_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, NphAnalysis& out) {
+void analyse_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, NphAnalysis& out,
+                 std::vector<ArmRiskRow>* cox_table) {
   const std::size_t size = cohort.size();
   const double tau = plan.rmst_tau();
   const std::span<const double> milestones = plan.milestones();
-  out.log_rank = LogRankResult{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, size > 0 ? 1 : 0};
-  out.fh.size = plan.fh().size();
-  for (std::size_t k = 0; k < out.fh.size; ++k) {
-    out.fh.weight[k] = plan.fh()[k];
-    out.fh.score[k] = 0.0;
-    for (std::size_t b = 0; b < out.fh.size; ++b) out.fh.covariance[k][b] = 0.0;
-  }
+  // The sums are local: a store through `out` might alias the cohort's times (both double), so
+  // the walk would reload them after every store.
+  LogRankResult log_rank{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, size > 0 ? 1 : 0};
+  WeightedLogRankSet fh;
+  fh.size = plan.fh().size();
+  for (std::size_t k = 0; k < fh.size; ++k) fh.weight[k] = plan.fh()[k];
   double n1 = 0.0;
   for (const SortedSubject& s : cohort) n1 += s.arm;
   KmHorizonWalk walk[2];
@@ -71,6 +73,8 @@ void analyse_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, Nph
     }
   };
 
+  if (cox_table) cox_table->resize(size);
+  std::size_t cox_rows = 0;
   std::array<double, MAX_FH_TESTS> weights{};
   double at_risk = static_cast<double>(size), at_risk1 = n1, pooled_surv = 1.0;
   for (std::size_t k = 0; k < size;) {
@@ -84,10 +88,13 @@ void analyse_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, Nph
     } while (k < size && cohort[k].time == t);
     const double d = d_arm[0] + d_arm[1];
     if (d > 0.0) {
-      add_logrank_time(out.log_rank, d, d_arm[1], at_risk, at_risk1);
+      add_logrank_time(log_rank, d, d_arm[1], at_risk, at_risk1);
       plan.weights().evaluate(pooled_surv, weights.data());  // S(t-), before the update
-      add_weighted_logrank_time(out.fh, weights.data(), d, d_arm[1], at_risk, at_risk1);
+      add_weighted_logrank_time(fh, weights.data(), d, d_arm[1], at_risk, at_risk1);
       pooled_surv *= (at_risk - d) / at_risk;
+      // The Cox risk table row (at risk: time >= t), as analyse_two_arm builds it.
+      if (cox_table)
+        (*cox_table)[cox_rows++] = {{at_risk - at_risk1, at_risk1}, {d_arm[0], d_arm[1]}};
     }
     capture_milestones_before(t);
     for (int a = 0; a < 2; ++a) walk[a].add(t, d_arm[a], m_arm[a], tau);
@@ -95,8 +102,14 @@ void analyse_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, Nph
     at_risk1 -= m_arm[1];
   }
   capture_milestones_before(std::numeric_limits<double>::infinity());
-  finish_logrank(out.log_rank);
-  finish_weighted_logrank(out.fh);
+  if (cox_table) {  // coxfit6 walks from the latest time back: the same row order
+    cox_table->resize(cox_rows);
+    std::reverse(cox_table->begin(), cox_table->end());
+  }
+  finish_logrank(log_rank);
+  finish_weighted_logrank(fh);
+  out.log_rank = log_rank;
+  out.fh = fh;
   out.rmst = finish_rmst(walk, tau);
   const double last[2] = {walk[0].last_observed, walk[1].last_observed};
   out.milestone_count = milestones.size();

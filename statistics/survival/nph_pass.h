@@ -13,6 +13,7 @@
 #include <array>
 #include <cstddef>
 #include <span>
+#include <vector>
 
 #include "statistics/survival/logrank.h"
 #include "statistics/survival/rmst.h"
@@ -53,6 +54,10 @@ struct NphAnalysis {
   std::size_t milestone_count = 0;
 };
 
-void analyse_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, NphAnalysis& out);
+// With cox_table, the walk also fills the per-time risk table of the Cox model on the arm (rows
+// in coxfit6's order, as cox_ph_arm(cohort, ...) builds them; for cox_ph_arm_from_table). The
+// vector keeps its capacity between calls: no allocation once it has held a cohort this large.
+void analyse_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, NphAnalysis& out,
+                 std::vector<ArmRiskRow>* cox_table = nullptr);
 
 }  // namespace trialsim

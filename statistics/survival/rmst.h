@@ -52,8 +52,12 @@ struct KmHorizonWalk {
         area += (t - area_time) * surv;
         area_time = t;
       }
-      const double factor = (at_risk - d) / at_risk;
-      const double g = at_risk > d ? d / (at_risk * (at_risk - d)) : 0.0;
+      // One division for both: q = 1 / (n (n - d)), factor = (n - d)^2 q = (n - d) / n,
+      // g = d q (when n = d, factor = 0 and g is not used).
+      const double left = at_risk - d;
+      const double q = at_risk > d ? 1.0 / (at_risk * left) : 0.0;
+      const double factor = at_risk > d ? left * left * q : 0.0;
+      const double g = d * q;
       surv *= factor;
       // Greenwood as kaplan_meier: +Inf once every subject at risk has the event.
       var_log += at_risk > d ? g : std::numeric_limits<double>::infinity();

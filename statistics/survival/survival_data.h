@@ -66,6 +66,8 @@ struct SurvivalWorkspace {
   std::vector<SortedSubject> sorted, sorted_scratch;  // sort_cohort's output and scratch
   std::vector<std::uint32_t> buckets;                 // sort_cohort's bucket offsets
   std::vector<ArmRiskRow> arm_risk;                   // Cox-on-arm risk table
+  // The table as the Newton iterations read it: (a, b) per event, risk-set sum a + b e^beta.
+  std::vector<double> arm_event_terms;
   std::vector<std::uint32_t> order;  // subject indices sorted by (stratum, time, index)
 
   // Per-distinct-event-time tables (log-rank, cumulative incidence).

@@ -54,45 +54,6 @@ FhWeightEvaluator::FhWeightEvaluator(std::span<const FhWeight> set) : size_(set.
   }
 }
 
-double FhWeightEvaluator::power(double x, double exponent, int small) noexcept {
-  switch (small) {
-    case 0:
-      return 1.0;  // pow(x, 0) == 1 for every x, 0 included
-    case 1:
-      return x;
-    case 2:
-      return x * x;
-    default:
-      return std::pow(x, exponent);
-  }
-}
-
-void FhWeightEvaluator::evaluate(double surv_before, double* weights) const noexcept {
-  const double failed = 1.0 - surv_before;
-  for (std::size_t k = 0; k < size_; ++k) {
-    weights[k] = power(surv_before, exponent_[2 * k], small_[2 * k]) *
-                 power(failed, exponent_[2 * k + 1], small_[2 * k + 1]);
-  }
-}
-
-void add_weighted_logrank_time(WeightedLogRankSet& set, const double* weights, double events,
-                               double events_arm1, double at_risk, double at_risk1) noexcept {
-  // The terms of add_logrank_time (logrank.h): FH(0, 0) is log_rank up to rounding (log_rank
-  // sums O1 and E1 apart and subtracts at the end).
-  const double o_minus_e = events_arm1 - events * at_risk1 / at_risk;
-  double v = 0.0;
-  if (at_risk > 1.0) {
-    const double tmp = events * (at_risk - events) / (at_risk * (at_risk - 1.0));
-    v = tmp * (at_risk1 - at_risk1 * at_risk1 / at_risk);
-  }
-  const std::size_t m = set.size;
-  for (std::size_t a = 0; a < m; ++a) {
-    set.score[a] += weights[a] * o_minus_e;
-    const double wv = weights[a] * v;
-    for (std::size_t b = a; b < m; ++b) set.covariance[a][b] += wv * weights[b];
-  }
-}
-
 void finish_weighted_logrank(WeightedLogRankSet& set) noexcept {
   const std::size_t m = set.size;
   for (std::size_t a = 0; a < m; ++a) {

@@ -16,6 +16,7 @@
 // under H0, i.e. benefit for arm 1; the one-sided p-value for benefit is Phi(z).
 // Times in months. No heap allocation: at most MAX_FH_TESTS tests, held in fixed arrays.
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <span>
 
@@ -63,19 +64,54 @@ class FhWeightEvaluator {
  public:
   explicit FhWeightEvaluator(std::span<const FhWeight> set);
   std::size_t size() const noexcept { return size_; }
-  void evaluate(double surv_before, double* weights) const noexcept;
+  // Inline: called at every event time of every walk.
+  void evaluate(double surv_before, double* weights) const noexcept {
+    const double failed = 1.0 - surv_before;
+    for (std::size_t k = 0; k < size_; ++k) {
+      weights[k] = power(surv_before, exponent_[2 * k], small_[2 * k]) *
+                   power(failed, exponent_[2 * k + 1], small_[2 * k + 1]);
+    }
+  }
 
  private:
-  static double power(double x, double exponent, int small) noexcept;
+  static double power(double x, double exponent, int small) noexcept {
+    switch (small) {
+      case 0:
+        return 1.0;  // pow(x, 0) == 1 for every x, 0 included
+      case 1:
+        return x;
+      case 2:
+        return x * x;
+      default:
+        return std::pow(x, exponent);
+    }
+  }
   std::size_t size_ = 0;
   std::array<double, 2 * MAX_FH_TESTS> exponent_{};
   std::array<int, 2 * MAX_FH_TESTS> small_{};  // 0, 1, 2, or -1 for pow
 };
 
 // Adds one distinct event time to the set's sums (shared by every FH walk, in time order).
-// `weights` from FhWeightEvaluator::evaluate at the pooled S(t-).
-void add_weighted_logrank_time(WeightedLogRankSet& set, const double* weights, double events,
-                               double events_arm1, double at_risk, double at_risk1) noexcept;
+// `weights` from FhWeightEvaluator::evaluate at the pooled S(t-). Inline: beside
+// add_logrank_time in one walk (nph_pass), the compiler computes their shared terms once.
+inline void add_weighted_logrank_time(WeightedLogRankSet& set, const double* weights, double events,
+                                      double events_arm1, double at_risk,
+                                      double at_risk1) noexcept {
+  // The terms of add_logrank_time (logrank.h), with the same expressions: FH(0, 0) is log_rank
+  // up to rounding (log_rank sums O1 and E1 apart and subtracts at the end).
+  const double o_minus_e = events_arm1 - events * at_risk1 / at_risk;
+  double v = 0.0;
+  if (at_risk > 1.0) {
+    const double tmp = events * (at_risk - events) / (at_risk * (at_risk - 1.0));
+    v = tmp * (at_risk1 - at_risk1 * at_risk1 / at_risk);
+  }
+  const std::size_t m = set.size;
+  for (std::size_t a = 0; a < m; ++a) {
+    set.score[a] += weights[a] * o_minus_e;
+    const double wv = weights[a] * v;
+    for (std::size_t b = a; b < m; ++b) set.covariance[a][b] += wv * weights[b];
+  }
+}
 // z from the sums.
 void finish_weighted_logrank(WeightedLogRankSet& set) noexcept;
 
