@@ -216,8 +216,30 @@ const KeyTable& top_level_keys() {
            .type = KeyType::mapping_list,
            .meaning = "assumed truths, simulated on common random numbers",
            .max_items = MAX_SCENARIOS},
+          {.path = "headline",
+           .type = KeyType::choice_list,
+           .choices = headline_quantities(),
+           .fallback = defaults_to(default_headline()),
+           .meaning = "what the console summary and summary.json's headline show, per "
+                      "scenario: power, type_i_error (rejection probability at an alternative or "
+                      "a null scenario), expected_n, duration, events, ci_width, coverage, bias, "
+                      "early_stop; presentation only (not in the config hash)",
+           .max_items = 9},
       }};
   return table;
+}
+
+const std::vector<std::string>& headline_quantities() {
+  static const std::vector<std::string> names = {"power",    "type_i_error", "expected_n",
+                                                 "duration", "events",       "ci_width",
+                                                 "coverage", "bias",         "early_stop"};
+  return names;
+}
+
+const std::vector<std::string>& default_headline() {
+  static const std::vector<std::string> names = {"power", "type_i_error", "expected_n", "duration",
+                                                 "ci_width"};
+  return names;
 }
 
 const KeyTable& simulation_keys() {
@@ -373,6 +395,9 @@ CommonKeys read_common_keys(MappingReader& root, const std::string& file_stem,
   check_output_name(root, common.name, !named);
   common.description = root.string(keys["description"]);
   common.simulation = read_simulation(root, common.locations);
+  // Read key by key, not by spec: presentation stays out of the echo (and the config hash).
+  common.headline =
+      root.optional_choice_list("headline", default_headline(), headline_quantities());
   read_grid(root, common, locate_grid_values);
   read_search(root, common);
   return common;

@@ -91,8 +91,19 @@ struct CommonKeys {
   SimulationSettings simulation;
   std::vector<GridAxis> grid;        // empty: a single run
   std::optional<SearchSpec> search;  // a search is a one-axis grid plus a decision
+  // What the console summary and summary.json's "headline" show (HEADLINE_QUANTITIES). Not in
+  // the resolved echo or the config hash: it changes what is shown, not what is computed.
+  std::vector<std::string> headline;
   CommonKeyLocations locations;
 };
+
+// The quantities a config may ask for as its headline (`headline:`), each standing for the
+// metrics that measure it in every design (edges/report/headline.h): power and type_i_error
+// (rejection probabilities at the design's alternative and null scenarios), expected_n,
+// duration, events, ci_width, coverage, bias, early_stop.
+const std::vector<std::string>& headline_quantities();
+// The default headline: power, type_i_error, expected_n, duration, ci_width.
+const std::vector<std::string>& default_headline();
 
 // The tables, in reference order: "" (top level), simulation, simulation.precision, search,
 // search.target, search.tied. The top-level table names design, model and scenarios; each design's

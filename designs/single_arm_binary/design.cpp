@@ -151,6 +151,12 @@ class Study final : public trialsim::Study {
         {"exact_size", binomial_upper_tail(table.critical_value(), design.sample_size,
                                            design.null_response_rate)},
     };
+    // Scenarios under H0: p <= p0, where a rejection is a type I error (edges/report/headline.h).
+    nlohmann::json nulls = nlohmann::json::array();
+    for (const ResponseScenario& scenario : study.scenarios)
+      if (scenario.response_rate <= design.null_response_rate) nulls.push_back(scenario.name);
+    result.design_facts["null_hypothesis"] = {{"one_sided_alpha", design.alpha},
+                                              {"scenarios", nulls}};
     const std::vector<OcRow> exact_rows = rows_in_scenario_order(
         study.scenarios.size(),
         [&](std::size_t s) { return exact_oc_rows(study.scenarios[s], design, table); });

@@ -435,6 +435,18 @@ class Study final : public trialsim::Study {
     return rows;
   }
 
+  // The scenarios under H0 (both arms the same survival: hazard ratio 1, or the same arm model
+  // in both arms), where a rejection is a type I error (edges/report/headline.h).
+  nlohmann::json null_hypothesis() const {
+    nlohmann::json names = nlohmann::json::array();
+    for (std::size_t k = 0; k < scenarios.size(); ++k) {
+      const bool same = per_arm ? arms[k].control.echo == arms[k].experimental.echo
+                                : scenarios[k].hazard_ratio == 1.0;
+      if (same) names.push_back(scenarios[k].name);
+    }
+    return {{"one_sided_alpha", design.alpha}, {"scenarios", names}};
+  }
+
   // summary.json's design facts: the decision rule, Schoenfeld's and the analytic power, and
   // with interims the exact crossing probabilities under each scenario's Schoenfeld drift.
   nlohmann::json design_facts(const std::vector<AnalyticTrial>& trials) const {
@@ -457,6 +469,7 @@ class Study final : public trialsim::Study {
                               " (one-sided alpha " + format_number(design.alpha) + ")"},
     };
     if (!study.per_arm) facts["control_hazard_per_month"] = study.scenarios.front().control_hazard;
+    facts["null_hypothesis"] = null_hypothesis();
     if (!schoenfeld.empty()) facts["schoenfeld_power"] = schoenfeld;
     if (!trials.empty()) facts["analytic_power"] = analytic_powers(trials);
     if (!design.efficacy_boundaries.empty()) {

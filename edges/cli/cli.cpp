@@ -27,6 +27,7 @@
 #include "edges/config/study_config.h"
 #include "edges/fit/fit_command.h"
 #include "edges/output/output_directory.h"
+#include "edges/report/headline.h"
 #include "edges/report/report.h"
 #include "edges/run/grid_run.h"
 #include "trialsim/version.h"
@@ -108,13 +109,18 @@ void print_summary(const StudyConfig& config, const StudyResult& result,
   std::printf("%s: %s; %s\n", terminal_safe(config.name).c_str(),
               config.simulation.mode == EvaluationMode::exact ? "exact evaluation" : "simulation",
               terminal_safe(result.design_facts["decision_rule"].get<std::string>()).c_str());
-  for (const OcRow& row : result.rows) {
-    const bool headline = row.metric == "rejection_probability" || row.metric == "coverage" ||
-                          row.metric == "ci_coverage" || row.metric == "study_duration_mean";
-    if (!headline || std::isnan(row.estimate)) continue;
-    std::printf("  %-16s %-22s %-22s %.4f (MCSE %.4f)\n", terminal_safe(row.scenario).c_str(),
-                row.analysis.c_str(), row.metric.c_str(), row.estimate, row.mcse);
+  // The config's headline quantities (default: power, type I error, expected N, duration, CI
+  // width), labelled; exact rows without MCSE text.
+  for (const HeadlineRow& row : headline_rows(result.rows, config.headline, result.design_facts)) {
+    std::printf("  %-16s %-22s %-18s %.4f", terminal_safe(row.scenario).c_str(),
+                row.analysis.c_str(), row.label.c_str(), row.estimate);
+    if (config.simulation.mode == EvaluationMode::exact)
+      std::printf("\n");
+    else
+      std::printf(" (MCSE %.4f)\n", row.mcse);
   }
+  for (const StatisticalWarning& warning : type_i_error_warnings(result.rows, result.design_facts))
+    std::printf("warning: %s\n", terminal_safe(warning.text).c_str());
   if (!result.precision.is_null()) {
     const auto& p = result.precision;
     std::printf(
@@ -165,6 +171,8 @@ nlohmann::json summary_json(const StudyConfig& config, const StudyResult& result
                             {"config", config.resolved()},    {"design", result.design_facts},
                             {"scenarios", scenarios}};
   if (!result.precision.is_null()) summary["precision"] = result.precision;
+  summary["headline"] = to_json(headline_rows(result.rows, config.headline, result.design_facts));
+  summary["warnings"] = to_json(type_i_error_warnings(result.rows, result.design_facts));
   return summary;
 }
 

@@ -155,6 +155,7 @@ StudyConfig read_config(ConfigDocument& document, const std::filesystem::path& f
   config.config_file = file.string();
   config.name = std::move(common.name);
   config.description = std::move(common.description);
+  config.headline = std::move(common.headline);
   config.simulation = common.simulation;
   config.grid = std::move(common.grid);
   config.search = std::move(common.search);

@@ -21,6 +21,7 @@ struct StudyConfig {
   std::string config_file;
   std::string name;  // default: the config file's stem; names the output directory
   std::string description;
+  std::vector<std::string> headline;  // top-level `headline:` (console and summary.json)
   SimulationSettings simulation;
   std::string design_type;             // `design.type`: the registered design that read it
   std::shared_ptr<const Study> study;  // design, model and scenarios, read by that design
