@@ -127,5 +127,26 @@ TEST_CASE("The console and summary.json show the headline and the warnings", "[h
   CHECK(summary["design"]["null_hypothesis"]["scenarios"] == nlohmann::json{"hr-1.0"});
 }
 
+TEST_CASE("Estimates after early stopping are labelled naive", "[headline][cli]") {
+  const TempDir scratch("headline-naive");
+  const auto sequential =
+      run_trialsim({"run", source_path("configs/examples/group-sequential.yaml").string(), "-q",
+                    "-t", "1", "-r", "1000", "-o", (scratch / "gs").string()},
+                   scratch);
+  REQUIRE(sequential.exit_code == 0);
+  CHECK(sequential.out.find("note: the Cox HR, Kaplan-Meier and median estimates are computed at "
+                            "the look that ended each trial") != std::string::npos);
+  const auto summary = nlohmann::json::parse(testing::read_text(scratch / "gs/summary.json"));
+  CHECK(summary["design"]["naive_estimates"].get<std::string>().find("conditionally biased") !=
+        std::string::npos);
+  // A fixed-sample design has nothing to label.
+  const auto fixed =
+      run_trialsim({"run", source_path("configs/examples/two-arm-survival.yaml").string(), "-q",
+                    "-t", "1", "-r", "1000", "-o", (scratch / "fixed").string()},
+                   scratch);
+  REQUIRE(fixed.exit_code == 0);
+  CHECK(fixed.out.find("note:") == std::string::npos);
+}
+
 }  // namespace
 }  // namespace trialsim

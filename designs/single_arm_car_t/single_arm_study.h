@@ -78,7 +78,8 @@ class SingleArmCarTTally {
 
   // Distributions behind the report's figures: per band endpoint, the cohorts' KM estimates at
   // time k * KM_BAND_STEP (only cohorts where S(t) is estimable: t within follow-up); the number
-  // of responders; the study duration (months from first entry to the cut).
+  // of responders; the study duration (months from the start of accrual, calendar time 0, to the
+  // cut).
   const std::vector<QuantisedDistribution>& km_band(BandEndpoint endpoint) const {
     return km_bands_[static_cast<int>(endpoint)];
   }

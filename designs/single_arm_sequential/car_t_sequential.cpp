@@ -194,6 +194,9 @@ class CarTSequentialStudy final : public trialsim::Study {
     facts["fitted_model"] = fitted.file;
     facts["safety_event"] = safety_event_name(conduct.event);
     facts["true_values"] = truths;
+    facts["naive_estimates"] =
+        "estimates are computed at the stage that ended each trial, without adjustment for the "
+        "stopping rules: naive estimates, conditionally biased after an early stop";
     return facts;
   }
 };

@@ -470,6 +470,11 @@ class Study final : public trialsim::Study {
     };
     if (!study.per_arm) facts["control_hazard_per_month"] = study.scenarios.front().control_hazard;
     facts["null_hypothesis"] = null_hypothesis();
+    if (design.group_sequential() && design.estimates)
+      facts["naive_estimates"] =
+          "the Cox HR, Kaplan-Meier and median estimates are computed at the look that ended "
+          "each trial, without adjustment for the stopping rule: naive estimates, conditionally "
+          "biased away from the null after an early efficacy stop";
     if (!schoenfeld.empty()) facts["schoenfeld_power"] = schoenfeld;
     if (!trials.empty()) facts["analytic_power"] = analytic_powers(trials);
     if (!design.efficacy_boundaries.empty()) {

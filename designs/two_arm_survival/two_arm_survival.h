@@ -164,7 +164,8 @@ class TwoArmSurvivalTally {
   std::vector<OcRow> oc_rows(const TwoArmSurvivalDesign& design,
                              const SurvivalScenario& scenario) const;
   std::uint64_t replicates() const noexcept { return rejection_.count(); }
-  // Calendar months from the first entry to the analysis cut-off, over the cohorts (for reports).
+  // Calendar months from the start of accrual (time 0) to the analysis cut-off, over the cohorts
+  // (for reports).
   QuantisedDistribution study_durations() const { return duration_distribution(); }
   // Per arm, the cohorts' KM estimates at each band time where estimable (design.km_bands).
   const std::vector<QuantisedDistribution>& km_band(int arm) const { return km_bands_[arm]; }

@@ -121,6 +121,10 @@ void print_summary(const StudyConfig& config, const StudyResult& result,
   }
   for (const StatisticalWarning& warning : type_i_error_warnings(result.rows, result.design_facts))
     std::printf("warning: %s\n", terminal_safe(warning.text).c_str());
+  if (result.design_facts.contains("naive_estimates") &&
+      result.design_facts["naive_estimates"].is_string())
+    std::printf("note: %s\n",
+                terminal_safe(result.design_facts["naive_estimates"].get<std::string>()).c_str());
   if (!result.precision.is_null()) {
     const auto& p = result.precision;
     std::printf(

@@ -1088,7 +1088,7 @@ std::vector<FigureSpec> figure_specs(const ResultsDirectory& r) {
         "study_duration",
         "Study duration",
         "study_duration",
-        "Study duration (months from the first entry to the data cut)",
+        "Study duration (months from the start of accrual to the data cut)",
         "Calendar months from the first patient's entry to the analysis cut-off, over the virtual "
         "cohorts (bins of 0.1 month). Panel titles: the mean with its MCSE.",
         0.1,
