@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "edges/report/headline.h"
+#include "edges/report/memo.h"
 #include "tests/support.h"
 
 namespace trialsim {
@@ -44,10 +45,9 @@ TEST_CASE("The default headline labels power, type I error, N, duration and CI w
           "[headline]") {
   const auto rows = headline_rows(ROWS, default_headline(), FACTS);
   CHECK(labels_of(rows) ==
-        std::vector<std::string>{"h0|type I error", "h0|expected N", "h0|CI width", "h1|power",
-                                 "h1|duration (months)",
-                                 "h0 (assurance)|P(false positive), averaged over the prior",
-                                 "h1 (assurance)|assurance"});
+        std::vector<std::string>{
+            "h0|type I error", "h0|expected N", "h0|CI width", "h1|power", "h1|duration (months)",
+            "h0 (assurance)|P(false positive), prior-averaged", "h1 (assurance)|assurance"});
   CHECK(rows[0].estimate == 0.0299);
   CHECK(rows[0].mcse == 0.0005);
 }
@@ -57,7 +57,7 @@ TEST_CASE("A headline asks for what it names, in the rows' order", "[headline]")
         std::vector<std::string>{"h0|CI coverage", "h1|power", "h1 (assurance)|assurance"});
   CHECK(labels_of(headline_rows(ROWS, {"type_i_error"}, FACTS)) ==
         std::vector<std::string>{"h0|type I error",
-                                 "h0 (assurance)|P(false positive), averaged over the prior"});
+                                 "h0 (assurance)|P(false positive), prior-averaged"});
   // A design that declares no null scenario: every rejection probability, under power.
   CHECK(labels_of(headline_rows(ROWS, {"power"}, nlohmann::json::object())) ==
         std::vector<std::string>{"h0|rejection probability", "h1|rejection probability",
@@ -146,6 +146,33 @@ TEST_CASE("Estimates after early stopping are labelled naive", "[headline][cli]"
                    scratch);
   REQUIRE(fixed.exit_code == 0);
   CHECK(fixed.out.find("note:") == std::string::npos);
+}
+
+TEST_CASE("The memo rounds each estimate to its MCSE and escapes names for Markdown",
+          "[headline][memo]") {
+  using report::markdown_escape;
+  using report::rounded_to_mcse;
+  CHECK(rounded_to_mcse(0.03203, 0.0039) == "0.032");
+  CHECK(rounded_to_mcse(23.4518, 0.0397) == "23.45");
+  CHECK(rounded_to_mcse(0.2965, 0.00007) == "0.29650");
+  CHECK(rounded_to_mcse(119.9995, 0.4) == "120.0");  // at least one decimal
+  CHECK(rounded_to_mcse(120.0, 0.0) == "120");       // exact: trailing zeros trimmed
+  CHECK(rounded_to_mcse(0.025, 0.0) == "0.025");
+  CHECK(rounded_to_mcse(NAN, 0.1) == "–");
+  // Inline markup, HTML and control characters are data; intraword underscores stay readable.
+  CHECK(markdown_escape("two_arm_survival") == "two_arm_survival");
+  CHECK(markdown_escape("a *b* [c](http://x) `d` | e") ==
+        "a \\*b\\* \\[c\\](http://x) \\`d\\` \\| e");
+  CHECK(markdown_escape("<script>alert(1)</script>") == "&lt;script>alert(1)&lt;/script>");
+  CHECK(markdown_escape("x\ny\x1b[31m") == "x y \\[31m");
+  CHECK(markdown_escape("_lead") == "\\_lead");
+  // Block markup only where a line starts.
+  CHECK(markdown_escape("# not a heading") == "\\# not a heading");
+  CHECK(markdown_escape("# in a cell", false) == "# in a cell");
+  CHECK(markdown_escape("12. not a list") == "12\\. not a list");
+  CHECK(markdown_escape("0.025", false) == "0.025");
+  CHECK(markdown_escape("> quote") == "&gt; quote");
+  CHECK(markdown_escape("z >= 2", false) == "z >= 2");
 }
 
 }  // namespace

@@ -78,7 +78,15 @@ TEST_CASE("run --report writes a self-contained report with every figure of the 
           std::string::npos);
   REQUIRE(read_text(out / "figures" / "km_dor.gp").find("reported 83.2 % at 12 mo") !=
           std::string::npos);
-  REQUIRE(read_text(out / "figures" / "power.gp").find("target power 0.80") != std::string::npos);
+  // No target line without a target in the config (issue 17: a 0.80 line nobody set).
+  REQUIRE(read_text(out / "figures" / "power.gp").find("target power") == std::string::npos);
+  // The memo opens the page (its link first in the navigation) and is memo.md beside it.
+  REQUIRE(html.find("<nav><a href=\"#memo\">Memo</a>") != std::string::npos);
+  REQUIRE(html.find("<section id=\"memo\"><h2>Design memo</h2>") < html.find("id=\"power\""));
+  const std::string memo = read_text(out / "memo.md");
+  REQUIRE(memo.find("# inati-cel-next-study\n") == 0);
+  REQUIRE(memo.find("| orr-about-0.60 | type I error |") != std::string::npos);
+  REQUIRE(memo.find("| fitted (assurance) | assurance |") != std::string::npos);
 
   // `trialsim report` on the same directory redraws the same page (figures are deterministic).
   const std::string before = html;
@@ -172,7 +180,9 @@ TEST_CASE("report of a sample-size search draws power against n with the target 
   const std::string html = read_text(out / "report.html");
   REQUIRE(html.find("id=\"fig-power\"") != std::string::npos);
   REQUIRE(html.find("Search: smallest design.sample_size") != std::string::npos);
-  REQUIRE(html.find("This run wrote no Kaplan–Meier bands") != std::string::npos);
+  // A section with nothing in this run is left out, with its link.
+  REQUIRE(html.find("id=\"survival\"") == std::string::npos);
+  REQUIRE(html.find("href=\"#survival\"") == std::string::npos);
   const std::string script = read_text(out / "figures" / "power.gp");
   REQUIRE(script.find("set xlabel 'Sample size (patients)'") != std::string::npos);
   REQUIRE(script.find("target power 0.80") != std::string::npos);

@@ -195,6 +195,13 @@ class Study final : public trialsim::Study {
         {"fitted_model", study.file},
         {"true_values", truths},
     };
+    // Scenarios under H0: ORR <= p0 at the scenario's point, where a rejection is a type I error
+    // (edges/report/headline.h; its "(assurance)" twin is then a false-positive probability).
+    nlohmann::json nulls = nlohmann::json::array();
+    for (const car_t::CarTScenario& scenario : scenarios)
+      if (scenario.truth.orr <= design.null_response_rate) nulls.push_back(scenario.name);
+    result.design_facts["null_hypothesis"] = {{"one_sided_alpha", design.alpha},
+                                              {"scenarios", nulls}};
     return result;
   }
 };

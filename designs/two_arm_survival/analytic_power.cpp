@@ -87,7 +87,9 @@ double analysis_time(const Curves& c, const TwoArmSurvivalDesign& design, double
     }
     T = high;
   }
-  return std::max(T, accrual_end + timing.minimum_follow_up);
+  // As the simulated cut-off (models/conduct.h): never before the last entry + the minimum
+  // follow-up when one is set; without one, an event target can be reached during accrual.
+  return timing.minimum_follow_up > 0.0 ? std::max(T, accrual_end + timing.minimum_follow_up) : T;
 }
 
 // One grid cell of the expected trial: events per arm in it, patients at risk per arm at its

@@ -18,7 +18,8 @@
 // The integrals are sums over a grid of GRID_CELLS cells up to the analysis time (S_a from each
 // model's true_survival). The analysis time T: calendar trigger its time; after the last
 // enrolment the expected end of accrual + follow-up; events trigger the T at which the expected
-// events reach the target (bisection); minimum follow-up applied after.
+// events reach the target (bisection); a minimum follow-up, when set, applied after (never before
+// the last entry + it).
 #include <vector>
 
 #include "designs/two_arm_survival/two_arm_survival.h"

@@ -447,6 +447,51 @@ class Study final : public trialsim::Study {
     return {{"one_sided_alpha", design.alpha}, {"scenarios", names}};
   }
 
+  // The per-look table of an event-driven group-sequential design (issue 17, item 2): per look
+  // its planned events and information fraction; the efficacy boundary on the benefit z scale,
+  // as a nominal one-sided p-value 1 - Phi(c) and on the hazard-ratio scale
+  // exp(-c / sqrt(D r (1 - r))) (D the look's planned events, r the experimental allocation
+  // fraction; rpact's criticalValuesPValueScale and criticalValuesEffectScale); the non-binding
+  // futility bound likewise; and per scenario the expected calendar time of the look, the time
+  // at which the expected events reach D (analytic_power.h; rpact's analysisTime).
+  nlohmann::json per_look_table(double allocation_experimental) const {
+    nlohmann::json table = nlohmann::json::array();
+    const double share = allocation_experimental * (1.0 - allocation_experimental);
+    const auto hr_scale = [&](double z, double events) {
+      return std::isfinite(z) ? std::exp(-z / std::sqrt(events * share))
+                              : std::numeric_limits<double>::quiet_NaN();
+    };
+    const std::size_t looks = design.looks();
+    for (std::size_t k = 0; k < looks; ++k) {
+      const bool last = k + 1 == looks;
+      const int events = last ? design.timing.target_events : design.interim_events[k];
+      const double c = design.efficacy_boundaries[k];
+      nlohmann::json row = {{"look", k + 1},
+                            {"events", events},
+                            {"information_fraction", design.information_fractions[k]},
+                            {"efficacy_z", c},
+                            {"efficacy_p", 0.5 * std::erfc(c / std::sqrt(2.0))},
+                            {"efficacy_hr", hr_scale(c, events)}};
+      if (!last && std::isfinite(design.futility_boundaries[k])) {
+        row["futility_z"] = design.futility_boundaries[k];
+        row["futility_hr"] = hr_scale(design.futility_boundaries[k], events);
+      }
+      TwoArmSurvivalDesign fixed = design;  // this look as a fixed-sample analysis
+      fixed.interim_events.clear();
+      fixed.timing.target_events = events;
+      nlohmann::json times = nlohmann::json::object();
+      for (std::size_t s = 0; s < scenarios.size(); ++s) {
+        const auto models = arm_models(s);
+        times[scenarios[s].name] = analytic_logrank_power(*models[0], *models[1], endpoint_outcome,
+                                                          fixed, {FhWeight{0.0, 0.0}})
+                                       .analysis_time;
+      }
+      row["expected_calendar_time"] = times;
+      table.push_back(row);
+    }
+    return table;
+  }
+
   // summary.json's design facts: the decision rule, Schoenfeld's and the analytic power, and
   // with interims the exact crossing probabilities under each scenario's Schoenfeld drift.
   nlohmann::json design_facts(const std::vector<AnalyticTrial>& trials) const {
@@ -499,7 +544,8 @@ class Study final : public trialsim::Study {
       }
       facts["group_sequential"] = {{"efficacy_boundaries_benefit_z", design.efficacy_boundaries},
                                    {"interim_events", design.interim_events},
-                                   {"schoenfeld_crossing", exact}};
+                                   {"schoenfeld_crossing", exact},
+                                   {"looks", per_look_table(allocation_experimental)}};
       facts["decision_rule"] = "group-sequential log-rank (" + design.spending +
                                " spending): stop for efficacy when -z >= the look's boundary";
     }

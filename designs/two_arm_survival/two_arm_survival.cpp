@@ -79,6 +79,9 @@ void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::ui
 TwoArmSurvivalTally::TwoArmSurvivalTally(const TwoArmSurvivalDesign& design)
     : efficacy_stop_(design.group_sequential() ? design.looks() : 0),
       futility_stop_(design.group_sequential() ? design.looks() : 0),
+      look_time_(design.group_sequential() ? design.looks() : 0),
+      look_events_(design.group_sequential() ? design.looks() : 0),
+      look_enrolled_(design.group_sequential() ? design.looks() : 0),
       landmarks_(2 * design.landmarks.size()),
       duration_distribution_(design.duration_resolution),
       nph_(design.nph, design.looks()) {
@@ -91,6 +94,8 @@ void TwoArmSurvivalTally::reset() {
   for (auto& landmark : landmarks_) landmark = {};
   for (auto& a : efficacy_stop_) a = {};
   for (auto& a : futility_stop_) a = {};
+  for (auto* per_look : {&look_time_, &look_events_, &look_enrolled_})
+    for (auto& a : *per_look) a = {};
   rejection_ = logrank_z_ = cox_infinite_ = log_hr_ = log_hr_error_ = hr_ = hr_coverage_ = {};
   median_reached_[0] = median_reached_[1] = {};
   duration_ = events_ = target_reached_ = analysed_ = follow_up_reverse_km_ =
@@ -110,6 +115,9 @@ void TwoArmSurvivalTally::merge(const TwoArmSurvivalTally& o) {
   for (std::size_t k = 0; k < efficacy_stop_.size(); ++k) {
     efficacy_stop_[k].merge(o.efficacy_stop_[k]);
     futility_stop_[k].merge(o.futility_stop_[k]);
+    look_time_[k].merge(o.look_time_[k]);
+    look_events_[k].merge(o.look_events_[k]);
+    look_enrolled_[k].merge(o.look_enrolled_[k]);
   }
   logrank_z_.merge(o.logrank_z_);
   cox_infinite_.merge(o.cox_infinite_);
@@ -271,6 +279,7 @@ TwoArmSurvivalTally::Trial TwoArmSurvivalTally::test_looks(const TwoArmSurvivalD
   if (calendar) prepare_boundaries(design, ws);
   Trial trial;
   trial.stopped_at = looks - 1;
+  ws.looks_made.clear();
   for (std::size_t k = 0; k < looks; ++k) {
     const bool last = k + 1 == looks;
     if (calendar && !last && design.interim_calendar[k] >= final_cut) continue;
@@ -280,11 +289,12 @@ TwoArmSurvivalTally::Trial TwoArmSurvivalTally::test_looks(const TwoArmSurvivalD
       trial.rejected = z <= -normal_critical_value(1.0 - 2.0 * design.alpha);  // NaN never rejects
       break;
     }
+    const std::size_t events =
+        trial.look.cohort_built ? count_events(design, trial.look.analysed, ws) : trial.look.events;
+    ws.looks_made.push_back({k, trial.look.cutoff.calendar_time, static_cast<double>(events),
+                             static_cast<double>(trial.look.analysed)});
     double boundary = 0.0;
     if (calendar) {
-      const std::size_t events = trial.look.cohort_built
-                                     ? count_events(design, trial.look.analysed, ws)
-                                     : trial.look.events;
       const auto d = static_cast<double>(events);
       boundary = ws.boundaries[0].next(last ? 1.0 : d / design.timing.target_events, d);
     } else {
@@ -322,6 +332,11 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(
     const bool stopped_here = j == trial.stopped_at;
     efficacy_stop_[j].add(trial.rejected && stopped_here ? 1.0 : 0.0);
     futility_stop_[j].add(trial.futility_stop && stopped_here ? 1.0 : 0.0);
+  }
+  for (const auto& made : ws.looks_made) {
+    look_time_[made.look].add(made.calendar_time);
+    look_events_[made.look].add(made.events);
+    look_enrolled_[made.look].add(made.enrolled);
   }
   Look look = trial.look;
   if (design.nph.enabled && !design.group_sequential()) add_nph(design, look, ws, nph_truth);
@@ -555,6 +570,10 @@ std::vector<OcRow> TwoArmSurvivalTally::oc_rows(const TwoArmSurvivalDesign& desi
   for (std::size_t k = 0; k < efficacy_stop_.size(); ++k) {
     const std::string look = "look" + std::to_string(k + 1);
     add("group_sequential", "efficacy_stop_probability_" + look, efficacy_stop_[k]);
+    // The per-look table: over the trials that made look k.
+    add(look, "calendar_time_mean", look_time_[k]);
+    add(look, "events_at_look_mean", look_events_[k]);
+    add(look, "enrolled_at_look_mean", look_enrolled_[k]);
     if (k + 1 < efficacy_stop_.size())
       add("group_sequential", "futility_stop_probability_" + look, futility_stop_[k]);
   }

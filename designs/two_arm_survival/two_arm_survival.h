@@ -120,6 +120,14 @@ struct TwoArmSurvivalWorkspace {
   // the cut (cut_log_rank_no_dropout) without building and sorting the cohort.
   std::vector<std::uint32_t> event_order[2];
   bool event_order_ready = false;
+  // The looks a group-sequential trial made (test_looks): its per-look table (calendar time,
+  // events, patients enrolled at each look's cut-off).
+  struct LookRecord {
+    std::size_t look;
+    double calendar_time;
+    double events, enrolled;
+  };
+  std::vector<LookRecord> looks_made;
   void resize(std::size_t n);
 };
 
@@ -174,10 +182,11 @@ class TwoArmSurvivalTally {
   // Every member, for shard files, checkpoints and MPI (core/cluster/archive.h).
   template <class Archive>
   void visit(Archive& archive) {
-    archive(rejection_, logrank_z_, efficacy_stop_, futility_stop_, cox_infinite_, log_hr_,
-            log_hr_error_, hr_, hr_coverage_, landmarks_, median_reached_, duration_, events_,
-            target_reached_, analysed_, follow_up_reverse_km_, follow_up_simple_,
-            duration_distribution_, event_distribution_, pending_durations_, pending_events_);
+    archive(rejection_, logrank_z_, efficacy_stop_, futility_stop_, look_time_, look_events_,
+            look_enrolled_, cox_infinite_, log_hr_, log_hr_error_, hr_, hr_coverage_, landmarks_,
+            median_reached_, duration_, events_, target_reached_, analysed_, follow_up_reverse_km_,
+            follow_up_simple_, duration_distribution_, event_distribution_, pending_durations_,
+            pending_events_);
     nph_.visit(archive);
     archive(km_bands_[0], km_bands_[1]);
   }
@@ -185,6 +194,9 @@ class TwoArmSurvivalTally {
  private:
   MomentAccumulator rejection_, logrank_z_;
   std::vector<MomentAccumulator> efficacy_stop_, futility_stop_;  // per look (group-sequential)
+  // Per look, over the trials that made it: calendar time, events and patients enrolled at its
+  // cut-off (the per-look table; group-sequential).
+  std::vector<MomentAccumulator> look_time_, look_events_, look_enrolled_;
   MomentAccumulator cox_infinite_, log_hr_, log_hr_error_, hr_, hr_coverage_;
   std::vector<IntervalEstimateTally> landmarks_;  // [arm * landmarks + k]
   MomentAccumulator median_reached_[2];

@@ -111,8 +111,12 @@ void print_summary(const StudyConfig& config, const StudyResult& result,
               terminal_safe(result.design_facts["decision_rule"].get<std::string>()).c_str());
   // The config's headline quantities (default: power, type I error, expected N, duration, CI
   // width), labelled; exact rows without MCSE text.
-  for (const HeadlineRow& row : headline_rows(result.rows, config.headline, result.design_facts)) {
-    std::printf("  %-16s %-22s %-18s %.4f", terminal_safe(row.scenario).c_str(),
+  const auto headline = headline_rows(result.rows, config.headline, result.design_facts);
+  int width = 16;  // the scenario column: as wide as the longest name, up to 40
+  for (const HeadlineRow& row : headline)
+    width = std::max(width, std::min(40, static_cast<int>(terminal_safe(row.scenario).size())));
+  for (const HeadlineRow& row : headline) {
+    std::printf("  %-*s %-22s %-18s %.4f", width, terminal_safe(row.scenario).c_str(),
                 row.analysis.c_str(), row.label.c_str(), row.estimate);
     if (config.simulation.mode == EvaluationMode::exact)
       std::printf("\n");
@@ -121,6 +125,8 @@ void print_summary(const StudyConfig& config, const StudyResult& result,
   }
   for (const StatisticalWarning& warning : type_i_error_warnings(result.rows, result.design_facts))
     std::printf("warning: %s\n", terminal_safe(warning.text).c_str());
+  for (const std::string& line : per_look_lines(per_look_table(result.rows, result.design_facts)))
+    std::printf("%s\n", terminal_safe(line).c_str());
   if (result.design_facts.contains("naive_estimates") &&
       result.design_facts["naive_estimates"].is_string())
     std::printf("note: %s\n",
@@ -177,6 +183,8 @@ nlohmann::json summary_json(const StudyConfig& config, const StudyResult& result
   if (!result.precision.is_null()) summary["precision"] = result.precision;
   summary["headline"] = to_json(headline_rows(result.rows, config.headline, result.design_facts));
   summary["warnings"] = to_json(type_i_error_warnings(result.rows, result.design_facts));
+  const nlohmann::json looks = per_look_table(result.rows, result.design_facts);
+  if (!looks.empty()) summary["per_look"] = looks;
   return summary;
 }
 

@@ -23,19 +23,14 @@ namespace fs = std::filesystem;
 namespace {
 
 // Every name a run, merge or report writes into a results directory (README "Output reference").
-constexpr std::array<std::string_view, 13> RESULT_NAMES = {"manifest.json",
-                                                           "oc.csv",
-                                                           "summary.json",
-                                                           "curves.csv",
-                                                           "true_curves.csv",
-                                                           "distributions.csv",
-                                                           "replicates.csv",
-                                                           "grid.csv",
-                                                           "search.csv",
-                                                           "report.html",
-                                                           "figures",
-                                                           "shards",
-                                                           "checkpoint.trialsim-checkpoint"};
+constexpr std::array<std::string_view, 14> RESULT_NAMES = {
+    "manifest.json",   "oc.csv",
+    "summary.json",    "curves.csv",
+    "true_curves.csv", "distributions.csv",
+    "replicates.csv",  "grid.csv",
+    "search.csv",      "report.html",
+    "memo.md",         "figures",
+    "shards",          "checkpoint.trialsim-checkpoint"};
 
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;

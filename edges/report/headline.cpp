@@ -90,7 +90,7 @@ std::string rejection_label(const ScenarioKind& kind, const NullDeclaration& nul
   if (!nulls.declared) return want_power ? "rejection probability" : "";
   if (kind.null) {
     if (!want_type_i) return "";
-    return kind.assurance ? "P(false positive), averaged over the prior" : "type I error";
+    return kind.assurance ? "P(false positive), prior-averaged" : "type I error";
   }
   if (!want_power) return "";
   return kind.assurance ? "assurance" : "power";
@@ -130,6 +130,10 @@ std::vector<HeadlineRow> headline_rows(const std::vector<OcRow>& rows,
   };
   const bool want_power = wants("power"), want_type_i = wants("type_i_error");
   std::vector<HeadlineRow> out;
+  // Every rejection probability is shown (each test decides); of the other quantities, the first
+  // analysis reporting it in a scenario (the design's primary: e.g. the first interval method,
+  // the control arm's landmark), so a design with eleven intervals shows one CI width.
+  std::set<std::pair<std::string, std::string>> shown;  // (scenario, quantity)
   for (const OcRow& row : rows) {
     if (std::isnan(row.estimate)) continue;
     std::string label;
@@ -140,6 +144,7 @@ std::vector<HeadlineRow> headline_rows(const std::vector<OcRow>& rows,
         const auto& metrics = quantity_metrics().at(quantity);
         if (quantity == "power" || quantity == "type_i_error") continue;
         if (std::find(metrics.begin(), metrics.end(), row.metric) == metrics.end()) continue;
+        if (!shown.insert({row.scenario, quantity}).second) break;
         label = quantity_labels().at(quantity);
         break;
       }
@@ -175,6 +180,104 @@ std::vector<StatisticalWarning> type_i_error_warnings(const std::vector<OcRow>& 
     out.push_back(std::move(w));
   }
   return out;
+}
+
+namespace {
+
+// The simulated columns of look k (1-based) for one scenario, from the rows.
+nlohmann::json simulated_look(const std::vector<OcRow>& rows, const std::string& scenario,
+                              std::size_t k) {
+  const std::string look = "look" + std::to_string(k);
+  nlohmann::json out = nlohmann::json::object();
+  for (const OcRow& row : rows) {
+    if (row.scenario != scenario) continue;
+    if (row.analysis == look) {
+      if (row.metric == "calendar_time_mean") {
+        out["time_mean"] = row.estimate;
+        out["time_mcse"] = row.mcse;
+        out["reached"] = row.replicates;
+      } else if (row.metric == "events_at_look_mean") {
+        out["events_mean"] = row.estimate;
+      } else if (row.metric == "enrolled_at_look_mean") {
+        out["enrolled_mean"] = row.estimate;
+        out["enrolled_mcse"] = row.mcse;
+      }
+    } else if (row.analysis == "group_sequential") {
+      if (row.metric == "efficacy_stop_probability_" + look) out["efficacy_stop"] = row.estimate;
+      if (row.metric == "futility_stop_probability_" + look) out["futility_stop"] = row.estimate;
+    }
+  }
+  return out;
+}
+
+// A JSON number as text with `digits` decimals, or "-" (absent or not a number).
+std::string number_text(const nlohmann::json& object, const char* key, int digits) {
+  if (!object.contains(key) || !object[key].is_number()) return "-";
+  return fixed(object[key].get<double>(), digits);
+}
+
+}  // namespace
+
+nlohmann::json per_look_table(const std::vector<OcRow>& rows, const nlohmann::json& design_facts) {
+  nlohmann::json table = nlohmann::json::array();
+  if (!design_facts.is_object() || !design_facts.contains("group_sequential")) return table;
+  const nlohmann::json& gs = design_facts["group_sequential"];
+  if (!gs.is_object() || !gs.contains("looks") || !gs["looks"].is_array()) return table;
+  std::vector<std::string> scenarios;  // in the rows' order
+  for (const OcRow& row : rows)
+    if (std::find(scenarios.begin(), scenarios.end(), row.scenario) == scenarios.end())
+      scenarios.push_back(row.scenario);
+  for (const nlohmann::json& planned : gs["looks"]) {
+    nlohmann::json look = planned;
+    look.erase("expected_calendar_time");
+    const std::size_t k = planned.value("look", std::size_t{0});
+    nlohmann::json per_scenario = nlohmann::json::array();  // in the rows' order
+    for (const std::string& name : scenarios) {
+      nlohmann::json entry = simulated_look(rows, name, k);
+      if (entry.empty()) continue;  // e.g. "NAME (assurance)" rows without looks
+      entry["name"] = name;
+      const auto& expected = planned.value("expected_calendar_time", nlohmann::json::object());
+      if (expected.contains(name)) entry["expected_time"] = expected[name];
+      per_scenario.push_back(entry);
+    }
+    look["scenarios"] = per_scenario;
+    table.push_back(look);
+  }
+  return table;
+}
+
+std::vector<std::string> per_look_lines(const nlohmann::json& table) {
+  std::vector<std::string> lines;
+  if (!table.is_array() || table.empty()) return lines;
+  lines.push_back(
+      "per look: efficacy boundary on the benefit z, nominal one-sided p and hazard-ratio scales; "
+      "per scenario the simulated mean calendar time (MCSE; analytic: when the expected events "
+      "reach the target, rpact's analysisTime), events and patients enrolled over the trials "
+      "that made the look, and the stopping probabilities");
+  for (const nlohmann::json& look : table) {
+    std::string head = "  look " + number_text(look, "look", 0) + ": " +
+                       number_text(look, "events", 0) + " events (information " +
+                       number_text(look, "information_fraction", 2) +
+                       "); stop for efficacy if z >= " + number_text(look, "efficacy_z", 3) +
+                       ", p <= " + number_text(look, "efficacy_p", 5) +
+                       ", HR <= " + number_text(look, "efficacy_hr", 3);
+    if (look.contains("futility_z"))
+      head += "; futility if z < " + number_text(look, "futility_z", 3) + " (HR > " +
+              number_text(look, "futility_hr", 3) + ")";
+    lines.push_back(head);
+    for (const nlohmann::json& s : look["scenarios"]) {
+      const std::string stops =
+          ", P(efficacy stop) " + number_text(s, "efficacy_stop", 4) +
+          (s.contains("futility_stop") ? ", P(futility stop) " + number_text(s, "futility_stop", 4)
+                                       : "");
+      lines.push_back("    " + s.value("name", std::string()) + ": month " +
+                      number_text(s, "time_mean", 2) + " (MCSE " + number_text(s, "time_mcse", 2) +
+                      "; analytic " + number_text(s, "expected_time", 2) + "), events " +
+                      number_text(s, "events_mean", 1) + ", enrolled " +
+                      number_text(s, "enrolled_mean", 1) + stops);
+    }
+  }
+  return lines;
 }
 
 nlohmann::json to_json(const std::vector<HeadlineRow>& rows) {

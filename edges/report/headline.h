@@ -19,7 +19,7 @@
 // A design declares its null scenarios in its facts (summary.json "design"):
 //   "null_hypothesis": {"one_sided_alpha": 0.025, "scenarios": ["hr-1.0", ...]}
 // Scenario "NAME (assurance)" (a rejection probability averaged over the prior) is labelled
-// "assurance" when NAME is an alternative and "P(false positive), averaged over the prior" when
+// "assurance" when NAME is an alternative and "P(false positive), prior-averaged" when
 // NAME is null: never "assurance" for a null.
 #include <nlohmann/json.hpp>
 #include <string>
@@ -36,7 +36,9 @@ struct HeadlineRow {
 };
 
 // The rows of `rows` that `headline` asks for, in the order of `rows` (scenario by scenario),
-// each with its label. NaN estimates are left out.
+// each with its label: every rejection probability, and of each other quantity the first
+// analysis that reports it in the scenario (the design's primary one). NaN estimates are left
+// out.
 std::vector<HeadlineRow> headline_rows(const std::vector<OcRow>& rows,
                                        const std::vector<std::string>& headline,
                                        const nlohmann::json& design_facts);
@@ -54,6 +56,21 @@ struct StatisticalWarning {
 // "schoenfeld_power" of the scenario). Exact rows (MCSE 0) warn at any excess.
 std::vector<StatisticalWarning> type_i_error_warnings(const std::vector<OcRow>& rows,
                                                       const nlohmann::json& design_facts);
+
+// The per-look table of a sequential design (issue 17, item 2), from the design facts'
+// "group_sequential.looks" (per look: planned events, information fraction, boundaries on the z,
+// nominal p-value and hazard-ratio scales, the analytic expected calendar time per scenario) and
+// the simulated rows of each look (analysis "look<k>": calendar_time_mean, events_at_look_mean,
+// enrolled_at_look_mean over the trials that made the look; "group_sequential":
+// efficacy/futility_stop_probability_look<k>). An empty array when the facts have no looks.
+// Each look: {look, events, information_fraction, efficacy_z, efficacy_p, efficacy_hr,
+// [futility_z, futility_hr], scenarios: [{name, expected_time, time_mean, time_mcse,
+// events_mean, enrolled_mean, enrolled_mcse, efficacy_stop, [futility_stop], reached}]} (in the
+// rows' order).
+nlohmann::json per_look_table(const std::vector<OcRow>& rows, const nlohmann::json& design_facts);
+
+// The table as console lines (no trailing newline on the last); empty for an empty table.
+std::vector<std::string> per_look_lines(const nlohmann::json& table);
 
 nlohmann::json to_json(const std::vector<HeadlineRow>& rows);
 nlohmann::json to_json(const std::vector<StatisticalWarning>& warnings);

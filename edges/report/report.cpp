@@ -8,6 +8,7 @@
 #include "core/text_escape.h"
 #include "edges/cli/cli.h"
 #include "edges/output/output_directory.h"
+#include "edges/report/memo.h"
 #include "edges/report/report_data.h"
 #include "edges/report/report_figures.h"
 #include "edges/report/report_gnuplot.h"
@@ -37,6 +38,8 @@ ReportOutcome write_report(const std::filesystem::path& results_dir,
     outcome.figures.push_back(f.spec.id);
   }
   write_file_atomically(outcome.html, report::report_html(results, figures));
+  // The memo that opens report.html, as Markdown beside it (issue 17, item 1).
+  write_file_atomically(into / "memo.md", report::design_memo(results).markdown);
   return outcome;
 }
 
@@ -76,11 +79,13 @@ int command_report(const std::vector<std::string>& arguments) {
                      "directory of a trialsim run or merge");
   }
   check_report_tools();
-  // The report replaces report.html and figures/ of the directory as a unit, owned like a run's
-  // output: the results stay (hard links), a report of an earlier run does not.
+  // The report replaces report.html, memo.md and figures/ of the directory as a unit, owned like a
+  // run's output: the results stay (hard links), a report of an earlier run does not.
   OwnedOutputDirectory owned(dir);
   const ReportOutcome outcome = write_report(dir, owned.staged(""), dir);
-  owned.commit([](const std::string& name) { return name != "report.html" && name != "figures"; });
+  owned.commit([](const std::string& name) {
+    return name != "report.html" && name != "memo.md" && name != "figures";
+  });
   std::string list;
   for (const auto& id : outcome.figures) list += (list.empty() ? "" : ", ") + id;
   std::printf("report: %s (%zu figures: %s)\n",

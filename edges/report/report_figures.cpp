@@ -120,20 +120,32 @@ double alpha_of(const ResultsDirectory& r) {
   return json_number(c, {"design", "alpha"}, json_number(c, {"design", "efficacy", "alpha"}, NAN));
 }
 
-// Target power: the search's target, else the conventional 0.80.
+// Target power: the search's target; NaN (no line) when the config sets none — a line at a
+// conventional 0.80 nobody asked for would read as a requirement.
 double target_power(const ResultsDirectory& r) {
   return json_number(r.summary, {"search", "target"},
-                     json_number(r.config(), {"search", "target", "at_least"}, 0.8));
+                     json_number(r.config(), {"search", "target", "at_least"}, NAN));
 }
 
+// The target line (when set) and the alpha line (when known), as gnuplot plot elements; a plot
+// of nothing when neither is.
 std::string horizontal_lines(double target, double alpha) {
-  std::string out = num(target) + " with lines dt 2 lw 1.5 lc rgb " + RED + " title " +
-                    gp_string("target power " + fixed(target, 2));
-  if (!std::isnan(alpha)) {
-    out += ", " + num(alpha) + " with lines dt 3 lw 1.5 lc rgb " + GREY + " title " +
-           gp_string("one-sided α = " + num(alpha));
+  std::string out;
+  if (!std::isnan(target)) {
+    out = num(target) + " with lines dt 2 lw 1.5 lc rgb " + RED + " title " +
+          gp_string("target power " + fixed(target, 2));
   }
-  return out;
+  if (!std::isnan(alpha)) {
+    out += (out.empty() ? "" : ", ") + num(alpha) + " with lines dt 3 lw 1.5 lc rgb " + GREY +
+           " title " + gp_string("one-sided α = " + num(alpha));
+  }
+  return out.empty() ? "NaN notitle" : out;
+}
+
+// What the caption says of those lines.
+std::string horizontal_lines_caption(double target) {
+  return std::isnan(target) ? "Dotted grey: the one-sided α"
+                            : "Dashed red: the target power; dotted grey: the one-sided α";
 }
 
 std::vector<std::string> point_scenarios(const ResultsDirectory& r) {
@@ -217,7 +229,7 @@ std::optional<FigureSpec> power_by_scenario(const ResultsDirectory& r) {
       fixed(replicates, 0) +
       " virtual cohorts per scenario. Bars: ±2 Monte Carlo standard errors (the widest is ±" +
       fixed(widest, 4) + (widest < 0.02 ? ", so most bars are hidden by their markers" : "") +
-      "). Dashed red: the target power; dotted grey: the one-sided α" +
+      "). " + horizontal_lines_caption(target_power(r)) +
       (any_assurance ? ". Assurance averages the power over the fitted posterior: each virtual "
                        "cohort draws its "
                        "model parameters from the posterior sample."
@@ -330,7 +342,7 @@ std::optional<FigureSpec> power_curve(const ResultsDirectory& r) {
       "Rejection probability at each value of " + x_key +
       ", every value simulated on the same seed (common random "
       "numbers), so the curve's shape is not Monte Carlo noise. Bars: ±2 MCSE (widest ±" +
-      fixed(widest, 4) + "). Dashed red: the target power; dotted grey: the one-sided α." +
+      fixed(widest, 4) + "). " + horizontal_lines_caption(target_power(r)) + "." +
       left_out_note(series_names.size(), series_names.size() + series_left_out.size(), "series");
   return f;
 }

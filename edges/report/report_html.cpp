@@ -1,10 +1,14 @@
 #include "edges/report/report_html.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "core/text_escape.h"
+#include "edges/report/memo.h"
 #include "edges/report/report_figures.h"
 
 namespace trialsim::report {
@@ -35,6 +39,8 @@ td.no { color: var(--bad); font-weight: 700; }
 .scroll { overflow-x: auto; }
 figure { margin: 18px 0 26px; }
 figure img { display: block; width: 100%; height: auto; border: 1px solid var(--rule); }
+table.memo caption { text-align: left; font-size: 14px; color: var(--muted); padding: 4px 0; }
+table.memo td:nth-child(-n+2), table.memo th:nth-child(-n+2) { text-align: left; }
 figcaption { font-size: 14px; color: var(--ink); margin-top: 6px; max-width: 70em; }
 figcaption .files { color: var(--muted); font-size: 13px; }
 figcaption a { color: var(--accent); }
@@ -357,31 +363,36 @@ std::string report_html(const ResultsDirectory& r, const std::vector<RenderedFig
          html_escape(text_of(r.manifest, "config_sha256").substr(0, 12)) + "… · trialsim " +
          html_escape(text_of(r.manifest, "trialsim_version")) + " · run " +
          html_escape(text_of(r.manifest, "start_time")) + "</p>\n";
-  out +=
-      "<nav><a href=\"#power\">Power</a><a href=\"#oc\">Operating characteristics</a><a "
-      "href=\"#survival\">Survival "
-      "curves</a><a href=\"#calibration\">Calibration</a><a "
-      "href=\"#distributions\">Distributions</a><a "
-      "href=\"#provenance\">Provenance</a></nav></header>\n";
+  // The memo first (what a protocol quotes), the decision figure, then every number behind it.
+  // A section with nothing in this run is left out, and so is its link.
+  const auto has_figures = [&](const char* section) {
+    return std::any_of(figures.begin(), figures.end(),
+                       [&](const RenderedFigure& f) { return f.spec.section == section; });
+  };
   int number = 0;
-  // The decision figure first, then every number behind it.
-  out += "<section id=\"power\"><h2>Power</h2>\n" +
-         figures_section(figures, "power", number, "No rejection probability in these results.") +
-         "</section>\n";
-  out += oc_section(r);
-  out += "<section id=\"survival\"><h2>Simulated survival curves</h2>\n" +
-         figures_section(figures, "survival", number,
-                         "This run wrote no Kaplan–Meier bands (curves.csv): they are produced by "
-                         "the single_arm_car_t design, and by two_arm_survival with a model per "
-                         "arm or design.nph (with each arm's true curves, true_curves.csv).") +
-         "</section>\n";
-  out += calibration_section(r);
-  out += "<section id=\"distributions\"><h2>Distributions over virtual cohorts</h2>\n" +
-         figures_section(figures, "distributions", number,
-                         "This run wrote no histograms (distributions.csv): they are produced by "
-                         "the single_arm_car_t "
-                         "design; oc.csv gives quantiles where the design has them.") +
-         "</section>\n";
+  std::vector<std::pair<std::string, std::string>> sections;  // (link, html)
+  sections.push_back({"<a href=\"#memo\">Memo</a>", design_memo(r).html});
+  if (has_figures("power"))
+    sections.push_back({"<a href=\"#power\">Power</a>",
+                        "<section id=\"power\"><h2>Power</h2>\n" +
+                            figures_section(figures, "power", number, "") + "</section>\n"});
+  sections.push_back({"<a href=\"#oc\">Operating characteristics</a>", oc_section(r)});
+  if (has_figures("survival"))
+    sections.push_back({"<a href=\"#survival\">Survival curves</a>",
+                        "<section id=\"survival\"><h2>Simulated survival curves</h2>\n" +
+                            figures_section(figures, "survival", number, "") + "</section>\n"});
+  if (r.calibration || !r.fitted_model.empty())
+    sections.push_back({"<a href=\"#calibration\">Calibration</a>", calibration_section(r)});
+  if (has_figures("distributions"))
+    sections.push_back({"<a href=\"#distributions\">Distributions</a>",
+                        "<section id=\"distributions\"><h2>Distributions over virtual "
+                        "cohorts</h2>\n" +
+                            figures_section(figures, "distributions", number, "") +
+                            "</section>\n"});
+  out += "<nav>";
+  for (const auto& section : sections) out += section.first;
+  out += "<a href=\"#provenance\">Provenance</a></nav></header>\n";
+  for (const auto& section : sections) out += section.second;
   out += provenance_section(r, figures);
   out += "</main>\n</body>\n</html>\n";
   return out;
