@@ -65,6 +65,16 @@ std::vector<NamedFile> car_t_report_files(const std::vector<car_t::SingleArmCarT
   return {{"curves.csv", curves}, {"distributions.csv", histograms}};
 }
 
+// Scenarios under H0: ORR <= p0 at the scenario's point, where a rejection is a type I error
+// (edges/report/headline.h; its "(assurance)" twin is then a false-positive probability).
+nlohmann::json null_hypothesis(const std::vector<car_t::CarTScenario>& scenarios,
+                               const car_t::SingleArmCarTDesign& design) {
+  nlohmann::json nulls = nlohmann::json::array();
+  for (const car_t::CarTScenario& scenario : scenarios)
+    if (scenario.truth.orr <= design.null_response_rate) nulls.push_back(scenario.name);
+  return {{"one_sided_alpha", design.alpha}, {"scenarios", nulls}};
+}
+
 // summary.json's design.true_values: each scenario's true values of what the study estimates.
 nlohmann::json true_values_json(const std::vector<car_t::CarTScenario>& scenarios) {
   nlohmann::json truths = nlohmann::json::object();
@@ -195,13 +205,7 @@ class Study final : public trialsim::Study {
         {"fitted_model", study.file},
         {"true_values", truths},
     };
-    // Scenarios under H0: ORR <= p0 at the scenario's point, where a rejection is a type I error
-    // (edges/report/headline.h; its "(assurance)" twin is then a false-positive probability).
-    nlohmann::json nulls = nlohmann::json::array();
-    for (const car_t::CarTScenario& scenario : scenarios)
-      if (scenario.truth.orr <= design.null_response_rate) nulls.push_back(scenario.name);
-    result.design_facts["null_hypothesis"] = {{"one_sided_alpha", design.alpha},
-                                              {"scenarios", nulls}};
+    result.design_facts["null_hypothesis"] = null_hypothesis(scenarios, design);
     return result;
   }
 };
