@@ -46,8 +46,10 @@ NphPlan::NphPlan(std::span<const FhWeight> fh, double rmst_tau, std::span<const 
   for (std::size_t i = 0; i < milestones.size(); ++i) milestones_[i] = milestones[i];
 }
 
-void analyse_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, NphAnalysis& out,
-                 std::vector<ArmRiskRow>* cox_table) {
+// The walk, for a set of M FH tests (M = 0: any size, read from the plan).
+template <std::size_t M>
+void walk_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, NphAnalysis& out,
+              std::vector<ArmRiskRow>* cox_table) {
   const std::size_t size = cohort.size();
   const double tau = plan.rmst_tau();
   const std::span<const double> milestones = plan.milestones();
@@ -90,7 +92,7 @@ void analyse_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, Nph
     if (d > 0.0) {
       add_logrank_time(log_rank, d, d_arm[1], at_risk, at_risk1);
       plan.weights().evaluate(pooled_surv, weights.data());  // S(t-), before the update
-      add_weighted_logrank_time(fh, weights.data(), d, d_arm[1], at_risk, at_risk1);
+      add_weighted_logrank_time_of<M>(fh, weights.data(), d, d_arm[1], at_risk, at_risk1);
       pooled_surv *= (at_risk - d) / at_risk;
       // The Cox risk table row (at risk: time >= t), as analyse_two_arm builds it.
       if (cox_table)
@@ -115,6 +117,16 @@ void analyse_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, Nph
   out.milestone_count = milestones.size();
   for (std::size_t i = 0; i < milestones.size(); ++i)
     out.milestone[i] = compare_milestone(milestones[i], surv[i], var_log[i], last);
+}
+
+void analyse_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, NphAnalysis& out,
+                 std::vector<ArmRiskRow>* cox_table) {
+  // The default MaxCombo set has 4 tests: its walk unrolls the covariance sums (10 per event
+  // time); other sizes share the general walk. The same bits either way.
+  if (plan.fh().size() == DEFAULT_MAX_COMBO_SET.size())
+    walk_nph<DEFAULT_MAX_COMBO_SET.size()>(cohort, plan, out, cox_table);
+  else
+    walk_nph<0>(cohort, plan, out, cox_table);
 }
 
 }  // namespace trialsim

@@ -92,11 +92,14 @@ class FhWeightEvaluator {
 };
 
 // Adds one distinct event time to the set's sums (shared by every FH walk, in time order).
-// `weights` from FhWeightEvaluator::evaluate at the pooled S(t-). Inline: beside
-// add_logrank_time in one walk (nph_pass), the compiler computes their shared terms once.
-inline void add_weighted_logrank_time(WeightedLogRankSet& set, const double* weights, double events,
-                                      double events_arm1, double at_risk,
-                                      double at_risk1) noexcept {
+// `weights` from FhWeightEvaluator::evaluate at the pooled S(t-). M > 0: the set has M tests,
+// known at compile time (the loops unroll and the sums stay in registers; nph_pass dispatches on
+// the set's size); M = 0: set.size. The same expressions either way, so the same bits. Inline:
+// beside add_logrank_time in one walk (nph_pass), the compiler computes their shared terms once.
+template <std::size_t M>
+inline void add_weighted_logrank_time_of(WeightedLogRankSet& set, const double* weights,
+                                         double events, double events_arm1, double at_risk,
+                                         double at_risk1) noexcept {
   // The terms of add_logrank_time (logrank.h), with the same expressions: FH(0, 0) is log_rank
   // up to rounding (log_rank sums O1 and E1 apart and subtracts at the end).
   const double o_minus_e = events_arm1 - events * at_risk1 / at_risk;
@@ -105,12 +108,18 @@ inline void add_weighted_logrank_time(WeightedLogRankSet& set, const double* wei
     const double tmp = events * (at_risk - events) / (at_risk * (at_risk - 1.0));
     v = tmp * (at_risk1 - at_risk1 * at_risk1 / at_risk);
   }
-  const std::size_t m = set.size;
+  const std::size_t m = M > 0 ? M : set.size;
   for (std::size_t a = 0; a < m; ++a) {
     set.score[a] += weights[a] * o_minus_e;
     const double wv = weights[a] * v;
     for (std::size_t b = a; b < m; ++b) set.covariance[a][b] += wv * weights[b];
   }
+}
+
+inline void add_weighted_logrank_time(WeightedLogRankSet& set, const double* weights, double events,
+                                      double events_arm1, double at_risk,
+                                      double at_risk1) noexcept {
+  add_weighted_logrank_time_of<0>(set, weights, events, events_arm1, at_risk, at_risk1);
 }
 // z from the sums.
 void finish_weighted_logrank(WeightedLogRankSet& set) noexcept;
