@@ -1,7 +1,6 @@
 #include "edges/config/study_config.h"
 
 #include <algorithm>
-#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -13,8 +12,6 @@
 
 namespace trialsim {
 namespace {
-
-constexpr auto INT64_LIMIT = std::numeric_limits<std::int64_t>::max();
 
 // How much a load checks: a grid or search cell skips the grid and search values (the base
 // config's load checked each of them once).
