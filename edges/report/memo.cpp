@@ -70,25 +70,22 @@ std::string design_paragraph(const nlohmann::json& config) {
   const std::string trigger = text_at(design, {"analysis", "trigger"});
   if (trigger == "events")
     parts.push_back("final analysis at " + text_at(design, {"analysis", "events"}) + " events");
-  else if (trigger == "after_last_enrolment" && !text_at(design, {"analysis", "follow_up"}).empty())
-    parts.push_back("final analysis " + text_at(design, {"analysis", "follow_up"}) +
-                    " months after the last enrolment");
+  else if (const std::string follow_up = text_at(design, {"analysis", "follow_up"});
+           trigger == "after_last_enrolment" && !follow_up.empty())
+    parts.push_back("final analysis " + follow_up + " months after the last enrolment");
   else if (!trigger.empty())
     parts.push_back("final analysis: " + trigger);
   if (design.contains("interim")) {
     const std::string spending = text_at(design, {"interim", "spending"});
     const auto& interim = design["interim"];
-    std::string looks;
-    for (const char* key : {"information_fractions", "calendar_months"}) {
+    for (const auto& [key, lead] :
+         {std::pair{"information_fractions", "looks at information fractions "},
+          std::pair{"calendar_months", "interim looks at calendar months "}}) {
       if (!interim.contains(key) || !interim[key].is_array()) continue;
+      std::string looks;
       for (const auto& v : interim[key]) looks += (looks.empty() ? "" : ", ") + v.dump();
-      looks = std::string(key == std::string_view("calendar_months")
-                              ? "interim looks at calendar months "
-                              : "looks at information fractions ") +
-              looks;
+      parts.push_back(lead + looks + (spending.empty() ? "" : " (" + spending + " spending)"));
     }
-    if (!looks.empty())
-      parts.push_back(looks + (spending.empty() ? "" : " (" + spending + " spending)"));
   }
   std::string alpha = text_at(design, {"alpha"});
   if (alpha.empty()) alpha = text_at(design, {"efficacy", "alpha"});

@@ -375,9 +375,8 @@ void fit_cox(const SurvivalData& data, Eigen::Index p, Covariate covariate, Surv
 // The iteration, convergence rule, step halving and infinite-estimate rule are fit_cox's; the sums
 // are the same in exact arithmetic (they may differ from fit_cox's in the last bits).
 
-// Sum of log(x) over many x as one log of a running product, renormalised by frexp. A value
-// type: the iteration keeps one per lane in registers (an array of them indexed by lane was kept
-// in memory, and each product then waited on a store).
+// Sum of log(x) over many x as one log of a running product, renormalised by frexp (the last
+// events of arm_iteration, after its vector loop).
 struct LogSum {
   double product = 1.0;
   int exponent = 0;
@@ -422,12 +421,6 @@ void build_arm_risk(std::size_t n, Time time, Status status, Arm arm, StratumEnd
   }
   rows.resize(kept);
 }
-
-// The sums of one lane of arm_iteration: score, information and log-denominators.
-struct ArmLane {
-  double score = 0.0, information = 0.0;
-  LogSum log_denominators;
-};
 
 // The risk table as the iterations read it: one term (a, b) per event, whose risk-set sum at
 // beta is a + b e^beta and whose weighted mean of x is b e^beta / (a + b e^beta). For an event
@@ -528,22 +521,23 @@ double arm_iteration(const ArmEventTerms& terms, double beta, double& u, double&
         rescale(product[half], exponent);
     }
   }
-  ArmLane rest;
+  double rest_score = 0.0, rest_information = 0.0;  // the last n % 4 events
+  LogSum rest_log_denominators;
   for (; i < n; ++i) {
     const double risk1 = terms.b[i] * eb;
     const double denom = terms.a[i] + risk1;
     const double r = risk1 / denom;
-    rest.log_denominators.add(denom);
-    rest.score -= r;
-    rest.information += r * (1.0 - r);
+    rest_log_denominators.add(denom);
+    rest_score -= r;
+    rest_information += r * (1.0 - r);
   }
   const Double2 s = score[0] + score[1], info = information[0] + information[1];
-  u = terms.events1 + ((s[0] + s[1]) + rest.score);
-  imat = (info[0] + info[1]) + rest.information;
+  u = terms.events1 + ((s[0] + s[1]) + rest_score);
+  imat = (info[0] + info[1]) + rest_information;
   const double log_product = (std::log(product[0][0]) + std::log(product[0][1])) +
                              (std::log(product[1][0]) + std::log(product[1][1])) +
                              exponent * std::numbers::ln2;
-  return terms.events1 * beta - (log_product + rest.log_denominators.value());
+  return terms.events1 * beta - (log_product + rest_log_denominators.value());
 }
 
 // fit_cox for the arm table: Newton-Raphson with step halving, 1 x 1 "factorisation" (the

@@ -1,6 +1,5 @@
 #include "statistics/survival/nph_pass.h"
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -45,6 +44,8 @@ NphPlan::NphPlan(std::span<const FhWeight> fh, double rmst_tau, std::span<const 
   for (std::size_t k = 0; k < fh.size(); ++k) fh_[k] = fh[k];
   for (std::size_t i = 0; i < milestones.size(); ++i) milestones_[i] = milestones[i];
 }
+
+namespace {
 
 // The walk, for a set of M FH tests (M = 0: any size, read from the plan).
 template <std::size_t M>
@@ -104,10 +105,7 @@ void walk_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, NphAna
     at_risk1 -= m_arm[1];
   }
   capture_milestones_before(std::numeric_limits<double>::infinity());
-  if (cox_table) {  // coxfit6 walks from the latest time back: the same row order
-    cox_table->resize(cox_rows);
-    std::reverse(cox_table->begin(), cox_table->end());
-  }
+  if (cox_table) finish_forward_arm_risk(*cox_table, cox_rows);
   finish_logrank(log_rank);
   finish_weighted_logrank(fh);
   out.log_rank = log_rank;
@@ -118,6 +116,8 @@ void walk_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, NphAna
   for (std::size_t i = 0; i < milestones.size(); ++i)
     out.milestone[i] = compare_milestone(milestones[i], surv[i], var_log[i], last);
 }
+
+}  // namespace
 
 void analyse_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, NphAnalysis& out,
                  std::vector<ArmRiskRow>* cox_table) {

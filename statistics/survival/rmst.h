@@ -53,10 +53,10 @@ struct KmHorizonWalk {
         area_time = t;
       }
       // One division for both: q = 1 / (n (n - d)), factor = (n - d)^2 q = (n - d) / n,
-      // g = d q (when n = d, factor = 0 and g is not used).
+      // g = d q; when n = d, q = 0 gives factor 0 (and g is not used).
       const double left = at_risk - d;
       const double q = at_risk > d ? 1.0 / (at_risk * left) : 0.0;
-      const double factor = at_risk > d ? left * left * q : 0.0;
+      const double factor = left * left * q;
       const double g = d * q;
       surv *= factor;
       // Greenwood as kaplan_meier: +Inf once every subject at risk has the event.

@@ -10,6 +10,7 @@
 // Reference: R package `survival` (Therneau), version recorded in
 // tests/fixtures/survival/VERSION.txt; conventions in docs/survival-analysis.md.
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -60,6 +61,13 @@ struct ArmRiskRow {
   double at_risk[2];
   double events[2];
 };
+
+// A table written in time order by a forward walk (its first `kept` rows) put in coxfit6's order,
+// from the latest time back, as cox_ph_arm builds it (the Newton sums then add in the same order).
+inline void finish_forward_arm_risk(std::vector<ArmRiskRow>& rows, std::size_t kept) {
+  rows.resize(kept);
+  std::reverse(rows.begin(), rows.end());
+}
 
 // Scratch storage reused across calls. Contents are meaningless between calls.
 struct SurvivalWorkspace {

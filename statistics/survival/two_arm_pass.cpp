@@ -128,9 +128,7 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort, SurvivalWor
   }
   for (auto& builder : km) builder.finish();
   reverse.finish();
-  // cox_ph_arm walks the cohort from the latest time back (coxfit6's order): same row order.
-  rows.resize(kept);
-  std::reverse(rows.begin(), rows.end());
+  finish_forward_arm_risk(rows, kept);
 
   finish_logrank(r);
   return r;
