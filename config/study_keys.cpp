@@ -1,7 +1,9 @@
 #include "config/study_keys.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string_view>
 
 namespace trialsim {
 namespace {
@@ -171,6 +173,49 @@ void check_output_name(MappingReader& root, const std::string& name, bool from_f
   root.fail("name", problem, expected);
 }
 
+// Opened with the string-keyed call, like grid and search: not echoed (StudyConfig::resolved and
+// the config hash add them when present, so configs without comparisons keep their hash). Each
+// side's rows are checked against the design's results once the design is read.
+void read_comparisons(MappingReader& root, CommonKeys& common) {
+  if (!root.has("comparisons")) return;
+  const KeyTable& keys = comparison_keys();
+  for (MappingReader& item : root.mapping_list("comparisons", 1, MAX_COMPARISONS)) {
+    ComparisonSpec spec;
+    const std::string metric = item.string(keys["metric"]);
+    if (!comparable_metric(metric)) {
+      item.fail("metric", "\"" + metric + "\" is not a mean over every replicate",
+                "a probability (a name ending in _probability) or a plain mean "
+                "(expected_patients, duration_mean, study_duration_mean, events_mean, "
+                "patients_enrolled_mean, patients_analysed_mean, mean_z)");
+    }
+    std::pair<TargetLocations, TargetLocations> where;
+    const auto read_side = [&](const char* side, const KeyTable& table, RowKey& row,
+                               TargetLocations& located) {
+      MappingReader reader = item.mapping(keys[side]);
+      row.scenario = reader.string(table["scenario"]);
+      row.analysis = reader.string(table["analysis"]);
+      row.metric = metric;
+      located = {reader.location_of("scenario"), reader.location_of("analysis"),
+                 item.location_of("metric")};
+      reader.finish();
+    };
+    read_side("first", comparison_row_keys(), spec.first, where.first);
+    read_side("second", comparison_second_keys(), spec.second, where.second);
+    if (spec.first.scenario == spec.second.scenario && spec.first.analysis == spec.second.analysis)
+      item.fail("second", "the same row as first (a difference of 0 by construction)",
+                "another scenario or analysis than first");
+    spec.name = item.string(
+        keys["name"].with_default(spec.first.scenario + "/" + spec.first.analysis + " - " +
+                                  spec.second.scenario + "/" + spec.second.analysis));
+    if (spec.name.empty() || spec.name.size() > 200)
+      item.fail("name", "a name of " + std::to_string(spec.name.size()) + " bytes",
+                "1-200 characters");
+    item.finish();
+    common.comparisons.push_back(std::move(spec));
+    common.locations.comparisons.push_back(where);
+  }
+}
+
 }  // namespace
 
 const KeyTable& top_level_keys() {
@@ -216,6 +261,13 @@ const KeyTable& top_level_keys() {
            .type = KeyType::mapping_list,
            .meaning = "assumed truths, simulated on common random numbers",
            .max_items = MAX_SCENARIOS},
+          {.path = "comparisons",
+           .type = KeyType::mapping_list,
+           .fallback = absent_means("none"),
+           .meaning = "paired differences to report: one metric, first row minus second row of "
+                      "the same run, with the paired MCSE of common random numbers beside the "
+                      "unpaired one",
+           .max_items = MAX_COMPARISONS},
           {.path = "headline",
            .type = KeyType::choice_list,
            .choices = headline_quantities(),
@@ -352,9 +404,72 @@ const KeyTable& search_tied_keys() {
   return table;
 }
 
+const KeyTable& comparison_keys() {
+  static const KeyTable table{
+      "comparisons[]",
+      {
+          {.path = "name",
+           .fallback = computed_default("\"<first> - <second>\" from the rows' names"),
+           .meaning = "label in the console, summary.json and the memo (1-200 characters)",
+           .pattern = "^[\\s\\S]{1,200}$"},
+          {.path = "metric",
+           .meaning = "metric name, as in oc.csv: a probability or a plain mean over every "
+                      "replicate (e.g. rejection_probability, expected_patients, duration_mean)"},
+          {.path = "first",
+           .type = KeyType::mapping,
+           .meaning = "the row the difference starts from (scenario, analysis)"},
+          {.path = "second",
+           .type = KeyType::mapping,
+           .meaning = "the row subtracted (scenario, analysis)"},
+      }};
+  return table;
+}
+
+namespace {
+std::vector<KeySpec> comparison_side_keys() {
+  return {
+      {.path = "scenario", .meaning = "scenario name, as in oc.csv"},
+      {.path = "analysis", .meaning = "analysis name, as in oc.csv (e.g. sequential_test)"},
+  };
+}
+}  // namespace
+
+const KeyTable& comparison_row_keys() {
+  static const KeyTable table{"comparisons[].first", comparison_side_keys(), {}, {}};
+  return table;
+}
+
+const KeyTable& comparison_second_keys() {
+  static const KeyTable table{"comparisons[].second", comparison_side_keys(), {}, {}};
+  return table;
+}
+
+bool comparable_metric(const std::string& metric) {
+  static const std::vector<std::string> plain_means = {"expected_patients",
+                                                       "duration_mean",
+                                                       "study_duration_mean",
+                                                       "events_mean",
+                                                       "patients_enrolled_mean",
+                                                       "patients_analysed_mean",
+                                                       "mean_z"};
+  if (std::find(plain_means.begin(), plain_means.end(), metric) != plain_means.end()) return true;
+  // rejection_probability, early_termination_probability, stop_probability, ... and the
+  // per-look efficacy_stop_probability_look<k>.
+  const std::string_view name = metric;
+  constexpr std::string_view suffix = "_probability";
+  if (name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix)
+    return true;
+  constexpr std::string_view per_look = "_probability_look";
+  const std::size_t look = name.rfind(per_look);
+  const std::size_t digits = look + per_look.size();
+  return look != std::string_view::npos && look > 0 && digits < name.size() &&
+         name.find_first_not_of("0123456789", digits) == std::string_view::npos;
+}
+
 std::vector<const KeyTable*> common_key_tables() {
-  return {&top_level_keys(), &simulation_keys(),    &precision_keys(),
-          &search_keys(),    &search_target_keys(), &search_tied_keys()};
+  return {&top_level_keys(),  &simulation_keys(),     &precision_keys(),
+          &search_keys(),     &search_target_keys(),  &search_tied_keys(),
+          &comparison_keys(), &comparison_row_keys(), &comparison_second_keys()};
 }
 
 std::int64_t tied_value(const TiedParameter& tied, std::int64_t value) {
@@ -400,6 +515,7 @@ CommonKeys read_common_keys(MappingReader& root, const std::string& file_stem,
       root.optional_choice_list("headline", default_headline(), headline_quantities());
   read_grid(root, common, locate_grid_values);
   read_search(root, common);
+  read_comparisons(root, common);
   return common;
 }
 

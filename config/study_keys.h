@@ -30,6 +30,8 @@ inline constexpr std::size_t MAX_SCENARIOS = 1000;
 // Grid cells (the product of the axes' value counts): at most 10 000. Why: each cell is a full
 // run, all cell configs are loaded before the first runs, and grid.csv holds every cell's rows.
 inline constexpr std::size_t MAX_GRID_CELLS = 10000;
+// Paired comparisons a config may name (each costs one more pass over a replicate's rows).
+inline constexpr std::size_t MAX_COMPARISONS = 50;
 // Values a search sweeps ((to - from) / step + 1): at most 2 000, for the same reason.
 inline constexpr std::int64_t MAX_SEARCH_VALUES = 2000;
 // Top-level `name` (it names the output directory): 1 to 100 characters from [A-Za-z0-9._-],
@@ -70,6 +72,20 @@ struct SearchSpec {
 std::int64_t tied_value(const TiedParameter& tied, std::int64_t value);
 std::string tied_assignment(const TiedParameter& tied, std::int64_t value);
 
+// A paired comparison (top-level `comparisons:`): the difference first - second of one metric
+// between two rows of the same run (scenarios and analyses share random numbers), reported with
+// its paired MCSE (core/run_request.h, PairedComparisons).
+struct ComparisonSpec {
+  std::string name;  // default: "<first> - <second>"
+  RowKey first, second;
+};
+
+// The metrics a comparison may pair: those whose estimate is the mean of one value per replicate
+// over every replicate (probabilities and plain means), so that the mean of the per-replicate
+// differences is the difference of the estimates. Conditional means (over the replicates where
+// an interval exists, or a look was reached) and quantiles are not.
+bool comparable_metric(const std::string& metric);
+
 // Where each value of a target or grid sits in the file (or --set), kept while reading so a
 // check that needs the whole config can still point at the value.
 struct TargetLocations {
@@ -83,6 +99,7 @@ struct CommonKeyLocations {
   std::optional<TargetLocations> precision, search_target;
   SourceLocation search_parameter, search_from, search_to;
   std::vector<GridLocations> grid;
+  std::vector<std::pair<TargetLocations, TargetLocations>> comparisons;  // first, second
 };
 
 struct CommonKeys {
@@ -94,6 +111,7 @@ struct CommonKeys {
   // What the console summary and summary.json's "headline" show (HEADLINE_QUANTITIES). Not in
   // the resolved echo or the config hash: it changes what is shown, not what is computed.
   std::vector<std::string> headline;
+  std::vector<ComparisonSpec> comparisons;  // in the config hash: they change the run's tallies
   CommonKeyLocations locations;
 };
 
@@ -114,6 +132,9 @@ const KeyTable& precision_keys();
 const KeyTable& search_keys();
 const KeyTable& search_target_keys();
 const KeyTable& search_tied_keys();
+const KeyTable& comparison_keys();      // comparisons[]
+const KeyTable& comparison_row_keys();  // comparisons[].first and .second
+const KeyTable& comparison_second_keys();
 std::vector<const KeyTable*> common_key_tables();
 
 // `scenarios[].name`, for the designs' scenario tables (read with read_unique_scenario_name).

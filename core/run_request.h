@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/accumulator.h"
 #include "core/cluster/partial_file.h"
 #include "core/output.h"
 #include "core/progress.h"
@@ -52,10 +53,32 @@ struct RunInterrupted : std::runtime_error {
   std::uint64_t replicates_done, replicates_total;
 };
 
+// One row of operating characteristics, by its names as oc.csv writes them.
+struct RowKey {
+  std::string scenario, analysis, metric;
+};
+
+// Paired comparisons between rows of one run (config `comparisons:`). Every scenario of a
+// replicate is simulated on the same random numbers (common random numbers), so the difference
+// between two rows is best estimated replicate by replicate: for each pair, `differences` tallies
+// d_r = x_r(first) - x_r(second), where x_r is replicate r's own value of the row (its estimate
+// from that replicate alone). Its mean is the difference of the two estimates, and its MCSE,
+// sd(d) / sqrt(R), is the paired one, smaller than sqrt(mcse1^2 + mcse2^2) when the rows are
+// positively correlated. Only rows whose estimate is a mean over every replicate may be paired
+// (the config checks: probabilities and plain means), so that mean(d) is the difference.
+struct PairedComparisons {
+  std::vector<std::pair<RowKey, RowKey>> pairs;
+  std::vector<MomentAccumulator> differences;  // one per pair, filled by the run
+};
+
 struct RunRequest {
   unsigned threads = 1;
   ProgressMode progress = ProgressMode::automatic;
   std::ostream* per_replicate = nullptr;  // one CSV row per (replicate, scenario) when set
+  // Paired comparisons to tally (nullptr or no pairs: none). Each replicate is then simulated
+  // twice: once alone, for its own values of the compared rows, and once into the run's tallies,
+  // which thus stay the same bits as without comparisons.
+  PairedComparisons* paired = nullptr;
 
   // Split runs (README "Cluster runs"). This process simulates part `part_index` of `part_count`
   // (0-based) of the replicate blocks: a job-array shard or an MPI rank.
@@ -84,6 +107,8 @@ struct StudyResult {
   // Further result files (name, contents) for `trialsim report`, e.g. curves.csv (each design's
   // folder).
   std::vector<std::pair<std::string, std::string>> report_files;
+  // RunRequest::paired's differences after the run (empty without comparisons or in exact mode).
+  std::vector<MomentAccumulator> paired_differences;
 };
 
 }  // namespace trialsim

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/accumulator.h"
 #include "core/cluster/archive.h"
 #include "core/cluster/block_tree.h"
 #include "core/progress.h"
@@ -22,15 +23,22 @@
 namespace trialsim {
 
 // The per-scenario tallies of one block-tree node, merged scenario by scenario.
+// With paired comparisons (RunRequest::paired), the node also holds one tally of differences per
+// pair; they are encoded only when there are some, so a run without comparisons writes the same
+// bytes as before they existed (a config with comparisons has another hash, so the two never mix).
 template <class Tally>
 struct ScenarioTallies {
   std::vector<Tally> tallies;
+  std::vector<MomentAccumulator> differences;
   void merge(const ScenarioTallies& right) {
     for (std::size_t s = 0; s < tallies.size(); ++s) tallies[s].merge(right.tallies[s]);
+    for (std::size_t k = 0; k < differences.size() && k < right.differences.size(); ++k)
+      differences[k].merge(right.differences[k]);
   }
   template <class Archive>
   void visit(Archive& archive) {
     archive(tallies);
+    if (!differences.empty()) archive(differences);
   }
 };
 
@@ -59,6 +67,8 @@ struct EncodedTallies {
 template <class Tally>
 struct ScenarioBlockResult {
   std::vector<Tally> tallies;
+  std::vector<MomentAccumulator> differences;  // paired comparisons
+  std::vector<Tally> one_replicate;            // paired comparisons: one replicate's tallies
   std::string per_replicate_rows;
   void reset() { per_replicate_rows.clear(); }
 };
@@ -111,7 +121,7 @@ inline std::uint64_t next_precision_count(const PrecisionTarget& precision,
 
 // The state of one run_scenario_tallies call: the finished block-tree nodes (`held`, identical
 // on every MPI rank) and this process's new ones (`fresh`), with the steps of a pass as methods.
-template <class Tally, class Workspace, class MakeTally, class Simulate>
+template <class Tally, class Workspace, class MakeTally, class Simulate, class RowsOf>
 class ScenarioLoop {
  public:
   using Node = ScenarioTallies<Tally>;
@@ -119,13 +129,18 @@ class ScenarioLoop {
   static constexpr std::uint64_t block_size = REPLICATE_BLOCK_SIZE;
 
   ScenarioLoop(const RunRequest& request, std::size_t scenario_count, MakeTally make_tally,
-               Simulate simulate)
+               Simulate simulate, const RowsOf& rows_of)
       : request_(request),
         scenario_count_(scenario_count),
         make_tally_(std::move(make_tally)),
         simulate_(std::move(simulate)),
+        rows_of_(rows_of),
         keep_rows_(request.per_replicate != nullptr) {
-    make_node_ = [this] { return Node{std::vector<Tally>(scenario_count_, make_tally_())}; };
+    if (request.paired) paired_rows_ = resolve_pairs(request.paired->pairs);
+    make_node_ = [this] {
+      return Node{std::vector<Tally>(scenario_count_, make_tally_()),
+                  std::vector<MomentAccumulator>(paired_rows_.size())};
+    };
     for (const PartialNode& partial : request.preloaded) {
       Held node{partial.bytes, &make_node_};
       node.decoded();  // refuse undecodable bytes now, not at the end of the run
@@ -188,14 +203,14 @@ class ScenarioLoop {
       request_.save_partial(SaveReason::finished, [&] { return encode_nodes({&held_}); });
   }
 
-  // The merged tallies of every block of `range` (all must be held).
-  std::vector<Tally> totals(BlockRange range) const {
+  // The merged tallies (and differences) of every block of `range` (all must be held).
+  Node totals(BlockRange range) const {
     if (held_.first_missing_from(0) < range.end) {
       throw std::logic_error("replicate blocks " + std::to_string(held_.first_missing_from(0)) +
                              " onwards are missing");
     }
     const std::optional<Held> total = held_.total();
-    return total ? total->decoded().tallies : make_node_().tallies;
+    return total ? total->decoded() : make_node_();
   }
 
  private:
@@ -209,19 +224,55 @@ class ScenarioLoop {
     }
   }
 
+  // The row indices (in rows_of's order) of each pair's two rows. The config checked the names
+  // against the design's reported rows, so a miss is a bug.
+  std::vector<std::pair<std::size_t, std::size_t>> resolve_pairs(
+      const std::vector<std::pair<RowKey, RowKey>>& pairs) const {
+    const std::vector<OcRow> rows = rows_of_(std::vector<Tally>(scenario_count_, make_tally_()));
+    const auto index_of = [&](const RowKey& key) {
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (rows[i].scenario == key.scenario && rows[i].analysis == key.analysis &&
+            rows[i].metric == key.metric)
+          return i;
+      }
+      throw std::logic_error("compared row " + key.scenario + "/" + key.analysis + "/" +
+                             key.metric + " is not among the results");
+    };
+    std::vector<std::pair<std::size_t, std::size_t>> out;
+    for (const auto& [first, second] : pairs) out.emplace_back(index_of(first), index_of(second));
+    return out;
+  }
+
   void simulate_block(const ReplicateBlock& block, ScenarioBlockResult<Tally>& result,
                       Workspace& workspace) const {
-    if (result.tallies.size() != scenario_count_)
+    if (result.tallies.size() != scenario_count_) {
       result.tallies.assign(scenario_count_, make_tally_());
+      result.one_replicate.assign(paired_rows_.empty() ? 0 : scenario_count_, make_tally_());
+    }
     for (auto& tally : result.tallies) tally.reset();
+    result.differences.assign(paired_rows_.size(), MomentAccumulator{});
     for (std::uint64_t r = block.first_replicate; r < block.first_replicate + block.replicate_count;
          ++r) {
+      if (!paired_rows_.empty()) add_differences(r, result, workspace);
       simulate_(r, result.tallies, workspace, keep_rows_ ? &result.per_replicate_rows : nullptr);
     }
   }
 
+  // Replicate r alone, for its own value of each compared row (see PairedComparisons).
+  void add_differences(std::uint64_t r, ScenarioBlockResult<Tally>& result,
+                       Workspace& workspace) const {
+    for (auto& tally : result.one_replicate) tally.reset();
+    simulate_(r, result.one_replicate, workspace, nullptr);
+    const std::vector<OcRow> rows = rows_of_(result.one_replicate);
+    for (std::size_t k = 0; k < paired_rows_.size(); ++k) {
+      result.differences[k].add(rows[paired_rows_[k].first].estimate -
+                                rows[paired_rows_[k].second].estimate);
+    }
+  }
+
   void consume(const ReplicateBlock& block, const ScenarioBlockResult<Tally>& result) {
-    fresh_.insert(BlockSpan{block.index, 1}, Held{encode(Node{result.tallies}), &make_node_});
+    fresh_.insert(BlockSpan{block.index, 1},
+                  Held{encode(Node{result.tallies, result.differences}), &make_node_});
     if (keep_rows_) *request_.per_replicate << result.per_replicate_rows;
   }
 
@@ -255,29 +306,34 @@ class ScenarioLoop {
   std::size_t scenario_count_;
   MakeTally make_tally_;
   Simulate simulate_;
+  const RowsOf& rows_of_;
   bool keep_rows_;
+  std::vector<std::pair<std::size_t, std::size_t>> paired_rows_;
   std::function<Node()> make_node_;
   DyadicBlockTree<Held> held_;
   DyadicBlockTree<Held> fresh_;
 };
 
 // make_tally() -> Tally (reset state); simulate(replicate, tallies, workspace, rows_or_null);
-// rows_of(totals) -> the OC rows.
+// rows_of(totals) -> the OC rows, a pure function: with paired comparisons it is also called on
+// each replicate's own tallies, from every thread; finished(totals) is called once, with the
+// final totals (e.g. to write the design's report files).
 //
 // Precision mode (simulation.precision): after the first `replicates` (rounded up to whole
 // blocks), if the MCSE of the named metric is above target, more blocks are run — continuing the
 // same block sequence, so the result equals a single run of the final replicate count — with the
 // count scaled by (mcse / target)^2, until the target or the cap is reached.
-template <class Tally, class Workspace, class MakeTally, class Simulate, class RowsOf>
+template <class Tally, class Workspace, class MakeTally, class Simulate, class RowsOf,
+          class Finished>
 std::vector<OcRow> run_scenario_tallies(const SimulationSettings& simulation,
                                         const RunRequest& request, std::size_t scenario_count,
                                         const std::string& header, MakeTally make_tally,
                                         Simulate simulate, RowsOf rows_of,
-                                        nlohmann::json& precision_report) {
+                                        nlohmann::json& precision_report, Finished finished) {
   constexpr std::uint64_t block_size = REPLICATE_BLOCK_SIZE;
   if (request.per_replicate) *request.per_replicate << header;
-  ScenarioLoop<Tally, Workspace, MakeTally, Simulate> loop(
-      request, scenario_count, std::move(make_tally), std::move(simulate));
+  ScenarioLoop<Tally, Workspace, MakeTally, Simulate, RowsOf> loop(
+      request, scenario_count, std::move(make_tally), std::move(simulate), rows_of);
   const std::optional<PrecisionTarget>& precision = simulation.precision;
   const std::uint64_t first_pass =
       (simulation.replicates + block_size - 1) / block_size * block_size;
@@ -292,12 +348,27 @@ std::vector<OcRow> run_scenario_tallies(const SimulationSettings& simulation,
       loop.save_finished();
       return {};
     }
-    std::vector<OcRow> rows = rows_of(loop.totals(range));
+    const auto node = loop.totals(range);
+    std::vector<OcRow> rows = rows_of(node.tallies);
+    if (request.paired) request.paired->differences = node.differences;
     done = target_count;
-    if (!precision) return rows;
-    target_count = next_precision_count(*precision, rows, done, precision_report);
-    if (target_count == 0) return rows;
+    if (precision) target_count = next_precision_count(*precision, rows, done, precision_report);
+    if (!precision || target_count == 0) {
+      finished(node.tallies);
+      return rows;
+    }
   }
+}
+
+template <class Tally, class Workspace, class MakeTally, class Simulate, class RowsOf>
+std::vector<OcRow> run_scenario_tallies(const SimulationSettings& simulation,
+                                        const RunRequest& request, std::size_t scenario_count,
+                                        const std::string& header, MakeTally make_tally,
+                                        Simulate simulate, RowsOf rows_of,
+                                        nlohmann::json& precision_report) {
+  return run_scenario_tallies<Tally, Workspace>(
+      simulation, request, scenario_count, header, std::move(make_tally), std::move(simulate),
+      std::move(rows_of), precision_report, [](const std::vector<Tally>&) {});
 }
 
 }  // namespace trialsim

@@ -120,7 +120,8 @@ TEST_CASE("a misspelt required key is reported as the unknown key", "[friendly]"
   }
   SECTION("the top-level design") {
     CHECK(study_error(replace(BINARY, "design:", "desing:")) ==
-          "F:2:1: desing: unknown key, expected one of description, design, grid, headline, model, "
+          "F:2:1: desing: unknown key, expected one of comparisons, description, design, grid, "
+          "headline, model, "
           "name, scenarios, schema_version, search, simulation (did you mean `design`?)");
   }
   SECTION("a near key that is valid (read later) leaves the missing key the error") {

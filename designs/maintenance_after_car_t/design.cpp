@@ -137,11 +137,13 @@ class Study final : public trialsim::Study {
           }
         },
         [&](const std::vector<TwoArmSurvivalTally>& totals) {
-          result.report_files = two_arm_report_files(totals, scenario_names());
           return rows_in_scenario_order(
               totals.size(), [&](std::size_t s) { return totals[s].oc_rows(design, labels[s]); });
         },
-        result.precision);
+        result.precision,
+        [&](const std::vector<TwoArmSurvivalTally>& totals) {
+          result.report_files = two_arm_report_files(totals, scenario_names());
+        });
     result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
     nlohmann::json strata = nlohmann::json::array();
     for (auto c : study.strata) strata.push_back(car_t::to_string(c));

@@ -199,12 +199,14 @@ class Study final : public trialsim::Study {
             }
           },
           [&](const std::vector<SingleArmBinaryTally>& totals) {
-            result.report_files = binary_report_files(totals, scenario_names(), design, table);
             return rows_in_scenario_order(totals.size(), [&](std::size_t s) {
               return simulated_oc_rows(study.scenarios[s], design, table, totals[s]);
             });
           },
-          result.precision);
+          result.precision,
+          [&](const std::vector<SingleArmBinaryTally>& totals) {
+            result.report_files = binary_report_files(totals, scenario_names(), design, table);
+          });
     }
     // Both row lists follow the same (scenario, analysis, metric) sequence.
     for (std::size_t i = 0; i < result.rows.size(); ++i) {

@@ -123,6 +123,22 @@ class Study final : public trialsim::Study {
     return rows;
   }
 
+  // Per scenario under posterior uncertainty, its posterior draws as scenarios "NAME
+  // (assurance)", each draw with the model's and the scenario's overrides and clinical targets
+  // (FittedScenarios::assurance_draws, designs/car_t_model.h); empty lists without.
+  std::vector<std::vector<car_t::CarTScenario>> assurance_scenarios(std::uint64_t seed) const {
+    std::vector<std::vector<car_t::CarTScenario>> out(fitted.scenarios.size());
+    if (!fitted.assurance) return out;
+    for (std::size_t s = 0; s < fitted.scenarios.size(); ++s) {
+      for (const car_t::CarTParameters& draw : fitted.assurance_draws[s]) {
+        car_t::CarTScenario d{fitted.scenarios[s].name + " (assurance)", draw, {}};
+        d.truth = car_t::true_values(d.parameters, design.landmarks, seed, 0);
+        out[s].push_back(std::move(d));
+      }
+    }
+    return out;
+  }
+
   StudyResult run(const SimulationSettings& simulation, const RunRequest& request) const override {
     const FittedScenarios& study = fitted;
     const SingleArmBinaryTable table(design.sample_size, design.null_response_rate, design.alpha,
@@ -133,18 +149,8 @@ class Study final : public trialsim::Study {
     for (auto& scenario : scenarios) {
       scenario.truth = car_t::true_values(scenario.parameters, design.landmarks, simulation.seed);
     }
-    std::vector<std::vector<car_t::CarTScenario>> draws_by_scenario(scenarios.size());
-    if (study.assurance) {
-      for (std::size_t s = 0; s < study.scenarios.size(); ++s) {
-        // Each draw with the model's and the scenario's overrides and clinical targets
-        // (FittedScenarios::assurance_draws, designs/car_t_model.h).
-        for (const car_t::CarTParameters& draw : study.assurance_draws[s]) {
-          car_t::CarTScenario d{study.scenarios[s].name + " (assurance)", draw, {}};
-          d.truth = car_t::true_values(d.parameters, design.landmarks, simulation.seed, 0);
-          draws_by_scenario[s].push_back(std::move(d));
-        }
-      }
-    }
+    const std::vector<std::vector<car_t::CarTScenario>> draws_by_scenario =
+        assurance_scenarios(simulation.seed);
     const std::size_t point_count = scenarios.size();
     const std::size_t entries = study.assurance ? 2 * point_count : point_count;
     const auto scenario_for = [&](std::size_t entry,
@@ -183,16 +189,18 @@ class Study final : public trialsim::Study {
           }
         },
         [&](const std::vector<car_t::SingleArmCarTTally>& totals) {
-          std::vector<std::string> names;
-          for (std::size_t s = 0; s < totals.size(); ++s) names.push_back(name_of(s));
-          result.report_files = car_t_report_files(totals, names, design, table);
           return rows_in_scenario_order(totals.size(), [&](std::size_t s) {
             car_t::CarTScenario labelled =
                 s < point_count ? scenarios[s] : car_t::CarTScenario{name_of(s), {}, {}};
             return totals[s].oc_rows(design, labelled);
           });
         },
-        result.precision);
+        result.precision,
+        [&](const std::vector<car_t::SingleArmCarTTally>& totals) {
+          std::vector<std::string> names;
+          for (std::size_t s = 0; s < totals.size(); ++s) names.push_back(name_of(s));
+          result.report_files = car_t_report_files(totals, names, design, table);
+        });
     const nlohmann::json truths = true_values_json(scenarios);
     result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
     result.design_facts = {

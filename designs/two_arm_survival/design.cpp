@@ -601,12 +601,14 @@ class Study final : public trialsim::Study {
           }
         },
         [&](const std::vector<TwoArmSurvivalTally>& totals) {
-          result.report_files = two_arm_report_files(totals, scenario_names());
-          if (design.km_bands) result.report_files.push_back({"true_curves.csv", true_curves()});
           return rows_in_scenario_order(
               totals.size(), [&](std::size_t s) { return totals[s].oc_rows(design, targets[s]); });
         },
-        result.precision);
+        result.precision,
+        [&](const std::vector<TwoArmSurvivalTally>& totals) {
+          result.report_files = two_arm_report_files(totals, scenario_names());
+          if (design.km_bands) result.report_files.push_back({"true_curves.csv", true_curves()});
+        });
     result.exact_estimates.assign(result.rows.size(), std::numeric_limits<double>::quiet_NaN());
     result.design_facts = design_facts(trials);
     return result;

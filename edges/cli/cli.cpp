@@ -27,6 +27,7 @@
 #include "edges/config/study_config.h"
 #include "edges/fit/fit_command.h"
 #include "edges/output/output_directory.h"
+#include "edges/report/comparisons.h"
 #include "edges/report/headline.h"
 #include "edges/report/report.h"
 #include "edges/run/grid_run.h"
@@ -127,6 +128,10 @@ void print_summary(const StudyConfig& config, const StudyResult& result,
     std::printf("warning: %s\n", terminal_safe(warning.text).c_str());
   for (const std::string& line : per_look_lines(per_look_table(result.rows, result.design_facts)))
     std::printf("%s\n", terminal_safe(line).c_str());
+  const bool exact = config.simulation.mode == EvaluationMode::exact;
+  for (const std::string& line :
+       comparison_lines(comparison_rows(config.comparisons, result, exact)))
+    std::printf("%s\n", terminal_safe(line).c_str());
   if (result.design_facts.contains("naive_estimates") &&
       result.design_facts["naive_estimates"].is_string())
     std::printf("note: %s\n",
@@ -185,6 +190,10 @@ nlohmann::json summary_json(const StudyConfig& config, const StudyResult& result
   summary["warnings"] = to_json(type_i_error_warnings(result.rows, result.design_facts));
   const nlohmann::json looks = per_look_table(result.rows, result.design_facts);
   if (!looks.empty()) summary["per_look"] = looks;
+  if (!config.comparisons.empty()) {
+    summary["comparisons"] = to_json(comparison_rows(
+        config.comparisons, result, config.simulation.mode == EvaluationMode::exact));
+  }
   return summary;
 }
 

@@ -32,7 +32,8 @@ std::string some_of(const std::vector<std::string>& items, std::size_t limit = 1
 // analysis, then the metric, each located at its value.
 void check_target(const StudyConfig& config, const std::string& key_path,
                   const TargetLocations& where, const std::string& scenario,
-                  const std::string& analysis, const std::string& metric) {
+                  const std::string& analysis, const std::string& metric,
+                  const std::string& metric_key_path = "") {
   const std::vector<OcRow> rows = reported_rows(config);
   std::vector<std::string> scenarios, analyses, metrics;
   const auto add_once = [](std::vector<std::string>& list, const std::string& item) {
@@ -57,7 +58,7 @@ void check_target(const StudyConfig& config, const std::string& key_path,
   }
   if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end()) {
     throw ConfigError(
-        where.metric, key_path + ".metric",
+        where.metric, metric_key_path.empty() ? key_path + ".metric" : metric_key_path,
         "no metric \"" + metric + "\" for analysis \"" + analysis + "\" in this design",
         "one of " + some_of(metrics, 40));
   }
@@ -156,6 +157,7 @@ StudyConfig read_config(ConfigDocument& document, const std::filesystem::path& f
   config.simulation = common.simulation;
   config.grid = std::move(common.grid);
   config.search = std::move(common.search);
+  config.comparisons = std::move(common.comparisons);
   const CommonKeyLocations& locations = common.locations;
 
   // The design type decides which keys the design, model and scenarios may hold; the registered
@@ -173,6 +175,15 @@ StudyConfig read_config(ConfigDocument& document, const std::filesystem::path& f
     const PrecisionTarget& target = *config.simulation.precision;
     check_target(config, "simulation.precision", *locations.precision, target.scenario,
                  target.analysis, target.metric);
+  }
+  for (std::size_t k = 0; k < config.comparisons.size(); ++k) {
+    const ComparisonSpec& comparison = config.comparisons[k];
+    const std::string key_path = "comparisons." + std::to_string(k);
+    const auto& [first, second] = locations.comparisons[k];
+    check_target(config, key_path + ".first", first, comparison.first.scenario,
+                 comparison.first.analysis, comparison.first.metric, key_path + ".metric");
+    check_target(config, key_path + ".second", second, comparison.second.scenario,
+                 comparison.second.analysis, comparison.second.metric, key_path + ".metric");
   }
   if (scope == CheckScope::full) check_grid_and_search(document, file, config, locations);
   return config;
@@ -266,12 +277,30 @@ std::vector<OcRow> reported_rows(const StudyConfig& config) {
 }
 
 StudyResult run_study(const StudyConfig& config, const RunRequest& request) {
-  return config.study->run(config.simulation, request);
+  if (config.comparisons.empty()) return config.study->run(config.simulation, request);
+  PairedComparisons paired;
+  for (const ComparisonSpec& c : config.comparisons) paired.pairs.emplace_back(c.first, c.second);
+  RunRequest with_pairs = request;
+  with_pairs.paired = &paired;
+  StudyResult result = config.study->run(config.simulation, with_pairs);
+  result.paired_differences = std::move(paired.differences);
+  return result;
 }
 
 nlohmann::json StudyConfig::resolved() const {
   nlohmann::json out = resolved_common;
   out.update(study->resolved());
+  if (!comparisons.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const ComparisonSpec& c : comparisons) {
+      list.push_back(
+          {{"name", c.name},
+           {"metric", c.first.metric},
+           {"first", {{"scenario", c.first.scenario}, {"analysis", c.first.analysis}}},
+           {"second", {{"scenario", c.second.scenario}, {"analysis", c.second.analysis}}}});
+    }
+    out["comparisons"] = list;
+  }
   return out;
 }
 

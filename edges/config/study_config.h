@@ -23,10 +23,11 @@ struct StudyConfig {
   std::string description;
   std::vector<std::string> headline;  // top-level `headline:` (console and summary.json)
   SimulationSettings simulation;
-  std::string design_type;             // `design.type`: the registered design that read it
-  std::shared_ptr<const Study> study;  // design, model and scenarios, read by that design
-  std::vector<GridAxis> grid;          // empty: a single run
-  std::optional<SearchSpec> search;    // a search is a one-axis grid plus a decision
+  std::string design_type;                  // `design.type`: the registered design that read it
+  std::shared_ptr<const Study> study;       // design, model and scenarios, read by that design
+  std::vector<GridAxis> grid;               // empty: a single run
+  std::optional<SearchSpec> search;         // a search is a one-axis grid plus a decision
+  std::vector<ComparisonSpec> comparisons;  // top-level `comparisons:` (paired differences)
   // schema_version, name, description and simulation as read (defaults included): the top of
   // resolved(), recorded by the reader from the key tables (config/study_keys.h).
   nlohmann::json resolved_common;

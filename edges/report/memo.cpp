@@ -167,12 +167,44 @@ Table per_look_table(const nlohmann::json& looks) {
   return t;
 }
 
-std::string markdown_cell(const std::string& text) {
-  std::string out = markdown_escape(text, false);
-  std::string cell;
-  for (char c : out) cell += c == '|' ? std::string("\\|") : std::string(1, c);
-  return cell;
+// The paired comparisons (summary.json "comparisons"): first - second with the paired MCSE
+// beside the unpaired one. Members of the wrong type read as absent (the file is input).
+Table comparisons_table(const nlohmann::json& comparisons) {
+  Table t{
+      "Paired comparisons on common random numbers: difference first - second, its paired "
+      "Monte Carlo standard error, and the unpaired one two independent runs would give",
+      {"Comparison", "Metric", "First", "Second", "Difference (paired MCSE)", "Unpaired MCSE"},
+      {}};
+  const auto side = [](const nlohmann::json& c, const char* key) {
+    return text_at(c, {key, "scenario"}) + " / " + text_at(c, {key, "analysis"});
+  };
+  const auto number = [](const nlohmann::json& c, const char* key) {
+    return c.is_object() && c.contains(key) && c[key].is_number() ? c[key].get<double>() : NAN;
+  };
+  // Two significant digits, so that the two MCSEs can be told apart (0.0035 against 0.0042).
+  const auto two_digits = [](double x) {
+    if (!std::isfinite(x) || x <= 0.0) return trimmed_number(x, 4);
+    const int decimals = std::max(0, 1 - static_cast<int>(std::floor(std::log10(x))));
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.*f", std::min(decimals, 12), x);
+    return std::string(buffer);
+  };
+  for (const nlohmann::json& c : comparisons) {
+    const double difference = number(c, "difference"), paired = number(c, "paired_mcse");
+    const double unpaired = number(c, "unpaired_mcse");
+    const bool exact = std::isnan(paired);
+    t.rows.push_back({text_at(c, {"name"}), text_at(c, {"metric"}), side(c, "first"),
+                      side(c, "second"),
+                      exact ? trimmed_number(difference, 4) + " (exact)"
+                            : rounded_to_mcse(difference, paired) + " (" + two_digits(paired) + ")",
+                      exact ? "–" : two_digits(unpaired)});
+  }
+  return t;
 }
+
+// markdown_escape already writes '|' as \| (an escaped pipe keeps a GFM table cell whole);
+// escaping it again would write \\|, an escaped backslash and then a cell break.
+std::string markdown_cell(const std::string& text) { return markdown_escape(text, false); }
 
 std::string render_markdown(const std::string& title, const std::string& description,
                             const std::vector<Paragraph>& paragraphs,
@@ -285,6 +317,9 @@ Memo design_memo(const ResultsDirectory& r) {
     tables.push_back(headline_table(r.summary["headline"]));
   if (r.summary.contains("per_look") && !r.summary["per_look"].empty())
     tables.push_back(per_look_table(r.summary["per_look"]));
+  if (r.summary.contains("comparisons") && r.summary["comparisons"].is_array() &&
+      !r.summary["comparisons"].empty())
+    tables.push_back(comparisons_table(r.summary["comparisons"]));
   return {render_markdown(name, text_at(config, {"description"}), paragraphs, tables),
           render_html(paragraphs, tables)};
 }

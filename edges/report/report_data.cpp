@@ -285,6 +285,7 @@ void check_summary(const std::filesystem::path& file, const nlohmann::json& summ
                       {"design.decision_rule", JsonKind::string},
                       {"design.true_values", JsonKind::object},
                       {"design.analytic_power", JsonKind::object},
+                      {"comparisons", JsonKind::object_array},
                       {"search", JsonKind::object},
                       {"search.parameter", JsonKind::string},
                       {"search.scenario", JsonKind::string},

@@ -9,6 +9,7 @@
 #include "config/config_error.h"
 #include "core/output.h"
 #include "core/text_escape.h"
+#include "edges/report/comparisons.h"
 
 namespace trialsim {
 namespace {
@@ -403,6 +404,10 @@ GridOutcome run_grid(const StudyConfig& base, const std::filesystem::path& file,
       cell["tied"] = {{"parameter", base.search->tied->parameter},
                       {"value", *resolved_at(resolved, base.search->tied->parameter)}};
     }
+    // Paired comparisons within the cell (summary.json only: a console line per cell and
+    // comparison would bury the pivoted table).
+    if (!configs[c].comparisons.empty())
+      cell["comparisons"] = to_json(comparison_rows(configs[c].comparisons, result, exact));
     cell_list.push_back(cell);
     for (const OcRow& row : result.rows) {
       OcRow prefixed = row;

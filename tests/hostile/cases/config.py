@@ -179,6 +179,13 @@ TABLE = [
     ("search/step-zero", replace_once(SEARCH, "to: 70", "to: 70\n  step: 0"), 2),
     ("search/from-above-to", replace_once(SEARCH, "from: 30", "from: 90"), 2),
     ("precision/unknown-metric", sab("  seed: 20240108", "  seed: 20240108\n  precision: {scenario: response-0.80, analysis: exact_binomial_test, metric: nothing, target_mcse: 0.01}"), 2),
+    ("comparisons/valid/two-scenarios", SAB + "comparisons:\n  - {metric: rejection_probability, first: {scenario: response-0.80, analysis: exact_binomial_test}, second: {scenario: response-0.60, analysis: exact_binomial_test}}\n", 0),
+    ("comparisons/unknown-scenario", SAB + "comparisons:\n  - {metric: rejection_probability, first: {scenario: nobody, analysis: exact_binomial_test}, second: {scenario: response-0.60, analysis: exact_binomial_test}}\n", 2),
+    ("comparisons/conditional-metric", SAB + "comparisons:\n  - {metric: mean_width, first: {scenario: response-0.80, analysis: wilson}, second: {scenario: response-0.60, analysis: wilson}}\n", 2),
+    ("comparisons/same-row", SAB + "comparisons:\n  - {metric: rejection_probability, first: {scenario: response-0.80, analysis: exact_binomial_test}, second: {scenario: response-0.80, analysis: exact_binomial_test}}\n", 2),
+    ("comparisons/not-a-list", SAB + "comparisons: {metric: rejection_probability}\n", 2),
+    ("comparisons/over-cap", SAB + "comparisons:\n" + "  - {metric: rejection_probability, first: {scenario: response-0.80, analysis: exact_binomial_test}, second: {scenario: response-0.60, analysis: exact_binomial_test}}\n" * 51, 2),
+    ("comparisons/name-too-long", SAB + "comparisons:\n  - {name: " + "n" * 201 + ", metric: rejection_probability, first: {scenario: response-0.80, analysis: exact_binomial_test}, second: {scenario: response-0.60, analysis: exact_binomial_test}}\n", 2),
     ("precision/target-zero", sab("  seed: 20240108", "  seed: 20240108\n  precision: {scenario: response-0.80, analysis: exact_binomial_test, metric: rejection_probability, target_mcse: 0}"), 2),
 ]
 
