@@ -162,12 +162,14 @@ nlohmann::json key_json_schema(const KeySpec& spec, std::string_view mapping_pat
       out = {{"type", "object"}, {"additionalProperties", {{"type", "number"}}}};
       if (!spec.choices.empty()) out["propertyNames"] = {{"enum", spec.choices}};
       break;
-    case KeyType::list_map:
-      out = {{"type", "object"},
-             {"maxProperties", MAX_LIST_ITEMS},
-             {"additionalProperties",
-              {{"type", "array"}, {"minItems", 1}, {"items", {{"type", scalar_types()}}}}}};
+    case KeyType::list_map: {
+      // A grid value may be null: the key removed in that cell (as --set key=null).
+      const json item_types = json::array({"string", "number", "boolean", "null"});
+      const json values = {{"type", "array"}, {"minItems", 1}, {"items", {{"type", item_types}}}};
+      out = {
+          {"type", "object"}, {"maxProperties", MAX_LIST_ITEMS}, {"additionalProperties", values}};
       break;
+    }
   }
   out["description"] = description_of(spec);
   if (spec.fallback.kind == KeyDefault::Kind::value) out["default"] = spec.fallback.value;

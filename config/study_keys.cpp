@@ -71,9 +71,11 @@ void read_grid(MappingReader& root, CommonKeys& common, bool locate_values) {
     GridAxis axis{key_path, {}};
     GridLocations where{grid->location_of(key_path), {}};
     for (std::size_t i = 0; i < values.size(); ++i) {
-      if (!values[i].IsScalar())
-        grid->fail(key_path, "a grid value is not a scalar", "numbers or strings");
-      axis.values.push_back(values[i].Scalar());
+      // null removes an optional key in that cell (as `--set key=null` does): e.g. a design
+      // with and without its safety rule.
+      if (!values[i].IsScalar() && !values[i].IsNull())
+        grid->fail(key_path, "a grid value is not a scalar", "numbers, strings or null");
+      axis.values.push_back(values[i].IsNull() ? "null" : values[i].Scalar());
       if (locate_values) {
         where.values.push_back(grid->document().locate(
             values[i], grid->key_path() + "." + key_path + "." + std::to_string(i)));
@@ -189,6 +191,7 @@ void read_comparisons(MappingReader& root, CommonKeys& common) {
                 "patients_enrolled_mean, patients_analysed_mean, mean_z)");
     }
     std::pair<TargetLocations, TargetLocations> where;
+    SourceLocation first_cell_at;
     const auto read_side = [&](const char* side, const KeyTable& table, RowKey& row,
                                TargetLocations& located) {
       MappingReader reader = item.mapping(keys[side]);
@@ -197,13 +200,20 @@ void read_comparisons(MappingReader& root, CommonKeys& common) {
       row.metric = metric;
       located = {reader.location_of("scenario"), reader.location_of("analysis"),
                  item.location_of("metric")};
+      const auto cell = reader.has("cell") ? reader.integer(table["cell"].as_required()) : 0;
+      if (&table == &comparison_row_keys()) first_cell_at = reader.location_of("cell");
       reader.finish();
+      return static_cast<std::size_t>(cell);
     };
-    read_side("first", comparison_row_keys(), spec.first, where.first);
-    read_side("second", comparison_second_keys(), spec.second, where.second);
-    if (spec.first.scenario == spec.second.scenario && spec.first.analysis == spec.second.analysis)
+    spec.first_cell = read_side("first", comparison_row_keys(), spec.first, where.first);
+    spec.second_cell = read_side("second", comparison_second_keys(), spec.second, where.second);
+    if ((spec.first_cell == 0) != (spec.second_cell == 0)) {
+      item.fail(spec.first_cell == 0 ? "first" : "second", "no cell where the other row has one",
+                "a cell on both rows (between two grid cells) or on neither (within each run)");
+    }
+    if (spec.first == spec.second && spec.first_cell == spec.second_cell)
       item.fail("second", "the same row as first (a difference of 0 by construction)",
-                "another scenario or analysis than first");
+                "another scenario, analysis or cell than first");
     spec.name = item.string(
         keys["name"].with_default(spec.first.scenario + "/" + spec.first.analysis + " - " +
                                   spec.second.scenario + "/" + spec.second.analysis));
@@ -213,6 +223,7 @@ void read_comparisons(MappingReader& root, CommonKeys& common) {
     item.finish();
     common.comparisons.push_back(std::move(spec));
     common.locations.comparisons.push_back(where);
+    common.locations.comparison_cells.push_back(first_cell_at);
   }
 }
 
@@ -430,6 +441,12 @@ std::vector<KeySpec> comparison_side_keys() {
   return {
       {.path = "scenario", .meaning = "scenario name, as in oc.csv"},
       {.path = "analysis", .meaning = "analysis name, as in oc.csv (e.g. sequential_test)"},
+      {.path = "cell",
+       .type = KeyType::integer,
+       .integers = {1, static_cast<std::int64_t>(MAX_GRID_CELLS)},
+       .fallback = absent_means("the same cell as the other row (within each run)"),
+       .meaning = "grid or search configs: the cell of the row, numbered as grid.csv's `cell` "
+                  "column; give it on both sides to compare two cells (two designs)"},
   };
 }
 }  // namespace

@@ -78,7 +78,15 @@ std::string tied_assignment(const TiedParameter& tied, std::int64_t value);
 struct ComparisonSpec {
   std::string name;  // default: "<first> - <second>"
   RowKey first, second;
+  // Grid and search configs: the cells (1-based, as grid.csv numbers them) of the two rows, for a
+  // comparison between cells (two designs on the same random numbers); 0 and 0: within each cell.
+  std::size_t first_cell = 0, second_cell = 0;
+  bool between_cells() const noexcept { return first_cell != 0; }
 };
+
+// Comparisons between grid cells keep each compared row's value per replicate until the grid is
+// done: replicates (or the precision cap) x compared rows must be at most this (512 MiB).
+inline constexpr std::uint64_t MAX_CAPTURED_VALUES = std::uint64_t{1} << 26;
 
 // The metrics a comparison may pair: those whose estimate is the mean of one value per replicate
 // over every replicate (probabilities and plain means), so that the mean of the per-replicate
@@ -100,6 +108,7 @@ struct CommonKeyLocations {
   SourceLocation search_parameter, search_from, search_to;
   std::vector<GridLocations> grid;
   std::vector<std::pair<TargetLocations, TargetLocations>> comparisons;  // first, second
+  std::vector<SourceLocation> comparison_cells;  // where each comparison's first cell is
 };
 
 struct CommonKeys {

@@ -56,6 +56,7 @@ struct RunInterrupted : std::runtime_error {
 // One row of operating characteristics, by its names as oc.csv writes them.
 struct RowKey {
   std::string scenario, analysis, metric;
+  bool operator==(const RowKey&) const = default;
 };
 
 // Paired comparisons between rows of one run (config `comparisons:`). Every scenario of a
@@ -71,6 +72,15 @@ struct PairedComparisons {
   std::vector<MomentAccumulator> differences;  // one per pair, filled by the run
 };
 
+// Each replicate's own value of chosen rows, kept by replicate (paired comparisons between grid
+// cells, which are separate runs on the same random numbers: edges/run/grid_run.h). values[k][r]
+// is row k's value in replicate r alone; the run sizes each list to its replicate count. Filled
+// only for the replicates this process simulates (one process: all of them).
+struct ReplicateCapture {
+  std::vector<RowKey> rows;
+  std::vector<std::vector<double>> values;
+};
+
 struct RunRequest {
   unsigned threads = 1;
   ProgressMode progress = ProgressMode::automatic;
@@ -79,6 +89,9 @@ struct RunRequest {
   // twice: once alone, for its own values of the compared rows, and once into the run's tallies,
   // which thus stay the same bits as without comparisons.
   PairedComparisons* paired = nullptr;
+  // Rows whose per-replicate values to keep (nullptr or no rows: none); the same double
+  // simulation as `paired`.
+  ReplicateCapture* capture = nullptr;
 
   // Split runs (README "Cluster runs"). This process simulates part `part_index` of `part_count`
   // (0-based) of the replicate blocks: a job-array shard or an MPI rank.

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -137,6 +138,9 @@ class ScenarioLoop {
         rows_of_(rows_of),
         keep_rows_(request.per_replicate != nullptr) {
     if (request.paired) paired_rows_ = resolve_pairs(request.paired->pairs);
+    if (request.capture) {
+      for (const RowKey& key : request.capture->rows) captured_rows_.push_back(row_index(key));
+    }
     make_node_ = [this] {
       return Node{std::vector<Tally>(scenario_count_, make_tally_()),
                   std::vector<MomentAccumulator>(paired_rows_.size())};
@@ -224,43 +228,46 @@ class ScenarioLoop {
     }
   }
 
-  // The row indices (in rows_of's order) of each pair's two rows. The config checked the names
-  // against the design's reported rows, so a miss is a bug.
+  // The index of a row in rows_of's order. The config checked the names against the design's
+  // reported rows, so a miss is a bug.
+  std::size_t row_index(const RowKey& key) const {
+    const std::vector<OcRow> rows = rows_of_(std::vector<Tally>(scenario_count_, make_tally_()));
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (rows[i].scenario == key.scenario && rows[i].analysis == key.analysis &&
+          rows[i].metric == key.metric)
+        return i;
+    }
+    throw std::logic_error("compared row " + key.scenario + "/" + key.analysis + "/" + key.metric +
+                           " is not among the results");
+  }
+
   std::vector<std::pair<std::size_t, std::size_t>> resolve_pairs(
       const std::vector<std::pair<RowKey, RowKey>>& pairs) const {
-    const std::vector<OcRow> rows = rows_of_(std::vector<Tally>(scenario_count_, make_tally_()));
-    const auto index_of = [&](const RowKey& key) {
-      for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (rows[i].scenario == key.scenario && rows[i].analysis == key.analysis &&
-            rows[i].metric == key.metric)
-          return i;
-      }
-      throw std::logic_error("compared row " + key.scenario + "/" + key.analysis + "/" +
-                             key.metric + " is not among the results");
-    };
     std::vector<std::pair<std::size_t, std::size_t>> out;
-    for (const auto& [first, second] : pairs) out.emplace_back(index_of(first), index_of(second));
+    for (const auto& [first, second] : pairs) out.emplace_back(row_index(first), row_index(second));
     return out;
   }
 
   void simulate_block(const ReplicateBlock& block, ScenarioBlockResult<Tally>& result,
                       Workspace& workspace) const {
+    const bool one_by_one = !paired_rows_.empty() || !captured_rows_.empty();
     if (result.tallies.size() != scenario_count_) {
       result.tallies.assign(scenario_count_, make_tally_());
-      result.one_replicate.assign(paired_rows_.empty() ? 0 : scenario_count_, make_tally_());
+      result.one_replicate.assign(one_by_one ? scenario_count_ : 0, make_tally_());
     }
     for (auto& tally : result.tallies) tally.reset();
     result.differences.assign(paired_rows_.size(), MomentAccumulator{});
     for (std::uint64_t r = block.first_replicate; r < block.first_replicate + block.replicate_count;
          ++r) {
-      if (!paired_rows_.empty()) add_differences(r, result, workspace);
+      if (one_by_one) add_replicate_values(r, result, workspace);
       simulate_(r, result.tallies, workspace, keep_rows_ ? &result.per_replicate_rows : nullptr);
     }
   }
 
-  // Replicate r alone, for its own value of each compared row (see PairedComparisons).
-  void add_differences(std::uint64_t r, ScenarioBlockResult<Tally>& result,
-                       Workspace& workspace) const {
+  // Replicate r alone, for its own value of each compared or captured row (PairedComparisons,
+  // ReplicateCapture). Each thread writes only its own replicates' slots of the capture.
+  void add_replicate_values(std::uint64_t r, ScenarioBlockResult<Tally>& result,
+                            Workspace& workspace) const {
     for (auto& tally : result.one_replicate) tally.reset();
     simulate_(r, result.one_replicate, workspace, nullptr);
     const std::vector<OcRow> rows = rows_of_(result.one_replicate);
@@ -268,6 +275,8 @@ class ScenarioLoop {
       result.differences[k].add(rows[paired_rows_[k].first].estimate -
                                 rows[paired_rows_[k].second].estimate);
     }
+    for (std::size_t k = 0; k < captured_rows_.size(); ++k)
+      request_.capture->values[k][r] = rows[captured_rows_[k]].estimate;
   }
 
   void consume(const ReplicateBlock& block, const ScenarioBlockResult<Tally>& result) {
@@ -309,6 +318,7 @@ class ScenarioLoop {
   const RowsOf& rows_of_;
   bool keep_rows_;
   std::vector<std::pair<std::size_t, std::size_t>> paired_rows_;
+  std::vector<std::size_t> captured_rows_;
   std::function<Node()> make_node_;
   DyadicBlockTree<Held> held_;
   DyadicBlockTree<Held> fresh_;
@@ -342,6 +352,11 @@ std::vector<OcRow> run_scenario_tallies(const SimulationSettings& simulation,
   std::uint64_t done = 0;
   for (;;) {
     const BlockRange range{done / block_size, (target_count + block_size - 1) / block_size};
+    if (request.capture) {
+      request.capture->values.resize(request.capture->rows.size());
+      for (auto& values : request.capture->values)
+        values.resize(target_count, std::numeric_limits<double>::quiet_NaN());
+    }
     if (request.simulate) loop.simulate_missing(range, target_count);
     loop.gather_fresh();
     if (request.partial_only) {

@@ -71,8 +71,8 @@ TEST_CASE("Monotone coupling makes every paired difference 0 or 1: the paired MC
           "[comparisons]") {
   const TempDir dir("comparisons-binary");
   const auto file = write(dir, "c.yaml", SINGLE_ARM_BINARY_YAML);
-  const auto run = run_in_process(file, {"simulation.replicates=4096",
-                                         binary_comparison("rejection_probability")});
+  const auto run = run_in_process(
+      file, {"simulation.replicates=4096", binary_comparison("rejection_probability")});
   const auto rows = comparison_rows(run.config.comparisons, run.result, false);
   REQUIRE(rows.size() == 1);
   const ComparisonRow& c = rows[0];
@@ -102,7 +102,8 @@ TEST_CASE("Comparisons leave the run's rows unchanged and are the same bits on a
   const auto config = source_path("configs/examples/car-t-simon-with-safety.yaml");
   const auto with = run_in_process(config, {"simulation.replicates=3000"}, 2);
   const auto one_thread = run_in_process(config, {"simulation.replicates=3000"}, 1);
-  const auto without = run_in_process(config, {"simulation.replicates=3000", "comparisons=null"}, 2);
+  const auto without =
+      run_in_process(config, {"simulation.replicates=3000", "comparisons=null"}, 2);
   REQUIRE(with.result.rows.size() == without.result.rows.size());
   for (std::size_t i = 0; i < with.result.rows.size(); ++i) {
     INFO(with.result.rows[i].scenario << " " << with.result.rows[i].metric);
@@ -154,6 +155,84 @@ TEST_CASE("The console, summary.json and the memo report the comparisons; names 
   CHECK(memo.markdown.find("\\\\|") == std::string::npos);  // one escape, not two
   CHECK_THAT(memo.html, Catch::Contains("&lt;b&gt;|x"));
   CHECK(memo.html.find("<b>|x") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace trialsim
+
+namespace trialsim {
+namespace {
+
+// Two grid cells are two designs run on the same random numbers: cell 2 raises scenario b's
+// response rate from 0.7 to 0.8, so (monotone coupling, as above) every paired difference of the
+// rejection indicator is 0 or 1 and the paired MCSE is sqrt(m (1 - m) / (R - 1)) exactly.
+TEST_CASE("A comparison between grid cells pairs the cells replicate by replicate",
+          "[comparisons][grid]") {
+  const TempDir scratch("comparisons-grid");
+  const std::string config = testing::SINGLE_ARM_BINARY_YAML +
+                             "grid:\n  scenarios.1.response_rate: [0.7, 0.8]\n"
+                             "comparisons:\n  - metric: rejection_probability\n"
+                             "    first: {cell: 2, scenario: b, analysis: exact_binomial_test}\n"
+                             "    second: {cell: 1, scenario: b, analysis: exact_binomial_test}\n";
+  const auto file = write(scratch, "grid.yaml", config);
+  nlohmann::json first;
+  for (const char* threads : {"1", "2"}) {
+    const auto out = scratch / (std::string("out") + threads);
+    const auto result = run_trialsim(
+        {"run", file.string(), "-q", "-t", threads, "-r", "3000", "-o", out.string()}, scratch);
+    REQUIRE(result.exit_code == 0);
+    CHECK_THAT(result.out,
+               Catch::Contains("cell 2: b/exact_binomial_test - cell 1: b/exact_binomial_test"));
+    const auto summary = nlohmann::json::parse(testing::read_text(out / "summary.json"));
+    REQUIRE(summary["comparisons"].size() == 1);
+    const auto& c = summary["comparisons"][0];
+    const double m = c["difference"].get<double>();
+    CHECK(c["replicates"] == 3000);
+    CHECK(c["first"]["cell"] == 2);
+    CHECK(m == Approx(c["first"]["estimate"].get<double>() - c["second"]["estimate"].get<double>())
+                   .margin(1e-12));
+    CHECK(m > 0.1);
+    CHECK(c["paired_mcse"].get<double>() == Approx(std::sqrt(m * (1 - m) / 2999.0)).epsilon(1e-12));
+    CHECK(c["paired_mcse"].get<double>() < c["unpaired_mcse"].get<double>());
+    if (first.is_null())
+      first = summary["comparisons"];
+    else
+      CHECK(summary["comparisons"] == first);  // the same bits on 1 and 2 threads
+  }
+}
+
+TEST_CASE("A comparison between cells needs a grid, both cells, and cells that exist",
+          "[comparisons][grid][config]") {
+  const TempDir dir("comparisons-grid-config");
+  const auto file = write(dir, "c.yaml", SINGLE_ARM_BINARY_YAML);
+  const std::string grid = "grid={scenarios.1.response_rate: [0.7, 0.8]}";
+  const auto between = [](const std::string& first_cell, const std::string& second_cell) {
+    return "comparisons=[{metric: rejection_probability, first: {" + first_cell +
+           "scenario: b, analysis: exact_binomial_test}, second: {" + second_cell +
+           "scenario: b, analysis: exact_binomial_test}}]";
+  };
+  CHECK(error_of(file, {grid, between("cell: 2, ", "cell: 1, ")}) == "no error");
+  CHECK_THAT(
+      error_of(file, {between("cell: 2, ", "cell: 1, ")}),
+      Catch::Contains("comparisons.0.first.cell: a cell in a config without grid or search"));
+  CHECK_THAT(error_of(file, {grid, between("cell: 3, ", "cell: 1, ")}),
+             Catch::Contains("comparisons.0.first.cell: cell 3 of a grid of 2 cells"));
+  CHECK_THAT(error_of(file, {grid, between("cell: 2, ", "")}),
+             Catch::Contains("comparisons.0.second: no cell where the other row has one"));
+  CHECK_THAT(error_of(file, {grid, between("cell: 1, ", "cell: 1, ")}),
+             Catch::Contains("comparisons.0.second: the same row as first"));
+  CHECK_THAT(
+      error_of(file, {grid, "simulation.replicates=40000000", between("cell: 2, ", "cell: 1, ")}),
+      Catch::Contains("comparisons: comparisons between cells would keep 2 values for each "
+                      "of 40000000 replicates"));
+  // A null grid value removes the key in its cell, as --set key=null does (here the file's
+  // optional interval list: the cell reads the default).
+  const auto with_intervals = write(dir, "i.yaml",
+                                    testing::replace(SINGLE_ARM_BINARY_YAML, "  sample_size: 40\n",
+                                                     "  sample_size: 40\n  intervals: [wilson]\n"));
+  CHECK(error_of(with_intervals, {"grid={design.intervals: [null]}"}) == "no error");
+  CHECK_THAT(error_of(file, {"grid={design.intervals: [null]}"}),
+             Catch::Contains("nothing to remove"));
 }
 
 }  // namespace

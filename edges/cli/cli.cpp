@@ -242,6 +242,13 @@ void check_split_run(const StudyConfig& config, bool shard, bool resume, bool pe
                       : config.simulation.precision ? "simulation.precision"
                                                     : "--per-replicate"));
   }
+  const auto between_cells = [](const ComparisonSpec& c) { return c.between_cells(); };
+  if (grid_run && mpi::size() > 1 &&
+      std::any_of(config.comparisons.begin(), config.comparisons.end(), between_cells)) {
+    throw UsageError(
+        "comparisons between grid cells keep every replicate's values in one process: run the "
+        "grid without mpirun (threads still apply)");
+  }
   if (resume && (grid_run || exact || per_replicate || mpi::size() > 1)) {
     throw UsageError(
         std::string("--resume continues a checkpointed simulation; checkpoints are not kept for ") +

@@ -142,6 +142,51 @@ const KnownKeys& known_keys(const DesignPlugin* design) {
   return it->second;
 }
 
+// Each comparison's rows must be rows this design reports (in a grid: rows of the base config;
+// each cell's load checks its own). A comparison between cells needs a grid or search, cells
+// that exist, and a bounded number of kept values (MAX_CAPTURED_VALUES).
+void check_comparisons(const StudyConfig& config, const CommonKeyLocations& locations,
+                       CheckScope scope) {
+  std::uint64_t captured_rows = 0;
+  for (std::size_t k = 0; k < config.comparisons.size(); ++k) {
+    const ComparisonSpec& comparison = config.comparisons[k];
+    const std::string key_path = "comparisons." + std::to_string(k);
+    const auto& [first, second] = locations.comparisons[k];
+    check_target(config, key_path + ".first", first, comparison.first.scenario,
+                 comparison.first.analysis, comparison.first.metric, key_path + ".metric");
+    check_target(config, key_path + ".second", second, comparison.second.scenario,
+                 comparison.second.analysis, comparison.second.metric, key_path + ".metric");
+    if (!comparison.between_cells() || scope == CheckScope::cell) continue;
+    const SourceLocation& where = locations.comparison_cells[k];
+    if (config.grid.empty() && !config.search) {
+      throw ConfigError(where, key_path + ".first.cell",
+                        "a cell in a config without grid or search",
+                        "no cell (a comparison within the run), or a grid or search");
+    }
+    const std::size_t cells = grid_cells(config).size();
+    for (const auto& [cell, side] :
+         {std::pair{comparison.first_cell, "first"}, std::pair{comparison.second_cell, "second"}}) {
+      if (cell > cells) {
+        throw ConfigError(
+            where, key_path + "." + side + ".cell",
+            "cell " + std::to_string(cell) + " of a grid of " + std::to_string(cells) + " cells",
+            "a cell from 1 to " + std::to_string(cells));
+      }
+    }
+    captured_rows += 2;
+  }
+  const SimulationSettings& simulation = config.simulation;
+  const std::uint64_t replicates =
+      simulation.precision ? simulation.precision->max_replicates : simulation.replicates;
+  if (captured_rows > 0 && replicates > MAX_CAPTURED_VALUES / captured_rows) {
+    throw ConfigError(
+        locations.comparison_cells.front(), "comparisons",
+        "comparisons between cells would keep " + std::to_string(captured_rows) +
+            " values for each of " + std::to_string(replicates) + " replicates",
+        "replicates x 2 x comparisons between cells <= " + std::to_string(MAX_CAPTURED_VALUES));
+  }
+}
+
 StudyConfig read_config(ConfigDocument& document, const std::filesystem::path& file,
                         KeyRegistry* registry, CheckScope scope) {
   MappingReader root(document, document.root(), "", "", registry);
@@ -176,15 +221,7 @@ StudyConfig read_config(ConfigDocument& document, const std::filesystem::path& f
     check_target(config, "simulation.precision", *locations.precision, target.scenario,
                  target.analysis, target.metric);
   }
-  for (std::size_t k = 0; k < config.comparisons.size(); ++k) {
-    const ComparisonSpec& comparison = config.comparisons[k];
-    const std::string key_path = "comparisons." + std::to_string(k);
-    const auto& [first, second] = locations.comparisons[k];
-    check_target(config, key_path + ".first", first, comparison.first.scenario,
-                 comparison.first.analysis, comparison.first.metric, key_path + ".metric");
-    check_target(config, key_path + ".second", second, comparison.second.scenario,
-                 comparison.second.analysis, comparison.second.metric, key_path + ".metric");
-  }
+  check_comparisons(config, locations, scope);
   if (scope == CheckScope::full) check_grid_and_search(document, file, config, locations);
   return config;
 }
@@ -277,9 +314,11 @@ std::vector<OcRow> reported_rows(const StudyConfig& config) {
 }
 
 StudyResult run_study(const StudyConfig& config, const RunRequest& request) {
-  if (config.comparisons.empty()) return config.study->run(config.simulation, request);
   PairedComparisons paired;
-  for (const ComparisonSpec& c : config.comparisons) paired.pairs.emplace_back(c.first, c.second);
+  for (const ComparisonSpec& c : config.comparisons) {
+    if (!c.between_cells()) paired.pairs.emplace_back(c.first, c.second);
+  }
+  if (paired.pairs.empty()) return config.study->run(config.simulation, request);
   RunRequest with_pairs = request;
   with_pairs.paired = &paired;
   StudyResult result = config.study->run(config.simulation, with_pairs);
@@ -293,11 +332,14 @@ nlohmann::json StudyConfig::resolved() const {
   if (!comparisons.empty()) {
     nlohmann::json list = nlohmann::json::array();
     for (const ComparisonSpec& c : comparisons) {
+      nlohmann::json first = {{"scenario", c.first.scenario}, {"analysis", c.first.analysis}};
+      nlohmann::json second = {{"scenario", c.second.scenario}, {"analysis", c.second.analysis}};
+      if (c.between_cells()) {
+        first["cell"] = c.first_cell;
+        second["cell"] = c.second_cell;
+      }
       list.push_back(
-          {{"name", c.name},
-           {"metric", c.first.metric},
-           {"first", {{"scenario", c.first.scenario}, {"analysis", c.first.analysis}}},
-           {"second", {{"scenario", c.second.scenario}, {"analysis", c.second.analysis}}}});
+          {{"name", c.name}, {"metric", c.first.metric}, {"first", first}, {"second", second}});
     }
     out["comparisons"] = list;
   }

@@ -1,5 +1,6 @@
 #include "edges/report/comparisons.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -31,27 +32,31 @@ void check_pairing(const ComparisonRow& c, const MomentAccumulator& d) {
   }
 }
 
-std::string side(const RowKey& key) { return key.scenario + "/" + key.analysis; }
+std::string side(const RowKey& key, std::size_t cell) {
+  return (cell == 0 ? std::string() : "cell " + std::to_string(cell) + ": ") + key.scenario + "/" +
+         key.analysis;
+}
 
 }  // namespace
 
 std::vector<ComparisonRow> comparison_rows(const std::vector<ComparisonSpec>& comparisons,
                                            const StudyResult& result, bool exact) {
-  if (!exact && result.paired_differences.size() != comparisons.size())
-    throw std::logic_error("the run tallied no paired differences for the comparisons");
   std::vector<ComparisonRow> out;
-  for (std::size_t k = 0; k < comparisons.size(); ++k) {
-    const ComparisonSpec& spec = comparisons[k];
+  std::size_t k = 0;  // the within-run comparisons, in order, have the run's differences
+  for (const ComparisonSpec& spec : comparisons) {
+    if (spec.between_cells()) continue;
+    if (!exact && k >= result.paired_differences.size())
+      throw std::logic_error("the run tallied no paired differences for the comparisons");
     const OcRow& first = row_of(result.rows, spec.first);
     const OcRow& second = row_of(result.rows, spec.second);
-    ComparisonRow c{spec.name, spec.first, spec.second, first.estimate, first.mcse,
-                    second.estimate, second.mcse};
+    ComparisonRow c{spec.name,  spec.first,      spec.second, first.estimate,
+                    first.mcse, second.estimate, second.mcse};
     c.replicates = first.replicates;
     if (exact) {
       c.difference = first.estimate - second.estimate;
       c.paired_mcse = c.unpaired_mcse = std::numeric_limits<double>::quiet_NaN();
     } else {
-      const MomentAccumulator& d = result.paired_differences[k];
+      const MomentAccumulator& d = result.paired_differences[k++];
       check_pairing(c, d);
       c.difference = d.mean();
       c.paired_mcse = d.mcse();
@@ -62,26 +67,62 @@ std::vector<ComparisonRow> comparison_rows(const std::vector<ComparisonSpec>& co
   return out;
 }
 
+ComparisonRow cell_comparison_row(const ComparisonSpec& spec, const std::vector<OcRow>& first_rows,
+                                  const std::vector<OcRow>& second_rows,
+                                  const std::vector<double>& first_values,
+                                  const std::vector<double>& second_values, bool exact) {
+  const OcRow& first = row_of(first_rows, spec.first);
+  const OcRow& second = row_of(second_rows, spec.second);
+  ComparisonRow c{spec.name,  spec.first,      spec.second, first.estimate,
+                  first.mcse, second.estimate, second.mcse};
+  c.first_cell = spec.first_cell;
+  c.second_cell = spec.second_cell;
+  c.replicates = std::min(first.replicates, second.replicates);
+  if (exact) {
+    c.difference = first.estimate - second.estimate;
+    c.paired_mcse = c.unpaired_mcse = std::numeric_limits<double>::quiet_NaN();
+    return c;
+  }
+  // Replicate r of both cells used the same random numbers: pair them, in replicate order (the
+  // same bits for any thread count). Precision mode may have run the cells to different counts:
+  // the pairs are the replicates both ran.
+  MomentAccumulator d;
+  const std::size_t n = std::min(first_values.size(), second_values.size());
+  for (std::size_t r = 0; r < n; ++r) d.add(first_values[r] - second_values[r]);
+  c.difference = d.mean();
+  c.paired_mcse = d.mcse();
+  c.unpaired_mcse = std::hypot(first.mcse, second.mcse);
+  if (first.replicates == second.replicates) check_pairing(c, d);
+  return c;
+}
+
 nlohmann::json to_json(const std::vector<ComparisonRow>& rows) {
-  const auto number_or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nullptr; };
+  const auto number_or_null = [](double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nullptr;
+  };
   nlohmann::json out = nlohmann::json::array();
   for (const ComparisonRow& c : rows) {
-    out.push_back({{"name", c.name},
-                   {"metric", c.first.metric},
-                   {"first",
-                    {{"scenario", c.first.scenario},
-                     {"analysis", c.first.analysis},
-                     {"estimate", number_or_null(c.first_estimate)},
-                     {"mcse", number_or_null(c.first_mcse)}}},
-                   {"second",
-                    {{"scenario", c.second.scenario},
-                     {"analysis", c.second.analysis},
-                     {"estimate", number_or_null(c.second_estimate)},
-                     {"mcse", number_or_null(c.second_mcse)}}},
-                   {"difference", number_or_null(c.difference)},
-                   {"paired_mcse", number_or_null(c.paired_mcse)},
-                   {"unpaired_mcse", number_or_null(c.unpaired_mcse)},
-                   {"replicates", c.replicates}});
+    nlohmann::json& item = out.emplace_back();
+    item = {{"name", c.name},
+            {"metric", c.first.metric},
+            {"first",
+             {{"scenario", c.first.scenario},
+              {"analysis", c.first.analysis},
+              {"estimate", number_or_null(c.first_estimate)},
+              {"mcse", number_or_null(c.first_mcse)}}},
+            {"second",
+             {{"scenario", c.second.scenario},
+              {"analysis", c.second.analysis},
+              {"estimate", number_or_null(c.second_estimate)},
+              {"mcse", number_or_null(c.second_mcse)}}},
+            {"difference", number_or_null(c.difference)},
+            {"paired_mcse", number_or_null(c.paired_mcse)},
+            {"unpaired_mcse", number_or_null(c.unpaired_mcse)},
+            {"replicates", c.replicates}};
+    if (c.first_cell != 0) {
+      item["first"]["cell"] = c.first_cell;
+      item["second"]["cell"] = c.second_cell;
+    }
   }
   return out;
 }
@@ -99,8 +140,8 @@ std::vector<std::string> comparison_lines(const std::vector<ComparisonRow>& rows
       std::snprintf(numbers, sizeof numbers, "%+.4f (paired MCSE %.4f; unpaired %.4f)",
                     c.difference, c.paired_mcse, c.unpaired_mcse);
     }
-    lines.push_back("  " + c.name + ": " + c.first.metric + " " + side(c.first) + " - " +
-                    side(c.second) + " = " + numbers);
+    lines.push_back("  " + c.name + ": " + c.first.metric + " " + side(c.first, c.first_cell) +
+                    " - " + side(c.second, c.second_cell) + " = " + numbers);
   }
   return lines;
 }

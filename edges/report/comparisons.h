@@ -27,14 +27,23 @@ struct ComparisonRow {
   // NaN in exact mode (the difference is exact).
   double paired_mcse = 0.0, unpaired_mcse = 0.0;
   std::uint64_t replicates = 0;
+  std::size_t first_cell = 0, second_cell = 0;  // grid cells (1-based); 0: within a run
 };
 
-// The comparisons of a run, from its rows and its paired differences (StudyResult). In exact
-// mode (no differences) the difference is that of the exact rows. Throws std::logic_error when a
-// compared row's estimate is not the mean of its per-replicate values (mean(d) would then not be
-// the difference): config/study_keys.h (comparable_metric) admits only metrics for which it is.
+// The comparisons within a run (those between grid cells are skipped), from its rows and its paired
+// differences (StudyResult). In exact mode (no differences) the difference is that of the exact
+// rows. Throws std::logic_error when a compared row's estimate is not the mean of its per-replicate
+// values (mean(d) would then not be the difference): config/study_keys.h (comparable_metric) admits
+// only metrics for which it is.
 std::vector<ComparisonRow> comparison_rows(const std::vector<ComparisonSpec>& comparisons,
                                            const StudyResult& result, bool exact);
+
+// A comparison between two grid cells (ComparisonSpec::between_cells): the rows of each cell and
+// the two rows' values per replicate (RunRequest::capture), paired replicate by replicate.
+ComparisonRow cell_comparison_row(const ComparisonSpec& spec, const std::vector<OcRow>& first_rows,
+                                  const std::vector<OcRow>& second_rows,
+                                  const std::vector<double>& first_values,
+                                  const std::vector<double>& second_values, bool exact);
 
 // summary.json "comparisons": name, metric, first/second {scenario, analysis, estimate, mcse},
 // difference, paired_mcse, unpaired_mcse (null in exact mode), replicates.

@@ -176,7 +176,9 @@ Table comparisons_table(const nlohmann::json& comparisons) {
       {"Comparison", "Metric", "First", "Second", "Difference (paired MCSE)", "Unpaired MCSE"},
       {}};
   const auto side = [](const nlohmann::json& c, const char* key) {
-    return text_at(c, {key, "scenario"}) + " / " + text_at(c, {key, "analysis"});
+    const std::string cell = text_at(c, {key, "cell"});
+    return (cell.empty() ? "" : "cell " + cell + ": ") + text_at(c, {key, "scenario"}) + " / " +
+           text_at(c, {key, "analysis"});
   };
   const auto number = [](const nlohmann::json& c, const char* key) {
     return c.is_object() && c.contains(key) && c[key].is_number() ? c[key].get<double>() : NAN;

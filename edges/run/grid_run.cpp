@@ -357,6 +357,61 @@ std::string joined_lines(const std::vector<std::string>& lines) {
   return text;
 }
 
+// Comparisons between cells (ComparisonSpec::between_cells): the two rows of each are captured
+// per replicate when their cells run (RunRequest::capture), then paired replicate by replicate.
+// Memory: replicates x 2 values per comparison, bounded when the config is loaded.
+class CellComparisons {
+ public:
+  explicit CellComparisons(const std::vector<ComparisonSpec>& specs) {
+    for (const ComparisonSpec& spec : specs)
+      if (spec.between_cells()) specs_.push_back(spec);
+    values_.resize(2 * specs_.size());
+    rows_.resize(2 * specs_.size());
+  }
+
+  // What cell `c` (0-based) must keep: the rows of the comparisons' sides in that cell.
+  ReplicateCapture capture_for(std::size_t c) const {
+    ReplicateCapture capture;
+    for (std::size_t side = 0; side < 2 * specs_.size(); ++side)
+      if (cell_of(side) == c + 1) capture.rows.push_back(key_of(side));
+    return capture;
+  }
+
+  // Cell c has run: its rows, and the values it captured (in capture_for's order).
+  void keep(std::size_t c, ReplicateCapture& capture, const std::vector<OcRow>& rows) {
+    std::size_t k = 0;
+    for (std::size_t side = 0; side < 2 * specs_.size(); ++side) {
+      if (cell_of(side) != c + 1) continue;
+      rows_[side] = rows;
+      if (k < capture.values.size()) values_[side] = std::move(capture.values[k]);
+      ++k;
+    }
+  }
+
+  std::vector<ComparisonRow> rows(bool exact) const {
+    std::vector<ComparisonRow> out;
+    for (std::size_t k = 0; k < specs_.size(); ++k) {
+      out.push_back(cell_comparison_row(specs_[k], rows_[2 * k], rows_[2 * k + 1], values_[2 * k],
+                                        values_[2 * k + 1], exact));
+    }
+    return out;
+  }
+  bool empty() const noexcept { return specs_.empty(); }
+
+ private:
+  // Side 2k is comparison k's first row, side 2k + 1 its second.
+  std::size_t cell_of(std::size_t side) const {
+    return side % 2 == 0 ? specs_[side / 2].first_cell : specs_[side / 2].second_cell;
+  }
+  const RowKey& key_of(std::size_t side) const {
+    return side % 2 == 0 ? specs_[side / 2].first : specs_[side / 2].second;
+  }
+
+  std::vector<ComparisonSpec> specs_;
+  std::vector<std::vector<double>> values_;
+  std::vector<std::vector<OcRow>> rows_;
+};
+
 }  // namespace
 
 std::vector<std::string> grid_pivot_lines(const std::vector<GridAxis>& axes,
@@ -395,8 +450,13 @@ GridOutcome run_grid(const StudyConfig& base, const std::filesystem::path& file,
   outcome.grid_csv += ",scenario,analysis,metric,estimate,mcse,replicates\n";
   nlohmann::json cell_list = nlohmann::json::array();
   std::vector<std::vector<OcRow>> cell_rows;
+  CellComparisons between(base.comparisons);
   for (std::size_t c = 0; c < cells.size(); ++c) {
-    const StudyResult result = run_study(configs[c], request);
+    ReplicateCapture capture = between.capture_for(c);
+    RunRequest cell_request = request;
+    if (!capture.rows.empty() && !exact) cell_request.capture = &capture;
+    const StudyResult result = run_study(configs[c], cell_request);
+    between.keep(c, capture, result.rows);
     const std::string label = cell_label(cells[c], axes);
     nlohmann::json cell = {{"cell", c + 1}, {"assignments", cells[c]}};
     if (base.search && base.search->tied) {
@@ -431,8 +491,14 @@ GridOutcome run_grid(const StudyConfig& base, const std::filesystem::path& file,
   std::vector<std::string> lines = {
       std::to_string(cells.size()) + (base.search ? " search values" : " grid cells") +
       (exact ? " evaluated exactly" : " run on common random numbers")};
+  if (!between.empty()) {
+    const std::vector<ComparisonRow> compared = between.rows(exact);
+    outcome.summary["comparisons"] = to_json(compared);
+    for (const std::string& line : comparison_lines(compared)) lines.push_back(line);
+  }
   if (!base.search) {
     const std::vector<std::string> table = grid_pivot_lines(base.grid, cell_rows, exact);
+    for (std::string& line : lines) line = terminal_safe(line);
     outcome.report = joined_lines(lines) + joined_lines(table);  // the table is escaped already
     return outcome;
   }
