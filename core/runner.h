@@ -6,9 +6,11 @@
 // blocks the results are handed to `consume` strictly in block order. Merging in block order
 // with a block size that never depends on the machine makes every output bit-identical for any
 // thread count. Memory is bounded by one wave of block results, whatever the replicate count.
+#include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -85,6 +87,30 @@ void run_replicate_blocks(const RunShape& shape, SimulateBlock&& simulate_block,
     }
     if (progress) progress(done);
   }
+}
+
+// f(i) for every i in [0, n) on up to `threads` threads, in any order: for set-up work that is
+// independent per item, e.g. each scenario's true values (hundreds of thousands of simulated
+// patients each, on streams of their own). Each call must write only its own item's results;
+// the outcome is then the same for any thread count. Exceptions propagate to the caller.
+template <class F>
+void for_each_index(unsigned threads, std::size_t n, F&& f) {
+  threads = std::max(1u, threads);
+  if (threads == 1 || n < 2) {
+    for (std::size_t i = 0; i < n; ++i) f(i);
+    return;
+  }
+  tbb::global_control allow(tbb::global_control::max_allowed_parallelism, threads);
+  tbb::task_arena arena(static_cast<int>(threads));
+  // One item per task (grain size 1): the items are few and each is long.
+  arena.execute([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, n, 1),
+        [&](const tbb::blocked_range<std::size_t>& range) {
+          for (std::size_t i = range.begin(); i != range.end(); ++i) f(i);
+        },
+        tbb::simple_partitioner());
+  });
 }
 
 }  // namespace trialsim

@@ -2,6 +2,7 @@
 // order, so the merged floating-point result is bit-identical for any thread count.
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "core/accumulator.h"
@@ -80,4 +81,39 @@ TEST_CASE("a block-aligned range reproduces the same replicates", "[runner]") {
 TEST_CASE("zero replicates do nothing", "[runner]") {
   const Outcome none = run(0, 0, 2);
   REQUIRE(none.order.empty());
+}
+
+TEST_CASE("for_each_index calls every index once, the same results for any thread count",
+          "[runner]") {
+  // Each item draws from its own stream and writes only its own slot (per-scenario true values).
+  const auto run = [](unsigned threads, std::size_t n) {
+    std::vector<double> out(n, -1.0);
+    std::vector<int> calls(n, 0);
+    for_each_index(threads, n, [&](std::size_t i) {
+      Rng rng = make_stream(7, i, StreamPurpose::outcomes);
+      double sum = 0.0;
+      for (int k = 0; k < 10000; ++k) sum += uniform01(rng);
+      out[i] = sum;
+      calls[i] += 1;
+    });
+    for (const int c : calls) REQUIRE(c == 1);
+    return out;
+  };
+  const std::vector<double> one = run(1, 9);
+  for (const unsigned threads : {2u, 3u, 8u}) {
+    const std::vector<double> many = run(threads, 9);
+    REQUIRE(std::memcmp(one.data(), many.data(), one.size() * sizeof(double)) == 0);
+  }
+  // A different index gives a different stream, so the comparison above can fail.
+  REQUIRE(one[0] != one[1]);
+  REQUIRE(run(4, 0).empty());
+  REQUIRE(run(4, 1).size() == 1);
+}
+
+TEST_CASE("for_each_index passes an item's exception to the caller", "[runner]") {
+  const auto throwing = [](std::size_t i) {
+    if (i == 3) throw std::invalid_argument("item 3");
+  };
+  REQUIRE_THROWS_AS(for_each_index(2, 6, throwing), std::invalid_argument);
+  REQUIRE_THROWS_AS(for_each_index(1, 6, throwing), std::invalid_argument);
 }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 
+#include "core/runner.h"
 #include "core/scenario_loop.h"
 #include "designs/car_t_model.h"
 #include "designs/design_support.h"
@@ -107,13 +108,16 @@ class Study final : public trialsim::Study {
     // and the latent HR is not what the Cox estimate converges to (issue 16): the Cox rows report
     // the estimate without a bias or coverage row, and the Kaplan–Meier landmarks are measured
     // against each arm's true RFS from randomisation.
+    const auto& scenarios = study.fitted.scenarios;
     std::vector<SurvivalScenario> labels;
-    std::vector<std::array<std::vector<double>, 2>> truths;
-    for (const auto& s : study.fitted.scenarios) {
+    for (const auto& s : scenarios)
       labels.push_back({s.name, 0.0, std::numeric_limits<double>::quiet_NaN()});
-      truths.push_back(
-          car_t::true_rfs_from_randomisation(s.parameters, design.landmarks, simulation.seed));
-    }
+    // Each scenario's truth simulates its own patients on its own streams: on the run's threads.
+    std::vector<std::array<std::vector<double>, 2>> truths(scenarios.size());
+    for_each_index(request.threads, scenarios.size(), [&](std::size_t s) {
+      truths[s] = car_t::true_rfs_from_randomisation(scenarios[s].parameters, design.landmarks,
+                                                     simulation.seed);
+    });
     StudyResult result;
     result.rows = run_scenario_tallies<TwoArmSurvivalTally, TwoArmSurvivalWorkspace>(
         simulation, request, study.fitted.scenarios.size(), SURVIVAL_REPLICATE_HEADER,

@@ -7,6 +7,7 @@
 
 #include "config/study_keys.h"
 #include "core/rng.h"
+#include "core/runner.h"
 #include "core/samplers.h"
 #include "core/scenario_loop.h"
 #include "designs/car_t_model.h"
@@ -146,9 +147,11 @@ class Study final : public trialsim::Study {
     // Entries: each configured scenario at the point estimate, then (assurance) the same scenario
     // with parameters drawn per replicate from the posterior draws, each draw with the overrides.
     std::vector<car_t::CarTScenario> scenarios = study.scenarios;
-    for (auto& scenario : scenarios) {
-      scenario.truth = car_t::true_values(scenario.parameters, design.landmarks, simulation.seed);
-    }
+    // Each scenario's truth simulates its own patients on its own streams: on the run's threads.
+    for_each_index(request.threads, scenarios.size(), [&](std::size_t s) {
+      scenarios[s].truth =
+          car_t::true_values(scenarios[s].parameters, design.landmarks, simulation.seed);
+    });
     const std::vector<std::vector<car_t::CarTScenario>> draws_by_scenario =
         assurance_scenarios(simulation.seed);
     const std::size_t point_count = scenarios.size();
