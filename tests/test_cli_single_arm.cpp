@@ -2,6 +2,7 @@
 // acceptance points): simulated operating characteristics agree with the exact ones within
 // 4 MCSE, results are byte-identical across thread counts, and broken inputs fail cleanly.
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -179,6 +180,41 @@ TEST_CASE("broken inputs: one-line error with location and key, exit 2, no outpu
   for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
     REQUIRE(entry.path().filename().string().find("staging") == std::string::npos);
   }
+}
+
+namespace {
+
+// A shell command's standard output (trailing newline removed) and exit code.
+std::pair<std::string, int> shell(const std::string& command) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return {"", -1};
+  std::string out;
+  char buffer[256];
+  while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
+  const int status = ::pclose(pipe);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+}  // namespace
+
+TEST_CASE("the version and manifest.json name the commit the binary was built from", "[cli]") {
+  // cmake/version.cmake refreshes the revision before every build; a revision fixed at configure
+  // time went stale with every commit after it.
+  const std::string git = "git -C '" + source_path("").string() + "' ";
+  const auto [revision, rev_status] = shell(git + "rev-parse --short=12 HEAD 2>/dev/null");
+  if (rev_status != 0 || revision.size() != 12) {
+    WARN("not a git checkout: the revision is \"unknown\", nothing to compare");
+    return;
+  }
+  const bool dirty = shell(git + "diff --quiet HEAD -- 2>/dev/null").second == 1;
+  const std::string expected = revision + (dirty ? "-dirty" : "");
+  TempDir dir("cli-version");
+  REQUIRE(run_trialsim({"--version"}, dir).out == "trialsim 0.1.0 (" + expected + ")\n");
+  REQUIRE(run_trialsim({"run", EXAMPLE, "-r", "10", "-q", "-o", (dir.path() / "out").string()}, dir)
+              .exit_code == 0);
+  const auto manifest = nlohmann::json::parse(read_text(dir.path() / "out" / "manifest.json"));
+  REQUIRE(manifest.at("git_revision") == expected);
 }
 
 TEST_CASE("command line: help, version, usage errors", "[cli]") {
