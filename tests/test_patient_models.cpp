@@ -2,6 +2,8 @@
 // true survival, and that the CAR-T model behind it is the CAR-T model (bit for bit).
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <thread>
+#include <vector>
 
 #include "models/car_t/car_t_patient_model.h"
 #include "models/car_t/truth.h"
@@ -75,4 +77,39 @@ TEST_CASE("the CAR-T model behind the interface is car_t::simulate_patient", "[p
   const auto os = model.true_survival(PatientOutcome::overall_survival, {6.0, 12.0});
   REQUIRE(efs[0] <= os[0]);
   REQUIRE(efs[1] <= os[1]);
+}
+
+TEST_CASE("the CAR-T model's true curve is simulated once and the same on every request",
+          "[patient_model]") {
+  // The sorted truth times are kept per outcome after the first request (a study asks for the
+  // same curve on several grids). A later request, a copy of the model, another thread and a
+  // fresh model with the same parameters all give the same bits; another outcome its own curve.
+  const car_t::CarTParameters parameters;
+  const car_t::CarTPatientModel model(parameters, 11, 50000);
+  const std::vector<double> grid{0.0, 1.5, 6.0, 12.0, 24.0, 60.0};
+  const auto os = model.true_survival(PatientOutcome::overall_survival, grid);
+  const auto fresh = car_t::CarTPatientModel(parameters, 11, 50000)
+                         .true_survival(PatientOutcome::overall_survival, grid);
+  REQUIRE(os == fresh);
+  REQUIRE(model.true_survival(PatientOutcome::overall_survival, grid) == os);
+  const car_t::CarTPatientModel copy = model;
+  REQUIRE(copy.true_survival(PatientOutcome::overall_survival, {12.0})[0] == os[3]);
+  // Requests from two threads at once, on a model that has not simulated yet.
+  const car_t::CarTPatientModel shared(parameters, 11, 50000);
+  std::vector<double> from_thread;
+  std::thread other(
+      [&] { from_thread = shared.true_survival(PatientOutcome::overall_survival, grid); });
+  const auto here = shared.true_survival(PatientOutcome::overall_survival, grid);
+  other.join();
+  REQUIRE(here == os);
+  REQUIRE(from_thread == os);
+  // EFS is its own curve (non-response an event at 0: below OS), not the cached OS.
+  const auto efs = model.true_survival(PatientOutcome::event_free_survival, grid);
+  REQUIRE(efs[2] < os[2]);
+  REQUIRE(os[0] == 1.0);
+  // Another truth seed gives another (close) curve: the comparison above can fail.
+  const auto other_seed = car_t::CarTPatientModel(parameters, 12, 50000)
+                              .true_survival(PatientOutcome::overall_survival, grid);
+  REQUIRE(other_seed != os);
+  REQUIRE(std::abs(other_seed[3] - os[3]) <= 4.0 * std::sqrt(2.0) * 0.5 / std::sqrt(50000.0));
 }

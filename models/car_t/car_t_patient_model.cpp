@@ -50,21 +50,31 @@ void CarTPatientModel::simulate(PatientStreams& streams, SimulatedPatient& out) 
       patient.responded ? std::min(t.relapse_time, t.death_time) : 0.0;
 }
 
+const std::vector<double>& CarTPatientModel::sorted_truth_times(PatientOutcome outcome) const {
+  const auto k = static_cast<std::size_t>(outcome);
+  std::call_once(truth_cache_->once[k], [&] {
+    std::vector<double>& event_times = truth_cache_->sorted_times[k];
+    event_times.resize(static_cast<std::size_t>(truth_patients_));
+    PatientStreams streams(truth_seed_, TRUTH_REPLICATE, TRUTH_COHORT);
+    SimulatedPatient patient;
+    for (double& time : event_times) {
+      simulate(streams, patient);
+      time = patient.event_time[k];
+    }
+    std::sort(event_times.begin(), event_times.end());
+  });
+  return truth_cache_->sorted_times[k];
+}
+
 std::vector<double> CarTPatientModel::true_survival(PatientOutcome outcome,
                                                     const std::vector<double>& times) const {
   if (!provides(outcome) || !is_time_to_event(outcome) || truth_patients_ <= 0) {
     return std::vector<double>(times.size(), NOT_PROVIDED);
   }
-  // The truth patients' event times, sorted once: S(t) = #(T > t) / N by binary search, so a
-  // fine grid of times (e.g. an analytic power calculation's) costs O(N log N + K log N).
-  std::vector<double> event_times(static_cast<std::size_t>(truth_patients_));
-  PatientStreams streams(truth_seed_, TRUTH_REPLICATE, TRUTH_COHORT);
-  SimulatedPatient patient;
-  for (double& time : event_times) {
-    simulate(streams, patient);
-    time = patient.event_time[static_cast<int>(outcome)];
-  }
-  std::sort(event_times.begin(), event_times.end());
+  // The truth patients' event times, sorted once per model and outcome: S(t) = #(T > t) / N by
+  // binary search, so a fine grid of times (e.g. an analytic power calculation's) costs
+  // O(K log N) after the first request's O(N log N).
+  const std::vector<double>& event_times = sorted_truth_times(outcome);
   std::vector<double> surviving;
   surviving.reserve(times.size());
   for (double t : times) {
