@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
 namespace trialsim {
@@ -45,6 +46,23 @@ using ProgressCallback = std::function<void(std::uint64_t replicates_done)>;
 // default-constructible, reused across replicates (no per-replicate heap allocation).
 // simulate_block(const ReplicateBlock&, BlockResult&, Workspace&) fills one block's result.
 // consume(const ReplicateBlock&, const BlockResult&) runs on the calling thread in block order.
+// An arena of exactly `threads` threads, honoured even above the core count (TBB otherwise caps
+// its workers), for as long as the object lives.
+class ThreadArena {
+ public:
+  explicit ThreadArena(unsigned threads)
+      : allow_(tbb::global_control::max_allowed_parallelism, threads),
+        arena_(static_cast<int>(threads)) {}
+  template <class F>
+  void execute(F&& f) {
+    arena_.execute(std::forward<F>(f));
+  }
+
+ private:
+  tbb::global_control allow_;
+  tbb::task_arena arena_;
+};
+
 template <class BlockResult, class Workspace, class SimulateBlock, class Consume>
 void run_replicate_blocks(const RunShape& shape, SimulateBlock&& simulate_block, Consume&& consume,
                           const ProgressCallback& progress = {}) {
@@ -61,9 +79,7 @@ void run_replicate_blocks(const RunShape& shape, SimulateBlock&& simulate_block,
   std::vector<BlockResult> results(wave_blocks);
   std::vector<ReplicateBlock> blocks(wave_blocks);
   tbb::enumerable_thread_specific<Workspace> workspaces;
-  // Honour the requested count even above the core count (TBB otherwise caps its workers).
-  tbb::global_control allow(tbb::global_control::max_allowed_parallelism, threads);
-  tbb::task_arena arena(static_cast<int>(threads));
+  ThreadArena arena(threads);
 
   std::uint64_t done = 0;
   for (std::uint64_t wave_start = first_block; wave_start < end_block; wave_start += wave_blocks) {
@@ -100,8 +116,7 @@ void for_each_index(unsigned threads, std::size_t n, F&& f) {
     for (std::size_t i = 0; i < n; ++i) f(i);
     return;
   }
-  tbb::global_control allow(tbb::global_control::max_allowed_parallelism, threads);
-  tbb::task_arena arena(static_cast<int>(threads));
+  ThreadArena arena(threads);
   // One item per task (grain size 1): the items are few and each is long.
   arena.execute([&] {
     tbb::parallel_for(
