@@ -2,8 +2,10 @@
 // cohorts with ties and censoring (issue 13, item 5):
 //  1. the one-pass analysis analyse_two_arm + cox_ph_arm_from_table (statistics/survival/
 //     two_arm_pass.h), which claims every number bit-identical to the separate calls, against
-//     kaplan_meier, log_rank and cox_ph_arm on the unsorted data (and against the stratified code
-//     paths with one stratum, which sort by std::sort instead of sort_cohort's bucket sort);
+//     log_rank and cox_ph_arm on the unsorted data (and against the stratified code paths with
+//     one stratum, which sort by std::sort instead of sort_cohort's bucket sort), and its curve
+//     summaries against survival_at and survival_quantile_point of kaplan_meier's curves, at
+//     times before, at, between and after the observed ones, for every CI type;
 //  2. the log-rank straight from the data cut, cut_log_rank_no_dropout (models/conduct.h), which
 //     claims bit-identity with the log-rank of the explicitly cut data set, against cut_data then
 //     log_rank; and cut_sorted against sort_cohort of cut_data's output;
@@ -21,6 +23,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -63,6 +66,26 @@ void compare_vectors(std::ostringstream& out, const std::string& name, const std
       out << name << "[" << i << "]: " << a[i] << " vs " << b[i] << "; ";
     }
   }
+}
+
+std::string difference(const LandmarkEstimate& a, const LandmarkEstimate& b) {
+  std::ostringstream out;
+  if (a.estimable != b.estimable) out << "estimable: " << a.estimable << " vs " << b.estimable;
+  compare(out, "surv", a.surv, b.surv);
+  compare(out, "std_err", a.std_err, b.std_err);
+  compare(out, "lower", a.lower, b.lower);
+  compare(out, "upper", a.upper, b.upper);
+  return out.str();
+}
+
+std::string difference(const std::optional<double>& a, const std::optional<double>& b) {
+  std::ostringstream out;
+  if (a.has_value() != b.has_value()) {
+    out << "reached: " << a.has_value() << " vs " << b.has_value();
+  } else if (a) {
+    compare(out, "value", *a, *b);
+  }
+  return out.str();
 }
 
 // "" when identical, else the differences.
@@ -188,6 +211,23 @@ std::size_t cohort_size(Random& random, std::size_t k) {
 
 constexpr std::size_t COHORTS = 600;
 
+// Capture times probing every case of survival_at: before the first observed time, at observed
+// times (events and censorings), between them, at and after the last; ascending, no repeats.
+std::vector<double> capture_times(const Cohort& c) {
+  std::vector<double> times = {-1.0, 0.0};
+  std::vector<double> observed = c.time;
+  std::sort(observed.begin(), observed.end());
+  for (std::size_t q = 0; q <= 8; ++q) {
+    const double t = observed[q * (observed.size() - 1) / 8];
+    times.push_back(t);
+    times.push_back(std::nextafter(t, -1.0));
+  }
+  times.push_back(observed.back() + 1.0);
+  std::sort(times.begin(), times.end());
+  times.erase(std::unique(times.begin(), times.end()), times.end());
+  return times;
+}
+
 // The reverse Kaplan-Meier curve by the reference function: censorings as the events.
 void reverse_reference(const Cohort& c, SurvivalWorkspace& ws, KaplanMeierCurve& out) {
   std::vector<int> flipped(c.status.size());
@@ -203,15 +243,16 @@ TEST_CASE(
     "[fast_paths][survival]") {
   Random random;
   SurvivalWorkspace fast_ws, reference_ws;
-  TwoArmCurves curves;
+  TwoArmSummary summary;
   KaplanMeierCurve reference_curve;
   CoxFit fast_cox, reference_cox;
-  int single_event = 0, no_event = 0, infinite = 0, one_arm = 0, large = 0;
+  int single_event = 0, no_event = 0, infinite = 0, one_arm = 0, large = 0, reached = 0;
   for (std::size_t k = 0; k < COHORTS; ++k) {
     const Cohort c = random_cohort(random, k, cohort_size(random, k));
     INFO(c.label);
     sort_cohort(c.data(), fast_ws);
-    const LogRankResult fast_logrank = analyse_two_arm(fast_ws.sorted, fast_ws, curves);
+    const std::vector<double> captures = capture_times(c);
+    const LogRankResult fast_logrank = analyse_two_arm(fast_ws.sorted, captures, fast_ws, summary);
 
     CHECK(difference(fast_logrank, log_rank(c.data(), reference_ws)) == "");
     // The stratified walk (sort_subjects, per-subject loop) with one stratum: the same sums.
@@ -220,10 +261,19 @@ TEST_CASE(
     for (int arm = 0; arm < 2; ++arm) {
       kaplan_meier(c.data(), reference_ws, reference_curve, arm);
       INFO("arm " << arm);
-      CHECK(difference(curves.arm[arm], reference_curve) == "");
+      for (std::size_t j = 0; j < captures.size(); ++j) {
+        for (const CiType type : {CiType::plain, CiType::log, CiType::log_log}) {
+          INFO("t " << captures[j] << ", CI type " << int(type));
+          CHECK(difference(summary.arm[arm].landmark(j, captures[j], type, 1.959963984540054),
+                           survival_at(reference_curve, captures[j], type, 0.95)) == "");
+        }
+      }
+      const bool reference_reached = survival_quantile_point(reference_curve, 0.5).has_value();
+      CHECK(summary.arm[arm].median_reached == reference_reached);
+      reached += reference_reached ? 1 : 0;
     }
     reverse_reference(c, reference_ws, reference_curve);
-    CHECK(difference(curves.reverse, reference_curve) == "");
+    CHECK(difference(summary.reverse_median, survival_quantile_point(reference_curve, 0.5)) == "");
 
     for (const CoxTies ties : {CoxTies::efron, CoxTies::breslow}) {
       INFO((ties == CoxTies::efron ? "Efron" : "Breslow"));
@@ -241,17 +291,66 @@ TEST_CASE(
     const double events = fast_logrank.observed[0] + fast_logrank.observed[1];
     single_event += events == 1.0 ? 1 : 0;
     no_event += events == 0.0 ? 1 : 0;
-    one_arm += curves.arm[0].n == 0 || curves.arm[1].n == 0 ? 1 : 0;
+    one_arm += summary.arm[0].n == 0 || summary.arm[1].n == 0 ? 1 : 0;
     large += c.time.size() > 4096 ? 1 : 0;
   }
   // The special cases really occurred.
   INFO("single event " << single_event << ", no event " << no_event << ", infinite Cox " << infinite
-                       << ", one arm " << one_arm << ", above 4096 " << large);
+                       << ", one arm " << one_arm << ", above 4096 " << large
+                       << ", medians reached " << reached);
   CHECK(single_event >= 20);
   CHECK(no_event >= 20);
   CHECK(infinite >= 20);
   CHECK(one_arm >= 20);
   CHECK(large >= 5);
+  CHECK(reached >= 200);
+  CHECK(reached <= 1000);
+}
+
+TEST_CASE("the one-pass medians of curves that end flat at one half, or cross it on a tie",
+          "[fast_paths][survival]") {
+  // findq's special case: S ends at exactly 0.5, so the median is the midpoint of the time S
+  // reached 0.5 and the last observed time; and S stepping from above to below 0.5 at once.
+  struct Case {
+    std::vector<double> time;
+    std::vector<int> status, arm;
+    std::optional<double> reverse_median;
+    bool control_reached, experimental_reached;
+  };
+  const std::vector<Case> cases = {
+      // Reverse: 1 of 2 censored at 1, then flat to 2: median (1 + 2) / 2. Control: S = 0.5
+      // from 2 to its last time 2: reached. Experimental: empty.
+      {{1.0, 2.0}, {0, 1}, {0, 0}, 1.5, true, false},
+      // Control: event at 1 of 2 (S = 0.5), censored at 3: reached ((1 + 3) / 2). Experimental:
+      // censored at 2 and 4: not reached. Reverse: censorings at 2 (of 3 at risk), 3, 4.
+      {{1.0, 2.0, 3.0, 4.0}, {1, 0, 0, 0}, {0, 1, 0, 1}, 3.0, true, false},
+      // Two events of three at 5 (S 1 -> 1/3, below 0.5 at once); reverse never below 0.5 until
+      // the last censoring at 6 (S 0 there): median 6.
+      {{5.0, 5.0, 6.0}, {1, 1, 0}, {1, 1, 1}, 6.0, false, true},
+  };
+  SurvivalWorkspace ws, reference_ws;
+  TwoArmSummary summary;
+  KaplanMeierCurve reference_curve;
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    const Case& c = cases[k];
+    INFO("case " << k);
+    const SurvivalData data{c.time, c.status, c.arm};
+    sort_cohort(data, ws);
+    analyse_two_arm(ws.sorted, {}, ws, summary);
+    REQUIRE(summary.reverse_median.has_value() == c.reverse_median.has_value());
+    if (c.reverse_median) CHECK(*summary.reverse_median == *c.reverse_median);
+    CHECK(summary.arm[0].median_reached == c.control_reached);
+    CHECK(summary.arm[1].median_reached == c.experimental_reached);
+    for (int arm = 0; arm < 2; ++arm) {
+      kaplan_meier(data, reference_ws, reference_curve, arm);
+      CHECK(summary.arm[arm].median_reached ==
+            survival_quantile_point(reference_curve, 0.5).has_value());
+    }
+    std::vector<int> flipped(c.status.size());
+    for (std::size_t i = 0; i < flipped.size(); ++i) flipped[i] = 1 - c.status[i];
+    kaplan_meier(SurvivalData{c.time, flipped}, reference_ws, reference_curve);
+    CHECK(difference(summary.reverse_median, survival_quantile_point(reference_curve, 0.5)) == "");
+  }
 }
 
 TEST_CASE(
@@ -457,9 +556,10 @@ TEST_CASE("each fast-path comparison fails on a one-ulp difference", "[fast_path
   Random random;
   const Cohort c = random_cohort(random, 5, 40);  // grid 0.25, some censored
   SurvivalWorkspace ws;
-  TwoArmCurves curves;
+  TwoArmSummary summary;
   sort_cohort(c.data(), ws);
-  const LogRankResult logrank = analyse_two_arm(ws.sorted, ws, curves);
+  const std::vector<double> captures = {12.0};
+  const LogRankResult logrank = analyse_two_arm(ws.sorted, captures, ws, summary);
   CoxFit cox;
   cox_ph_arm_from_table(ws, cox);
   REQUIRE(cox.status == CoxStatus::converged);
@@ -478,7 +578,26 @@ TEST_CASE("each fast-path comparison fails on a one-ulp difference", "[fast_path
   nudge(changed_expected.expected[1]);
   CHECK(difference(logrank, changed_expected) != "");
 
-  const KaplanMeierCurve& curve = curves.arm[0];
+  const LandmarkEstimate landmark = summary.arm[0].landmark(0, 12.0, CiType::log_log, 1.96);
+  REQUIRE(landmark.estimable);
+  REQUIRE(difference(landmark, landmark) == "");
+  for (double LandmarkEstimate::*field : {&LandmarkEstimate::surv, &LandmarkEstimate::std_err,
+                                          &LandmarkEstimate::lower, &LandmarkEstimate::upper}) {
+    LandmarkEstimate changed = landmark;
+    nudge(changed.*field);
+    CHECK(difference(landmark, changed) != "");
+  }
+  LandmarkEstimate not_estimable = landmark;
+  not_estimable.estimable = false;
+  CHECK(difference(landmark, not_estimable) != "");
+  const std::optional<double> median = 7.25;
+  std::optional<double> changed_median = median;
+  nudge(*changed_median);
+  CHECK(difference(median, changed_median) != "");
+  CHECK(difference(median, std::nullopt) != "");
+
+  KaplanMeierCurve curve;
+  kaplan_meier(ws.sorted, curve, 0);
   REQUIRE(curve.size() > 2);
   REQUIRE(difference(curve, curve) == "");
   for (std::vector<double> KaplanMeierCurve::*column :

@@ -85,9 +85,24 @@ TwoArmSurvivalTally::TwoArmSurvivalTally(const TwoArmSurvivalDesign& design)
       landmarks_(2 * design.landmarks.size()),
       duration_distribution_(design.duration_resolution),
       nph_(design.nph, design.looks()) {
-  if (!design.km_bands) return;
-  for (auto& band : km_bands_)
-    band.assign(TWO_ARM_BAND_POINTS, QuantisedDistribution(TWO_ARM_BAND_RESOLUTION));
+  std::vector<double> band_times;
+  if (design.km_bands) {
+    for (auto& band : km_bands_)
+      band.assign(TWO_ARM_BAND_POINTS, QuantisedDistribution(TWO_ARM_BAND_RESOLUTION));
+    for (int k = 0; k < TWO_ARM_BAND_POINTS; ++k)
+      band_times.push_back(static_cast<double>(k) * TWO_ARM_BAND_STEP);
+  }
+  capture_times_ = design.landmarks;
+  capture_times_.insert(capture_times_.end(), band_times.begin(), band_times.end());
+  std::sort(capture_times_.begin(), capture_times_.end());
+  capture_times_.erase(std::unique(capture_times_.begin(), capture_times_.end()),
+                       capture_times_.end());
+  const auto position = [&](double t) {
+    return static_cast<std::size_t>(
+        std::lower_bound(capture_times_.begin(), capture_times_.end(), t) - capture_times_.begin());
+  };
+  for (const double t : design.landmarks) landmark_capture_.push_back(position(t));
+  for (const double t : band_times) band_capture_.push_back(position(t));
 }
 
 void TwoArmSurvivalTally::reset() {
@@ -235,7 +250,7 @@ void prepare_boundaries(const TwoArmSurvivalDesign& design, TwoArmSurvivalWorksp
 TwoArmSurvivalTally::Look TwoArmSurvivalTally::test_look(const TwoArmSurvivalDesign& design,
                                                          std::size_t k, std::size_t looks,
                                                          TwoArmSurvivalWorkspace& ws,
-                                                         bool presorted) {
+                                                         bool presorted) const {
   Look look;
   const CutoffResult cut = look_cutoff(design, k, looks, ws);
   if (presorted && (k + 1 < looks || !design.estimates)) {
@@ -255,7 +270,7 @@ TwoArmSurvivalTally::Look TwoArmSurvivalTally::test_look(const TwoArmSurvivalDes
     look.cutoff = cut_cohort(design, cut, ws, look.analysed);
     if (k + 1 == looks && design.estimates) {
       // Surely the last look: the test, the curves and the Cox risk table in one pass.
-      look.logrank = analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);
+      look.logrank = analyse_two_arm(ws.survival.sorted, capture_times_, ws.survival, ws.summary);
       look.curves_ready = true;
     } else {
       look.logrank = log_rank(ws.survival.sorted);
@@ -272,7 +287,7 @@ TwoArmSurvivalTally::Look TwoArmSurvivalTally::test_look(const TwoArmSurvivalDes
 // made. Without interims, one look tested at z_{1-alpha}.
 TwoArmSurvivalTally::Trial TwoArmSurvivalTally::test_looks(const TwoArmSurvivalDesign& design,
                                                            TwoArmSurvivalWorkspace& ws,
-                                                           bool presorted) {
+                                                           bool presorted) const {
   const std::size_t looks = design.looks();
   const bool calendar = !design.interim_calendar.empty();
   const double final_cut = calendar ? ws.cutoffs.cutoff(design.timing).calendar_time : 0.0;
@@ -351,7 +366,8 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(
   const std::size_t m = look.analysed;
   // Kaplan-Meier curves (pooled over strata), reverse Kaplan-Meier and the Cox risk table.
   if (design.stratified) sort_cohort(stratified_data(ws, m), ws.survival);
-  if (!look.curves_ready) analyse_two_arm(ws.survival.sorted, ws.survival, ws.curves);
+  if (!look.curves_ready)
+    analyse_two_arm(ws.survival.sorted, capture_times_, ws.survival, ws.summary);
   int events = 0;
   for (const SortedSubject& s : ws.survival.sorted) events += s.status;
 
@@ -449,28 +465,28 @@ void TwoArmSurvivalTally::add_cox_estimate(const TwoArmSurvivalDesign& design,
   }
 }
 
-// Kaplan–Meier per arm (ws.curves): landmarks with their CIs against the truth, and whether
+// Kaplan–Meier per arm (ws.summary): landmarks with their CIs against the truth, and whether
 // the median is reached.
 void TwoArmSurvivalTally::add_landmarks(const TwoArmSurvivalDesign& design,
                                         const std::function<double(int, double)>& true_survival,
                                         const TwoArmSurvivalWorkspace& ws) {
   const std::size_t landmark_count = design.landmarks.size();
+  const double z = normal_critical_value(design.confidence_level);
   for (int a = 0; a < 2; ++a) {
+    const ArmCurveSummary& curve = ws.summary.arm[a];
     for (std::size_t k = 0; k < landmark_count; ++k) {
       const double t = design.landmarks[k];
       const double truth = true_survival(a, t);
-      const LandmarkEstimate est =
-          survival_at(ws.curves.arm[a], t, design.landmark_ci, design.confidence_level);
+      const LandmarkEstimate est = curve.landmark(landmark_capture_[k], t, design.landmark_ci, z);
       const bool usable = est.estimable && std::isfinite(est.lower) && std::isfinite(est.upper);
       landmarks_[static_cast<std::size_t>(a) * landmark_count + k].add(usable, est.surv, est.lower,
                                                                        est.upper, truth);
     }
-    median_reached_[a].add(survival_quantile_point(ws.curves.arm[a], 0.5) ? 1.0 : 0.0);
+    median_reached_[a].add(curve.median_reached ? 1.0 : 0.0);
     // The curve on the band grid (not estimable beyond the arm's follow-up: not tallied).
     for (std::size_t k = 0; k < km_bands_[a].size(); ++k) {
-      const LandmarkEstimate at =
-          survival_at(ws.curves.arm[a], static_cast<double>(k) * TWO_ARM_BAND_STEP, CiType::plain,
-                      design.confidence_level);
+      const LandmarkEstimate at = curve.landmark(
+          band_capture_[k], static_cast<double>(k) * TWO_ARM_BAND_STEP, CiType::plain, z);
       if (at.estimable) km_bands_[a][k].add(at.surv);
     }
   }
@@ -479,9 +495,7 @@ void TwoArmSurvivalTally::add_landmarks(const TwoArmSurvivalDesign& design,
 // Median follow-up: reverse Kaplan–Meier (censoring as the event; Schemper & Smith 1996) and
 // the simple median of the m observed times (ws.survival.sorted).
 void TwoArmSurvivalTally::add_follow_up(std::size_t m, const TwoArmSurvivalWorkspace& ws) {
-  if (const auto reverse_median = survival_quantile_point(ws.curves.reverse, 0.5)) {
-    follow_up_reverse_km_.add(*reverse_median);
-  }
+  if (ws.summary.reverse_median) follow_up_reverse_km_.add(*ws.summary.reverse_median);
   if (m > 0) {
     const std::span<const SortedSubject> sorted = ws.survival.sorted;
     // The sorted times: the upper middle, and for even m the mean with the lower middle.

@@ -107,7 +107,7 @@ struct TwoArmSurvivalWorkspace {
   std::vector<double> scratch;
   SurvivalWorkspace survival;
   KaplanMeierCurve curve;
-  TwoArmCurves curves;  // per arm and reverse, from analyse_two_arm
+  TwoArmSummary summary;  // the final look's curve summaries, from analyse_two_arm
   CoxFit cox;
   EventCutoffs cutoffs;  // the analysis cut-offs of every look
   NphAnalysis nph;       // design.nph: the final analysis's NPH analyses
@@ -210,6 +210,10 @@ class TwoArmSurvivalTally {
   std::vector<double> pending_durations_, pending_events_;
   NphTally nph_;                                    // design.nph (empty without)
   std::vector<QuantisedDistribution> km_bands_[2];  // design.km_bands (empty without)
+  // The times the final analysis reads each arm's curve at (analyse_two_arm's capture times):
+  // the landmarks and the band grid, ascending without repeats, and where each one is.
+  std::vector<double> capture_times_;
+  std::vector<std::size_t> landmark_capture_, band_capture_;
   // One look's cut and test (test_look).
   struct Look {
     CutoffResult cutoff{};
@@ -217,7 +221,7 @@ class TwoArmSurvivalTally {
     std::size_t analysed = 0;   // patients entered before the cut-off
     std::size_t events = 0;     // events at the cut, when the cohort was not built
     bool cohort_built = true;   // the cut cohort is in ws (false: the test came from the cut)
-    bool curves_ready = false;  // analyse_two_arm has filled ws.curves and the Cox risk table
+    bool curves_ready = false;  // analyse_two_arm has filled ws.summary and the Cox risk table
   };
   // The test through the looks (test_looks): the look that ended the trial and its verdict.
   struct Trial {
@@ -225,10 +229,10 @@ class TwoArmSurvivalTally {
     bool rejected = false, futility_stop = false;
     std::size_t stopped_at = 0;  // index of that look
   };
-  static Look test_look(const TwoArmSurvivalDesign& design, std::size_t k, std::size_t looks,
-                        TwoArmSurvivalWorkspace& ws, bool presorted);
-  static Trial test_looks(const TwoArmSurvivalDesign& design, TwoArmSurvivalWorkspace& ws,
-                          bool presorted);
+  Look test_look(const TwoArmSurvivalDesign& design, std::size_t k, std::size_t looks,
+                 TwoArmSurvivalWorkspace& ws, bool presorted) const;
+  Trial test_looks(const TwoArmSurvivalDesign& design, TwoArmSurvivalWorkspace& ws,
+                   bool presorted) const;
   // analyse_and_add; `presorted`: ws.event_order lists each arm's patients by event time and
   // nobody drops out (simulate_and_add after draw_cohort).
   SurvivalReplicateSummary analyse(const TwoArmSurvivalDesign& design, double true_hazard_ratio,

@@ -105,18 +105,28 @@ Interval km_ci(const KaplanMeierCurve& curve, std::size_t i, CiType type, double
 
 LandmarkEstimate survival_at(const KaplanMeierCurve& curve, double t, CiType type, double level) {
   const double z = normal_critical_value(level);
+  KaplanMeierState state;
+  // Last event time <= t.
+  const auto it = std::upper_bound(curve.time.begin(), curve.time.end(), t);
+  if (it != curve.time.begin()) {
+    const std::size_t i = static_cast<std::size_t>(it - curve.time.begin()) - 1;
+    state = {curve.surv[i], curve.var_log[i], true};
+  }
+  return landmark_from_state(curve.n, curve.first_time, curve.last_time, t, state, type, z);
+}
+
+LandmarkEstimate landmark_from_state(std::size_t n, double first_time, double last_time, double t,
+                                     const KaplanMeierState& state, CiType type, double z) {
   LandmarkEstimate e{false, NaN, NaN, NaN, NaN};
-  if (curve.n == 0 || std::isnan(t) || t > curve.last_time) return e;
+  if (n == 0 || std::isnan(t) || t > last_time) return e;
   e.estimable = true;
-  if (t < curve.first_time) {
+  if (t < first_time) {
     e.surv = 1.0;
     e.std_err = 0.0;
     e.lower = e.upper = 1.0;
     return e;
   }
-  // Last event time <= t.
-  const auto it = std::upper_bound(curve.time.begin(), curve.time.end(), t);
-  if (it == curve.time.begin()) {
+  if (!state.after_event) {
     e.surv = 1.0;
     e.std_err = 0.0;
     const Interval ci = pointwise_ci(1.0, 0.0, type, z);
@@ -124,10 +134,9 @@ LandmarkEstimate survival_at(const KaplanMeierCurve& curve, double t, CiType typ
     e.upper = ci.upper;
     return e;
   }
-  const std::size_t i = static_cast<std::size_t>(it - curve.time.begin()) - 1;
-  e.surv = curve.surv[i];
-  e.std_err = curve.std_err(i);
-  const Interval ci = pointwise_ci(curve.surv[i], curve.var_log[i], type, z);
+  e.surv = state.surv;
+  e.std_err = state.surv * std::sqrt(state.var_log);  // KaplanMeierCurve::std_err
+  const Interval ci = pointwise_ci(state.surv, state.var_log, type, z);
   e.lower = ci.lower;
   e.upper = ci.upper;
   return e;

@@ -66,4 +66,17 @@ struct LandmarkEstimate {
 LandmarkEstimate survival_at(const KaplanMeierCurve& curve, double t, CiType type = CiType::log,
                              double level = 0.95);
 
+// A curve's state at a time t: S and Greenwood Var(log S) at the last event time <= t, and
+// whether there is one (before the first event S = 1, Var = 0).
+struct KaplanMeierState {
+  double surv = 1.0, var_log = 0.0;
+  bool after_event = false;
+};
+
+// survival_at from the state at t of a curve of n subjects observed from first_time to
+// last_time (z = normal_critical_value(level)): the same rules and arithmetic, for walks that
+// summarise a curve without tabulating it (statistics/survival/two_arm_pass.h).
+LandmarkEstimate landmark_from_state(std::size_t n, double first_time, double last_time, double t,
+                                     const KaplanMeierState& state, CiType type, double z);
+
 }  // namespace trialsim

@@ -70,34 +70,38 @@ std::optional<double> findq(const KaplanMeierCurve& km, SurvivalWorkspace& ws, C
 
 }  // namespace
 
-std::optional<double> survival_quantile_point(const KaplanMeierCurve& km, double p) {
+QuantilePointTracker::QuantilePointTracker(double p)
+    : p_(p), tol_(std::sqrt(std::numeric_limits<double>::epsilon())) {
   if (!(p > 0.0 && p < 1.0))
     throw std::invalid_argument("survival_quantile_point: p must be in (0, 1)");
-  if (km.n == 0) return std::nullopt;
+}
+
+std::optional<double> QuantilePointTracker::result(std::size_t n, double last_surv,
+                                                   double last_time) const {
+  if (n == 0 || !have_below_) return std::nullopt;
+  const double y_last = 1.0 - last_surv;
+  if (std::abs(p_ - y_last) < tol_) return (first_ + last_time) / 2.0;
+  if (!have_above_) return std::nullopt;
+  return (first_ + second_) / 2.0;
+}
+
+bool survival_quantile_reached(std::size_t n, double last_surv, double p) {
+  QuantilePointTracker tracker(p);
+  tracker.start();
+  tracker.visit(0.0, 1.0 - last_surv);  // the time does not matter to whether it is reached
+  return tracker.result(n, last_surv, 0.0).has_value();
+}
+
+std::optional<double> survival_quantile_point(const KaplanMeierCurve& km, double p) {
   // findq's points (0, 0), [(first_time, 0)], (time_i, 1 - surv_i): y never decreases and is
   // never NaN, so the first-occurring smallest y with y + tol >= p (resp. y - tol >= p) is the
   // first point that satisfies it, and the last distinct value is the last point's.
-  const double tol = std::sqrt(std::numeric_limits<double>::epsilon());
-  bool have1 = false, have2 = false;
-  double x1 = 0.0, x2 = 0.0;
-  const auto visit = [&](double x, double y) {
-    if (!have1 && y + tol >= p) {
-      have1 = true;
-      x1 = x;
-    }
-    if (!have2 && y - tol >= p) {
-      have2 = true;
-      x2 = x;
-    }
-  };
-  visit(0.0, 0.0);
-  if (km.size() == 0 || km.first_time < km.time.front()) visit(km.first_time, 1.0 - 1.0);
-  for (std::size_t i = 0; i < km.size() && !have2; ++i) visit(km.time[i], 1.0 - km.surv[i]);
-  if (!have1) return std::nullopt;
-  const double y_last = km.size() == 0 ? 0.0 : 1.0 - km.surv.back();
-  if (std::abs(p - y_last) < tol) return (x1 + km.last_time) / 2.0;
-  if (!have2) return std::nullopt;
-  return (x1 + x2) / 2.0;
+  QuantilePointTracker tracker(p);
+  if (km.n == 0) return std::nullopt;
+  tracker.start();
+  for (std::size_t i = 0; i < km.size() && !tracker.done(); ++i)
+    tracker.visit(km.time[i], 1.0 - km.surv[i]);
+  return tracker.result(km.n, km.size() == 0 ? 1.0 : km.surv.back(), km.last_time);
 }
 
 MedianEstimate survival_quantile(const KaplanMeierCurve& curve, SurvivalWorkspace& ws, double p,

@@ -30,6 +30,40 @@ MedianEstimate median_survival(const KaplanMeierCurve& curve, SurvivalWorkspace&
 // first-crossing scan). Requires 0 < p < 1.
 std::optional<double> survival_quantile_point(const KaplanMeierCurve& curve, double p = 0.5);
 
+// survival_quantile_point's rule fed while a curve is walked, without tabulating it: visit(t,
+// 1 - S) at each of the curve's distinct times in order (times without events may be visited
+// too: they repeat the previous S and change nothing), then result(). Requires 0 < p < 1.
+class QuantilePointTracker {
+ public:
+  explicit QuantilePointTracker(double p);
+  // findq's first point (0, 0); the curve's (first_time, 0) point adds nothing after it.
+  void start() { visit(0.0, 0.0); }
+  void visit(double x, double y) {
+    if (!have_below_ && y + tol_ >= p_) {
+      have_below_ = true;
+      first_ = x;
+    }
+    if (!have_above_ && y - tol_ >= p_) {
+      have_above_ = true;
+      second_ = x;
+    }
+  }
+  bool done() const noexcept { return have_above_; }
+  // The quantile of a curve of n subjects whose final S is `last_surv` (1 without events) and
+  // whose last observed time is `last_time`.
+  std::optional<double> result(std::size_t n, double last_surv, double last_time) const;
+
+ private:
+  double p_, tol_;
+  bool have_below_ = false, have_above_ = false;
+  double first_ = 0.0, second_ = 0.0;
+};
+
+// Whether survival_quantile_point(curve, p) has a value, from the curve's size and final S alone:
+// 1 - S never decreases along the curve and rounding is monotone, so some point meets findq's
+// conditions exactly when the last one does. Requires 0 < p < 1.
+bool survival_quantile_reached(std::size_t n, double last_surv, double p = 0.5);
+
 // Quantile rule above for any probability 0 < p < 1 of the distribution function 1 - S.
 MedianEstimate survival_quantile(const KaplanMeierCurve& curve, SurvivalWorkspace& ws, double p,
                                  CiType type = CiType::log, double level = 0.95);

@@ -29,25 +29,16 @@ struct SingleEventFactors {
   }
 };
 
-// One Kaplan-Meier curve grown group by group (kaplan_meier's loop body).
-struct CurveBuilder {
-  KaplanMeierCurve& out;
-  std::size_t at_risk = 0, rows = 0;
-  double s = 1.0, v = 0.0;
+// One Kaplan-Meier curve walked group by group (kaplan_meier's loop body), never tabulated: its
+// running S and Greenwood sum are the values of its last row so far.
+struct RunningCurve {
+  std::size_t at_risk = 0;
+  KaplanMeierState state;
 
-  void start(std::size_t n, double first, double last, std::size_t capacity) {
-    out.n = n;
-    out.first_time = first;
-    out.last_time = last;
-    at_risk = n;
-    for (auto* column : {&out.time, &out.surv, &out.var_log}) column->resize(capacity);
-    out.n_risk.resize(capacity);
-    out.n_event.resize(capacity);
-  }
-  // A distinct time with d events among m subjects of this curve leaving the risk set. The row
-  // is written always and kept when d > 0; with d = 0 the factor is exactly 1 and the variance
-  // term exactly 0, so S and Var are unchanged, as when kaplan_meier skips the time.
-  void add(double t, std::size_t d, std::size_t m, const SingleEventFactors& table) {
+  // A distinct time with d events among m subjects of this curve leaving the risk set. With
+  // d = 0 the factor is exactly 1 and the variance term exactly 0, so S and Var are unchanged,
+  // as when kaplan_meier skips the time.
+  void add(std::size_t d, std::size_t m, const SingleEventFactors& table) {
     double factor = 1.0, increment = 0.0;
     if (d <= 1 && at_risk < SingleEventFactors::SIZE) {
       factor = table.survival[d][at_risk];
@@ -57,50 +48,65 @@ struct CurveBuilder {
       factor = (nr - de) / nr;
       increment = at_risk > d ? de / (nr * (nr - de)) : INF;
     }
-    s *= factor;
-    v += increment;
-    out.time[rows] = t;
-    out.n_risk[rows] = static_cast<int>(at_risk);
-    out.n_event[rows] = static_cast<int>(d);
-    out.surv[rows] = s;
-    out.var_log[rows] = v;
-    rows += d > 0 ? 1 : 0;
+    state.surv *= factor;
+    state.var_log += increment;
+    state.after_event |= d > 0;
     at_risk -= m;
-  }
-  void finish() {
-    for (auto* column : {&out.time, &out.surv, &out.var_log}) column->resize(rows);
-    out.n_risk.resize(rows);
-    out.n_event.resize(rows);
   }
 };
 
-}  // namespace
-
-LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort, SurvivalWorkspace& ws,
-                              TwoArmCurves& curves) {
-  static const SingleEventFactors table;
-  const std::size_t size = cohort.size();
-  std::size_t n_arm[2] = {0, 0};
-  double first[2] = {NaN, NaN}, last[2] = {NaN, NaN};
-  for (const SortedSubject& s : cohort) n_arm[s.arm] += 1;
+// Each arm's first and last observed time and size.
+void arm_extents(std::span<const SortedSubject> cohort, TwoArmSummary& summary) {
+  for (int a = 0; a < 2; ++a) {
+    ArmCurveSummary& arm = summary.arm[a];
+    arm.n = 0;
+    arm.first_time = arm.last_time = NaN;
+  }
+  for (const SortedSubject& s : cohort) summary.arm[s.arm].n += 1;
   for (int a = 0; a < 2; ++a) {
     const auto in_arm = [a](const SortedSubject& s) { return s.arm == a; };
     const auto it = std::find_if(cohort.begin(), cohort.end(), in_arm);
-    if (it != cohort.end()) first[a] = it->time;
+    if (it != cohort.end()) summary.arm[a].first_time = it->time;
     const auto rit = std::find_if(cohort.rbegin(), cohort.rend(), in_arm);
-    if (rit != cohort.rend()) last[a] = rit->time;
+    if (rit != cohort.rend()) summary.arm[a].last_time = rit->time;
   }
-  CurveBuilder km[2] = {{curves.arm[0]}, {curves.arm[1]}};
-  CurveBuilder reverse{curves.reverse};
-  for (int a = 0; a < 2; ++a) km[a].start(n_arm[a], first[a], last[a], size);
-  reverse.start(size, size ? cohort.front().time : NaN, size ? cohort.back().time : NaN, size);
+}
+
+}  // namespace
+
+LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
+                              std::span<const double> capture_times, SurvivalWorkspace& ws,
+                              TwoArmSummary& summary) {
+  static const SingleEventFactors table;
+  const std::size_t size = cohort.size(), captures = capture_times.size();
+  arm_extents(cohort, summary);
+  RunningCurve km[2], reverse;
+  for (int a = 0; a < 2; ++a) {
+    km[a].at_risk = summary.arm[a].n;
+    summary.arm[a].at.resize(captures);
+  }
+  reverse.at_risk = size;
+  // The reverse curve's median: its tracker is fed only once S <= reverse_guard, a bound above
+  // every S whose point could meet findq's conditions (y + tol >= 0.5 with y = 1 - S, so
+  // S <= 0.5 + tol up to rounding), and no longer once both crossings are found; the points it
+  // misses change nothing.
+  QuantilePointTracker reverse_median(0.5);
+  reverse_median.start();
+  double reverse_guard = 0.5 + 2.0 * std::sqrt(std::numeric_limits<double>::epsilon());
+  std::size_t next = 0;  // the next capture time to record
+  const auto record_captures_before = [&](double t) {
+    for (; next < captures && capture_times[next] < t; ++next) {
+      summary.arm[0].at[next] = km[0].state;
+      summary.arm[1].at[next] = km[1].state;
+    }
+  };
   auto& rows = ws.arm_risk;
   rows.resize(size);
   std::size_t kept = 0;
 
   // log_rank(cohort)'s sums, with the same expressions.
   LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, size > 0 ? 1 : 0};
-  double at_risk = static_cast<double>(size), at_risk1 = static_cast<double>(n_arm[1]);
+  double at_risk = static_cast<double>(size), at_risk1 = static_cast<double>(summary.arm[1].n);
   for (std::size_t k = 0; k < size;) {
     const double t = cohort[k].time;
     std::size_t m_arm[2] = {0, 0}, d_arm[2] = {0, 0};
@@ -113,6 +119,7 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort, SurvivalWor
       ++k;
     } while (k < size && cohort[k].time == t);
     const std::size_t d_total = d_arm[0] + d_arm[1], m_total = m_arm[0] + m_arm[1];
+    record_captures_before(t);
 
     const double d = static_cast<double>(d_total), d1 = static_cast<double>(d_arm[1]);
     if (d_total > 0) add_logrank_time(r, d, d1, at_risk, at_risk1);
@@ -121,13 +128,27 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort, SurvivalWor
     rows[kept] = {{at_risk - at_risk1, at_risk1}, {static_cast<double>(d_arm[0]), d1}};
     kept += d_total > 0 ? 1 : 0;
 
-    for (int a = 0; a < 2; ++a) km[a].add(t, d_arm[a], m_arm[a], table);
-    reverse.add(t, m_total - d_total, m_total, table);
+    for (int a = 0; a < 2; ++a) km[a].add(d_arm[a], m_arm[a], table);
+    reverse.add(m_total - d_total, m_total, table);
+    if (reverse.state.surv <= reverse_guard) {
+      reverse_median.visit(t, 1.0 - reverse.state.surv);
+      if (reverse_median.done()) reverse_guard = -1.0;
+    }
     at_risk -= static_cast<double>(m_total);
     at_risk1 -= static_cast<double>(m_arm[1]);
   }
-  for (auto& builder : km) builder.finish();
-  reverse.finish();
+  record_captures_before(INF);
+  if (next < captures) {  // NaN capture times: the final state (not estimable anyway)
+    for (int a = 0; a < 2; ++a)
+      std::fill(summary.arm[a].at.begin() + static_cast<std::ptrdiff_t>(next),
+                summary.arm[a].at.end(), km[a].state);
+  }
+  for (int a = 0; a < 2; ++a) {
+    ArmCurveSummary& arm = summary.arm[a];
+    arm.median_reached = survival_quantile_reached(arm.n, km[a].state.surv);
+  }
+  summary.reverse_median =
+      reverse_median.result(size, reverse.state.surv, size ? cohort.back().time : NaN);
   finish_forward_arm_risk(rows, kept);
 
   finish_logrank(r);

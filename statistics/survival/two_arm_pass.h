@@ -2,29 +2,53 @@
 // One pass over a two-arm cohort (sorted by sort_cohort) that computes together what a simulated
 // two-arm trial analyses at its final look:
 //   * the unstratified log-rank test          = log_rank(cohort)
-//   * the Kaplan-Meier curve of each arm       = kaplan_meier(cohort, curve, arm)
-//   * the reverse Kaplan-Meier curve           = kaplan_meier(cohort, curve, -1, true)
+//   * each arm's Kaplan-Meier curve at the capture times (landmarks, a band grid) and whether its
+//     median is reached                       = survival_at / survival_quantile_point of
+//                                               kaplan_meier(cohort, curve, arm)
+//   * the median of the reverse Kaplan-Meier curve (follow-up)
+//                                             = survival_quantile_point(kaplan_meier(cohort,
+//                                               curve, -1, true))
 //   * the risk table of the Cox model on arm   = what cox_ph_arm(cohort, ...) builds
 // with the same arithmetic in the same order, so every number is bit-identical to the separate
-// calls. One walk replaces five, rows are written without data-dependent branches, and the
-// Kaplan-Meier factors (n - 1) / n and 1 / (n (n - 1)) of single events come from a table
-// computed once (the same divisions, done once per n instead of once per event). Times in months.
+// calls. One walk replaces five, and no curve is tabulated: each keeps its running S and
+// Greenwood sum, read off where a summary needs it. The Kaplan-Meier factors (n - 1) / n and
+// 1 / (n (n - 1)) of single events come from a table computed once (the same divisions, done
+// once per n instead of once per event). Times in months.
+#include <optional>
 #include <span>
+#include <vector>
 
 #include "statistics/survival/cox.h"
 #include "statistics/survival/kaplan_meier.h"
+#include "statistics/survival/km_summary.h"
 #include "statistics/survival/logrank.h"
 
 namespace trialsim {
 
-struct TwoArmCurves {
-  KaplanMeierCurve arm[2];   // control (0) and experimental (1)
-  KaplanMeierCurve reverse;  // censoring as the event (follow-up; Schemper & Smith 1996)
+// What the final analysis reads off one arm's Kaplan-Meier curve.
+struct ArmCurveSummary {
+  std::size_t n = 0;                 // subjects in the arm
+  double first_time = 0.0;           // earliest observed time in the arm (NaN if n == 0)
+  double last_time = 0.0;            // latest observed time in the arm (NaN if n == 0)
+  std::vector<KaplanMeierState> at;  // the curve's state at each capture time
+  bool median_reached = false;       // survival_quantile_point(curve, 0.5) has a value
+
+  // survival_at(curve, t, type, level) for t = capture time `capture` (z from the level).
+  LandmarkEstimate landmark(std::size_t capture, double t, CiType type, double z) const {
+    return landmark_from_state(n, first_time, last_time, t, at[capture], type, z);
+  }
 };
 
-// Fills `curves` and ws.arm_risk (for cox_ph_arm_from_table) and returns the log-rank test.
-LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort, SurvivalWorkspace& ws,
-                              TwoArmCurves& curves);
+struct TwoArmSummary {
+  ArmCurveSummary arm[2];                // control (0) and experimental (1)
+  std::optional<double> reverse_median;  // follow-up by reverse KM (Schemper & Smith 1996)
+};
+
+// Fills `summary` at `capture_times` (ascending) and ws.arm_risk (for cox_ph_arm_from_table), and
+// returns the log-rank test.
+LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
+                              std::span<const double> capture_times, SurvivalWorkspace& ws,
+                              TwoArmSummary& summary);
 
 // The Cox model on the arm from the risk table in ws.arm_risk (as built by analyse_two_arm):
 // the same fit as cox_ph_arm(cohort, ws, out, options) (options.stratified must be false).
