@@ -33,7 +33,11 @@ struct SingleEventFactors {
 // running S and Greenwood sum are the values of its last row so far.
 struct RunningCurve {
   std::size_t at_risk = 0;
-  KaplanMeierState state;
+  KaplanMeierState state;  // after_event is set by snapshot()
+
+  // The state at this point: a time with events adds d / (n (n - d)) > 0 (or +Inf) to the
+  // Greenwood sum and a time without adds exactly 0, so some event has passed iff the sum > 0.
+  KaplanMeierState snapshot() const { return {state.surv, state.var_log, state.var_log > 0.0}; }
 
   // A distinct time with d events among m subjects of this curve leaving the risk set. With
   // d = 0 the factor is exactly 1 and the variance term exactly 0, so S and Var are unchanged,
@@ -50,7 +54,6 @@ struct RunningCurve {
     }
     state.surv *= factor;
     state.var_log += increment;
-    state.after_event |= d > 0;
     at_risk -= m;
   }
 };
@@ -93,11 +96,14 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
   QuantilePointTracker reverse_median(0.5);
   reverse_median.start();
   double reverse_guard = 0.5 + 2.0 * std::sqrt(std::numeric_limits<double>::epsilon());
-  std::size_t next = 0;  // the next capture time to record
+  std::size_t next = 0;  // the next capture time to record, and that time (+Inf after the last)
+  double next_time = captures > 0 ? capture_times[0] : INF;
   const auto record_captures_before = [&](double t) {
-    for (; next < captures && capture_times[next] < t; ++next) {
-      summary.arm[0].at[next] = km[0].state;
-      summary.arm[1].at[next] = km[1].state;
+    while (next_time < t) {
+      summary.arm[0].at[next] = km[0].snapshot();
+      summary.arm[1].at[next] = km[1].snapshot();
+      ++next;
+      next_time = next < captures ? capture_times[next] : INF;
     }
   };
   auto& rows = ws.arm_risk;
@@ -137,12 +143,10 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
     at_risk -= static_cast<double>(m_total);
     at_risk1 -= static_cast<double>(m_arm[1]);
   }
-  record_captures_before(INF);
-  if (next < captures) {  // NaN capture times: the final state (not estimable anyway)
-    for (int a = 0; a < 2; ++a)
-      std::fill(summary.arm[a].at.begin() + static_cast<std::ptrdiff_t>(next),
-                summary.arm[a].at.end(), km[a].state);
-  }
+  // The capture times at or after the last time (and NaN ones, not estimable anyway).
+  for (int a = 0; a < 2; ++a)
+    std::fill(summary.arm[a].at.begin() + static_cast<std::ptrdiff_t>(next),
+              summary.arm[a].at.end(), km[a].snapshot());
   for (int a = 0; a < 2; ++a) {
     ArmCurveSummary& arm = summary.arm[a];
     arm.median_reached = survival_quantile_reached(arm.n, km[a].state.surv);
