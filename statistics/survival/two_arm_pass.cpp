@@ -75,6 +75,16 @@ void arm_extents(std::span<const SortedSubject> cohort, TwoArmSummary& summary) 
   }
 }
 
+// Each arm's capture times from `next` on (at or after the cohort's last time, or NaN: not
+// estimable anyway) get its final state; and whether its median is reached.
+void finish_arms(const RunningCurve (&km)[2], std::size_t next, TwoArmSummary& summary) {
+  for (int a = 0; a < 2; ++a) {
+    ArmCurveSummary& arm = summary.arm[a];
+    std::fill(arm.at.begin() + static_cast<std::ptrdiff_t>(next), arm.at.end(), km[a].snapshot());
+    arm.median_reached = survival_quantile_reached(arm.n, km[a].state.surv);
+  }
+}
+
 }  // namespace
 
 LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
@@ -143,14 +153,7 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
     at_risk -= static_cast<double>(m_total);
     at_risk1 -= static_cast<double>(m_arm[1]);
   }
-  // The capture times at or after the last time (and NaN ones, not estimable anyway).
-  for (int a = 0; a < 2; ++a)
-    std::fill(summary.arm[a].at.begin() + static_cast<std::ptrdiff_t>(next),
-              summary.arm[a].at.end(), km[a].snapshot());
-  for (int a = 0; a < 2; ++a) {
-    ArmCurveSummary& arm = summary.arm[a];
-    arm.median_reached = survival_quantile_reached(arm.n, km[a].state.surv);
-  }
+  finish_arms(km, next, summary);
   summary.reverse_median =
       reverse_median.result(size, reverse.state.surv, size ? cohort.back().time : NaN);
   finish_forward_arm_risk(rows, kept);
