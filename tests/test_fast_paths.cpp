@@ -22,6 +22,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <random>
@@ -550,6 +551,17 @@ TEST_CASE("the scalar Cox fit on the arm agrees with the general Cox fit",
   CHECK(compared >= 500);
 }
 
+// `difference` sees each listed field of `value` nudged by one ulp.
+template <class T>
+void check_each_field_seen(const T& value, std::initializer_list<double T::*> fields) {
+  REQUIRE(difference(value, value) == "");
+  for (double T::*field : fields) {
+    T changed = value;
+    changed.*field = std::nextafter(changed.*field, std::numeric_limits<double>::infinity());
+    CHECK(difference(value, changed) != "");
+  }
+}
+
 TEST_CASE("each fast-path comparison fails on a one-ulp difference", "[fast_paths]") {
   // Guards against vacuous checks: the comparisons above must see the smallest possible change
   // in every field they compare.
@@ -567,26 +579,16 @@ TEST_CASE("each fast-path comparison fails on a one-ulp difference", "[fast_path
     x = std::nextafter(x, std::numeric_limits<double>::infinity());
   };
 
-  REQUIRE(difference(logrank, logrank) == "");
-  for (double LogRankResult::*field : {&LogRankResult::variance, &LogRankResult::chisq,
-                                       &LogRankResult::p_value, &LogRankResult::z}) {
-    LogRankResult changed = logrank;
-    nudge(changed.*field);
-    CHECK(difference(logrank, changed) != "");
-  }
+  check_each_field_seen(logrank, {&LogRankResult::variance, &LogRankResult::chisq,
+                                  &LogRankResult::p_value, &LogRankResult::z});
   LogRankResult changed_expected = logrank;
   nudge(changed_expected.expected[1]);
   CHECK(difference(logrank, changed_expected) != "");
 
   const LandmarkEstimate landmark = summary.arm[0].landmark(0, 12.0, CiType::log_log, 1.96);
   REQUIRE(landmark.estimable);
-  REQUIRE(difference(landmark, landmark) == "");
-  for (double LandmarkEstimate::*field : {&LandmarkEstimate::surv, &LandmarkEstimate::std_err,
-                                          &LandmarkEstimate::lower, &LandmarkEstimate::upper}) {
-    LandmarkEstimate changed = landmark;
-    nudge(changed.*field);
-    CHECK(difference(landmark, changed) != "");
-  }
+  check_each_field_seen(landmark, {&LandmarkEstimate::surv, &LandmarkEstimate::std_err,
+                                   &LandmarkEstimate::lower, &LandmarkEstimate::upper});
   LandmarkEstimate not_estimable = landmark;
   not_estimable.estimable = false;
   CHECK(difference(landmark, not_estimable) != "");
