@@ -10,7 +10,7 @@ constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double INF = std::numeric_limits<double>::infinity();
 }  // namespace
 
-double KaplanMeierCurve::std_err(std::size_t i) const { return surv[i] * std::sqrt(var_log[i]); }
+double KaplanMeierCurve::std_err(std::size_t i) const { return km_std_err(surv[i], var_log[i]); }
 
 void kaplan_meier(const SurvivalData& data, SurvivalWorkspace& ws, KaplanMeierCurve& out, int arm) {
   check_survival_data(data, "kaplan_meier", 1);
@@ -110,7 +110,7 @@ LandmarkEstimate survival_at(const KaplanMeierCurve& curve, double t, CiType typ
   const auto it = std::upper_bound(curve.time.begin(), curve.time.end(), t);
   if (it != curve.time.begin()) {
     const std::size_t i = static_cast<std::size_t>(it - curve.time.begin()) - 1;
-    state = {curve.surv[i], curve.var_log[i], true};
+    state = {curve.surv[i], curve.var_log[i]};
   }
   return landmark_from_state(curve.n, curve.first_time, curve.last_time, t, state, type, z);
 }
@@ -126,16 +126,10 @@ LandmarkEstimate landmark_from_state(std::size_t n, double first_time, double la
     e.lower = e.upper = 1.0;
     return e;
   }
-  if (!state.after_event) {
-    e.surv = 1.0;
-    e.std_err = 0.0;
-    const Interval ci = pointwise_ci(1.0, 0.0, type, z);
-    e.lower = ci.lower;
-    e.upper = ci.upper;
-    return e;
-  }
+  // Before the first event the state is S = 1, Var = 0: std_err 0 and the interval of (1, 0)
+  // (NaN for log-log, as in R).
   e.surv = state.surv;
-  e.std_err = state.surv * std::sqrt(state.var_log);  // KaplanMeierCurve::std_err
+  e.std_err = km_std_err(state.surv, state.var_log);
   const Interval ci = pointwise_ci(state.surv, state.var_log, type, z);
   e.lower = ci.lower;
   e.upper = ci.upper;

@@ -11,6 +11,7 @@
 //   log     : S exp(-/+ z sqrt(Var log S)), upper clipped at 1; NaN when S = 0
 //   log-log : exp(-exp(log(-log S) -/+ z sqrt(Var log S) / log S)); NaN when S = 0 or S = 1
 // Times in months.
+#include <cmath>
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -66,12 +67,14 @@ struct LandmarkEstimate {
 LandmarkEstimate survival_at(const KaplanMeierCurve& curve, double t, CiType type = CiType::log,
                              double level = 0.95);
 
-// A curve's state at a time t: S and Greenwood Var(log S) at the last event time <= t, and
-// whether there is one (before the first event S = 1, Var = 0).
+// A curve's state at a time t: S and Greenwood Var(log S) at the last event time <= t (S = 1,
+// Var = 0 before the first event, which survival_at reports with the same arithmetic).
 struct KaplanMeierState {
   double surv = 1.0, var_log = 0.0;
-  bool after_event = false;
 };
+
+// Standard error of S from S and Greenwood Var(log S): S sqrt(Var) (summary.survfit's std.err).
+inline double km_std_err(double surv, double var_log) { return surv * std::sqrt(var_log); }
 
 // survival_at from the state at t of a curve of n subjects observed from first_time to
 // last_time (z = normal_critical_value(level)): the same rules and arithmetic, for walks that

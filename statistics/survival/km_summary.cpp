@@ -71,7 +71,9 @@ std::optional<double> findq(const KaplanMeierCurve& km, SurvivalWorkspace& ws, C
 }  // namespace
 
 QuantilePointTracker::QuantilePointTracker(double p)
-    : p_(p), tol_(std::sqrt(std::numeric_limits<double>::epsilon())) {
+    : p_(p),
+      tol_(std::sqrt(std::numeric_limits<double>::epsilon())),
+      skip_above_(1.0 - p + 2.0 * tol_) {
   if (!(p > 0.0 && p < 1.0))
     throw std::invalid_argument("survival_quantile_point: p must be in (0, 1)");
 }
@@ -88,7 +90,7 @@ std::optional<double> QuantilePointTracker::result(std::size_t n, double last_su
 bool survival_quantile_reached(std::size_t n, double last_surv, double p) {
   QuantilePointTracker tracker(p);
   tracker.start();
-  tracker.visit(0.0, 1.0 - last_surv);  // the time does not matter to whether it is reached
+  tracker.visit(0.0, last_surv);  // the time does not matter to whether it is reached
   return tracker.result(n, last_surv, 0.0).has_value();
 }
 
@@ -100,7 +102,7 @@ std::optional<double> survival_quantile_point(const KaplanMeierCurve& km, double
   if (km.n == 0) return std::nullopt;
   tracker.start();
   for (std::size_t i = 0; i < km.size() && !tracker.done(); ++i)
-    tracker.visit(km.time[i], 1.0 - km.surv[i]);
+    tracker.visit(km.time[i], km.surv[i]);
   return tracker.result(km.n, km.size() == 0 ? 1.0 : km.surv.back(), km.last_time);
 }
 

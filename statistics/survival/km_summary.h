@@ -30,15 +30,20 @@ MedianEstimate median_survival(const KaplanMeierCurve& curve, SurvivalWorkspace&
 // first-crossing scan). Requires 0 < p < 1.
 std::optional<double> survival_quantile_point(const KaplanMeierCurve& curve, double p = 0.5);
 
-// survival_quantile_point's rule fed while a curve is walked, without tabulating it: visit(t,
-// 1 - S) at each of the curve's distinct times in order (times without events may be visited
-// too: they repeat the previous S and change nothing), then result(). Requires 0 < p < 1.
+// survival_quantile_point's rule fed while a curve is walked, without tabulating it: visit(t, S)
+// at each of the curve's distinct times in order (times without events may be visited too: they
+// repeat the previous S and change nothing), then result(). Requires 0 < p < 1.
 class QuantilePointTracker {
  public:
   explicit QuantilePointTracker(double p);
-  // findq's first point (0, 0); the curve's (first_time, 0) point adds nothing after it.
-  void start() { visit(0.0, 0.0); }
-  void visit(double x, double y) {
+  // findq's first point (0, 0), i.e. S = 1; the curve's (first_time, 0) point adds nothing.
+  void start() { visit(0.0, 1.0); }
+  void visit(double x, double surv) {
+    // A point with S above skip_above_ cannot meet either condition (y + tol >= p with
+    // y = 1 - S needs S <= 1 - p + tol, up to rounding far below tol), and after both crossings
+    // no point changes anything: one comparison instead of the arithmetic, on most points.
+    if (surv > skip_above_) return;
+    const double y = 1.0 - surv;
     if (!have_below_ && y + tol_ >= p_) {
       have_below_ = true;
       first_ = x;
@@ -46,6 +51,7 @@ class QuantilePointTracker {
     if (!have_above_ && y - tol_ >= p_) {
       have_above_ = true;
       second_ = x;
+      skip_above_ = -1.0;
     }
   }
   bool done() const noexcept { return have_above_; }
@@ -54,7 +60,7 @@ class QuantilePointTracker {
   std::optional<double> result(std::size_t n, double last_surv, double last_time) const;
 
  private:
-  double p_, tol_;
+  double p_, tol_, skip_above_;
   bool have_below_ = false, have_above_ = false;
   double first_ = 0.0, second_ = 0.0;
 };

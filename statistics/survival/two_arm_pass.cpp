@@ -33,11 +33,7 @@ struct SingleEventFactors {
 // running S and Greenwood sum are the values of its last row so far.
 struct RunningCurve {
   std::size_t at_risk = 0;
-  KaplanMeierState state;  // after_event is set by snapshot()
-
-  // The state at this point: a time with events adds d / (n (n - d)) > 0 (or +Inf) to the
-  // Greenwood sum and a time without adds exactly 0, so some event has passed iff the sum > 0.
-  KaplanMeierState snapshot() const { return {state.surv, state.var_log, state.var_log > 0.0}; }
+  KaplanMeierState state;
 
   // A distinct time with d events among m subjects of this curve leaving the risk set. With
   // d = 0 the factor is exactly 1 and the variance term exactly 0, so S and Var are unchanged,
@@ -80,7 +76,7 @@ void arm_extents(std::span<const SortedSubject> cohort, TwoArmSummary& summary) 
 void finish_arms(const RunningCurve (&km)[2], std::size_t next, TwoArmSummary& summary) {
   for (int a = 0; a < 2; ++a) {
     ArmCurveSummary& arm = summary.arm[a];
-    std::fill(arm.at.begin() + static_cast<std::ptrdiff_t>(next), arm.at.end(), km[a].snapshot());
+    std::fill(arm.at.begin() + static_cast<std::ptrdiff_t>(next), arm.at.end(), km[a].state);
     arm.median_reached = survival_quantile_reached(arm.n, km[a].state.surv);
   }
 }
@@ -99,19 +95,14 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
     summary.arm[a].at.resize(captures);
   }
   reverse.at_risk = size;
-  // The reverse curve's median: its tracker is fed only once S <= reverse_guard, a bound above
-  // every S whose point could meet findq's conditions (y + tol >= 0.5 with y = 1 - S, so
-  // S <= 0.5 + tol up to rounding), and no longer once both crossings are found; the points it
-  // misses change nothing.
-  QuantilePointTracker reverse_median(0.5);
+  QuantilePointTracker reverse_median(0.5);  // the reverse curve's median (follow-up)
   reverse_median.start();
-  double reverse_guard = 0.5 + 2.0 * std::sqrt(std::numeric_limits<double>::epsilon());
   std::size_t next = 0;  // the next capture time to record, and that time (+Inf after the last)
   double next_time = captures > 0 ? capture_times[0] : INF;
   const auto record_captures_before = [&](double t) {
     while (next_time < t) {
-      summary.arm[0].at[next] = km[0].snapshot();
-      summary.arm[1].at[next] = km[1].snapshot();
+      summary.arm[0].at[next] = km[0].state;
+      summary.arm[1].at[next] = km[1].state;
       ++next;
       next_time = next < captures ? capture_times[next] : INF;
     }
@@ -146,10 +137,7 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
 
     for (int a = 0; a < 2; ++a) km[a].add(d_arm[a], m_arm[a], table);
     reverse.add(m_total - d_total, m_total, table);
-    if (reverse.state.surv <= reverse_guard) {
-      reverse_median.visit(t, 1.0 - reverse.state.surv);
-      if (reverse_median.done()) reverse_guard = -1.0;
-    }
+    reverse_median.visit(t, reverse.state.surv);
     at_risk -= static_cast<double>(m_total);
     at_risk1 -= static_cast<double>(m_arm[1]);
   }
