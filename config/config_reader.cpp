@@ -9,6 +9,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -137,11 +138,17 @@ class StrictYamlChecker : public YAML::EventHandler {
     }
   }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { scalar(mark, "?", "~"); }
+  // The parser reports a plain null (nothing, ~, null) here, never as a scalar.
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (anchor != YAML::NullAnchor) null_anchors_.insert(anchor);
+    begin_node(mark, "?", nullptr, true);
+  }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     const auto it = scalar_anchors_.find(anchor);
     if (it != scalar_anchors_.end()) {
       scalar(mark, "?", it->second);
+    } else if (null_anchors_.count(anchor) != 0) {
+      begin_node(mark, "?", nullptr, true);
     } else {
       begin_node(mark, "?", nullptr);  // an alias of a collection: a value, or a complex key
     }
@@ -189,9 +196,9 @@ class StrictYamlChecker : public YAML::EventHandler {
   }
 
   // Registers a node in its parent; returns its key path. `key_text` is the scalar text, or null
-  // for a collection.
+  // for a collection or a null.
   std::string begin_node(const YAML::Mark& mark, const std::string& tag,
-                         const std::string* key_text) {
+                         const std::string* key_text, bool is_null = false) {
     std::string path = base_path_;
     bool is_key = false;
     if (!frames_.empty()) {
@@ -200,6 +207,11 @@ class StrictYamlChecker : public YAML::EventHandler {
         path = join_path(parent.path, std::to_string(parent.next_index++));
       } else if (parent.expecting_key) {
         is_key = true;
+        // A null key has no name: the tree would hold it, but no key path can reach it.
+        if (is_null) {
+          throw ConfigError(where(mark), parent.path, "an empty or null mapping key",
+                            "plain keys (names; quote \"null\" or \"~\" to use it as a name)");
+        }
         if (!key_text) {
           throw ConfigError(where(mark), parent.path, "a mapping key that is a list or mapping",
                             "plain keys (names)");
@@ -236,6 +248,7 @@ class StrictYamlChecker : public YAML::EventHandler {
   int documents_ = 0;
   std::vector<Frame> frames_;
   std::map<YAML::anchor_t, std::string> scalar_anchors_;
+  std::set<YAML::anchor_t> null_anchors_;
 };
 
 // Raises ConfigError for anything strict YAML refuses in `text`, located relative to `origin`

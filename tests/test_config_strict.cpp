@@ -141,6 +141,39 @@ TEST_CASE("duplicate keys at any level are errors at the second key", "[hostile]
   }
 }
 
+// A null key has no key path: yaml-cpp keeps it in the tree, but a lookup by its (empty) name
+// finds nothing, and the grid reader once ended in an uncaught YAML::InvalidNode on one.
+TEST_CASE("empty and null mapping keys are errors where they are written", "[hostile]") {
+  TempDir dir("strict-null-keys");
+  const std::string expected =
+      ": an empty or null mapping key, expected plain keys (names; quote \"null\" or \"~\" to "
+      "use it as a name)";
+  SECTION("an empty grid axis") {
+    const auto p = write(dir, "grid.yaml", BINARY + "grid:\n  : [40, 60]\n");
+    REQUIRE(error_of(p) == p.string() + ":12:3: grid" + expected);
+  }
+  SECTION("each spelling of null, nested") {
+    for (const std::string key : {"~", "null", "Null", "NULL"}) {
+      const auto p =
+          write(dir, "nested.yaml",
+                replace(BINARY, "  sample_size: 40\n", "  sample_size: 40\n  " + key + ": 41\n"));
+      REQUIRE(error_of(p) == p.string() + ":5:3: design" + expected);
+    }
+  }
+  SECTION("an alias of an anchored null") {
+    const auto p = write(dir, "alias.yaml", BINARY + "extra: &n ~\n*n : 1\n");
+    REQUIRE(error_of(p) == p.string() + ":12:1: (document)" + expected);
+  }
+  SECTION("in a --set value") {
+    const auto p = write(dir, "set.yaml", BINARY);
+    REQUIRE(error_of(p, {"design={~: 1}"}) == "--set design={~: 1}:1:9: design" + expected);
+  }
+  SECTION("a quoted null is a name, refused as an unknown key") {
+    const auto p = write(dir, "quoted.yaml", BINARY + "\"null\": 1\n");
+    REQUIRE_THAT(error_of(p), Catch::StartsWith(p.string() + ":11:1: null: unknown key"));
+  }
+}
+
 TEST_CASE("a second document in a config is an error", "[hostile]") {
   TempDir dir("strict-documents");
   SECTION("with content") {

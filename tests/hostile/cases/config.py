@@ -9,6 +9,9 @@ CATEGORY = "config"
 SAB = example_text("single-arm-binary")
 TWO_ARM = example_text("two-arm-survival")
 SEARCH = example_text("sample-size-search")
+SURVIVAL_CURVE = example_text("survival-power-curve")
+# A mutated survival-power-curve.yaml on which the config fuzzer found a crash (stop 27).
+FUZZ_FINDING = '# Power curve of the two-arm survival example over the number of events at the analysis\n# (hazard ratio 0.6), and 0he smalSt5ctypeIcElest event count reaching 79 % power.\nschema_version: 1\nname: survival-power-curve\nsimulation: {replicates: 4000, seed: 20240108}\ndesign:\n  .80\nx.:\n  - &a0 [w, w, w, w]\n  - &a1 [*a0, *a0, *a0, *a0]\n  - scheided alpha 0.025 0.60\n  - name: response-0.80\n    response_rate: 0.80\ngrid:\n : design.sample_rol_survival:\n    survival_at: {time: 12, probanalysi: 0.55}\nscenarios:\n  - {name: hr-0.6, hazard_ratio: 0.6}\nsearch:\n  parameter: design.anscenariosalysis.events\n  from: 40\n  to: 160\n  step: 20\n  target: {scenario: hr-0.6, analysis: logrank, metric: rejection_probability, at_least: 0.80}\n'
 
 
 def desc(value):
@@ -78,6 +81,14 @@ TABLE = [
     ("tags/str-where-integer", sab("sample_size: 40", "sample_size: !!str 40"), 2),
     ("tags/str-where-number", sab("null_response_rate: 0.60", "null_response_rate: !!str 0.60"), 2),
     ("tags/str-seed", sab("seed: 20240108", "seed: !!str 20240108"), 2),
+    # null keys: no key path reaches them (the config fuzzer's finding of stop 27 was a grid axis
+    # with an empty key, which ended in an uncaught YAML::InvalidNode)
+    ("null-key/empty-grid-axis", SURVIVAL_CURVE.replace("search:", 'grid:\n  : [40, 60]\nsearch:', 1), 2),
+    ("null-key/tilde-grid-axis", SURVIVAL_CURVE.replace("search:", "grid:\n  ~: [40, 60]\nsearch:", 1), 2),
+    ("null-key/null-top-level", SAB + "null: 1\n", 2),
+    ("null-key/empty-nested", sab("  sample_size: 40", "  sample_size: 40\n  : 41"), 2),
+    ("null-key/anchored-null-alias", sab("  sample_size: 40", "  sample_size: 40\n  extra: &n ~\n  *n : 41"), 2),
+    ("null-key/fuzz-finding-e3ea09bf", FUZZ_FINDING, 2),
     ("tags/int-of-quoted", sab("sample_size: 40", 'sample_size: !!int "40"'), 2),
     ("tags/local-tag", sab("sample_size: 40", "sample_size: !custom 40"), 2),
     ("tags/binary", sab("sample_size: 40", "sample_size: !!binary NDA="), 2),
