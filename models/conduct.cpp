@@ -323,23 +323,27 @@ std::size_t cut_sorted(double cutoff, std::span<const double> entry,
   return included;
 }
 
-CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry,
-                                   std::span<const double> event_time, std::span<const int> arm,
-                                   std::span<const std::uint32_t> control_order,
-                                   std::span<const std::uint32_t> experimental_order,
-                                   std::vector<double>& scratch) {
+CohortRuns cut_runs_no_dropout(double cutoff, std::span<const double> entry,
+                               std::span<const double> event_time, std::span<const int> arm,
+                               std::span<const std::uint32_t> control_order,
+                               std::span<const std::uint32_t> experimental_order,
+                               std::vector<double>& scratch) {
   const std::size_t n = entry.size();
   // scratch: [events of arm 0 | NEVER][events of arm 1 | NEVER][censored times | NEVER], and the
-  // censored patients' arms (as doubles) after them.
-  scratch.resize(4 * n + 3);
+  // censored patients' arms (as doubles, and 0 under the censored run's end) after them.
+  scratch.resize(4 * n + 4);
+  CohortRuns runs;
   double* const events[2] = {scratch.data(), scratch.data() + n + 1};
   double* const censored = scratch.data() + 2 * n + 2;
   double* const censored_arm = scratch.data() + 3 * n + 3;
+  runs.events[0] = events[0];
+  runs.events[1] = events[1];
+  runs.censored = censored;
+  runs.censored_arm = censored_arm;
   // A patient with entry >= 0 and event time t > cutoff cannot have entry + t <= cutoff: each
   // arm's run stops there (only when all entries are >= 0).
   const double last_possible = n > 0 && entry[0] >= 0.0 ? cutoff : NEVER;
   bool not_finite = false;
-  std::size_t event_count[2] = {0, 0};
   const std::span<const std::uint32_t> orders[2] = {control_order, experimental_order};
   for (int a = 0; a < 2; ++a) {
     std::size_t kept = 0;
@@ -355,7 +359,7 @@ CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry,
       kept += kept_event ? 1 : 0;
     }
     events[a][kept] = NEVER;
-    event_count[a] = kept;
+    runs.event_count[a] = kept;
   }
   // The analysed patients are the prefix entered before the cut-off; the censored among them
   // (observed time: cut_sorted's min(dropout, cutoff - entry)) in decreasing patient order.
@@ -372,14 +376,31 @@ CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry,
     arm1 += static_cast<std::size_t>(arm[i]);
   }
   censored[censored_count] = NEVER;
+  censored_arm[censored_count] = 0.0;
   if (not_finite) {
     throw std::invalid_argument("cut_sorted: an observed time is not finite (cut-off " +
                                 std::to_string(cutoff) + ")");
   }
+  runs.censored_count = censored_count;
+  runs.arm1 = arm1;
+  return runs;
+}
+
+CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry,
+                                   std::span<const double> event_time, std::span<const int> arm,
+                                   std::span<const std::uint32_t> control_order,
+                                   std::span<const std::uint32_t> experimental_order,
+                                   std::vector<double>& scratch) {
+  const CohortRuns runs = cut_runs_no_dropout(cutoff, entry, event_time, arm, control_order,
+                                              experimental_order, scratch);
+  const double* const events[2] = {runs.events[0], runs.events[1]};
+  const double* const censored = runs.censored;
+  const double* const censored_arm = runs.censored_arm;
+  const std::size_t analysed = runs.size();
 
   // log_rank(cohort)'s sums over the distinct event times, in time order.
   LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, analysed > 0 ? 1 : 0};
-  double at_risk = static_cast<double>(analysed), at_risk1 = static_cast<double>(arm1);
+  double at_risk = static_cast<double>(analysed), at_risk1 = static_cast<double>(runs.arm1);
   std::size_t i0 = 0, i1 = 0, c = 0;
   for (;;) {
     const double t = std::min(events[0][i0], events[1][i1]);
@@ -399,7 +420,7 @@ CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry,
     at_risk1 -= d1;
   }
   finish_logrank(r);
-  return {r, analysed, event_count[0] + event_count[1]};
+  return {r, analysed, runs.event_count[0] + runs.event_count[1]};
 }
 
 }  // namespace trialsim

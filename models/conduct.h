@@ -123,6 +123,16 @@ std::size_t cut_sorted(double cutoff, std::span<const double> entry,
 // only in the hazards, which scale each arm's event times by one factor, so one order serves
 // all). The observed events of each arm then come in that order and the censored patients
 // (observed time cutoff - entry) in decreasing patient order: the walk merges the three runs.
+// The first half of cut_log_rank_no_dropout, for analyses beyond the test: the data cut at
+// `cutoff` as three runs (statistics/survival/survival_data.h) in `scratch`, valid until it
+// changes. Merged, the runs hold the times, statuses and arms of cut_sorted's cohort (with the
+// same requirements, and it throws in the same case).
+CohortRuns cut_runs_no_dropout(double cutoff, std::span<const double> entry,
+                               std::span<const double> event_time, std::span<const int> arm,
+                               std::span<const std::uint32_t> control_order,
+                               std::span<const std::uint32_t> experimental_order,
+                               std::vector<double>& scratch);
+
 struct CutLogRank {
   LogRankResult test;
   std::size_t analysed;  // patients entered before the cut-off

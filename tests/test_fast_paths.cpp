@@ -141,6 +141,54 @@ std::string difference(const CoxFit& a, const CoxFit& b) {
   return out.str();
 }
 
+// Every field of two one-pass summaries, and the Cox risk tables they left.
+std::string difference(const TwoArmSummary& a, const TwoArmSummary& b,
+                       const std::vector<ArmRiskRow>& a_rows,
+                       const std::vector<ArmRiskRow>& b_rows) {
+  std::ostringstream out;
+  for (int arm = 0; arm < 2; ++arm) {
+    const ArmCurveSummary &x = a.arm[arm], &y = b.arm[arm];
+    const std::string name = "arm " + std::to_string(arm) + " ";
+    if (x.n != y.n) out << name << "n: " << x.n << " vs " << y.n << "; ";
+    compare(out, name + "first_time", x.first_time, y.first_time);
+    compare(out, name + "last_time", x.last_time, y.last_time);
+    if (x.median_reached != y.median_reached) out << name << "median_reached differs; ";
+    if (x.at.size() != y.at.size()) out << name << "captures differ in number; ";
+    for (std::size_t j = 0; j < std::min(x.at.size(), y.at.size()); ++j) {
+      compare(out, name + "surv@" + std::to_string(j), x.at[j].surv, y.at[j].surv);
+      compare(out, name + "var_log@" + std::to_string(j), x.at[j].var_log, y.at[j].var_log);
+    }
+  }
+  out << difference(a.reverse_median, b.reverse_median);
+  if (a.events != b.events) out << "events: " << a.events << " vs " << b.events << "; ";
+  compare(out, "observed_time_median", a.observed_time_median, b.observed_time_median);
+  if (a_rows.size() != b_rows.size())
+    out << "risk rows: " << a_rows.size() << " vs " << b_rows.size();
+  for (std::size_t j = 0; j < std::min(a_rows.size(), b_rows.size()); ++j) {
+    for (int arm = 0; arm < 2; ++arm) {
+      compare(out, "at_risk", a_rows[j].at_risk[arm], b_rows[j].at_risk[arm]);
+      compare(out, "events", a_rows[j].events[arm], b_rows[j].events[arm]);
+    }
+  }
+  return out.str();
+}
+
+// Whether a sorted cohort has two subjects at one time.
+bool has_tie(const std::vector<SortedSubject>& sorted) {
+  for (std::size_t j = 1; j < sorted.size(); ++j)
+    if (sorted[j].time == sorted[j - 1].time) return true;
+  return false;
+}
+
+// The median of the observed times by its definition: the middle of the sorted times, or the
+// mean of the two middle ones.
+double observed_time_median(std::vector<double> times) {
+  if (times.empty()) return NaN;
+  std::sort(times.begin(), times.end());
+  const std::size_t m = times.size();
+  return m % 2 == 1 ? times[m / 2] : 0.5 * (times[m / 2] + times[m / 2 - 1]);
+}
+
 std::string difference(const CutoffResult& a, const CutoffResult& b) {
   std::ostringstream out;
   compare(out, "calendar_time", a.calendar_time, b.calendar_time);
@@ -275,6 +323,10 @@ TEST_CASE(
     }
     reverse_reference(c, reference_ws, reference_curve);
     CHECK(difference(summary.reverse_median, survival_quantile_point(reference_curve, 0.5)) == "");
+    std::size_t events_in_data = 0;
+    for (const int status : c.status) events_in_data += static_cast<std::size_t>(status);
+    CHECK(summary.events == events_in_data);
+    CHECK(identical(summary.observed_time_median, observed_time_median(c.time)));
 
     for (const CoxTies ties : {CoxTies::efron, CoxTies::breslow}) {
       INFO((ties == CoxTies::efron ? "Efron" : "Breslow"));
@@ -361,7 +413,9 @@ TEST_CASE(
   // first entry (nobody analysed), just before the first event (all censored), at the first
   // event (a single event, unless tied), at a random event, at a random time, after every event.
   Random random;
-  SurvivalWorkspace ws, cut_ws;
+  SurvivalWorkspace ws, cut_ws, runs_ws, sorted_ws;
+  TwoArmSummary runs_summary, sorted_summary;
+  std::size_t ties_across_runs = 0;
   std::vector<double> scratch, cut_time;
   std::vector<int> cut_status, cut_arm;
   std::vector<std::uint32_t> cut_index;
@@ -423,9 +477,26 @@ TEST_CASE(
                                              true)) == "");
       }
 
+      // The one-pass analysis of the cut's runs equals that of the sorted cut cohort, bit for
+      // bit (cut_ws.sorted, checked just below to be sort_cohort's of cut_data's output).
+      const CohortRuns runs =
+          cut_runs_no_dropout(cutoff, entry, event, arm, order[0], order[1], scratch);
+      REQUIRE(runs.size() == m);
+      REQUIRE(cut_sorted(cutoff, entry, event, no_dropout, arm, cut_ws) == m);
+      const std::vector<double> captures = {-1.0, 0.0, 0.25, 1.0, 6.0, 12.0, 12.5, 40.0};
+      const LogRankResult from_runs = analyse_two_arm(runs, captures, runs_ws, runs_summary);
+      const LogRankResult from_sorted =
+          analyse_two_arm(cut_ws.sorted, captures, sorted_ws, sorted_summary);
+      CHECK(difference(from_runs, from_sorted) == "");
+      CHECK(difference(from_runs, fast.test) == "");
+      CHECK(difference(runs_summary, sorted_summary, runs_ws.arm_risk, sorted_ws.arm_risk) == "");
+      CHECK(runs_summary.events == events);
+      CHECK(identical(runs_summary.observed_time_median,
+                      observed_time_median({cut_time.begin(), cut_time.begin() + m})));
+      ties_across_runs += m > 0 && runs_summary.events > 0 && has_tie(cut_ws.sorted) ? 1 : 0;
+
       // cut_sorted writes the records sort_cohort makes of cut_data's output (its index: the
       // patient's, where sort_cohort's is the position in the cut data).
-      REQUIRE(cut_sorted(cutoff, entry, event, no_dropout, arm, cut_ws) == m);
       sort_cohort(cut, ws);
       REQUIRE(cut_ws.sorted.size() == ws.sorted.size());
       for (std::size_t j = 0; j < m; ++j) {
@@ -447,6 +518,8 @@ TEST_CASE(
   CHECK(all_censored >= 100);
   CHECK(single_event >= 100);
   CHECK(nobody >= 100);
+  INFO(ties_across_runs << " cuts with tied times");
+  CHECK(ties_across_runs >= 500);
 }
 
 TEST_CASE("EventCutoffs equals analysis_cutoff for every target, bit for bit",

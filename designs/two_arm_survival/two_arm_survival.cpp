@@ -54,9 +54,14 @@ void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::ui
     for (std::size_t i = 0; i < n; ++i) ws.unit_dropout[i] = exponential(1.0, dropout);
     return;
   }
-  // Each arm's patients by unit event draw, sorted once here for all scenarios, when some look
-  // needs the test alone (ties in any order). Entry times are sorted, as the walk requires.
-  if (design.estimates && !design.group_sequential()) return;
+  // Each arm's patients by unit event draw, sorted once here for all scenarios (ties in any
+  // order), when some look needs the test alone: every unstratified look is then cut from them
+  // (cut_log_rank_no_dropout, cut_runs_no_dropout) and none sorts its cohort. Entry times are
+  // sorted, as the cut requires. A single look with estimates cuts and sorts its cohort instead
+  // (cut_sorted): one sort per scenario of the cut cohort costs about what this sort once per
+  // replicate saves, since the walk over the sorted cohort is cheaper than the walk over runs
+  // (bench/README.md, stop 28).
+  if (design.stratified || (design.estimates && !design.group_sequential())) return;
   auto& records = ws.survival.sorted_scratch;
   records.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -263,6 +268,11 @@ TwoArmSurvivalTally::Look TwoArmSurvivalTally::test_look(const TwoArmSurvivalDes
     look.analysed = cut.analysed;
     look.events = cut.events;
     look.cohort_built = false;
+  } else if (presorted) {
+    // The final look with estimates: the test, the curves and the Cox risk table in one pass over
+    // the cut's runs.
+    look.cutoff = cut;
+    look.logrank = analyse_final_runs(look, ws);
   } else if (design.stratified) {
     look.cutoff = cut_cohort(design, cut, ws, look.analysed);
     look.logrank = log_rank(stratified_data(ws, look.analysed), ws.survival, true);
@@ -277,6 +287,21 @@ TwoArmSurvivalTally::Look TwoArmSurvivalTally::test_look(const TwoArmSurvivalDes
     }
   }
   return look;
+}
+
+// The final analysis of a look without dropout or strata (`presorted`), from the runs of its cut:
+// sets the look's patients, events and curves (ws.summary); returns the log-rank test.
+LogRankResult TwoArmSurvivalTally::analyse_final_runs(Look& look,
+                                                      TwoArmSurvivalWorkspace& ws) const {
+  const CohortRuns runs =
+      cut_runs_no_dropout(look.cutoff.calendar_time, ws.entry, ws.event_time, ws.arm,
+                          ws.event_order[0], ws.event_order[1], ws.scratch);
+  const LogRankResult test = analyse_two_arm(runs, capture_times_, ws.survival, ws.summary);
+  look.analysed = runs.size();
+  look.events = ws.summary.events;
+  look.cohort_built = false;
+  look.curves_ready = true;
+  return test;
 }
 
 // The trial's test through its looks. Group-sequential: stop at the first look whose benefit z
@@ -359,17 +384,19 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(
     if (look.cohort_built) look.events = count_events(design, look.analysed, ws);
     return add_test_only(look.cutoff, look.logrank, trial.rejected, look.analysed, look.events);
   }
-  // The cohort at the look that ended the trial, if that look computed the test alone.
-  if (!look.cohort_built)
-    look.analysed = cut_sorted(look.cutoff.calendar_time, ws.entry, ws.event_time, ws.dropout_time,
-                               ws.arm, ws.survival);
-  const std::size_t m = look.analysed;
-  // Kaplan-Meier curves (pooled over strata), reverse Kaplan-Meier and the Cox risk table.
-  if (design.stratified) sort_cohort(stratified_data(ws, m), ws.survival);
-  if (!look.curves_ready)
+  // Kaplan-Meier curves (pooled over strata), reverse Kaplan-Meier and the Cox risk table, of the
+  // cohort at the look that ended the trial, if that look computed the test alone.
+  if (!look.curves_ready && presorted && !look.cohort_built) {
+    analyse_final_runs(look, ws);
+  } else if (!look.curves_ready) {
+    if (!look.cohort_built)
+      look.analysed = cut_sorted(look.cutoff.calendar_time, ws.entry, ws.event_time,
+                                 ws.dropout_time, ws.arm, ws.survival);
+    if (design.stratified) sort_cohort(stratified_data(ws, look.analysed), ws.survival);
     analyse_two_arm(ws.survival.sorted, capture_times_, ws.survival, ws.summary);
-  int events = 0;
-  for (const SortedSubject& s : ws.survival.sorted) events += s.status;
+  }
+  const std::size_t m = look.analysed;
+  const auto events = static_cast<int>(ws.summary.events);
 
   add_test_and_conduct(look.cutoff, look.logrank, trial.rejected, m,
                        static_cast<std::size_t>(events));
@@ -493,16 +520,10 @@ void TwoArmSurvivalTally::add_landmarks(const TwoArmSurvivalDesign& design,
 }
 
 // Median follow-up: reverse Kaplan–Meier (censoring as the event; Schemper & Smith 1996) and
-// the simple median of the m observed times (ws.survival.sorted).
+// the simple median of the m observed times (from the one-pass analysis).
 void TwoArmSurvivalTally::add_follow_up(std::size_t m, const TwoArmSurvivalWorkspace& ws) {
   if (ws.summary.reverse_median) follow_up_reverse_km_.add(*ws.summary.reverse_median);
-  if (m > 0) {
-    const std::span<const SortedSubject> sorted = ws.survival.sorted;
-    // The sorted times: the upper middle, and for even m the mean with the lower middle.
-    double median_time = sorted[m / 2].time;
-    if (m % 2 == 0) median_time = 0.5 * (median_time + sorted[m / 2 - 1].time);
-    follow_up_simple_.add(median_time);
-  }
+  if (m > 0) follow_up_simple_.add(ws.summary.observed_time_median);
 }
 
 std::size_t TwoArmSurvivalTally::count_events(const TwoArmSurvivalDesign& design, std::size_t m,

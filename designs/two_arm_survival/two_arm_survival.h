@@ -231,6 +231,7 @@ class TwoArmSurvivalTally {
   };
   Look test_look(const TwoArmSurvivalDesign& design, std::size_t k, std::size_t looks,
                  TwoArmSurvivalWorkspace& ws, bool presorted) const;
+  LogRankResult analyse_final_runs(Look& look, TwoArmSurvivalWorkspace& ws) const;
   Trial test_looks(const TwoArmSurvivalDesign& design, TwoArmSurvivalWorkspace& ws,
                    bool presorted) const;
   // analyse_and_add; `presorted`: ws.event_order lists each arm's patients by event time and

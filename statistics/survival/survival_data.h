@@ -69,6 +69,22 @@ inline void finish_forward_arm_risk(std::vector<ArmRiskRow>& rows, std::size_t k
   std::reverse(rows.begin(), rows.end());
 }
 
+// A two-arm cohort as three runs, each in non-decreasing time order and ended by +Inf: each
+// arm's event times, and the censored times with their arms (0.0 or 1.0). Merged, they are the
+// sorted cohort without its order among equal times, which no two-arm analysis reads (each
+// groups the subjects of a time). Times finite. For a data cut without dropout, whose runs come
+// from orders prepared once per cohort (models/conduct.h, cut_runs_no_dropout).
+struct CohortRuns {
+  const double* events[2] = {nullptr, nullptr};
+  const double* censored = nullptr;
+  const double* censored_arm = nullptr;
+  std::size_t event_count[2] = {0, 0};
+  std::size_t censored_count = 0;
+  std::size_t arm1 = 0;  // subjects of arm 1, events and censored
+
+  std::size_t size() const { return event_count[0] + event_count[1] + censored_count; }
+};
+
 // Scratch storage reused across calls. Contents are meaningless between calls.
 struct SurvivalWorkspace {
   std::vector<SortedSubject> sorted, sorted_scratch;  // sort_cohort's output and scratch

@@ -54,7 +54,67 @@ struct RunningCurve {
   }
 };
 
-// Each arm's first and last observed time and size.
+// The time groups of a sorted cohort, in time order.
+class SortedGroups {
+ public:
+  explicit SortedGroups(std::span<const SortedSubject> cohort) : cohort_(cohort) {}
+
+  // The next distinct time t, with its subjects leaving the risk set (m) and its events (d) per
+  // arm; false after the last.
+  bool next(double& t, std::size_t (&m)[2], std::size_t (&d)[2]) {
+    if (k_ >= cohort_.size()) return false;
+    t = cohort_[k_].time;
+    m[0] = m[1] = d[0] = d[1] = 0;
+    do {
+      const std::size_t a = cohort_[k_].arm, e = cohort_[k_].status;
+      m[1] += a;
+      m[0] += 1 - a;
+      d[1] += a & e;
+      d[0] += (1 - a) & e;
+      ++k_;
+    } while (k_ < cohort_.size() && cohort_[k_].time == t);
+    return true;
+  }
+
+ private:
+  std::span<const SortedSubject> cohort_;
+  std::size_t k_ = 0;
+};
+
+// The time groups of a cohort given as three runs (each ended by +Inf), merged: the least head
+// is the next time, and every head equal to it joins the group. Each pass through the loop takes
+// the heads equal to t without a branch on which run holds them (a coin flip); it repeats only
+// for ties, which are rare.
+class RunGroups {
+ public:
+  explicit RunGroups(const CohortRuns& runs) : runs_(runs) {}
+
+  bool next(double& t, std::size_t (&m)[2], std::size_t (&d)[2]) {
+    t = std::min(std::min(runs_.events[0][i0_], runs_.events[1][i1_]), runs_.censored[c_]);
+    if (t == INF) return false;  // every run at its end (the times are finite)
+    m[0] = m[1] = d[0] = d[1] = 0;
+    do {
+      const std::size_t e0 = runs_.events[0][i0_] == t ? 1 : 0;
+      const std::size_t e1 = runs_.events[1][i1_] == t ? 1 : 0;
+      const std::size_t censored = runs_.censored[c_] == t ? 1 : 0;
+      const auto censored_arm1 = static_cast<std::size_t>(runs_.censored_arm[c_]) & censored;
+      d[0] += e0;
+      d[1] += e1;
+      m[0] += e0 + (censored - censored_arm1);
+      m[1] += e1 + censored_arm1;
+      i0_ += e0;
+      i1_ += e1;
+      c_ += censored;
+    } while (runs_.events[0][i0_] == t || runs_.events[1][i1_] == t || runs_.censored[c_] == t);
+    return true;
+  }
+
+ private:
+  const CohortRuns& runs_;
+  std::size_t i0_ = 0, i1_ = 0, c_ = 0;
+};
+
+// Each arm's first and last observed time and size, of a sorted cohort.
 void arm_extents(std::span<const SortedSubject> cohort, TwoArmSummary& summary) {
   for (int a = 0; a < 2; ++a) {
     ArmCurveSummary& arm = summary.arm[a];
@@ -71,6 +131,34 @@ void arm_extents(std::span<const SortedSubject> cohort, TwoArmSummary& summary) 
   }
 }
 
+// The same of a cohort as runs: each arm's earliest and latest time among its events and its
+// censored subjects (the censored run is scanned from both ends to the first of the arm).
+void arm_extents(const CohortRuns& runs, TwoArmSummary& summary) {
+  const std::size_t n = runs.size();
+  summary.arm[1].n = runs.arm1;
+  summary.arm[0].n = n - runs.arm1;
+  for (int a = 0; a < 2; ++a) {
+    ArmCurveSummary& arm = summary.arm[a];
+    const double arm_value = a;
+    double first = runs.event_count[a] > 0 ? runs.events[a][0] : INF;
+    double last = runs.event_count[a] > 0 ? runs.events[a][runs.event_count[a] - 1] : -INF;
+    for (std::size_t c = 0; c < runs.censored_count; ++c) {
+      if (runs.censored_arm[c] == arm_value) {
+        first = std::min(first, runs.censored[c]);
+        break;
+      }
+    }
+    for (std::size_t c = runs.censored_count; c-- > 0;) {
+      if (runs.censored_arm[c] == arm_value) {
+        last = std::max(last, runs.censored[c]);
+        break;
+      }
+    }
+    arm.first_time = arm.n > 0 ? first : NaN;
+    arm.last_time = arm.n > 0 ? last : NaN;
+  }
+}
+
 // Each arm's capture times from `next` on (at or after the cohort's last time, or NaN: not
 // estimable anyway) get its final state; and whether its median is reached.
 void finish_arms(const RunningCurve (&km)[2], std::size_t next, TwoArmSummary& summary) {
@@ -81,14 +169,13 @@ void finish_arms(const RunningCurve (&km)[2], std::size_t next, TwoArmSummary& s
   }
 }
 
-}  // namespace
-
-LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
-                              std::span<const double> capture_times, SurvivalWorkspace& ws,
-                              TwoArmSummary& summary) {
+// The one pass, over the time groups of a cohort of `size` subjects whose arm sizes are in
+// summary.arm[a].n.
+template <class Groups>
+LogRankResult walk_two_arm(Groups groups, std::size_t size, std::span<const double> capture_times,
+                           SurvivalWorkspace& ws, TwoArmSummary& summary) {
   static const SingleEventFactors table;
-  const std::size_t size = cohort.size(), captures = capture_times.size();
-  arm_extents(cohort, summary);
+  const std::size_t captures = capture_times.size();
   RunningCurve km[2], reverse;
   for (int a = 0; a < 2; ++a) {
     km[a].at_risk = summary.arm[a].n;
@@ -107,6 +194,11 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
       next_time = next < captures ? capture_times[next] : INF;
     }
   };
+  // The observed times of ranks size / 2 and size / 2 - 1 (from 0): the group holding a rank is
+  // the first whose end passes it (unsigned: a rank already passed wraps to a huge difference).
+  const std::size_t upper_rank = size / 2, lower_rank = size / 2 - 1;
+  double upper_time = NaN, lower_time = NaN;
+  std::size_t passed = 0, events = 0;
   auto& rows = ws.arm_risk;
   rows.resize(size);
   std::size_t kept = 0;
@@ -114,19 +206,16 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
   // log_rank(cohort)'s sums, with the same expressions.
   LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, size > 0 ? 1 : 0};
   double at_risk = static_cast<double>(size), at_risk1 = static_cast<double>(summary.arm[1].n);
-  for (std::size_t k = 0; k < size;) {
-    const double t = cohort[k].time;
-    std::size_t m_arm[2] = {0, 0}, d_arm[2] = {0, 0};
-    do {
-      const std::size_t a = cohort[k].arm, e = cohort[k].status;
-      m_arm[1] += a;
-      m_arm[0] += 1 - a;
-      d_arm[1] += a & e;
-      d_arm[0] += (1 - a) & e;
-      ++k;
-    } while (k < size && cohort[k].time == t);
+  double t = 0.0, last_time = NaN;
+  std::size_t m_arm[2], d_arm[2];
+  while (groups.next(t, m_arm, d_arm)) {
+    last_time = t;
     const std::size_t d_total = d_arm[0] + d_arm[1], m_total = m_arm[0] + m_arm[1];
     record_captures_before(t);
+    upper_time = upper_rank - passed < m_total ? t : upper_time;
+    lower_time = lower_rank - passed < m_total ? t : lower_time;
+    passed += m_total;
+    events += d_total;
 
     const double d = static_cast<double>(d_total), d1 = static_cast<double>(d_arm[1]);
     if (d_total > 0) add_logrank_time(r, d, d1, at_risk, at_risk1);
@@ -142,12 +231,29 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
     at_risk1 -= static_cast<double>(m_arm[1]);
   }
   finish_arms(km, next, summary);
-  summary.reverse_median =
-      reverse_median.result(size, reverse.state.surv, size ? cohort.back().time : NaN);
+  summary.reverse_median = reverse_median.result(size, reverse.state.surv, last_time);
+  summary.events = events;
+  summary.observed_time_median =
+      size % 2 == 0 && size > 0 ? 0.5 * (upper_time + lower_time) : upper_time;
   finish_forward_arm_risk(rows, kept);
 
   finish_logrank(r);
   return r;
+}
+
+}  // namespace
+
+LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
+                              std::span<const double> capture_times, SurvivalWorkspace& ws,
+                              TwoArmSummary& summary) {
+  arm_extents(cohort, summary);
+  return walk_two_arm(SortedGroups(cohort), cohort.size(), capture_times, ws, summary);
+}
+
+LogRankResult analyse_two_arm(const CohortRuns& cohort, std::span<const double> capture_times,
+                              SurvivalWorkspace& ws, TwoArmSummary& summary) {
+  arm_extents(cohort, summary);
+  return walk_two_arm(RunGroups(cohort), cohort.size(), capture_times, ws, summary);
 }
 
 }  // namespace trialsim

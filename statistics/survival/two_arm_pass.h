@@ -1,6 +1,6 @@
 #pragma once
-// One pass over a two-arm cohort (sorted by sort_cohort) that computes together what a simulated
-// two-arm trial analyses at its final look:
+// One pass over a two-arm cohort (sorted by sort_cohort, or as three sorted runs) that computes
+// together what a simulated two-arm trial analyses at its final look:
 //   * the unstratified log-rank test          = log_rank(cohort)
 //   * each arm's Kaplan-Meier curve at the capture times (landmarks, a band grid) and whether its
 //     median is reached                       = survival_at / survival_quantile_point of
@@ -42,6 +42,10 @@ struct ArmCurveSummary {
 struct TwoArmSummary {
   ArmCurveSummary arm[2];                // control (0) and experimental (1)
   std::optional<double> reverse_median;  // follow-up by reverse KM (Schemper & Smith 1996)
+  std::size_t events = 0;                // events in the cohort
+  // The median of the m observed times: the (m/2)-th smallest (from 0), and for even m the mean
+  // with the one below it (NaN when m == 0).
+  double observed_time_median = 0.0;
 };
 
 // Fills `summary` at `capture_times` (ascending) and ws.arm_risk (for cox_ph_arm_from_table), and
@@ -49,6 +53,11 @@ struct TwoArmSummary {
 LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
                               std::span<const double> capture_times, SurvivalWorkspace& ws,
                               TwoArmSummary& summary);
+
+// The same on a cohort given as three runs (a data cut without dropout): every result
+// bit-identical to analyse_two_arm on the sorted cohort the runs merge into, without sorting it.
+LogRankResult analyse_two_arm(const CohortRuns& cohort, std::span<const double> capture_times,
+                              SurvivalWorkspace& ws, TwoArmSummary& summary);
 
 // The Cox model on the arm from the risk table in ws.arm_risk (as built by analyse_two_arm):
 // the same fit as cox_ph_arm(cohort, ws, out, options) (options.stratified must be false).
