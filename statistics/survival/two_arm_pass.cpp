@@ -76,6 +76,11 @@ class SortedGroups {
     return true;
   }
 
+  // The observed time of rank `rank` (from 0; < size): read off the sorted cohort, so the walk
+  // need not track it.
+  static constexpr bool has_ranks = true;
+  double time_at(std::size_t rank) const { return cohort_[rank].time; }
+
  private:
   std::span<const SortedSubject> cohort_;
   std::size_t k_ = 0;
@@ -108,6 +113,9 @@ class RunGroups {
     } while (runs_.events[0][i0_] == t || runs_.events[1][i1_] == t || runs_.censored[c_] == t);
     return true;
   }
+
+  static constexpr bool has_ranks = false;  // the walk finds the observed times' median
+  double time_at(std::size_t) const { return NaN; }
 
  private:
   const CohortRuns& runs_;
@@ -212,9 +220,11 @@ LogRankResult walk_two_arm(Groups groups, std::size_t size, std::span<const doub
     last_time = t;
     const std::size_t d_total = d_arm[0] + d_arm[1], m_total = m_arm[0] + m_arm[1];
     record_captures_before(t);
-    upper_time = upper_rank - passed < m_total ? t : upper_time;
-    lower_time = lower_rank - passed < m_total ? t : lower_time;
-    passed += m_total;
+    if constexpr (!Groups::has_ranks) {
+      upper_time = upper_rank - passed < m_total ? t : upper_time;
+      lower_time = lower_rank - passed < m_total ? t : lower_time;
+      passed += m_total;
+    }
     events += d_total;
 
     const double d = static_cast<double>(d_total), d1 = static_cast<double>(d_arm[1]);
@@ -233,6 +243,10 @@ LogRankResult walk_two_arm(Groups groups, std::size_t size, std::span<const doub
   finish_arms(km, next, summary);
   summary.reverse_median = reverse_median.result(size, reverse.state.surv, last_time);
   summary.events = events;
+  if constexpr (Groups::has_ranks) {
+    upper_time = size > 0 ? groups.time_at(upper_rank) : NaN;
+    lower_time = size > 1 ? groups.time_at(lower_rank) : NaN;
+  }
   summary.observed_time_median =
       size % 2 == 0 && size > 0 ? 0.5 * (upper_time + lower_time) : upper_time;
   finish_forward_arm_risk(rows, kept);
