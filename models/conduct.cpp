@@ -290,6 +290,17 @@ std::size_t cut_data(double cutoff, std::span<const double> entry,
   return included;
 }
 
+namespace {
+
+// What cut_sorted and cut_runs_no_dropout throw when an analysed patient's observed time is not
+// finite (e.g. a cut-off at infinity).
+[[noreturn]] void throw_not_finite_time(double cutoff) {
+  throw std::invalid_argument("cut_sorted: an observed time is not finite (cut-off " +
+                              std::to_string(cutoff) + ")");
+}
+
+}  // namespace
+
 std::size_t cut_sorted(double cutoff, std::span<const double> entry,
                        std::span<const double> event_time, std::span<const double> dropout_time,
                        std::span<const int> arm, SurvivalWorkspace& ws) {
@@ -314,10 +325,7 @@ std::size_t cut_sorted(double cutoff, std::span<const double> entry,
     not_finite |= in & !std::isfinite(time);
     included += static_cast<std::size_t>(in);
   }
-  if (not_finite) {
-    throw std::invalid_argument("cut_sorted: an observed time is not finite (cut-off " +
-                                std::to_string(cutoff) + ")");
-  }
+  if (not_finite) throw_not_finite_time(cutoff);
   records.resize(included);
   sort_cohort_records(ws);
   return included;
@@ -377,10 +385,7 @@ CohortRuns cut_runs_no_dropout(double cutoff, std::span<const double> entry,
   }
   censored[censored_count] = NEVER;
   censored_arm[censored_count] = 0.0;
-  if (not_finite) {
-    throw std::invalid_argument("cut_sorted: an observed time is not finite (cut-off " +
-                                std::to_string(cutoff) + ")");
-  }
+  if (not_finite) throw_not_finite_time(cutoff);
   runs.censored_count = censored_count;
   runs.arm1 = arm1;
   return runs;
