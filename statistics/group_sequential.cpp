@@ -166,30 +166,26 @@ void ContinuationDensity::reset(double theta) {
   mass_.clear();
 }
 
-double ContinuationDensity::exit_above(double t, double c) const {
-  if (c == INF) return 0.0;
-  if (!started_) return normal_upper(c - theta_ * std::sqrt(t));
+// P(continuation so far, tail(Z at information t, bound)): tail is normal_upper (Z >= bound)
+// or normal_cdf (Z < bound), of the standardised distance from the bound.
+double ContinuationDensity::exit_mass(double t, double bound, double (*tail)(double)) const {
+  if (!started_) return tail(bound - theta_ * std::sqrt(t));
   const double delta = t - information_;
   const double sd = std::sqrt(delta);
   double sum = 0.0;
   for (std::size_t i = 0; i < z_.size(); ++i) {
     sum += mass_[i] *
-           normal_upper((c * std::sqrt(t) - z_[i] * std::sqrt(information_) - theta_ * delta) / sd);
+           tail((bound * std::sqrt(t) - z_[i] * std::sqrt(information_) - theta_ * delta) / sd);
   }
   return sum;
 }
 
+double ContinuationDensity::exit_above(double t, double c) const {
+  return c == INF ? 0.0 : exit_mass(t, c, normal_upper);
+}
+
 double ContinuationDensity::exit_below(double t, double f) const {
-  if (f == -INF) return 0.0;
-  if (!started_) return normal_cdf(f - theta_ * std::sqrt(t));
-  const double delta = t - information_;
-  const double sd = std::sqrt(delta);
-  double sum = 0.0;
-  for (std::size_t i = 0; i < z_.size(); ++i) {
-    sum += mass_[i] *
-           normal_cdf((f * std::sqrt(t) - z_[i] * std::sqrt(information_) - theta_ * delta) / sd);
-  }
-  return sum;
+  return f == -INF ? 0.0 : exit_mass(t, f, normal_cdf);
 }
 
 void ContinuationDensity::advance(double t, double lower, double upper) {

@@ -103,6 +103,7 @@ class ContinuationDensity {
   void advance(double information, double lower, double upper);
 
  private:
+  double exit_mass(double information, double bound, double (*tail)(double)) const;
   double theta_;
   int grid_r_;
   bool started_ = false;
