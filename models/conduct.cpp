@@ -398,34 +398,7 @@ CutLogRank cut_log_rank_no_dropout(double cutoff, std::span<const double> entry,
                                    std::vector<double>& scratch) {
   const CohortRuns runs = cut_runs_no_dropout(cutoff, entry, event_time, arm, control_order,
                                               experimental_order, scratch);
-  const double* const events[2] = {runs.events[0], runs.events[1]};
-  const double* const censored = runs.censored;
-  const double* const censored_arm = runs.censored_arm;
-  const std::size_t analysed = runs.size();
-
-  // log_rank(cohort)'s sums over the distinct event times, in time order.
-  LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, analysed > 0 ? 1 : 0};
-  double at_risk = static_cast<double>(analysed), at_risk1 = static_cast<double>(runs.arm1);
-  std::size_t i0 = 0, i1 = 0, c = 0;
-  for (;;) {
-    const double t = std::min(events[0][i0], events[1][i1]);
-    if (t == NEVER) break;
-    // Subjects censored before t leave the risk set (those censored at t are at risk at t).
-    while (censored[c] < t) {
-      at_risk -= 1.0;
-      at_risk1 -= censored_arm[c];
-      ++c;
-    }
-    std::size_t d0 = 0, d1_count = 0;
-    while (events[0][i0] == t) ++d0, ++i0;
-    while (events[1][i1] == t) ++d1_count, ++i1;
-    const double d = static_cast<double>(d0 + d1_count), d1 = static_cast<double>(d1_count);
-    add_logrank_time(r, d, d1, at_risk, at_risk1);
-    at_risk -= d;
-    at_risk1 -= d1;
-  }
-  finish_logrank(r);
-  return {r, analysed, runs.event_count[0] + runs.event_count[1]};
+  return {log_rank(runs), runs.size(), runs.event_count[0] + runs.event_count[1]};
 }
 
 }  // namespace trialsim

@@ -1,5 +1,6 @@
 #include "statistics/survival/logrank.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -80,6 +81,38 @@ LogRankResult log_rank(std::span<const SortedSubject> cohort) {
     if (d > 0.0) add_logrank_time(r, d, d1, at_risk, at_risk1);
     at_risk -= m;
     at_risk1 -= m1;
+  }
+  finish_logrank(r);
+  return r;
+}
+
+LogRankResult log_rank(const CohortRuns& runs) {
+  constexpr double INF = std::numeric_limits<double>::infinity();  // the runs' end
+  const double* const events[2] = {runs.events[0], runs.events[1]};
+  const double* const censored = runs.censored;
+  const double* const censored_arm = runs.censored_arm;
+  const std::size_t analysed = runs.size();
+
+  // log_rank(cohort)'s sums over the distinct event times, in time order.
+  LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, analysed > 0 ? 1 : 0};
+  double at_risk = static_cast<double>(analysed), at_risk1 = static_cast<double>(runs.arm1);
+  std::size_t i0 = 0, i1 = 0, c = 0;
+  for (;;) {
+    const double t = std::min(events[0][i0], events[1][i1]);
+    if (t == INF) break;
+    // Subjects censored before t leave the risk set (those censored at t are at risk at t).
+    while (censored[c] < t) {
+      at_risk -= 1.0;
+      at_risk1 -= censored_arm[c];
+      ++c;
+    }
+    std::size_t d0 = 0, d1_count = 0;
+    while (events[0][i0] == t) ++d0, ++i0;
+    while (events[1][i1] == t) ++d1_count, ++i1;
+    const double d = static_cast<double>(d0 + d1_count), d1 = static_cast<double>(d1_count);
+    add_logrank_time(r, d, d1, at_risk, at_risk1);
+    at_risk -= d;
+    at_risk1 -= d1;
   }
   finish_logrank(r);
   return r;

@@ -50,6 +50,11 @@ LogRankResult log_rank(const SurvivalData& data, SurvivalWorkspace& ws, bool str
 // log_rank(data, ws) on its data).
 LogRankResult log_rank(std::span<const SortedSubject> cohort);
 
+// The same test of a cohort given as three runs (survival_data.h): only the event times are
+// visited; the subjects censored before each one leave the risk set one by one (the numbers at
+// risk are integers held exactly in doubles, so this gives log_rank's values bit for bit).
+LogRankResult log_rank(const CohortRuns& runs);
+
 // One-sided p-value for benefit of arm 1: Phi(z) (NaN if z is NaN).
 double log_rank_one_sided_p(const LogRankResult& r);
 

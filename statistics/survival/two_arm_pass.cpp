@@ -115,7 +115,6 @@ class RunGroups {
   }
 
   static constexpr bool has_ranks = false;  // the walk finds the observed times' median
-  double time_at(std::size_t) const { return NaN; }
 
  private:
   const CohortRuns& runs_;
