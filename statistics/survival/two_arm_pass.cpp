@@ -227,8 +227,11 @@ LogRankResult walk_two_arm(Groups groups, std::size_t size, std::span<const doub
     }
     events += d_total;
 
+    // Added for every group: a time without events adds exact zeros (every term has the factor
+    // d = 0, the sums are non-negative), and the branch on d > 0 was a coin flip that cost more
+    // than the divisions it skipped (5 % of two-arm-survival's time; bench/README.md, stop 29).
     const double d = static_cast<double>(d_total), d1 = static_cast<double>(d_arm[1]);
-    if (d_total > 0) add_logrank_time(r, d, d1, at_risk, at_risk1);
+    add_logrank_time(r, d, d1, at_risk, at_risk1);
 
     // The Cox risk table row (at risk: time >= t), kept when there are events.
     rows[kept] = {{at_risk - at_risk1, at_risk1}, {static_cast<double>(d_arm[0]), d1}};
