@@ -108,9 +108,16 @@ LogRankResult log_rank(const CohortRuns& runs) {
       at_risk1 -= censored_arm[c];
       ++c;
     }
+    // The events at t, without a branch on which arm holds them (a coin flip); the loop repeats
+    // only for ties.
     std::size_t d0 = 0, d1_count = 0;
-    while (events[0][i0] == t) ++d0, ++i0;
-    while (events[1][i1] == t) ++d1_count, ++i1;
+    do {
+      const std::size_t e0 = events[0][i0] == t ? 1 : 0, e1 = events[1][i1] == t ? 1 : 0;
+      d0 += e0;
+      d1_count += e1;
+      i0 += e0;
+      i1 += e1;
+    } while (events[0][i0] == t || events[1][i1] == t);
     const double d = static_cast<double>(d0 + d1_count), d1 = static_cast<double>(d1_count);
     add_logrank_time(r, d, d1, at_risk, at_risk1);
     at_risk -= d;
