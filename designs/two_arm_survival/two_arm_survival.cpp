@@ -69,15 +69,19 @@ void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::ui
                   static_cast<std::uint8_t>(ws.arm[i])};
   }
   sort_cohort_records(ws.survival);
-  std::size_t count[2] = {0, 0};
   for (int a = 0; a < 2; ++a) ws.event_order[a].resize(n);
+  // The two counts in registers, as arm_extents counts: `count[s.arm] += 1` made each increment
+  // wait for the store of the one before.
+  std::size_t count0 = 0, count1 = 0;
   for (const SortedSubject& s : ws.survival.sorted) {
     // Written to both lists, kept in its own arm's (no branch on the arm).
-    ws.event_order[0][count[0]] = s.index;
-    ws.event_order[1][count[1]] = s.index;
-    count[s.arm] += 1;
+    ws.event_order[0][count0] = s.index;
+    ws.event_order[1][count1] = s.index;
+    count1 += s.arm;
+    count0 += 1u - s.arm;
   }
-  for (int a = 0; a < 2; ++a) ws.event_order[a].resize(count[a]);
+  ws.event_order[0].resize(count0);
+  ws.event_order[1].resize(count1);
   ws.event_order_ready = true;
 }
 
