@@ -169,39 +169,34 @@ void arm_extents(const CohortRuns& runs, TwoArmSummary& summary) {
 
 // Each arm's capture times from `next` on (at or after the cohort's last time, or NaN: not
 // estimable anyway) get its final state; and whether its median is reached.
-void finish_arms(const RunningCurve (&km)[2], std::size_t next, TwoArmSummary& summary) {
+void finish_arms(const KaplanMeierState (&final_state)[2], std::size_t next,
+                 TwoArmSummary& summary) {
   for (int a = 0; a < 2; ++a) {
     ArmCurveSummary& arm = summary.arm[a];
-    std::fill(arm.at.begin() + static_cast<std::ptrdiff_t>(next), arm.at.end(), km[a].state);
-    arm.median_reached = survival_quantile_reached(arm.n, km[a].state.surv);
+    std::fill(arm.at.begin() + static_cast<std::ptrdiff_t>(next), arm.at.end(), final_state[a]);
+    arm.median_reached = survival_quantile_reached(arm.n, final_state[a].surv);
   }
 }
 
 // The one pass, over the time groups of a cohort of `size` subjects whose arm sizes are in
-// summary.arm[a].n.
+// summary.arm[a].n. Every running sum is a local whose address never leaves the loop: held in a
+// struct that escapes to a call afterwards (the returned result, a curve passed by reference),
+// the compiler kept it in memory, and each group's addition waited for the last one's store
+// (bench/README.md, stop 30).
 template <class Groups>
 LogRankResult walk_two_arm(Groups groups, std::size_t size, std::span<const double> capture_times,
                            SurvivalWorkspace& ws, TwoArmSummary& summary) {
   static const SingleEventFactors table;
   const std::size_t captures = capture_times.size();
-  RunningCurve km[2], reverse;
-  for (int a = 0; a < 2; ++a) {
-    km[a].at_risk = summary.arm[a].n;
-    summary.arm[a].at.resize(captures);
-  }
+  RunningCurve km0, km1, reverse;
+  km0.at_risk = summary.arm[0].n;
+  km1.at_risk = summary.arm[1].n;
+  for (int a = 0; a < 2; ++a) summary.arm[a].at.resize(captures);
   reverse.at_risk = size;
   QuantilePointTracker reverse_median(0.5);  // the reverse curve's median (follow-up)
   reverse_median.start();
   std::size_t next = 0;  // the next capture time to record, and that time (+Inf after the last)
   double next_time = captures > 0 ? capture_times[0] : INF;
-  const auto record_captures_before = [&](double t) {
-    while (next_time < t) {
-      summary.arm[0].at[next] = km[0].state;
-      summary.arm[1].at[next] = km[1].state;
-      ++next;
-      next_time = next < captures ? capture_times[next] : INF;
-    }
-  };
   // The observed times of ranks size / 2 and size / 2 - 1 (from 0): the group holding a rank is
   // the first whose end passes it (unsigned: a rank already passed wraps to a huge difference).
   const std::size_t upper_rank = size / 2, lower_rank = size / 2 - 1;
@@ -209,17 +204,23 @@ LogRankResult walk_two_arm(Groups groups, std::size_t size, std::span<const doub
   std::size_t passed = 0, events = 0;
   auto& rows = ws.arm_risk;
   rows.resize(size);
+  ArmRiskRow* const row = rows.data();
   std::size_t kept = 0;
 
   // log_rank(cohort)'s sums, with the same expressions.
-  LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, size > 0 ? 1 : 0};
+  LogRankResult sums{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, size > 0 ? 1 : 0};
   double at_risk = static_cast<double>(size), at_risk1 = static_cast<double>(summary.arm[1].n);
   double t = 0.0, last_time = NaN;
   std::size_t m_arm[2], d_arm[2];
   while (groups.next(t, m_arm, d_arm)) {
     last_time = t;
     const std::size_t d_total = d_arm[0] + d_arm[1], m_total = m_arm[0] + m_arm[1];
-    record_captures_before(t);
+    while (next_time < t) {  // capture times before t: the curves' states so far
+      summary.arm[0].at[next] = km0.state;
+      summary.arm[1].at[next] = km1.state;
+      ++next;
+      next_time = next < captures ? capture_times[next] : INF;
+    }
     if constexpr (!Groups::has_ranks) {
       upper_time = upper_rank - passed < m_total ? t : upper_time;
       lower_time = lower_rank - passed < m_total ? t : lower_time;
@@ -231,19 +232,21 @@ LogRankResult walk_two_arm(Groups groups, std::size_t size, std::span<const doub
     // d = 0, the sums are non-negative), and the branch on d > 0 was a coin flip that cost more
     // than the divisions it skipped (5 % of two-arm-survival's time; bench/README.md, stop 29).
     const double d = static_cast<double>(d_total), d1 = static_cast<double>(d_arm[1]);
-    add_logrank_time(r, d, d1, at_risk, at_risk1);
+    add_logrank_time(sums, d, d1, at_risk, at_risk1);
 
     // The Cox risk table row (at risk: time >= t), kept when there are events.
-    rows[kept] = {{at_risk - at_risk1, at_risk1}, {static_cast<double>(d_arm[0]), d1}};
+    row[kept] = {{at_risk - at_risk1, at_risk1}, {static_cast<double>(d_arm[0]), d1}};
     kept += d_total > 0 ? 1 : 0;
 
-    for (int a = 0; a < 2; ++a) km[a].add(d_arm[a], m_arm[a], table);
+    km0.add(d_arm[0], m_arm[0], table);
+    km1.add(d_arm[1], m_arm[1], table);
     reverse.add(m_total - d_total, m_total, table);
     reverse_median.visit(t, reverse.state.surv);
     at_risk -= static_cast<double>(m_total);
     at_risk1 -= static_cast<double>(m_arm[1]);
   }
-  finish_arms(km, next, summary);
+  const KaplanMeierState final_state[2] = {km0.state, km1.state};
+  finish_arms(final_state, next, summary);
   summary.reverse_median = reverse_median.result(size, reverse.state.surv, last_time);
   summary.events = events;
   if constexpr (Groups::has_ranks) {
@@ -254,6 +257,7 @@ LogRankResult walk_two_arm(Groups groups, std::size_t size, std::span<const doub
       size % 2 == 0 && size > 0 ? 0.5 * (upper_time + lower_time) : upper_time;
   finish_forward_arm_risk(rows, kept);
 
+  LogRankResult r = sums;
   finish_logrank(r);
   return r;
 }
