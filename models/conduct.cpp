@@ -337,13 +337,16 @@ CohortRuns cut_runs_no_dropout(double cutoff, std::span<const double> entry,
                                std::span<const std::uint32_t> experimental_order,
                                std::vector<double>& scratch) {
   const std::size_t n = entry.size();
-  // scratch: [events of arm 0 | NEVER][events of arm 1 | NEVER][censored times | NEVER], and the
-  // censored patients' arms (as doubles, and 0 under the censored run's end) after them.
-  scratch.resize(4 * n + 4);
+  // scratch: [-NEVER | events of arm 0 | NEVER][-NEVER | events of arm 1 | NEVER][-NEVER |
+  // censored times | NEVER], and the censored patients' arms (as doubles, 0 under both ends) after
+  // them: each run with its two ends (survival_data.h, CohortRuns).
+  scratch.resize(4 * (n + 2));
   CohortRuns runs;
-  double* const events[2] = {scratch.data(), scratch.data() + n + 1};
-  double* const censored = scratch.data() + 2 * n + 2;
-  double* const censored_arm = scratch.data() + 3 * n + 3;
+  double* const events[2] = {scratch.data() + 1, scratch.data() + n + 3};
+  double* const censored = scratch.data() + 2 * n + 5;
+  double* const censored_arm = scratch.data() + 3 * n + 7;
+  events[0][-1] = events[1][-1] = censored[-1] = -NEVER;
+  censored_arm[-1] = 0.0;
   runs.events[0] = events[0];
   runs.events[1] = events[1];
   runs.censored = censored;

@@ -55,13 +55,11 @@ void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::ui
     return;
   }
   // Each arm's patients by unit event draw, sorted once here for all scenarios (ties in any
-  // order), when some look needs the test alone: every unstratified look is then cut from them
-  // (cut_log_rank_no_dropout, cut_runs_no_dropout) and none sorts its cohort. Entry times are
-  // sorted, as the cut requires. A single look with estimates cuts and sorts its cohort instead
-  // (cut_sorted): one sort per scenario of the cut cohort costs about what this sort once per
-  // replicate saves, since the walk over the sorted cohort is cheaper than the walk over runs
-  // (bench/README.md, stop 28).
-  if (design.stratified || (design.estimates && !design.group_sequential())) return;
+  // order): every unstratified look is then cut from them (cut_log_rank_no_dropout for the test
+  // alone, cut_runs_no_dropout and a merge for the final analysis) and none sorts its cohort.
+  // Entry times are sorted, as the cut requires. Not for a single look with the NPH analyses,
+  // which sort the cut cohort anyway (add_nph) and share it with the final analysis.
+  if (design.stratified || (design.nph.enabled && !design.group_sequential())) return;
   auto& records = ws.survival.sorted_scratch;
   records.resize(n);
   for (std::size_t i = 0; i < n; ++i) {

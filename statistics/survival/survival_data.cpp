@@ -125,6 +125,55 @@ void sort_cohort_records(SurvivalWorkspace& ws) {
   }
 }
 
+void merge_cohort_runs(const CohortRuns& runs, std::vector<SortedSubject>& out) {
+  const std::size_t n = runs.size();
+  out.resize(n);
+  const double *events0 = runs.events[0], *events1 = runs.events[1], *censored = runs.censored;
+  // Two merges without branches (which run holds the next time is a coin flip), one from the
+  // front taking the least head and one from the back taking the greatest tail, in one loop: each
+  // step waits for the load its last choice made, so two independent chains halve the wait. Both
+  // order the subjects by (time, run): ties go to arm 0's events, then arm 1's, then the censored
+  // from the front, and the other way round from the back, so that the two meet without taking a
+  // subject twice. The ends of the runs (+Inf in front, -Inf behind) are never taken while a
+  // subject is left, as every time is finite.
+  std::ptrdiff_t front0 = 0, front1 = 0, front_censored = 0;
+  auto back0 = static_cast<std::ptrdiff_t>(runs.event_count[0]) - 1;
+  auto back1 = static_cast<std::ptrdiff_t>(runs.event_count[1]) - 1;
+  auto back_censored = static_cast<std::ptrdiff_t>(runs.censored_count) - 1;
+  const auto take_front = [&](std::size_t k) {
+    const double a = events0[front0], b = events1[front1], c = censored[front_censored];
+    const unsigned take0 = static_cast<unsigned>(a <= b) & static_cast<unsigned>(a <= c);
+    const unsigned take1 = (take0 ^ 1u) & static_cast<unsigned>(b <= c);
+    const unsigned take_censored = (take0 | take1) ^ 1u;
+    const unsigned censored_arm =
+        static_cast<unsigned>(runs.censored_arm[front_censored] != 0.0) & take_censored;
+    out[k] = {std::min(std::min(a, b), c), 0, static_cast<std::uint8_t>(take_censored ^ 1u),
+              static_cast<std::uint8_t>(take1 | censored_arm)};
+    front0 += take0;
+    front1 += take1;
+    front_censored += take_censored;
+  };
+  const auto take_back = [&](std::size_t k) {
+    const double a = events0[back0], b = events1[back1], c = censored[back_censored];
+    const unsigned take_censored = static_cast<unsigned>(c >= a) & static_cast<unsigned>(c >= b);
+    const unsigned take1 = (take_censored ^ 1u) & static_cast<unsigned>(b >= a);
+    const unsigned take0 = (take_censored | take1) ^ 1u;
+    const unsigned censored_arm =
+        static_cast<unsigned>(runs.censored_arm[back_censored] != 0.0) & take_censored;
+    out[k] = {std::max(std::max(a, b), c), 0, static_cast<std::uint8_t>(take_censored ^ 1u),
+              static_cast<std::uint8_t>(take1 | censored_arm)};
+    back0 -= take0;
+    back1 -= take1;
+    back_censored -= take_censored;
+  };
+  const std::size_t half = n / 2;
+  for (std::size_t k = 0; k < half; ++k) {
+    take_front(k);
+    take_back(n - 1 - k);
+  }
+  if (n % 2 == 1) take_front(half);
+}
+
 double normal_critical_value(double level) {
   if (!(level > 0.0 && level < 1.0)) {
     std::ostringstream msg;

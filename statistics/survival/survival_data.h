@@ -69,11 +69,12 @@ inline void finish_forward_arm_risk(std::vector<ArmRiskRow>& rows, std::size_t k
   std::reverse(rows.begin(), rows.end());
 }
 
-// A two-arm cohort as three runs, each in non-decreasing time order and ended by +Inf: each
-// arm's event times, and the censored times with their arms (0.0 or 1.0). Merged, they are the
-// sorted cohort without its order among equal times, which no two-arm analysis reads (each
-// groups the subjects of a time). Times finite. For a data cut without dropout, whose runs come
-// from orders prepared once per cohort (models/conduct.h, cut_runs_no_dropout).
+// A two-arm cohort as three runs, each in non-decreasing time order, preceded by -Inf and ended
+// by +Inf (run[-1] and run[count] are readable): each arm's event times, and the censored times
+// with their arms (0.0 or 1.0; 0.0 under both ends). Merged, they are the sorted cohort without
+// its order among equal times, which no two-arm analysis reads (each groups the subjects of a
+// time). Times finite. For a data cut without dropout, whose runs come from orders prepared once
+// per cohort (models/conduct.h, cut_runs_no_dropout).
 struct CohortRuns {
   const double* events[2] = {nullptr, nullptr};
   const double* censored = nullptr;
@@ -85,9 +86,15 @@ struct CohortRuns {
   std::size_t size() const { return event_count[0] + event_count[1] + censored_count; }
 };
 
+// The sorted cohort the runs merge into, written to `out`: (time, status, arm) of every subject
+// in time order. The index is 0 (the runs carry no patient indices; no two-arm walk reads them)
+// and the order among equal times is the runs' (arm 0's events, arm 1's, the censored).
+void merge_cohort_runs(const CohortRuns& runs, std::vector<SortedSubject>& out);
+
 // Scratch storage reused across calls. Contents are meaningless between calls.
 struct SurvivalWorkspace {
   std::vector<SortedSubject> sorted, sorted_scratch;  // sort_cohort's output and scratch
+  std::vector<SortedSubject> merged;                  // analyse_two_arm's merge of CohortRuns
   std::vector<std::uint32_t> buckets;                 // sort_cohort's bucket offsets
   std::vector<ArmRiskRow> arm_risk;                   // Cox-on-arm risk table
   // The table as the Newton iterations read it: (a, b) per event, risk-set sum a + b e^beta.

@@ -76,49 +76,12 @@ class SortedGroups {
     return true;
   }
 
-  // The observed time of rank `rank` (from 0; < size): read off the sorted cohort, so the walk
-  // need not track it.
-  static constexpr bool has_ranks = true;
+  // The observed time of rank `rank` (from 0; < size).
   double time_at(std::size_t rank) const { return cohort_[rank].time; }
 
  private:
   std::span<const SortedSubject> cohort_;
   std::size_t k_ = 0;
-};
-
-// The time groups of a cohort given as three runs (each ended by +Inf), merged: the least head
-// is the next time, and every head equal to it joins the group. Each pass through the loop takes
-// the heads equal to t without a branch on which run holds them (a coin flip); it repeats only
-// for ties, which are rare.
-class RunGroups {
- public:
-  explicit RunGroups(const CohortRuns& runs) : runs_(runs) {}
-
-  bool next(double& t, std::size_t (&m)[2], std::size_t (&d)[2]) {
-    t = std::min(std::min(runs_.events[0][i0_], runs_.events[1][i1_]), runs_.censored[c_]);
-    if (t == INF) return false;  // every run at its end (the times are finite)
-    m[0] = m[1] = d[0] = d[1] = 0;
-    do {
-      const std::size_t e0 = runs_.events[0][i0_] == t ? 1 : 0;
-      const std::size_t e1 = runs_.events[1][i1_] == t ? 1 : 0;
-      const std::size_t censored = runs_.censored[c_] == t ? 1 : 0;
-      const auto censored_arm1 = static_cast<std::size_t>(runs_.censored_arm[c_]) & censored;
-      d[0] += e0;
-      d[1] += e1;
-      m[0] += e0 + (censored - censored_arm1);
-      m[1] += e1 + censored_arm1;
-      i0_ += e0;
-      i1_ += e1;
-      c_ += censored;
-    } while (runs_.events[0][i0_] == t || runs_.events[1][i1_] == t || runs_.censored[c_] == t);
-    return true;
-  }
-
-  static constexpr bool has_ranks = false;  // the walk finds the observed times' median
-
- private:
-  const CohortRuns& runs_;
-  std::size_t i0_ = 0, i1_ = 0, c_ = 0;
 };
 
 // Each arm's first and last observed time and size, of a sorted cohort.
@@ -139,34 +102,6 @@ void arm_extents(std::span<const SortedSubject> cohort, TwoArmSummary& summary) 
   }
 }
 
-// The same of a cohort as runs: each arm's earliest and latest time among its events and its
-// censored subjects (the censored run is scanned from both ends to the first of the arm).
-void arm_extents(const CohortRuns& runs, TwoArmSummary& summary) {
-  const std::size_t n = runs.size();
-  summary.arm[1].n = runs.arm1;
-  summary.arm[0].n = n - runs.arm1;
-  for (int a = 0; a < 2; ++a) {
-    ArmCurveSummary& arm = summary.arm[a];
-    const double arm_value = a;
-    double first = runs.event_count[a] > 0 ? runs.events[a][0] : INF;
-    double last = runs.event_count[a] > 0 ? runs.events[a][runs.event_count[a] - 1] : -INF;
-    for (std::size_t c = 0; c < runs.censored_count; ++c) {
-      if (runs.censored_arm[c] == arm_value) {
-        first = std::min(first, runs.censored[c]);
-        break;
-      }
-    }
-    for (std::size_t c = runs.censored_count; c-- > 0;) {
-      if (runs.censored_arm[c] == arm_value) {
-        last = std::max(last, runs.censored[c]);
-        break;
-      }
-    }
-    arm.first_time = arm.n > 0 ? first : NaN;
-    arm.last_time = arm.n > 0 ? last : NaN;
-  }
-}
-
 // Each arm's capture times from `next` on (at or after the cohort's last time, or NaN: not
 // estimable anyway) get its final state; and whether its median is reached.
 void finish_arms(const KaplanMeierState (&final_state)[2], std::size_t next,
@@ -178,14 +113,14 @@ void finish_arms(const KaplanMeierState (&final_state)[2], std::size_t next,
   }
 }
 
-// The one pass, over the time groups of a cohort of `size` subjects whose arm sizes are in
+// The one pass, over the time groups of a sorted cohort of `size` subjects whose arm sizes are in
 // summary.arm[a].n. Every running sum is a local whose address never leaves the loop: held in a
 // struct that escapes to a call afterwards (the returned result, a curve passed by reference),
 // the compiler kept it in memory, and each group's addition waited for the last one's store
 // (bench/README.md, stop 30).
-template <class Groups>
-LogRankResult walk_two_arm(Groups groups, std::size_t size, std::span<const double> capture_times,
-                           SurvivalWorkspace& ws, TwoArmSummary& summary) {
+LogRankResult walk_two_arm(SortedGroups groups, std::size_t size,
+                           std::span<const double> capture_times, SurvivalWorkspace& ws,
+                           TwoArmSummary& summary) {
   static const SingleEventFactors table;
   const std::size_t captures = capture_times.size();
   RunningCurve km0, km1, reverse;
@@ -197,11 +132,7 @@ LogRankResult walk_two_arm(Groups groups, std::size_t size, std::span<const doub
   reverse_median.start();
   std::size_t next = 0;  // the next capture time to record, and that time (+Inf after the last)
   double next_time = captures > 0 ? capture_times[0] : INF;
-  // The observed times of ranks size / 2 and size / 2 - 1 (from 0): the group holding a rank is
-  // the first whose end passes it (unsigned: a rank already passed wraps to a huge difference).
-  const std::size_t upper_rank = size / 2, lower_rank = size / 2 - 1;
-  double upper_time = NaN, lower_time = NaN;
-  std::size_t passed = 0, events = 0;
+  std::size_t events = 0;
   auto& rows = ws.arm_risk;
   rows.resize(size);
   ArmRiskRow* const row = rows.data();
@@ -220,11 +151,6 @@ LogRankResult walk_two_arm(Groups groups, std::size_t size, std::span<const doub
       summary.arm[1].at[next] = km1.state;
       ++next;
       next_time = next < captures ? capture_times[next] : INF;
-    }
-    if constexpr (!Groups::has_ranks) {
-      upper_time = upper_rank - passed < m_total ? t : upper_time;
-      lower_time = lower_rank - passed < m_total ? t : lower_time;
-      passed += m_total;
     }
     events += d_total;
 
@@ -249,10 +175,9 @@ LogRankResult walk_two_arm(Groups groups, std::size_t size, std::span<const doub
   finish_arms(final_state, next, summary);
   summary.reverse_median = reverse_median.result(size, reverse.state.surv, last_time);
   summary.events = events;
-  if constexpr (Groups::has_ranks) {
-    upper_time = size > 0 ? groups.time_at(upper_rank) : NaN;
-    lower_time = size > 1 ? groups.time_at(lower_rank) : NaN;
-  }
+  // The median of the observed times: those of ranks size / 2 and size / 2 - 1 (from 0).
+  const double upper_time = size > 0 ? groups.time_at(size / 2) : NaN;
+  const double lower_time = size > 1 ? groups.time_at(size / 2 - 1) : NaN;
   summary.observed_time_median =
       size % 2 == 0 && size > 0 ? 0.5 * (upper_time + lower_time) : upper_time;
   finish_forward_arm_risk(rows, kept);
@@ -273,8 +198,11 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
 
 LogRankResult analyse_two_arm(const CohortRuns& cohort, std::span<const double> capture_times,
                               SurvivalWorkspace& ws, TwoArmSummary& summary) {
-  arm_extents(cohort, summary);
-  return walk_two_arm(RunGroups(cohort), cohort.size(), capture_times, ws, summary);
+  // Merged first, then walked as a sorted cohort: the merge (two chains, survival_data.cpp) costs
+  // less than taking each group's subjects off the three runs inside the walk, whose every step
+  // waited for its loads (bench/README.md, stop 30).
+  merge_cohort_runs(cohort, ws.merged);
+  return analyse_two_arm(ws.merged, capture_times, ws, summary);
 }
 
 }  // namespace trialsim
