@@ -28,6 +28,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "models/conduct.h"
@@ -494,6 +495,24 @@ TEST_CASE(
       CHECK(identical(runs_summary.observed_time_median,
                       observed_time_median({cut_time.begin(), cut_time.begin() + m})));
       ties_across_runs += m > 0 && runs_summary.events > 0 && has_tie(cut_ws.sorted) ? 1 : 0;
+      // The merge the runs' analysis walks is the sorted cut cohort, up to the order among equal
+      // times: the same (time, status, arm) at every position once each tie is put in order.
+      const auto by_record = [](const SortedSubject& x, const SortedSubject& y) {
+        return std::tie(x.time, x.status, x.arm) < std::tie(y.time, y.status, y.arm);
+      };
+      std::vector<SortedSubject> merged = runs_ws.merged, sorted = cut_ws.sorted;
+      REQUIRE(merged.size() == m);
+      CHECK(std::is_sorted(
+          merged.begin(), merged.end(),
+          [](const SortedSubject& x, const SortedSubject& y) { return x.time < y.time; }));
+      std::sort(merged.begin(), merged.end(), by_record);
+      std::sort(sorted.begin(), sorted.end(), by_record);
+      for (std::size_t j = 0; j < m; ++j) {
+        INFO("merged record " << j);
+        REQUIRE(identical(merged[j].time, sorted[j].time));
+        REQUIRE(merged[j].status == sorted[j].status);
+        REQUIRE(merged[j].arm == sorted[j].arm);
+      }
 
       // cut_sorted writes the records sort_cohort makes of cut_data's output (its index: the
       // patient's, where sort_cohort's is the position in the cut data).
