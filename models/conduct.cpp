@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/buckets.h"
 #include "core/samplers.h"
 
 namespace trialsim {
@@ -66,9 +67,7 @@ double kth_smallest(std::vector<double>& values, std::size_t rank) {
   }
   double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
   if (!std::isfinite(scale)) scale = 0.0;
-  const auto bucket_of = [&](double v) {
-    return std::min(n - 1, static_cast<std::size_t>((v - lo) * scale));
-  };
+  const auto bucket_of = [&](double v) { return equal_width_bucket(v, lo, scale, n - 1); };
   std::array<std::uint16_t, MAX_BUCKETS> count;
   std::fill_n(count.begin(), n, std::uint16_t{0});
   for (const double v : values) ++count[bucket_of(v)];
@@ -104,9 +103,7 @@ void sort_values(std::span<double> values, std::vector<double>& scratch) {
   }
   double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
   if (!std::isfinite(scale)) scale = 0.0;
-  const auto bucket_of = [&](double v) {
-    return std::min(n - 1, static_cast<std::size_t>((v - lo) * scale));
-  };
+  const auto bucket_of = [&](double v) { return equal_width_bucket(v, lo, scale, n - 1); };
   std::array<std::uint16_t, MAX_BUCKETS + 1> offset;
   std::fill_n(offset.begin(), n + 1, std::uint16_t{0});
   for (const double v : values) ++offset[bucket_of(v) + 1];
@@ -136,25 +133,41 @@ void sort_values(std::span<double> values, std::vector<double>& scratch) {
   std::copy(scratch.begin(), scratch.end(), values.begin());
 }
 
+// What observed_event_times finds besides the times, in the same pass.
+struct EventTimeScan {
+  double end_of_all_follow_up;  // the calendar end of all follow-up (see below)
+  double last_entry;            // the latest entry (0 without patients)
+  double least, greatest;       // the least and greatest time written (+Inf and -Inf if none)
+};
+
 // Calendar times of the events that will ever be observed (event before dropout) into `out`,
-// unordered; returns the calendar end of all follow-up (the last event or dropout; 0 for patients
+// unordered; the calendar end of all follow-up is the last event or dropout (0 for patients
 // followed forever). Written unconditionally and kept by arithmetic: the event-or-dropout test is
 // a coin flip that a branch would mispredict half the time. Shared by analysis_cutoff and
-// EventCutoffs::prepare.
-double observed_event_times(std::span<const double> entry, std::span<const double> event_time,
-                            std::span<const double> dropout_time, std::vector<double>& out) {
+// EventCutoffs::prepare; the latest entry and the range of the times come with it, so that no
+// other pass reads them (each maximum is a chain of dependent steps: several in one pass overlap).
+EventTimeScan observed_event_times(std::span<const double> entry,
+                                   std::span<const double> event_time,
+                                   std::span<const double> dropout_time, std::vector<double>& out) {
   out.resize(entry.size());
   std::size_t observed = 0;
-  double end_of_all_follow_up = 0.0;
+  constexpr double INF = std::numeric_limits<double>::infinity();
+  EventTimeScan scan{0.0, entry.empty() ? 0.0 : entry[0], INF, -INF};
   for (std::size_t i = 0; i < entry.size(); ++i) {
     const double own = std::min(event_time[i], dropout_time[i]);
-    out[observed] = entry[i] + event_time[i];
-    observed += event_time[i] <= dropout_time[i] && std::isfinite(event_time[i]) ? 1 : 0;
-    end_of_all_follow_up =
-        std::max(end_of_all_follow_up, std::isfinite(own) ? entry[i] + own : 0.0);
+    const double calendar = entry[i] + event_time[i];
+    out[observed] = calendar;
+    const bool kept = (static_cast<unsigned>(event_time[i] <= dropout_time[i]) &
+                       static_cast<unsigned>(std::isfinite(event_time[i]))) != 0;
+    observed += kept ? 1 : 0;
+    scan.least = std::min(scan.least, kept ? calendar : INF);
+    scan.greatest = std::max(scan.greatest, kept ? calendar : -INF);
+    scan.end_of_all_follow_up =
+        std::max(scan.end_of_all_follow_up, std::isfinite(own) ? entry[i] + own : 0.0);
+    scan.last_entry = std::max(scan.last_entry, entry[i]);
   }
   out.resize(observed);
-  return end_of_all_follow_up;
+  return scan;
 }
 
 }  // namespace
@@ -188,7 +201,7 @@ CutoffResult analysis_cutoff(const AnalysisTiming& timing, std::span<const doubl
       break;
   }
   const double end_of_all_follow_up =
-      observed_event_times(entry, event_time, dropout_time, scratch);
+      observed_event_times(entry, event_time, dropout_time, scratch).end_of_all_follow_up;
   const auto k = static_cast<std::size_t>(timing.target_events);
   if (scratch.size() < k || k == 0) {
     // The target is never reached: analyse when nothing more can happen (or, if some patients
@@ -202,23 +215,22 @@ void EventCutoffs::prepare(const AnalysisTiming& timing, std::span<const double>
                            std::span<const double> event_time,
                            std::span<const double> dropout_time) {
   // analysis_cutoff's first pass (the same expressions), done once for all looks.
-  last_entry_ = entry.empty() ? 0.0 : *std::max_element(entry.begin(), entry.end());
-  earliest_ = timing.minimum_follow_up > 0.0 ? last_entry_ + timing.minimum_follow_up : 0.0;
   bucketed_ = false;
   if (timing.trigger != AnalysisTiming::Trigger::events) {
+    last_entry_ = entry.empty() ? 0.0 : *std::max_element(entry.begin(), entry.end());
+    earliest_ = timing.minimum_follow_up > 0.0 ? last_entry_ + timing.minimum_follow_up : 0.0;
     times_.clear();
     return;
   }
-  end_of_all_follow_up_ = observed_event_times(entry, event_time, dropout_time, times_);
+  const EventTimeScan scan = observed_event_times(entry, event_time, dropout_time, times_);
+  last_entry_ = scan.last_entry;
+  earliest_ = timing.minimum_follow_up > 0.0 ? last_entry_ + timing.minimum_follow_up : 0.0;
+  end_of_all_follow_up_ = scan.end_of_all_follow_up;
   // kth_smallest's buckets, counted once: equal-width over [min, max], as many as values.
   const std::size_t n = times_.size();
   bucketed_ = n >= 16 && n <= MAX_BUCKETS;
   if (!bucketed_) return;
-  double lo = times_[0], hi = times_[0];
-  for (const double v : times_) {
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
-  }
+  const double lo = scan.least, hi = scan.greatest;
   double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
   if (!std::isfinite(scale)) scale = 0.0;
   lo_ = lo;
@@ -228,7 +240,7 @@ void EventCutoffs::prepare(const AnalysisTiming& timing, std::span<const double>
 }
 
 std::size_t EventCutoffs::bucket_of(double v) const {
-  return std::min(times_.size() - 1, static_cast<std::size_t>((v - lo_) * scale_));
+  return equal_width_bucket(v, lo_, scale_, times_.size() - 1);
 }
 
 double EventCutoffs::kth_smallest(std::size_t rank) {
@@ -372,19 +384,19 @@ CohortRuns cut_runs_no_dropout(double cutoff, std::span<const double> entry,
     events[a][kept] = NEVER;
     runs.event_count[a] = kept;
   }
-  // The analysed patients are the prefix entered before the cut-off; the censored among them
-  // (observed time: cut_sorted's min(dropout, cutoff - entry)) in decreasing patient order.
-  std::size_t analysed = 0;
-  while (analysed < n && entry[analysed] < cutoff) ++analysed;
+  // The analysed patients are those entered before the cut-off (a prefix: entries are sorted);
+  // the censored among them (observed time: cut_sorted's min(dropout, cutoff - entry)) in
+  // decreasing patient order. Kept by arithmetic, without a search for the prefix's end.
   std::size_t censored_count = 0, arm1 = 0;
-  for (std::size_t i = analysed; i-- > 0;) {
-    const bool seen = entry[i] + event_time[i] <= cutoff;
+  for (std::size_t i = n; i-- > 0;) {
+    const unsigned in = static_cast<unsigned>(entry[i] < cutoff);
+    const unsigned censored_in = in & static_cast<unsigned>(!(entry[i] + event_time[i] <= cutoff));
     const double time = std::min(NEVER, cutoff - entry[i]);
     censored[censored_count] = time;
     censored_arm[censored_count] = static_cast<double>(arm[i]);
-    not_finite |= !seen & !std::isfinite(time);
-    censored_count += seen ? 0 : 1;
-    arm1 += static_cast<std::size_t>(arm[i]);
+    not_finite |= (censored_in != 0) & !std::isfinite(time);
+    censored_count += censored_in;
+    arm1 += static_cast<std::size_t>(static_cast<unsigned>(arm[i]) & in);
   }
   censored[censored_count] = NEVER;
   censored_arm[censored_count] = 0.0;

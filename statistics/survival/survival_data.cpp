@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/buckets.h"
+
 namespace trialsim {
 namespace {
 
@@ -91,9 +93,7 @@ void sort_cohort_records(SurvivalWorkspace& ws) {
   const std::size_t buckets = 2 * n;
   double scale = hi > lo ? static_cast<double>(buckets) / (hi - lo) : 0.0;
   if (!std::isfinite(scale)) scale = 0.0;  // a subnormal range: one bucket, std::sort
-  const auto bucket_of = [&](double t) {
-    return std::min(buckets - 1, static_cast<std::size_t>((t - lo) * scale));
-  };
+  const auto bucket_of = [&](double t) { return equal_width_bucket(t, lo, scale, buckets - 1); };
   auto& offset = ws.buckets;
   offset.assign(buckets + 1, 0);
   for (const SortedSubject& s : in) ++offset[bucket_of(s.time) + 1];
