@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace trialsim {
@@ -29,28 +30,31 @@ struct SingleEventFactors {
   }
 };
 
+// Counts of subjects, signed: the walk converts several to double at every time, and the
+// conversion of a signed integer is one instruction where an unsigned one costs a sign test and a
+// branch more (x86-64 without AVX-512).
+using Count = std::int64_t;
+
 // One Kaplan-Meier curve walked group by group (kaplan_meier's loop body), never tabulated: its
 // running S and Greenwood sum are the values of its last row so far.
 struct RunningCurve {
-  std::size_t at_risk = 0;
   KaplanMeierState state;
 
-  // A distinct time with d events among m subjects of this curve leaving the risk set. With
-  // d = 0 the factor is exactly 1 and the variance term exactly 0, so S and Var are unchanged,
-  // as when kaplan_meier skips the time.
-  void add(std::size_t d, std::size_t m, const SingleEventFactors& table) {
+  // A distinct time with d events among the n subjects of this curve at risk. With d = 0 the
+  // factor is exactly 1 and the variance term exactly 0, so S and Var are unchanged, as when
+  // kaplan_meier skips the time.
+  void add(Count d, Count n, const SingleEventFactors& table) {
     double factor = 1.0, increment = 0.0;
-    if (d <= 1 && at_risk < SingleEventFactors::SIZE) {
-      factor = table.survival[d][at_risk];
-      increment = table.variance[d][at_risk];
+    if (d <= 1 && n < static_cast<Count>(SingleEventFactors::SIZE)) {
+      factor = table.survival[d][n];
+      increment = table.variance[d][n];
     } else if (d > 0) {
-      const double nr = static_cast<double>(at_risk), de = static_cast<double>(d);
+      const double nr = static_cast<double>(n), de = static_cast<double>(d);
       factor = (nr - de) / nr;
-      increment = at_risk > d ? de / (nr * (nr - de)) : INF;
+      increment = n > d ? de / (nr * (nr - de)) : INF;
     }
     state.surv *= factor;
     state.var_log += increment;
-    at_risk -= m;
   }
 };
 
@@ -61,12 +65,12 @@ class SortedGroups {
 
   // The next distinct time t, with its subjects leaving the risk set (m) and its events (d) per
   // arm; false after the last.
-  bool next(double& t, std::size_t (&m)[2], std::size_t (&d)[2]) {
+  bool next(double& t, Count (&m)[2], Count (&d)[2]) {
     if (k_ >= cohort_.size()) return false;
     t = cohort_[k_].time;
     m[0] = m[1] = d[0] = d[1] = 0;
     do {
-      const std::size_t a = cohort_[k_].arm, e = cohort_[k_].status;
+      const Count a = cohort_[k_].arm, e = cohort_[k_].status;
       m[1] += a;
       m[0] += 1 - a;
       d[1] += a & e;
@@ -124,15 +128,12 @@ LogRankResult walk_two_arm(SortedGroups groups, std::size_t size,
   static const SingleEventFactors table;
   const std::size_t captures = capture_times.size();
   RunningCurve km0, km1, reverse;
-  km0.at_risk = summary.arm[0].n;
-  km1.at_risk = summary.arm[1].n;
   for (int a = 0; a < 2; ++a) summary.arm[a].at.resize(captures);
-  reverse.at_risk = size;
   QuantilePointTracker reverse_median(0.5);  // the reverse curve's median (follow-up)
   reverse_median.start();
   std::size_t next = 0;  // the next capture time to record, and that time (+Inf after the last)
   double next_time = captures > 0 ? capture_times[0] : INF;
-  std::size_t events = 0;
+  Count events = 0;
   auto& rows = ws.arm_risk;
   rows.resize(size);
   ArmRiskRow* const row = rows.data();
@@ -140,12 +141,15 @@ LogRankResult walk_two_arm(SortedGroups groups, std::size_t size,
 
   // log_rank(cohort)'s sums, with the same expressions.
   LogRankResult sums{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, size > 0 ? 1 : 0};
-  double at_risk = static_cast<double>(size), at_risk1 = static_cast<double>(summary.arm[1].n);
+  // At risk per arm (time >= t); the reverse curve's at risk is their sum.
+  auto at_risk0 = static_cast<Count>(summary.arm[0].n),
+       at_risk1 = static_cast<Count>(summary.arm[1].n);
   double t = 0.0, last_time = NaN;
-  std::size_t m_arm[2], d_arm[2];
+  Count m_arm[2], d_arm[2];
   while (groups.next(t, m_arm, d_arm)) {
     last_time = t;
-    const std::size_t d_total = d_arm[0] + d_arm[1], m_total = m_arm[0] + m_arm[1];
+    const Count d_total = d_arm[0] + d_arm[1], m_total = m_arm[0] + m_arm[1];
+    const Count at_risk = at_risk0 + at_risk1;
     while (next_time < t) {  // capture times before t: the curves' states so far
       summary.arm[0].at[next] = km0.state;
       summary.arm[1].at[next] = km1.state;
@@ -157,24 +161,26 @@ LogRankResult walk_two_arm(SortedGroups groups, std::size_t size,
     // Added for every group: a time without events adds exact zeros (every term has the factor
     // d = 0, the sums are non-negative), and the branch on d > 0 was a coin flip that cost more
     // than the divisions it skipped (5 % of two-arm-survival's time; bench/README.md, stop 29).
-    const double d = static_cast<double>(d_total), d1 = static_cast<double>(d_arm[1]);
-    add_logrank_time(sums, d, d1, at_risk, at_risk1);
+    // (Integers below 2^53: their doubles, and d0 + d1, are exact.)
+    const double d0 = static_cast<double>(d_arm[0]), d1 = static_cast<double>(d_arm[1]);
+    const double n = static_cast<double>(at_risk), n1 = static_cast<double>(at_risk1);
+    add_logrank_time(sums, d0 + d1, d1, n, n1);
 
     // The Cox risk table row (at risk: time >= t), kept when there are events.
-    row[kept] = {{at_risk - at_risk1, at_risk1}, {static_cast<double>(d_arm[0]), d1}};
+    row[kept] = {{n - n1, n1}, {d0, d1}};
     kept += d_total > 0 ? 1 : 0;
 
-    km0.add(d_arm[0], m_arm[0], table);
-    km1.add(d_arm[1], m_arm[1], table);
-    reverse.add(m_total - d_total, m_total, table);
+    km0.add(d_arm[0], at_risk0, table);
+    km1.add(d_arm[1], at_risk1, table);
+    reverse.add(m_total - d_total, at_risk, table);
     reverse_median.visit(t, reverse.state.surv);
-    at_risk -= static_cast<double>(m_total);
-    at_risk1 -= static_cast<double>(m_arm[1]);
+    at_risk0 -= m_arm[0];
+    at_risk1 -= m_arm[1];
   }
   const KaplanMeierState final_state[2] = {km0.state, km1.state};
   finish_arms(final_state, next, summary);
   summary.reverse_median = reverse_median.result(size, reverse.state.surv, last_time);
-  summary.events = events;
+  summary.events = static_cast<std::size_t>(events);
   // The median of the observed times: those of ranks size / 2 and size / 2 - 1 (from 0).
   const double upper_time = size > 0 ? groups.time_at(size / 2) : NaN;
   const double lower_time = size > 1 ? groups.time_at(size / 2 - 1) : NaN;
