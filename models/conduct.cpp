@@ -86,20 +86,16 @@ double kth_smallest(std::vector<double>& values, std::size_t rank) {
   return values[rank - below];
 }
 
-// Sorts `values` ascending: up to 1024 values by a bucket sort over [min, max] through
-// `scratch` (expected O(n) for spread-out values such as uniform entry times; crowded buckets
-// by std::sort), above that by std::sort.
-void sort_values(std::span<double> values, std::vector<double>& scratch) {
+// Sorts `values`, every one of them in [lo, hi], ascending: up to 1024 values by a bucket sort
+// over [lo, hi] through `scratch` (expected O(n) for spread-out values such as uniform entry
+// times; crowded buckets by std::sort), above that by std::sort. The bounds are the caller's (the
+// range the values were drawn from), so no pass looks for them.
+void sort_values(std::span<double> values, double lo, double hi, std::vector<double>& scratch) {
   constexpr std::size_t MAX_BUCKETS = 1024;
   const std::size_t n = values.size();
   if (n > MAX_BUCKETS || n < 16) {
     std::sort(values.begin(), values.end());
     return;
-  }
-  double lo = values[0], hi = values[0];
-  for (const double v : values) {
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
   }
   double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
   if (!std::isfinite(scale)) scale = 0.0;
@@ -178,7 +174,7 @@ void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double>
     Rng local = rng;  // in registers: through the reference every draw waits on memory
     for (double& t : out) t = uniform(0.0, accrual.duration, local);
     rng = local;
-    sort_values(out, scratch);
+    sort_values(out, 0.0, accrual.duration, scratch);  // uniform() stays within [0, duration]
     return;
   }
   sample_entry_times(accrual, rng, out);
@@ -236,7 +232,12 @@ void EventCutoffs::prepare(const AnalysisTiming& timing, std::span<const double>
   lo_ = lo;
   scale_ = scale;
   counts_.assign(n, 0);
-  for (const double v : times_) ++counts_[bucket_of(v)];
+  buckets_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto bucket = static_cast<std::uint16_t>(bucket_of(times_[i]));
+    buckets_[i] = bucket;
+    ++counts_[bucket];
+  }
 }
 
 std::size_t EventCutoffs::bucket_of(double v) const {
@@ -259,9 +260,8 @@ double EventCutoffs::kth_smallest(std::size_t rank) {
   bucket_values_.resize(n);
   std::size_t kept = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const double v = times_[i];
-    bucket_values_[kept] = v;
-    kept += bucket_of(v) == bucket ? 1 : 0;
+    bucket_values_[kept] = times_[i];
+    kept += buckets_[i] == bucket ? 1 : 0;  // counted in prepare, not computed again per look
   }
   const auto first = bucket_values_.begin();
   std::nth_element(first, first + static_cast<std::ptrdiff_t>(rank - below),

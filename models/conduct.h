@@ -88,6 +88,7 @@ class EventCutoffs {
   static constexpr std::size_t MAX_BUCKETS = 1024;
   std::vector<double> times_, bucket_values_;  // observed event times (calendar); one bucket's
   std::vector<std::uint16_t> counts_;          // values per bucket (times_.size() buckets)
+  std::vector<std::uint16_t> buckets_;         // each time's bucket (index as in times_)
   double last_entry_ = 0.0, earliest_ = 0.0, end_of_all_follow_up_ = 0.0;
   double lo_ = 0.0, scale_ = 0.0;
   bool bucketed_ = false;
