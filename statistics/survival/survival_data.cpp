@@ -75,16 +75,25 @@ void sort_cohort(const SurvivalData& data, SurvivalWorkspace& ws) {
 }
 
 void sort_cohort_records(SurvivalWorkspace& ws) {
-  auto& in = ws.sorted_scratch;
-  auto& out = ws.sorted;
-  const std::size_t n = in.size();
-  out.resize(n);
-  if (n == 0) return;
+  const auto& in = ws.sorted_scratch;
+  if (in.empty()) {
+    ws.sorted.clear();
+    return;
+  }
   double lo = in[0].time, hi = in[0].time;
   for (const SortedSubject& s : in) {
     lo = std::min(lo, s.time);
     hi = std::max(hi, s.time);
   }
+  sort_cohort_records(ws, lo, hi);
+}
+
+void sort_cohort_records(SurvivalWorkspace& ws, double lo, double hi) {
+  auto& in = ws.sorted_scratch;
+  auto& out = ws.sorted;
+  const std::size_t n = in.size();
+  out.resize(n);
+  if (n == 0) return;
   // Counting sort into 2n buckets of equal width (stable: ties keep index order), then each
   // bucket in place. Bucket b holds times in [lo + b w, lo + (b + 1) w); the largest in the last.
   // Twice as many buckets as times: with n, about a third of the times shared a bucket with an

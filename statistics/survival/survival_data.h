@@ -133,6 +133,9 @@ void sort_cohort(const SurvivalData& data, SurvivalWorkspace& ws);
 // arm 0/1, distinct indices) into ws.sorted by (time, index). For callers that write the records
 // themselves (e.g. the data cut of a simulated trial, models/conduct.h).
 void sort_cohort_records(SurvivalWorkspace& ws);
+// The same when the caller knows bounds of the times (every one in [lo, hi], finite), e.g. from
+// the pass that wrote them: no pass looks for them. The order is the same whatever the bounds.
+void sort_cohort_records(SurvivalWorkspace& ws, double lo, double hi);
 
 // Two-sided normal critical value z = qnorm(1 - (1 - level) / 2), as survfit and coxph compute
 // it. Throws std::invalid_argument unless 0 < level < 1.
