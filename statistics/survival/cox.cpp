@@ -449,6 +449,15 @@ ArmEventTerms arm_event_terms(const std::vector<ArmRiskRow>& rows, CoxTies ties,
   terms.resize(2 * events);
   double* a = terms.data();
   double* b = a + events;
+  if (events == rows.size()) {
+    // No tied events (one per row): each event's (a, b) is its row's (n0, n1), as below with
+    // d = 1, for Breslow and Efron alike.
+    for (std::size_t k = 0; k < events; ++k) {
+      a[k] = rows[k].at_risk[0];
+      b[k] = rows[k].at_risk[1];
+    }
+    return {a, b, events, events1};
+  }
   std::size_t k = 0;
   for (const ArmRiskRow& row : rows) {
     const double n0 = row.at_risk[0], n1 = row.at_risk[1];
