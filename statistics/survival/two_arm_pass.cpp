@@ -172,13 +172,20 @@ LogRankResult walk_two_arm(SortedGroups groups, std::size_t size,
 
     km0.add(d_arm[0], at_risk0, table);
     km1.add(d_arm[1], at_risk1, table);
-    reverse.add(m_total - d_total, at_risk, table);
-    reverse_median.visit(t, reverse.state.surv);
+    if (!reverse_median.done()) {
+      // Once the reverse curve's median is found, nothing later changes it (its S only falls
+      // further below one half: QuantilePointTracker::result), so the curve stops there. A
+      // branch that goes one way and then the other, once.
+      reverse.add(m_total - d_total, at_risk, table);
+      reverse_median.visit(t, reverse.state.surv);
+    }
     at_risk0 -= m_arm[0];
     at_risk1 -= m_arm[1];
   }
   const KaplanMeierState final_state[2] = {km0.state, km1.state};
   finish_arms(final_state, next, summary);
+  // (reverse.state.surv: the final S, or the S at which the median was found, which gives the same
+  // result.)
   summary.reverse_median = reverse_median.result(size, reverse.state.surv, last_time);
   summary.events = static_cast<std::size_t>(events);
   // The median of the observed times: those of ranks size / 2 and size / 2 - 1 (from 0).
