@@ -450,8 +450,9 @@ ArmEventTerms arm_event_terms(const std::vector<ArmRiskRow>& rows, CoxTies ties,
   double* a = terms.data();
   double* b = a + events;
   if (events == rows.size()) {
-    // No tied events (one per row): each event's (a, b) is its row's (n0, n1), as below with
-    // d = 1, for Breslow and Efron alike.
+    // No tied events: every row has events (each builder keeps only the times with events), so
+    // as many events as rows means one per row, and each event's (a, b) is its row's (n0, n1),
+    // as below with d = 1, for Breslow and Efron alike.
     for (std::size_t k = 0; k < events; ++k) {
       a[k] = rows[k].at_risk[0];
       b[k] = rows[k].at_risk[1];
