@@ -55,7 +55,8 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
                               TwoArmSummary& summary);
 
 // The same on a cohort given as three runs (a data cut without dropout): every result
-// bit-identical to analyse_two_arm on the sorted cohort the runs merge into, without sorting it.
+// bit-identical to analyse_two_arm on the sorted cohort the runs merge into. It merges them
+// (merge_cohort_runs, into ws.merged) instead of sorting the cohort.
 LogRankResult analyse_two_arm(const CohortRuns& cohort, std::span<const double> capture_times,
                               SurvivalWorkspace& ws, TwoArmSummary& summary);
 
