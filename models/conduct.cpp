@@ -50,20 +50,16 @@ namespace {
 
 // The value of rank `rank` (from 0) of `values`, which may be reordered: what nth_element would
 // leave at values[rank]. Up to 1024 values: a bucket selection (count values into equal-width
-// buckets over [min, max], then select within the one bucket holding the rank), expected O(n)
-// with few unpredictable branches; above that, nth_element.
-double kth_smallest(std::vector<double>& values, std::size_t rank) {
+// buckets over [lo, hi], the values' range, found by the pass that wrote them; then select
+// within the one bucket holding the rank), expected O(n) with few unpredictable branches; above
+// that, nth_element.
+double kth_smallest(std::vector<double>& values, std::size_t rank, double lo, double hi) {
   constexpr std::size_t MAX_BUCKETS = 1024;
   const std::size_t n = values.size();
   if (n > MAX_BUCKETS || n < 16) {
     std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank),
                      values.end());
     return values[rank];
-  }
-  double lo = values[0], hi = values[0];
-  for (const double v : values) {
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
   }
   double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
   if (!std::isfinite(scale)) scale = 0.0;
@@ -180,31 +176,46 @@ void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double>
   sample_entry_times(accrual, rng, out);
 }
 
+namespace {
+
+// The earliest cut-off the timing allows. Without a minimum follow-up the cut-off may fall
+// before enrolment ends (patients entering later are simply not in the analysis); with one,
+// every patient has at least that much.
+double earliest_cutoff(const AnalysisTiming& timing, double last_entry) {
+  return timing.minimum_follow_up > 0.0 ? last_entry + timing.minimum_follow_up : 0.0;
+}
+
+double latest_entry(std::span<const double> entry) {
+  return entry.empty() ? 0.0 : *std::max_element(entry.begin(), entry.end());
+}
+
+}  // namespace
+
 CutoffResult analysis_cutoff(const AnalysisTiming& timing, std::span<const double> entry,
                              std::span<const double> event_time,
                              std::span<const double> dropout_time, std::vector<double>& scratch) {
-  const double last_entry = entry.empty() ? 0.0 : *std::max_element(entry.begin(), entry.end());
-  // Without a minimum follow-up the cut-off may fall before enrolment ends (patients entering
-  // later are simply not in the analysis); with one, every patient has at least that much.
-  const double earliest =
-      timing.minimum_follow_up > 0.0 ? last_entry + timing.minimum_follow_up : 0.0;
   switch (timing.trigger) {
     case AnalysisTiming::Trigger::calendar:
-      return {std::max(timing.calendar_time, earliest), true};
-    case AnalysisTiming::Trigger::after_last_enrolment:
-      return {std::max(last_entry + timing.follow_up_after_last, earliest), true};
+      return {std::max(timing.calendar_time, earliest_cutoff(timing, latest_entry(entry))), true};
+    case AnalysisTiming::Trigger::after_last_enrolment: {
+      const double last_entry = latest_entry(entry);
+      return {
+          std::max(last_entry + timing.follow_up_after_last, earliest_cutoff(timing, last_entry)),
+          true};
+    }
     case AnalysisTiming::Trigger::events:
       break;
   }
-  const double end_of_all_follow_up =
-      observed_event_times(entry, event_time, dropout_time, scratch).end_of_all_follow_up;
+  // The event-time scan also finds the latest entry and the times' range (no pass for either).
+  const EventTimeScan scan = observed_event_times(entry, event_time, dropout_time, scratch);
+  const double earliest = earliest_cutoff(timing, scan.last_entry);
   const auto k = static_cast<std::size_t>(timing.target_events);
   if (scratch.size() < k || k == 0) {
     // The target is never reached: analyse when nothing more can happen (or, if some patients
     // are followed forever without event, at the last event/dropout time).
-    return {std::max(end_of_all_follow_up, earliest), false};
+    return {std::max(scan.end_of_all_follow_up, earliest), false};
   }
-  return {std::max(kth_smallest(scratch, k - 1), earliest), true};
+  return {std::max(kth_smallest(scratch, k - 1, scan.least, scan.greatest), earliest), true};
 }
 
 void EventCutoffs::prepare(const AnalysisTiming& timing, std::span<const double> entry,
@@ -213,14 +224,14 @@ void EventCutoffs::prepare(const AnalysisTiming& timing, std::span<const double>
   // analysis_cutoff's first pass (the same expressions), done once for all looks.
   bucketed_ = false;
   if (timing.trigger != AnalysisTiming::Trigger::events) {
-    last_entry_ = entry.empty() ? 0.0 : *std::max_element(entry.begin(), entry.end());
-    earliest_ = timing.minimum_follow_up > 0.0 ? last_entry_ + timing.minimum_follow_up : 0.0;
+    last_entry_ = latest_entry(entry);
+    earliest_ = earliest_cutoff(timing, last_entry_);
     times_.clear();
     return;
   }
   const EventTimeScan scan = observed_event_times(entry, event_time, dropout_time, times_);
   last_entry_ = scan.last_entry;
-  earliest_ = timing.minimum_follow_up > 0.0 ? last_entry_ + timing.minimum_follow_up : 0.0;
+  earliest_ = earliest_cutoff(timing, last_entry_);
   end_of_all_follow_up_ = scan.end_of_all_follow_up;
   // kth_smallest's buckets, counted once: equal-width over [min, max], as many as values.
   const std::size_t n = times_.size();
