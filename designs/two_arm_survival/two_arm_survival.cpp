@@ -45,11 +45,7 @@ void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::ui
   }
 
   Rng outcomes = make_stream(seed, replicate, StreamPurpose::outcomes);
-  double largest_unit_event = 0.0;  // the presort's bucket range is [0, largest] (below)
-  for (std::size_t i = 0; i < n; ++i) {
-    ws.unit_event[i] = exponential(1.0, outcomes);
-    largest_unit_event = std::max(largest_unit_event, ws.unit_event[i]);
-  }
+  for (std::size_t i = 0; i < n; ++i) ws.unit_event[i] = exponential(1.0, outcomes);
   // Dropout has a stream of its own, so without dropout it need not be drawn at all (unused:
   // dropout times are NEVER) and nothing else changes.
   ws.event_order_ready = false;
@@ -66,11 +62,13 @@ void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::ui
   if (design.stratified || (design.nph.enabled && !design.group_sequential())) return;
   auto& records = ws.survival.sorted_scratch;
   records.resize(n);
+  double largest_unit_event = 0.0;  // the sort's range is [0, largest]: exponential draws are >= 0
   for (std::size_t i = 0; i < n; ++i) {
     records[i] = {ws.unit_event[i], static_cast<std::uint32_t>(i), 0,
                   static_cast<std::uint8_t>(ws.arm[i])};
+    largest_unit_event = std::max(largest_unit_event, ws.unit_event[i]);
   }
-  sort_cohort_records(ws.survival, 0.0, largest_unit_event);  // exponential draws are >= 0
+  sort_cohort_records(ws.survival, 0.0, largest_unit_event);
   for (int a = 0; a < 2; ++a) ws.event_order[a].resize(n);
   // The two counts in registers, as arm_extents counts: `count[s.arm] += 1` made each increment
   // wait for the store of the one before.
