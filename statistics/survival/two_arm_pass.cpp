@@ -4,7 +4,9 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <optional>
 
 namespace trialsim {
 namespace {
@@ -29,6 +31,9 @@ struct SingleEventFactors {
     }
   }
 };
+
+// Two doubles in one SSE register (GCC vector extension, as in cox.cpp).
+using Double2 = double __attribute__((vector_size(16)));
 
 // Counts of subjects, signed: the walk converts several to double at every time, and the
 // conversion of a signed integer is one instruction where an unsigned one costs a sign test and a
@@ -58,35 +63,31 @@ struct RunningCurve {
   }
 };
 
-// The time groups of a sorted cohort, in time order.
-class SortedGroups {
- public:
-  explicit SortedGroups(std::span<const SortedSubject> cohort) : cohort_(cohort) {}
-
-  // The next distinct time t, with its subjects leaving the risk set (m) and its events (d) per
-  // arm; false after the last.
-  bool next(double& t, Count (&m)[2], Count (&d)[2]) {
-    if (k_ >= cohort_.size()) return false;
-    t = cohort_[k_].time;
-    m[0] = m[1] = d[0] = d[1] = 0;
-    do {
-      const Count a = cohort_[k_].arm, e = cohort_[k_].status;
-      m[1] += a;
-      m[0] += 1 - a;
-      d[1] += a & e;
-      d[0] += (1 - a) & e;
-      ++k_;
-    } while (k_ < cohort_.size() && cohort_[k_].time == t);
-    return true;
+// log_rank(cohort)'s sums over the times with events, from the Cox risk table's first `count`
+// rows (in time order): add_logrank_time's expressions, two quotients at a time (each lane of a
+// packed division is the correctly rounded quotient, as a scalar division's), since this loop
+// waits on the divider. Times without events, left out, would add exact zeros.
+void add_logrank_rows(const ArmRiskRow* rows, std::size_t count, LogRankResult& sums) {
+  Double2 expected = {sums.expected[1], sums.expected[0]};
+  double observed1 = sums.observed[1], observed0 = sums.observed[0], variance = sums.variance;
+  for (std::size_t k = 0; k < count; ++k) {
+    const double n1 = rows[k].at_risk[1], d1 = rows[k].events[1];
+    const double d = rows[k].events[0] + d1, n = rows[k].at_risk[0] + n1;
+    observed1 += d1;
+    observed0 += d - d1;
+    expected += Double2{d * n1, d * (n - n1)} / Double2{n, n};
+    if (n > 1.0) {
+      // tmp = d (n - d) / (n (n - 1)) and n1^2 / n.
+      const Double2 quotient = Double2{d * (n - d), n1 * n1} / Double2{n * (n - 1.0), n};
+      variance += quotient[0] * (n1 - quotient[1]);
+    }
   }
-
-  // The observed time of rank `rank` (from 0; < size).
-  double time_at(std::size_t rank) const { return cohort_[rank].time; }
-
- private:
-  std::span<const SortedSubject> cohort_;
-  std::size_t k_ = 0;
-};
+  sums.expected[1] = expected[0];
+  sums.expected[0] = expected[1];
+  sums.observed[1] = observed1;
+  sums.observed[0] = observed0;
+  sums.variance = variance;
+}
 
 // Each arm's first and last observed time and size, of a sorted cohort.
 void arm_extents(std::span<const SortedSubject> cohort, TwoArmSummary& summary) {
@@ -117,86 +118,150 @@ void finish_arms(const KaplanMeierState (&final_state)[2], std::size_t next,
   }
 }
 
-// The one pass, over the time groups of a sorted cohort of `size` subjects whose arm sizes are in
-// summary.arm[a].n. Every running sum is a local whose address never leaves the loop: held in a
-// struct that escapes to a call afterwards (the returned result, a curve passed by reference),
-// the compiler kept it in memory, and each group's addition waited for the last one's store
-// (bench/README.md, stop 30).
-LogRankResult walk_two_arm(SortedGroups groups, std::size_t size,
-                           std::span<const double> capture_times, SurvivalWorkspace& ws,
-                           TwoArmSummary& summary) {
+// The rows' (d0, d1) at a time with one subject, by its status and arm, and who leaves the risk
+// set then, (1 - a, a) by its arm: loaded, not converted from integers.
+constexpr Double2 EVENT_PAIR[2][2] = {{{0.0, 0.0}, {0.0, 0.0}}, {{1.0, 0.0}, {0.0, 1.0}}};
+constexpr Double2 LEAVING_PAIR[2] = {{1.0, 0.0}, {0.0, 1.0}};
+
+// A time t with `censored` of `at_risk` censored on the reverse Kaplan-Meier curve (censoring as
+// the event), walked until its median is found (the median follow-up): once found, nothing later
+// changes it (its S only falls further below one half: QuantilePointTracker::result), so the
+// curve stops there. A branch that goes one way and then the other, once. `checked`: through
+// RunningCurve::add, else straight from the tables (censored <= 1, at_risk below their size).
+// Curve and tracker are two objects, not one: the tracker stays in memory, and a curve held with
+// it would too.
+inline void add_reverse(RunningCurve& curve, QuantilePointTracker& median, double t, Count censored,
+                        Count at_risk, bool checked, const SingleEventFactors& table) {
+  if (median.done()) return;
+  if (checked) {
+    curve.add(censored, at_risk, table);
+  } else {
+    curve.state.surv *= table.survival[censored][at_risk];
+    curve.state.var_log += table.variance[censored][at_risk];
+  }
+  median.visit(t, curve.state.surv);
+}
+
+// The subjects of the time group starting at cohort[k] (time t): those leaving the risk set (m)
+// and the events (d) per arm. Returns the start of the next group.
+std::size_t gather_group(std::span<const SortedSubject> cohort, std::size_t k, Count (&m)[2],
+                         Count (&d)[2]) {
+  const double t = cohort[k].time;
+  m[0] = m[1] = d[0] = d[1] = 0;
+  do {
+    const Count a = cohort[k].arm, e = cohort[k].status;
+    m[1] += a;
+    m[0] += 1 - a;
+    d[1] += a & e;
+    d[0] += (1 - a) & e;
+    ++k;
+  } while (k < cohort.size() && cohort[k].time == t);
+  return k;
+}
+
+// What the one pass leaves for walk_two_arm to finish.
+struct WalkEnd {
+  KaplanMeierState final_state[2];  // each arm's curve at its end
+  std::size_t next_capture;         // the first capture time at or after the last time
+  std::size_t kept_rows;            // the Cox risk table rows (times with events)
+  std::optional<double> reverse_median;
+};
+
+// The one pass over the time groups of a sorted cohort whose arm sizes are in summary.arm[a].n
+// (the capture states into summary.arm[a].at, sized), writing the Cox risk table rows (at risk:
+// time >= t) of the times with events to `row`. Every running sum is a local whose address never
+// leaves the loop: held in a struct that escapes to a call afterwards, the compiler kept it in
+// memory, and each group's addition waited for the last one's store (bench/README.md, stop 30).
+WalkEnd walk_groups(std::span<const SortedSubject> cohort, std::span<const double> capture_times,
+                    TwoArmSummary& summary, ArmRiskRow* const row) {
   static const SingleEventFactors table;
-  const std::size_t captures = capture_times.size();
+  const std::size_t size = cohort.size(), captures = capture_times.size();
   RunningCurve km0, km1, reverse;
-  for (int a = 0; a < 2; ++a) summary.arm[a].at.resize(captures);
-  QuantilePointTracker reverse_median(0.5);  // the reverse curve's median (follow-up)
+  QuantilePointTracker reverse_median(0.5);
   reverse_median.start();
   std::size_t next = 0;  // the next capture time to record, and that time (+Inf after the last)
-  double next_time = captures > 0 ? capture_times[0] : INF;
-  Count events = 0;
-  auto& rows = ws.arm_risk;
-  rows.resize(size);
-  ArmRiskRow* const row = rows.data();
-  std::size_t kept = 0;
-
-  // log_rank(cohort)'s sums, with the same expressions.
-  LogRankResult sums{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, size > 0 ? 1 : 0};
-  // At risk per arm (time >= t); the reverse curve's at risk is their sum.
+  double next_time = captures > 0 ? capture_times[0] : INF, last_time = NaN;
+  ArmRiskRow* row_end = row;  // past the rows kept so far
+  // At risk per arm (time >= t), and as doubles (exact) for the rows.
   auto at_risk0 = static_cast<Count>(summary.arm[0].n),
        at_risk1 = static_cast<Count>(summary.arm[1].n);
-  double t = 0.0, last_time = NaN;
-  Count m_arm[2], d_arm[2];
-  while (groups.next(t, m_arm, d_arm)) {
+  Double2 at_risk_pair = {static_cast<double>(at_risk0), static_cast<double>(at_risk1)};
+  // Every number at risk is below the tables' size in a cohort smaller than it, so a time with
+  // one subject (d <= 1) reads them without RunningCurve::add's checks.
+  const bool small = size < SingleEventFactors::SIZE;
+  for (std::size_t k = 0; k < size;) {
+    const double t = cohort[k].time;
     last_time = t;
-    const Count d_total = d_arm[0] + d_arm[1], m_total = m_arm[0] + m_arm[1];
-    const Count at_risk = at_risk0 + at_risk1;
     while (next_time < t) {  // capture times before t: the curves' states so far
       summary.arm[0].at[next] = km0.state;
       summary.arm[1].at[next] = km1.state;
       ++next;
       next_time = next < captures ? capture_times[next] : INF;
     }
-    events += d_total;
-
-    // Added for every group: a time without events adds exact zeros (every term has the factor
-    // d = 0, the sums are non-negative), and the branch on d > 0 was a coin flip that cost more
-    // than the divisions it skipped (5 % of two-arm-survival's time; bench/README.md, stop 29).
-    // (Integers below 2^53: their doubles, and d0 + d1, are exact.)
-    const double d0 = static_cast<double>(d_arm[0]), d1 = static_cast<double>(d_arm[1]);
-    const double n = static_cast<double>(at_risk), n1 = static_cast<double>(at_risk1);
-    add_logrank_time(sums, d0 + d1, d1, n, n1);
-
-    // The Cox risk table row (at risk: time >= t), kept when there are events.
-    row[kept] = {{n - n1, n1}, {d0, d1}};
-    kept += d_total > 0 ? 1 : 0;
-
-    km0.add(d_arm[0], at_risk0, table);
-    km1.add(d_arm[1], at_risk1, table);
-    if (!reverse_median.done()) {
-      // Once the reverse curve's median is found, nothing later changes it (its S only falls
-      // further below one half: QuantilePointTracker::result), so the curve stops there. A
-      // branch that goes one way and then the other, once.
-      reverse.add(m_total - d_total, at_risk, table);
-      reverse_median.visit(t, reverse.state.surv);
+    if (small && (k + 1 == size || cohort[k + 1].time != t)) [[likely]] {
+      // One subject at t, of arm a, an event (e = 1) or censored: the general step below with
+      // m = (1 - a, a) and d = e m, in fewer instructions.
+      const Count a = cohort[k++].arm, e = cohort[k - 1].status;
+      const Count d0 = (1 - a) & e, d1 = a & e;
+      std::memcpy(&row_end->at_risk, &at_risk_pair, sizeof at_risk_pair);
+      std::memcpy(&row_end->events, &EVENT_PAIR[e][a], sizeof(Double2));
+      row_end += e;
+      at_risk_pair -= LEAVING_PAIR[a];
+      km0.state.surv *= table.survival[d0][at_risk0];
+      km0.state.var_log += table.variance[d0][at_risk0];
+      km1.state.surv *= table.survival[d1][at_risk1];
+      km1.state.var_log += table.variance[d1][at_risk1];
+      add_reverse(reverse, reverse_median, t, 1 - e, at_risk0 + at_risk1, false, table);
+      at_risk0 -= 1 - a;
+      at_risk1 -= a;
+      continue;
     }
-    at_risk0 -= m_arm[0];
-    at_risk1 -= m_arm[1];
+    Count m[2], d[2];
+    k = gather_group(cohort, k, m, d);
+    // The row, kept when there are events. (Integers below 2^53: their doubles are exact.)
+    std::memcpy(&row_end->at_risk, &at_risk_pair, sizeof at_risk_pair);
+    row_end->events[0] = static_cast<double>(d[0]);
+    row_end->events[1] = static_cast<double>(d[1]);
+    row_end += d[0] + d[1] > 0 ? 1 : 0;
+    at_risk_pair -= Double2{static_cast<double>(m[0]), static_cast<double>(m[1])};
+    km0.add(d[0], at_risk0, table);
+    km1.add(d[1], at_risk1, table);
+    add_reverse(reverse, reverse_median, t, m[0] + m[1] - d[0] - d[1], at_risk0 + at_risk1, true,
+                table);
+    at_risk0 -= m[0];
+    at_risk1 -= m[1];
   }
-  const KaplanMeierState final_state[2] = {km0.state, km1.state};
-  finish_arms(final_state, next, summary);
   // (reverse.state.surv: the final S, or the S at which the median was found, which gives the same
   // result.)
-  summary.reverse_median = reverse_median.result(size, reverse.state.surv, last_time);
-  summary.events = static_cast<std::size_t>(events);
+  return {{km0.state, km1.state},
+          next,
+          static_cast<std::size_t>(row_end - row),
+          reverse_median.result(size, reverse.state.surv, last_time)};
+}
+
+// The one pass (walk_groups), then the log-rank test from its rows, and the summary's rest.
+LogRankResult walk_two_arm(std::span<const SortedSubject> cohort,
+                           std::span<const double> capture_times, SurvivalWorkspace& ws,
+                           TwoArmSummary& summary) {
+  const std::size_t size = cohort.size();
+  for (int a = 0; a < 2; ++a) summary.arm[a].at.resize(capture_times.size());
+  auto& rows = ws.arm_risk;
+  rows.resize(size);
+  const WalkEnd end = walk_groups(cohort, capture_times, summary, rows.data());
+  // log_rank(cohort)'s sums, with the same expressions, over the times with events.
+  LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0.0, size > 0 ? 1 : 0};
+  add_logrank_rows(rows.data(), end.kept_rows, r);
+  finish_logrank(r);
+  finish_arms(end.final_state, end.next_capture, summary);
+  summary.reverse_median = end.reverse_median;
+  // (Sums of whole numbers below 2^53: exact.)
+  summary.events = static_cast<std::size_t>(r.observed[0] + r.observed[1]);
   // The median of the observed times: those of ranks size / 2 and size / 2 - 1 (from 0).
-  const double upper_time = size > 0 ? groups.time_at(size / 2) : NaN;
-  const double lower_time = size > 1 ? groups.time_at(size / 2 - 1) : NaN;
+  const double upper_time = size > 0 ? cohort[size / 2].time : NaN;
+  const double lower_time = size > 1 ? cohort[size / 2 - 1].time : NaN;
   summary.observed_time_median =
       size % 2 == 0 && size > 0 ? 0.5 * (upper_time + lower_time) : upper_time;
-  finish_forward_arm_risk(rows, kept);
-
-  LogRankResult r = sums;
-  finish_logrank(r);
+  finish_forward_arm_risk(rows, end.kept_rows);
   return r;
 }
 
@@ -206,7 +271,7 @@ LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
                               std::span<const double> capture_times, SurvivalWorkspace& ws,
                               TwoArmSummary& summary) {
   arm_extents(cohort, summary);
-  return walk_two_arm(SortedGroups(cohort), cohort.size(), capture_times, ws, summary);
+  return walk_two_arm(cohort, capture_times, ws, summary);
 }
 
 LogRankResult analyse_two_arm(const CohortRuns& cohort, std::span<const double> capture_times,
