@@ -254,6 +254,44 @@ void EventCutoffs::prepare(const AnalysisTiming& timing, std::span<const double>
   }
 }
 
+void EventCutoffs::prepare_no_dropout(const AnalysisTiming& timing, std::span<const double> entry,
+                                      std::span<const double> event_time,
+                                      std::span<const double> dropout_time,
+                                      double longest_event_time) {
+  const std::size_t n = entry.size();
+  // The calendar times' bounds: fl(entry + t) is monotone in both terms, so every one lies in
+  // [entry[0], fl(entry[n - 1] + longest)] when 0 <= t <= longest.
+  const double lo = n > 0 ? entry[0] : 0.0;
+  const double hi = n > 0 ? entry[n - 1] + longest_event_time : 0.0;
+  double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
+  if (!std::isfinite(scale)) scale = 0.0;
+  if (timing.trigger != AnalysisTiming::Trigger::events || n < 16 || n > MAX_BUCKETS ||
+      !std::isfinite(hi) || !(lo >= 0.0)) {
+    prepare(timing, entry, event_time, dropout_time);
+    return;
+  }
+  // observed_event_times with every dropout NEVER keeps every (finite) time, in patient order;
+  // its latest entry is the last; its end of all follow-up the greatest calendar time.
+  last_entry_ = entry[n - 1];
+  earliest_ = earliest_cutoff(timing, last_entry_);
+  lo_ = lo;
+  scale_ = scale;
+  times_.resize(n);
+  counts_.assign(n, 0);
+  buckets_.resize(n);
+  double greatest = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double calendar = entry[i] + event_time[i];
+    times_[i] = calendar;
+    greatest = std::max(greatest, calendar);
+    const auto bucket = static_cast<std::uint16_t>(bucket_of(calendar));
+    buckets_[i] = bucket;
+    ++counts_[bucket];
+  }
+  end_of_all_follow_up_ = greatest;
+  bucketed_ = true;
+}
+
 std::size_t EventCutoffs::bucket_of(double v) const {
   return equal_width_bucket(v, lo_, scale_, times_.size() - 1);
 }

@@ -82,6 +82,13 @@ class EventCutoffs {
  public:
   void prepare(const AnalysisTiming& timing, std::span<const double> entry,
                std::span<const double> event_time, std::span<const double> dropout_time);
+  // prepare for a cohort without dropout (every dropout time NEVER) whose entries are
+  // non-decreasing and whose event times lie in [0, longest_event_time]: every event is observed
+  // some day, and the calendar times lie in [first entry, last entry + longest], known before
+  // they are computed, so one pass writes and buckets them. The same cut-offs as prepare.
+  void prepare_no_dropout(const AnalysisTiming& timing, std::span<const double> entry,
+                          std::span<const double> event_time, std::span<const double> dropout_time,
+                          double longest_event_time);
   CutoffResult cutoff(const AnalysisTiming& timing);
 
  private:

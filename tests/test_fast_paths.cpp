@@ -546,9 +546,11 @@ TEST_CASE("EventCutoffs equals analysis_cutoff for every target, bit for bit",
   // Random cohort sizes 2..300 with tied calendar event times, with and without dropout (events
   // after dropout are never observed) and a minimum follow-up; every target 0..n + 1, asked from
   // the last look back (the order a group-sequential trial does not follow: any order must work).
+  // Without dropout, prepare_no_dropout too, given the longest event time or a larger bound.
   Random random;
-  EventCutoffs cutoffs;
+  EventCutoffs cutoffs, no_dropout_cutoffs;
   std::vector<double> scratch;
+  std::size_t no_dropout_cohorts = 0;
   for (std::size_t k = 0; k < COHORTS / 2; ++k) {
     const std::size_t n = 2 + random.below(299);
     const double grid = GRIDS[k % 4];
@@ -562,13 +564,22 @@ TEST_CASE("EventCutoffs equals analysis_cutoff for every target, bit for bit",
     AnalysisTiming timing;
     timing.minimum_follow_up = k % 5 == 2 ? 6.0 : 0.0;
     cutoffs.prepare(timing, entry, event, dropout);
+    const bool without_dropout = k % 3 != 1;
+    if (without_dropout) {
+      const double longest = *std::max_element(event.begin(), event.end());
+      no_dropout_cutoffs.prepare_no_dropout(timing, entry, event, dropout,
+                                            k % 2 == 0 ? longest : 3.0 * longest + 1.0);
+      ++no_dropout_cohorts;
+    }
     for (int target = static_cast<int>(n) + 1; target >= 0; --target) {
       timing.target_events = target;
       INFO("cohort " << k << ": n " << n << ", grid " << grid << ", target " << target);
-      REQUIRE(difference(cutoffs.cutoff(timing),
-                         analysis_cutoff(timing, entry, event, dropout, scratch)) == "");
+      const CutoffResult expected = analysis_cutoff(timing, entry, event, dropout, scratch);
+      REQUIRE(difference(cutoffs.cutoff(timing), expected) == "");
+      if (without_dropout) REQUIRE(difference(no_dropout_cutoffs.cutoff(timing), expected) == "");
     }
   }
+  CHECK(no_dropout_cohorts >= COHORTS / 4);
 }
 
 TEST_CASE("the scalar Cox fit on the arm agrees with the general Cox fit",
