@@ -89,16 +89,13 @@ void add_logrank_rows(const ArmRiskRow* rows, std::size_t count, LogRankResult& 
   sums.variance = variance;
 }
 
-// Each arm's first and last observed time and size, of a sorted cohort.
-void arm_extents(std::span<const SortedSubject> cohort, TwoArmSummary& summary) {
-  for (int a = 0; a < 2; ++a) summary.arm[a].first_time = summary.arm[a].last_time = NaN;
-  // Counted in a register: `summary.arm[s.arm].n += 1` made each increment wait for the last
-  // one's store (a loop-carried store-to-load dependency, 2.7 % of the two-arm run's time).
-  std::size_t arm1 = 0;
-  for (const SortedSubject& s : cohort) arm1 += s.arm;
+// Each arm's first and last observed time, and its size (arm 1 has `arm1` subjects), of a
+// sorted cohort.
+void arm_extents(std::span<const SortedSubject> cohort, std::size_t arm1, TwoArmSummary& summary) {
   summary.arm[1].n = arm1;
   summary.arm[0].n = cohort.size() - arm1;
   for (int a = 0; a < 2; ++a) {
+    summary.arm[a].first_time = summary.arm[a].last_time = NaN;
     const auto in_arm = [a](const SortedSubject& s) { return s.arm == a; };
     const auto it = std::find_if(cohort.begin(), cohort.end(), in_arm);
     if (it != cohort.end()) summary.arm[a].first_time = it->time;
@@ -270,7 +267,11 @@ LogRankResult walk_two_arm(std::span<const SortedSubject> cohort,
 LogRankResult analyse_two_arm(std::span<const SortedSubject> cohort,
                               std::span<const double> capture_times, SurvivalWorkspace& ws,
                               TwoArmSummary& summary) {
-  arm_extents(cohort, summary);
+  // Counted in a register: `summary.arm[s.arm].n += 1` made each increment wait for the last
+  // one's store (a loop-carried store-to-load dependency, 2.7 % of the two-arm run's time).
+  std::size_t arm1 = 0;
+  for (const SortedSubject& s : cohort) arm1 += s.arm;
+  arm_extents(cohort, arm1, summary);
   return walk_two_arm(cohort, capture_times, ws, summary);
 }
 
@@ -279,8 +280,10 @@ LogRankResult analyse_two_arm(const CohortRuns& cohort, std::span<const double> 
   // Merged first, then walked as a sorted cohort: the merge (two chains, survival_data.cpp) costs
   // less than taking each group's subjects off the three runs inside the walk, whose every step
   // waited for its loads (bench/README.md, stop 30).
+  // The arms' sizes come with the runs: no pass counts them.
   merge_cohort_runs(cohort, ws.merged);
-  return analyse_two_arm(ws.merged, capture_times, ws, summary);
+  arm_extents(ws.merged, cohort.arm1, summary);
+  return walk_two_arm(ws.merged, capture_times, ws, summary);
 }
 
 }  // namespace trialsim
