@@ -26,10 +26,18 @@ inline bool bernoulli(double probability, RNG& rng) {
   return uniform01(rng) < probability;
 }
 
-// Exponential with the given rate (1/mean) by inversion: -log(U)/rate, U in (0,1].
+// Exponential with the given rate (1/mean) by inversion: -log(U)/rate, U in (0,1]; `uniform` is
+// set to U (a larger U gives a smaller draw: a key that orders draws without the logarithm).
+template <class RNG>
+inline double exponential(double rate, RNG& rng, double& uniform) {
+  uniform = uniform01_open_below(rng);
+  return -std::log(uniform) / rate;
+}
+
 template <class RNG>
 inline double exponential(double rate, RNG& rng) {
-  return -std::log(uniform01_open_below(rng)) / rate;
+  double uniform;
+  return exponential(rate, rng, uniform);
 }
 
 // Weibull with shape k and scale lambda by inversion: lambda * (-log U)^(1/k).

@@ -541,6 +541,65 @@ TEST_CASE(
   CHECK(ties_across_runs >= 500);
 }
 
+TEST_CASE("sort_cohort_records with the caller's buckets sorts by time, whatever the buckets",
+          "[fast_paths][survival]") {
+  // Random records (sizes 2..300, times with ties on the grids) sorted with four kinds of
+  // buckets: monotone in time (equal width, as the (lo, hi) overload's: then the same records in
+  // the same order, ties by index), random (every record anywhere), all in one bucket, and
+  // reversed (the largest times first). Every kind must give the records sorted by time, each
+  // once. Crowded or reversed buckets end in the std::sort fallback.
+  Random random;
+  SurvivalWorkspace given, reference;
+  std::vector<std::uint32_t> bucket;
+  int fallbacks_possible = 0;
+  for (std::size_t k = 0; k < COHORTS / 2; ++k) {
+    const std::size_t n = 2 + random.below(299);
+    const double grid = GRIDS[k % 4];
+    given.sorted_scratch.resize(n);
+    double hi = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double t = on_grid(random.exponential(12.0), grid);
+      given.sorted_scratch[i] = {t, static_cast<std::uint32_t>(i),
+                                 static_cast<std::uint8_t>(random.below(2)),
+                                 static_cast<std::uint8_t>(random.below(2))};
+      hi = std::max(hi, t);
+    }
+    reference.sorted_scratch = given.sorted_scratch;
+    sort_cohort_records(reference, 0.0, hi);
+    const std::size_t buckets = 2 * n;
+    const int kind = static_cast<int>(k % 4);
+    bucket.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double t = given.sorted_scratch[i].time;
+      const std::size_t equal_width = std::min(
+          buckets - 1, static_cast<std::size_t>(t / (hi > 0.0 ? hi : 1.0) * double(buckets)));
+      bucket[i] = static_cast<std::uint32_t>(kind == 0   ? equal_width
+                                             : kind == 1 ? random.below(buckets)
+                                             : kind == 2 ? 0
+                                                         : buckets - 1 - equal_width);
+    }
+    fallbacks_possible += kind >= 2 ? 1 : 0;
+    sort_cohort_records(given, bucket, buckets);
+    INFO("cohort " << k << ": n " << n << ", grid " << grid << ", bucket kind " << kind);
+    REQUIRE(given.sorted.size() == n);
+    std::vector<bool> seen(n, false);
+    for (std::size_t j = 0; j < n; ++j) {
+      const SortedSubject& s = given.sorted[j];
+      REQUIRE(s.index < n);
+      REQUIRE_FALSE(seen[s.index]);
+      seen[s.index] = true;
+      const SortedSubject& original = given.sorted_scratch[s.index];
+      REQUIRE(s.time == original.time);
+      REQUIRE(s.status == original.status);
+      REQUIRE(s.arm == original.arm);
+      if (j > 0) REQUIRE(given.sorted[j - 1].time <= s.time);
+      REQUIRE(s.time == reference.sorted[j].time);
+      if (kind == 0) REQUIRE(s.index == reference.sorted[j].index);
+    }
+  }
+  CHECK(fallbacks_possible >= 100);
+}
+
 TEST_CASE("EventCutoffs equals analysis_cutoff for every target, bit for bit",
           "[fast_paths][conduct]") {
   // Random cohort sizes 2..300 with tied calendar event times, with and without dropout (events

@@ -45,30 +45,40 @@ void draw_cohort(const TwoArmSurvivalDesign& design, std::uint64_t seed, std::ui
   }
 
   Rng outcomes = make_stream(seed, replicate, StreamPurpose::outcomes);
-  for (std::size_t i = 0; i < n; ++i) ws.unit_event[i] = exponential(1.0, outcomes);
   // Dropout has a stream of its own, so without dropout it need not be drawn at all (unused:
   // dropout times are NEVER) and nothing else changes.
   ws.event_order_ready = false;
-  if (design.dropout_rate_control > 0.0 || design.dropout_rate_experimental > 0.0) {
-    Rng dropout = make_stream(seed, replicate, StreamPurpose::dropout);
-    for (std::size_t i = 0; i < n; ++i) ws.unit_dropout[i] = exponential(1.0, dropout);
-    return;
-  }
+  const bool dropout = design.dropout_rate_control > 0.0 || design.dropout_rate_experimental > 0.0;
   // Each arm's patients by unit event draw, sorted once here for all scenarios (ties in any
   // order): every unstratified look is then cut from them (cut_log_rank_no_dropout for the test
   // alone, cut_runs_no_dropout and a merge for the final analysis) and none sorts its cohort.
-  // Entry times are sorted, as the cut requires. Not for a single look with the NPH analyses,
-  // which sort the cut cohort anyway (add_nph) and share it with the final analysis.
-  if (design.stratified || (design.nph.enabled && !design.group_sequential())) return;
+  // Entry times are sorted, as the cut requires. Not with dropout, nor for a single look with
+  // the NPH analyses, which sort the cut cohort anyway (add_nph) and share it with the final
+  // analysis.
+  if (dropout || design.stratified || (design.nph.enabled && !design.group_sequential())) {
+    for (std::size_t i = 0; i < n; ++i) ws.unit_event[i] = exponential(1.0, outcomes);
+    if (dropout) {
+      Rng dropout_stream = make_stream(seed, replicate, StreamPurpose::dropout);
+      for (std::size_t i = 0; i < n; ++i) ws.unit_dropout[i] = exponential(1.0, dropout_stream);
+    }
+    return;
+  }
+  // Sorted in 2n buckets of equal width in 1 - U, U the uniform each draw inverted (draws in
+  // decreasing U), which holds about as many draws each as the uniform does: equal-width buckets
+  // of the draws themselves crowd near 0, where the exponential density is highest.
   auto& records = ws.survival.sorted_scratch;
   records.resize(n);
-  double largest_unit_event = 0.0;  // the sort's range is [0, largest]: exponential draws are >= 0
+  const std::size_t buckets = 2 * n;
+  ws.presort_bucket.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
+    double uniform;
+    ws.unit_event[i] = exponential(1.0, outcomes, uniform);
     records[i] = {ws.unit_event[i], static_cast<std::uint32_t>(i), 0,
                   static_cast<std::uint8_t>(ws.arm[i])};
-    largest_unit_event = std::max(largest_unit_event, ws.unit_event[i]);
+    ws.presort_bucket[i] = static_cast<std::uint32_t>(std::min(
+        buckets - 1, static_cast<std::size_t>((1.0 - uniform) * static_cast<double>(buckets))));
   }
-  sort_cohort_records(ws.survival, 0.0, largest_unit_event);
+  sort_cohort_records(ws.survival, ws.presort_bucket, buckets);
   for (int a = 0; a < 2; ++a) ws.event_order[a].resize(n);
   // The two counts in registers, as arm_extents counts: `count[s.arm] += 1` made each increment
   // wait for the store of the one before.

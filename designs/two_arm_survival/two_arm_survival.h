@@ -119,6 +119,7 @@ struct TwoArmSurvivalWorkspace {
   // the test alone (interims; every look with design.estimates false) take it straight from
   // the cut (cut_log_rank_no_dropout) without building and sorting the cohort.
   std::vector<std::uint32_t> event_order[2];
+  std::vector<std::uint32_t> presort_bucket;  // draw_cohort's bucket of each unit event draw
   bool event_order_ready = false;
   // The looks a group-sequential trial made (test_looks): its per-look table (calendar time,
   // events, patients enrolled at each look's cut-off).

@@ -88,31 +88,27 @@ void sort_cohort_records(SurvivalWorkspace& ws) {
   sort_cohort_records(ws, lo, hi);
 }
 
-void sort_cohort_records(SurvivalWorkspace& ws, double lo, double hi) {
+namespace {
+
+// sort_cohort_records' sort: the records of ws.sorted_scratch counted into `buckets` buckets by
+// bucket_of(record, position) (< buckets), stably, then one insertion pass.
+template <class BucketOf>
+void bucket_sort_records(SurvivalWorkspace& ws, std::size_t buckets, BucketOf bucket_of) {
   auto& in = ws.sorted_scratch;
   auto& out = ws.sorted;
   const std::size_t n = in.size();
   out.resize(n);
   if (n == 0) return;
-  // Counting sort into 2n buckets of equal width (stable: ties keep index order), then each
-  // bucket in place. Bucket b holds times in [lo + b w, lo + (b + 1) w); the largest in the last.
-  // Twice as many buckets as times: with n, about a third of the times shared a bucket with an
-  // earlier one and the insertion pass below mispredicted on them (4n gained nothing more;
-  // bench/README.md, stop 29).
-  const std::size_t buckets = 2 * n;
-  double scale = hi > lo ? static_cast<double>(buckets) / (hi - lo) : 0.0;
-  if (!std::isfinite(scale)) scale = 0.0;  // a subnormal range: one bucket, std::sort
-  const auto bucket_of = [&](double t) { return equal_width_bucket(t, lo, scale, buckets - 1); };
   auto& offset = ws.buckets;
   offset.assign(buckets + 1, 0);
-  for (const SortedSubject& s : in) ++offset[bucket_of(s.time) + 1];
+  for (std::size_t k = 0; k < n; ++k) ++offset[bucket_of(in[k], k) + 1];
   for (std::size_t b = 0; b < buckets; ++b) offset[b + 1] += offset[b];
-  for (const SortedSubject& s : in) out[offset[bucket_of(s.time)]++] = s;
+  for (std::size_t k = 0; k < n; ++k) out[offset[bucket_of(in[k], k)]++] = in[k];
   // The buckets are now in order. One insertion pass over the whole array removes the disorder
   // within buckets: few inversions for spread-out times, and one mostly-predictable branch per
   // element (a loop per bucket would mispredict its exit once per bucket). Equal times never
-  // pass each other, so ties keep index order. Times crowded into few buckets (many inversions)
-  // fall back to std::sort by (time, index).
+  // pass each other. Times crowded into few buckets (many inversions) fall back to std::sort by
+  // (time, index).
   std::size_t moves = 0;
   const std::size_t budget = 8 * n + 64;
   for (std::size_t k = 1; k < n; ++k) {
@@ -132,6 +128,27 @@ void sort_cohort_records(SurvivalWorkspace& ws, double lo, double hi) {
       return;
     }
   }
+}
+
+}  // namespace
+
+void sort_cohort_records(SurvivalWorkspace& ws, double lo, double hi) {
+  // Counting sort into 2n buckets of equal width (stable: ties keep index order), then each
+  // bucket in place. Bucket b holds times in [lo + b w, lo + (b + 1) w); the largest in the last.
+  // Twice as many buckets as times: with n, about a third of the times shared a bucket with an
+  // earlier one and the insertion pass mispredicted on them (4n gained nothing more;
+  // bench/README.md, stop 29).
+  const std::size_t buckets = 2 * ws.sorted_scratch.size();
+  double scale = hi > lo ? static_cast<double>(buckets) / (hi - lo) : 0.0;
+  if (!std::isfinite(scale)) scale = 0.0;  // a subnormal range: one bucket, std::sort
+  bucket_sort_records(ws, buckets, [&](const SortedSubject& s, std::size_t) {
+    return equal_width_bucket(s.time, lo, scale, buckets - 1);
+  });
+}
+
+void sort_cohort_records(SurvivalWorkspace& ws, std::span<const std::uint32_t> bucket,
+                         std::size_t buckets) {
+  bucket_sort_records(ws, buckets, [&](const SortedSubject&, std::size_t k) { return bucket[k]; });
 }
 
 void merge_cohort_runs(const CohortRuns& runs, std::vector<SortedSubject>& out) {

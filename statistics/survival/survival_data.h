@@ -136,6 +136,13 @@ void sort_cohort_records(SurvivalWorkspace& ws);
 // The same when the caller knows bounds of the times (every one in [lo, hi], finite), e.g. from
 // the pass that wrote them: no pass looks for them. The order is the same whatever the bounds.
 void sort_cohort_records(SurvivalWorkspace& ws, double lo, double hi);
+// The same with each record's bucket given by the caller (bucket[k] < buckets for
+// ws.sorted_scratch[k]), from a key that orders the times as closely as it can: buckets that
+// follow the times sort fast, and any buckets give a sorted order, by time; equal times keep
+// index order when they share a bucket. E.g. the uniform that an exponential draw inverted,
+// whose equal-width buckets hold about as many draws each.
+void sort_cohort_records(SurvivalWorkspace& ws, std::span<const std::uint32_t> bucket,
+                         std::size_t buckets);
 
 // Two-sided normal critical value z = qnorm(1 - (1 - level) / 2), as survfit and coxph compute
 // it. Throws std::invalid_argument unless 0 < level < 1.
