@@ -395,6 +395,59 @@ std::size_t cut_sorted(double cutoff, std::span<const double> entry,
   return included;
 }
 
+namespace {
+
+// cut_runs_no_dropout's two loops (the runs' layout there). `Checked`: whether an observed time
+// may be infinite (sets not_finite); unchecked only when the cut-off and every entry are finite,
+// which makes every kept time finite (an event kept has t <= cutoff - entry; a censored time is
+// cutoff - entry).
+template <bool Checked>
+void write_runs(double cutoff, std::span<const double> entry, std::span<const double> event_time,
+                std::span<const int> arm, const std::span<const std::uint32_t> (&orders)[2],
+                CohortRuns& runs, double* const (&events)[2], double* censored,
+                double* censored_arm, bool& not_finite) {
+  const std::size_t n = entry.size();
+  // A patient with entry >= 0 and event time t > cutoff cannot have entry + t <= cutoff: each
+  // arm's run stops there (only when all entries are >= 0).
+  const double last_possible = n > 0 && entry[0] >= 0.0 ? cutoff : NEVER;
+  for (int a = 0; a < 2; ++a) {
+    std::size_t kept = 0;
+    for (const std::uint32_t i : orders[a]) {
+      const double t = event_time[i];
+      if (t > last_possible) break;
+      // cut_sorted's rule with dropout NEVER: an event when entry + t <= cutoff (t <= NEVER), in
+      // the analysis when entry < cutoff. Written always, kept by arithmetic.
+      const bool kept_event = (static_cast<unsigned>(entry[i] + t <= cutoff) &
+                               static_cast<unsigned>(entry[i] < cutoff)) != 0;
+      events[a][kept] = t;
+      if constexpr (Checked) not_finite |= kept_event & !std::isfinite(t);
+      kept += kept_event ? 1 : 0;
+    }
+    events[a][kept] = NEVER;
+    runs.event_count[a] = kept;
+  }
+  // The analysed patients are those entered before the cut-off (a prefix: entries are sorted);
+  // the censored among them (observed time: cut_sorted's min(dropout, cutoff - entry)) in
+  // decreasing patient order. Kept by arithmetic, without a search for the prefix's end.
+  std::size_t censored_count = 0, arm1 = 0;
+  for (std::size_t i = n; i-- > 0;) {
+    const unsigned in = static_cast<unsigned>(entry[i] < cutoff);
+    const unsigned censored_in = in & static_cast<unsigned>(!(entry[i] + event_time[i] <= cutoff));
+    const double time = std::min(NEVER, cutoff - entry[i]);
+    censored[censored_count] = time;
+    censored_arm[censored_count] = static_cast<double>(arm[i]);
+    if constexpr (Checked) not_finite |= (censored_in != 0) & !std::isfinite(time);
+    censored_count += censored_in;
+    arm1 += static_cast<std::size_t>(static_cast<unsigned>(arm[i]) & in);
+  }
+  censored[censored_count] = NEVER;
+  censored_arm[censored_count] = 0.0;
+  runs.censored_count = censored_count;
+  runs.arm1 = arm1;
+}
+
+}  // namespace
+
 CohortRuns cut_runs_no_dropout(double cutoff, std::span<const double> entry,
                                std::span<const double> event_time, std::span<const int> arm,
                                std::span<const std::uint32_t> control_order,
@@ -415,46 +468,16 @@ CohortRuns cut_runs_no_dropout(double cutoff, std::span<const double> entry,
   runs.events[1] = events[1];
   runs.censored = censored;
   runs.censored_arm = censored_arm;
-  // A patient with entry >= 0 and event time t > cutoff cannot have entry + t <= cutoff: each
-  // arm's run stops there (only when all entries are >= 0).
-  const double last_possible = n > 0 && entry[0] >= 0.0 ? cutoff : NEVER;
-  bool not_finite = false;
   const std::span<const std::uint32_t> orders[2] = {control_order, experimental_order};
-  for (int a = 0; a < 2; ++a) {
-    std::size_t kept = 0;
-    for (const std::uint32_t i : orders[a]) {
-      const double t = event_time[i];
-      if (t > last_possible) break;
-      // cut_sorted's rule with dropout NEVER: an event when entry + t <= cutoff (t <= NEVER), in
-      // the analysis when entry < cutoff. Written always, kept by arithmetic.
-      const bool kept_event = (static_cast<unsigned>(entry[i] + t <= cutoff) &
-                               static_cast<unsigned>(entry[i] < cutoff)) != 0;
-      events[a][kept] = t;
-      not_finite |= kept_event & !std::isfinite(t);
-      kept += kept_event ? 1 : 0;
-    }
-    events[a][kept] = NEVER;
-    runs.event_count[a] = kept;
-  }
-  // The analysed patients are those entered before the cut-off (a prefix: entries are sorted);
-  // the censored among them (observed time: cut_sorted's min(dropout, cutoff - entry)) in
-  // decreasing patient order. Kept by arithmetic, without a search for the prefix's end.
-  std::size_t censored_count = 0, arm1 = 0;
-  for (std::size_t i = n; i-- > 0;) {
-    const unsigned in = static_cast<unsigned>(entry[i] < cutoff);
-    const unsigned censored_in = in & static_cast<unsigned>(!(entry[i] + event_time[i] <= cutoff));
-    const double time = std::min(NEVER, cutoff - entry[i]);
-    censored[censored_count] = time;
-    censored_arm[censored_count] = static_cast<double>(arm[i]);
-    not_finite |= (censored_in != 0) & !std::isfinite(time);
-    censored_count += censored_in;
-    arm1 += static_cast<std::size_t>(static_cast<unsigned>(arm[i]) & in);
-  }
-  censored[censored_count] = NEVER;
-  censored_arm[censored_count] = 0.0;
+  bool not_finite = false;
+  // Entries are sorted: the first and the last bound them all.
+  if (std::isfinite(cutoff) && (n == 0 || (std::isfinite(entry[0]) && std::isfinite(entry[n - 1]))))
+    write_runs<false>(cutoff, entry, event_time, arm, orders, runs, events, censored, censored_arm,
+                      not_finite);
+  else
+    write_runs<true>(cutoff, entry, event_time, arm, orders, runs, events, censored, censored_arm,
+                     not_finite);
   if (not_finite) throw_not_finite_time(cutoff);
-  runs.censored_count = censored_count;
-  runs.arm1 = arm1;
   return runs;
 }
 

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "core/rng.h"
@@ -166,6 +167,42 @@ TEST_CASE("EventCutoffs: every look's cut-off equals analysis_cutoff's, asked in
       }
     }
   }
+}
+
+TEST_CASE("cut_runs_no_dropout throws where cut_sorted does: an observed time that is not finite",
+          "[conduct]") {
+  // An event time of +Inf is observed only at an infinite cut-off (entry + Inf <= Inf); at a
+  // finite one its patient is censored at cutoff - entry. An infinite cut-off with finite event
+  // times observes every event and censors nobody.
+  const std::vector<double> entry = {0.0, 1.0, 2.0, 3.0};
+  const std::vector<int> arm = {0, 1, 0, 1};
+  const std::vector<std::uint32_t> order0 = {0, 2}, order1 = {3, 1};
+  const std::vector<double> no_dropout(4, NEVER);
+  std::vector<double> scratch;
+  SurvivalWorkspace ws;
+  const std::vector<double> finite_events = {5.0, 4.0, 6.0, 2.0};
+  const std::vector<double> infinite_event = {5.0, NEVER, 6.0, 2.0};
+  const double inf = std::numeric_limits<double>::infinity();
+
+  const CohortRuns all =
+      cut_runs_no_dropout(inf, entry, finite_events, arm, order0, order1, scratch);
+  CHECK(all.event_count[0] == 2);
+  CHECK(all.event_count[1] == 2);
+  CHECK(all.censored_count == 0);
+  CHECK(cut_sorted(inf, entry, finite_events, no_dropout, arm, ws) == 4);
+
+  REQUIRE_THROWS_AS(cut_runs_no_dropout(inf, entry, infinite_event, arm, order0, order1, scratch),
+                    std::invalid_argument);
+  REQUIRE_THROWS_AS(cut_sorted(inf, entry, infinite_event, no_dropout, arm, ws),
+                    std::invalid_argument);
+
+  const CohortRuns cut =
+      cut_runs_no_dropout(7.0, entry, infinite_event, arm, order0, order1, scratch);
+  CHECK(cut.event_count[0] == 1);    // patient 0 at calendar 5; patient 2's is at 8 > 7
+  CHECK(cut.event_count[1] == 1);    // patient 3 at calendar 5
+  REQUIRE(cut.censored_count == 2);  // in decreasing patient order: 2 at 7 - 2, 1 (Inf) at 7 - 1
+  CHECK(cut.censored[0] == 5.0);
+  CHECK(cut.censored[1] == 6.0);
 }
 
 TEST_CASE("cut_log_rank_no_dropout equals cut_sorted then log_rank, bit for bit", "[conduct]") {
