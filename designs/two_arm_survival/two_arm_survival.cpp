@@ -547,11 +547,12 @@ void TwoArmSurvivalTally::add_landmarks(const TwoArmSurvivalDesign& design,
                                                                        est.upper, truth);
     }
     median_reached_[a].add(curve.median_reached ? 1.0 : 0.0);
-    // The curve on the band grid (not estimable beyond the arm's follow-up: not tallied).
+    // The curve on the band grid (not estimable beyond the arm's follow-up: not tallied; the
+    // estimate alone, no interval).
     for (std::size_t k = 0; k < km_bands_[a].size(); ++k) {
-      const LandmarkEstimate at = curve.landmark(
-          band_capture_[k], static_cast<double>(k) * TWO_ARM_BAND_STEP, CiType::plain, z);
-      if (at.estimable) km_bands_[a][k].add(at.surv);
+      const double surv =
+          curve.surv_at(band_capture_[k], static_cast<double>(k) * TWO_ARM_BAND_STEP);
+      if (!std::isnan(surv)) km_bands_[a][k].add(surv);
     }
   }
 }

@@ -14,6 +14,8 @@
 // Greenwood sum, read off where a summary needs it. The Kaplan-Meier factors (n - 1) / n and
 // 1 / (n (n - 1)) of single events come from a table computed once (the same divisions, done
 // once per n instead of once per event). Times in months.
+#include <cmath>
+#include <limits>
 #include <optional>
 #include <span>
 #include <vector>
@@ -36,6 +38,12 @@ struct ArmCurveSummary {
   // survival_at(curve, t, type, level) for t = capture time `capture` (z from the level).
   LandmarkEstimate landmark(std::size_t capture, double t, CiType type, double z) const {
     return landmark_from_state(n, first_time, last_time, t, at[capture], type, z);
+  }
+  // landmark's estimate alone (no standard error, no interval): S at capture time `capture` (t),
+  // or NaN where landmark says it is not estimable.
+  double surv_at(std::size_t capture, double t) const {
+    if (n == 0 || std::isnan(t) || t > last_time) return std::numeric_limits<double>::quiet_NaN();
+    return t < first_time ? 1.0 : at[capture].surv;
   }
 };
 
