@@ -11,9 +11,10 @@
 //   * the risk table of the Cox model on arm   = what cox_ph_arm(cohort, ...) builds
 // with the same arithmetic in the same order, so every number is bit-identical to the separate
 // calls. One walk replaces five, and no curve is tabulated: each keeps its running S and
-// Greenwood sum, read off where a summary needs it. The Kaplan-Meier factors (n - 1) / n and
-// 1 / (n (n - 1)) of single events come from a table computed once (the same divisions, done
-// once per n instead of once per event). Times in months.
+// Greenwood sum, read off where a summary needs it; the log-rank sums are then added over the
+// risk table's rows (the times with events: the others add exact zeros). The Kaplan-Meier
+// factors (n - 1) / n and 1 / (n (n - 1)) of single events come from a table computed once (the
+// same divisions, done once per n instead of once per event). Times in months.
 #include <cmath>
 #include <limits>
 #include <optional>
