@@ -61,8 +61,7 @@ double kth_smallest(std::vector<double>& values, std::size_t rank, double lo, do
                      values.end());
     return values[rank];
   }
-  double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
-  if (!std::isfinite(scale)) scale = 0.0;
+  const double scale = equal_width_scale(n, lo, hi);
   const auto bucket_of = [&](double v) { return equal_width_bucket(v, lo, scale, n - 1); };
   std::array<std::uint16_t, MAX_BUCKETS> count;
   std::fill_n(count.begin(), n, std::uint16_t{0});
@@ -96,8 +95,7 @@ void sort_values(std::span<double> values, double lo, double hi, std::vector<dou
   // Twice as many buckets as values, as sort_cohort_records has (fewer values share a bucket with
   // an earlier one, and the insertion pass below mispredicts less on them).
   const std::size_t buckets = 2 * n;
-  double scale = hi > lo ? static_cast<double>(buckets) / (hi - lo) : 0.0;
-  if (!std::isfinite(scale)) scale = 0.0;
+  const double scale = equal_width_scale(buckets, lo, hi);
   const auto bucket_of = [&](double v) { return equal_width_bucket(v, lo, scale, buckets - 1); };
   std::array<std::uint16_t, 2 * MAX_VALUES + 1> offset;
   std::fill_n(offset.begin(), buckets + 1, std::uint16_t{0});
@@ -240,11 +238,8 @@ void EventCutoffs::prepare(const AnalysisTiming& timing, std::span<const double>
   const std::size_t n = times_.size();
   bucketed_ = n >= 16 && n <= MAX_BUCKETS;
   if (!bucketed_) return;
-  const double lo = scan.least, hi = scan.greatest;
-  double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
-  if (!std::isfinite(scale)) scale = 0.0;
-  lo_ = lo;
-  scale_ = scale;
+  lo_ = scan.least;
+  scale_ = equal_width_scale(n, scan.least, scan.greatest);
   counts_.assign(n, 0);
   buckets_.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -263,8 +258,6 @@ void EventCutoffs::prepare_no_dropout(const AnalysisTiming& timing, std::span<co
   // [entry[0], fl(entry[n - 1] + longest)] when 0 <= t <= longest.
   const double lo = n > 0 ? entry[0] : 0.0;
   const double hi = n > 0 ? entry[n - 1] + longest_event_time : 0.0;
-  double scale = hi > lo ? static_cast<double>(n) / (hi - lo) : 0.0;
-  if (!std::isfinite(scale)) scale = 0.0;
   if (timing.trigger != AnalysisTiming::Trigger::events || n < 16 || n > MAX_BUCKETS ||
       !std::isfinite(hi) || !(lo >= 0.0)) {
     prepare(timing, entry, event_time, dropout_time);
@@ -275,7 +268,7 @@ void EventCutoffs::prepare_no_dropout(const AnalysisTiming& timing, std::span<co
   last_entry_ = entry[n - 1];
   earliest_ = earliest_cutoff(timing, last_entry_);
   lo_ = lo;
-  scale_ = scale;
+  scale_ = equal_width_scale(n, lo, hi);
   times_.resize(n);
   counts_.assign(n, 0);
   buckets_.resize(n);

@@ -139,8 +139,7 @@ void sort_cohort_records(SurvivalWorkspace& ws, double lo, double hi) {
   // earlier one and the insertion pass mispredicted on them (4n gained nothing more;
   // bench/README.md, stop 29).
   const std::size_t buckets = 2 * ws.sorted_scratch.size();
-  double scale = hi > lo ? static_cast<double>(buckets) / (hi - lo) : 0.0;
-  if (!std::isfinite(scale)) scale = 0.0;  // a subnormal range: one bucket, std::sort
+  const double scale = equal_width_scale(buckets, lo, hi);
   bucket_sort_records(ws, buckets, [&](const SortedSubject& s, std::size_t) {
     return equal_width_bucket(s.time, lo, scale, buckets - 1);
   });
