@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/double2.h"
 #include "core/samplers.h"
 
 namespace trialsim {
@@ -191,7 +192,6 @@ SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvi
   const double dropout_rate[2] = {design.dropout_rate_control, design.dropout_rate_experimental};
   // Two patients per packed division (each lane the correctly rounded quotient, as a scalar
   // division's): the loop waits on the divider.
-  using Double2 = double __attribute__((vector_size(16)));
   std::size_t i = 0;
   for (; i + 1 < n; i += 2) {
     const Double2 unit = {ws.unit_event[i], ws.unit_event[i + 1]};

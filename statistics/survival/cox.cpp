@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/double2.h"
 #include "statistics/survival/two_arm_pass.h"
 
 namespace trialsim {
@@ -480,9 +481,7 @@ ArmEventTerms arm_event_terms(const std::vector<ArmRiskRow>& rows, CoxTies ties,
   return {a, b, events, events1};
 }
 
-// Two doubles in one SSE2 register (GCC/Clang vector extension): two events per instruction,
-// and in particular two divisions per divpd.
-using Double2 = double __attribute__((vector_size(16)));
+// Double2 (core/double2.h): two events per instruction, and in particular two divisions per divpd.
 
 // Brings the lanes of a running product back within [2^-500, 2^500] by exact powers of two,
 // counted in `exponent`. Arithmetic only: a call in the loop (frexp) made the compiler keep every

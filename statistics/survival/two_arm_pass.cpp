@@ -8,6 +8,8 @@
 #include <limits>
 #include <optional>
 
+#include "core/double2.h"
+
 namespace trialsim {
 namespace {
 
@@ -31,9 +33,6 @@ struct SingleEventFactors {
     }
   }
 };
-
-// Two doubles in one SSE register (GCC vector extension, as in cox.cpp).
-using Double2 = double __attribute__((vector_size(16)));
 
 // Counts of subjects, signed: the walk converts several to double at every time, and the
 // conversion of a signed integer is one instruction where an unsigned one costs a sign test and a
