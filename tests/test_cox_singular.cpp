@@ -25,7 +25,7 @@ void check_not_estimable(const CoxFit& fit) {
     CHECK(std::isnan(c.beta));
     CHECK(std::isnan(c.se));  // before the fix: a finite se of about 1e8 and status converged
     CHECK(std::isnan(c.hr));
-    CHECK(std::isnan(c.p_value));
+    CHECK(std::isnan(c.p_value()));
   }
   CHECK(fit.variance.array().isNaN().all());
   CHECK(fit.loglik == fit.loglik_null);

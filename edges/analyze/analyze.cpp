@@ -393,7 +393,7 @@ json log_rank_json(const SurvivalData& data, SurvivalWorkspace& ws, bool stratif
           {"arm1", {{"observed", std::lround(r.observed[1])}, {"expected", number(r.expected[1])}}},
           {"variance", number(r.variance)},
           {"chisq", number(r.chisq)},
-          {"p", number(r.p_value)},
+          {"p", number(r.p_value())},
           {"z", number(r.z)},
           {"p_one_sided_arm1_benefit", number(log_rank_one_sided_p(r))},
           {"strata", r.n_strata}};
@@ -417,7 +417,7 @@ json cox_json(const SurvivalData& data, SurvivalWorkspace& ws, const AnalyzeSett
                                                            {"lower", number(c.lower)},
                                                            {"upper", number(c.upper)},
                                                            {"z", number(c.z)},
-                                                           {"p", number(c.p_value)},
+                                                           {"p", number(c.p_value())},
                                                            {"iterations", fit.iterations},
                                                            {"loglik_null", number(fit.loglik_null)},
                                                            {"loglik", number(fit.loglik)}};

@@ -177,7 +177,7 @@ double log_rank_p_value(const Figure& f, SourceCohortWorkspace& ws) {
   const SurvivalData data = comparison_data(f, ws);
   if (data.size() == 0) return NOT_AVAILABLE;
   const LogRankResult result = log_rank(data, ws.survival);
-  return std::isfinite(result.p_value) ? result.p_value : NOT_AVAILABLE;
+  return std::isfinite(result.p_value()) ? result.p_value() : NOT_AVAILABLE;
 }
 
 // exp(beta) of the indicator "in `subgroup`" (1) against `comparison_subgroup` (0).

@@ -277,14 +277,13 @@ void wald_coefficients(Eigen::Index p, bool converged, SurvivalWorkspace& ws, Co
       any_infinite = true;
       c.beta = std::copysign(std::numeric_limits<double>::infinity(), b);
       c.hr = std::exp(c.beta);
-      c.se = c.z = c.p_value = c.lower = c.upper = NaN;
+      c.se = c.z = c.lower = c.upper = NaN;
       continue;
     }
     c.beta = b;
     c.se = std::sqrt(out.variance(k, k));
     c.hr = std::exp(b);
     c.z = b / c.se;
-    c.p_value = chisq1_upper_tail(c.z * c.z);
     c.lower = std::exp(b - zcrit * c.se);
     c.upper = std::exp(b + zcrit * c.se);
   }
@@ -293,7 +292,7 @@ void wald_coefficients(Eigen::Index p, bool converged, SurvivalWorkspace& ws, Co
 }
 
 // A coefficient with no estimate (coxph: NA).
-constexpr CoxCoefficient NOT_ESTIMABLE{NaN, NaN, NaN, NaN, NaN, NaN, NaN, false, true};
+constexpr CoxCoefficient NOT_ESTIMABLE{NaN, NaN, NaN, NaN, NaN, NaN, false, true};
 
 // A fit with no estimate: status singular, every coefficient NaN and not estimable.
 void singular_fit(Eigen::Index p, CoxFit& out) {
@@ -608,7 +607,7 @@ void fit_arm(const std::vector<ArmRiskRow>& rows, SurvivalWorkspace& ws, CoxFit&
   if (c.infinite) {
     c.beta = std::copysign(std::numeric_limits<double>::infinity(), beta);
     c.hr = std::exp(c.beta);
-    c.se = c.z = c.p_value = c.lower = c.upper = NaN;
+    c.se = c.z = c.lower = c.upper = NaN;
     out.status = CoxStatus::infinite_estimate;
     return;
   }
@@ -617,7 +616,6 @@ void fit_arm(const std::vector<ArmRiskRow>& rows, SurvivalWorkspace& ws, CoxFit&
   c.se = std::sqrt(variance);
   c.hr = std::exp(beta);
   c.z = beta / c.se;
-  c.p_value = chisq1_upper_tail(c.z * c.z);
   c.lower = std::exp(beta - zcrit * c.se);
   c.upper = std::exp(beta + zcrit * c.se);
   out.status = converged ? CoxStatus::converged : CoxStatus::not_converged;

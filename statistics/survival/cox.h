@@ -60,9 +60,12 @@ struct CoxOptions {
 };
 
 struct CoxCoefficient {
-  double beta, se, hr, lower, upper, z, p_value;
+  double beta, se, hr, lower, upper, z;
   bool infinite;
   bool aliased;  // not estimable (coxph: NA): no information given the columns before it
+
+  // Wald p-value, two-sided (NaN with z). Derived when asked for, as LogRankResult's.
+  double p_value() const { return chisq1_upper_tail(z * z); }
 };
 
 struct CoxFit {
