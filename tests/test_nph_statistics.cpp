@@ -291,7 +291,7 @@ TEST_CASE("The one-pass NPH analysis equals the separate analyses", "[survival][
     const LogRankResult lr = log_rank(cohort);
     CHECK(out.log_rank.z == lr.z);  // bit-identical: same terms, same order
     CHECK(out.log_rank.variance == lr.variance);
-    CHECK(out.log_rank.chisq == lr.chisq);
+    CHECK(out.log_rank.chisq() == lr.chisq());
     WeightedLogRankSet fh;
     weighted_log_rank(cohort, DEFAULT_MAX_COMBO_SET, fh);
     for (std::size_t a = 0; a < fh.size; ++a) {

@@ -277,13 +277,12 @@ void wald_coefficients(Eigen::Index p, bool converged, SurvivalWorkspace& ws, Co
       any_infinite = true;
       c.beta = std::copysign(std::numeric_limits<double>::infinity(), b);
       c.hr = std::exp(c.beta);
-      c.se = c.z = c.lower = c.upper = NaN;
+      c.se = c.lower = c.upper = NaN;
       continue;
     }
     c.beta = b;
     c.se = std::sqrt(out.variance(k, k));
     c.hr = std::exp(b);
-    c.z = b / c.se;
     c.lower = std::exp(b - zcrit * c.se);
     c.upper = std::exp(b + zcrit * c.se);
   }
@@ -292,7 +291,7 @@ void wald_coefficients(Eigen::Index p, bool converged, SurvivalWorkspace& ws, Co
 }
 
 // A coefficient with no estimate (coxph: NA).
-constexpr CoxCoefficient NOT_ESTIMABLE{NaN, NaN, NaN, NaN, NaN, NaN, false, true};
+constexpr CoxCoefficient NOT_ESTIMABLE{NaN, NaN, NaN, NaN, NaN, false, true};
 
 // A fit with no estimate: status singular, every coefficient NaN and not estimable.
 void singular_fit(Eigen::Index p, CoxFit& out) {
@@ -504,11 +503,11 @@ bool in_range(Double2 product) noexcept {
          product[1] <= 0x1p+500;
 }
 
-// Log partial likelihood at beta with score u and information imat (coxfit6's sums for x = arm).
-// Events run two per register in two registers (four independent dependency chains); the
-// log-denominators are a running product per lane, rescaled by powers of two.
-double arm_iteration(const ArmEventTerms& terms, double beta, double& u, double& imat) {
-  const double eb = std::exp(beta);
+// Log partial likelihood at beta with score u, information imat and e^beta (coxfit6's sums for
+// x = arm). Events run two per register in two registers (four independent dependency chains);
+// the log-denominators are a running product per lane, rescaled by powers of two.
+double arm_iteration(const ArmEventTerms& terms, double beta, double& u, double& imat, double& eb) {
+  eb = beta == 0.0 ? 1.0 : std::exp(beta);  // exp(0) = 1 exactly: the null model's iteration
   Double2 score[2] = {{0.0, 0.0}, {0.0, 0.0}}, information[2] = {{0.0, 0.0}, {0.0, 0.0}};
   Double2 product[2] = {{1.0, 1.0}, {1.0, 1.0}};
   int exponent = 0;
@@ -555,7 +554,8 @@ void fit_arm(const std::vector<ArmRiskRow>& rows, SurvivalWorkspace& ws, CoxFit&
   const ArmEventTerms terms = arm_event_terms(rows, opt.ties, ws);
   const auto usable = [](double imat) { return std::isfinite(imat) && imat > 0.0; };
   double u = 0.0, imat = 0.0, beta = 0.0;
-  out.loglik_null = arm_iteration(terms, beta, u, imat);
+  double eb = 1.0;  // e^beta of the last iteration's beta
+  out.loglik_null = arm_iteration(terms, beta, u, imat, eb);
   double best = out.loglik_null, newlk = best;
   bool ok = usable(imat), converged = false;
   int iter = 0, halving = 0;
@@ -563,7 +563,7 @@ void fit_arm(const std::vector<ArmRiskRow>& rows, SurvivalWorkspace& ws, CoxFit&
     double step = u / imat;
     double newbeta = beta + step;
     for (iter = 1; iter <= opt.max_iter; ++iter) {
-      newlk = arm_iteration(terms, newbeta, u, imat);
+      newlk = arm_iteration(terms, newbeta, u, imat, eb);
       ok = usable(imat);
       const bool finite = std::isfinite(newlk) && std::isfinite(u);
       if (finite && ok && std::abs(1.0 - best / newlk) <= opt.eps) {
@@ -584,7 +584,7 @@ void fit_arm(const std::vector<ArmRiskRow>& rows, SurvivalWorkspace& ws, CoxFit&
     }
     if (!converged) {
       iter = opt.max_iter;
-      newlk = arm_iteration(terms, beta, u, imat);  // last good beta
+      newlk = arm_iteration(terms, beta, u, imat, eb);  // last good beta
       ok = usable(imat);
     }
   }
@@ -607,15 +607,14 @@ void fit_arm(const std::vector<ArmRiskRow>& rows, SurvivalWorkspace& ws, CoxFit&
   if (c.infinite) {
     c.beta = std::copysign(std::numeric_limits<double>::infinity(), beta);
     c.hr = std::exp(c.beta);
-    c.se = c.z = c.lower = c.upper = NaN;
+    c.se = c.lower = c.upper = NaN;
     out.status = CoxStatus::infinite_estimate;
     return;
   }
   const double zcrit = wald_critical_value(opt.level);
   c.beta = beta;
   c.se = std::sqrt(variance);
-  c.hr = std::exp(beta);
-  c.z = beta / c.se;
+  c.hr = eb;  // exp(beta): the last iteration's beta is beta, converged or not
   c.lower = std::exp(beta - zcrit * c.se);
   c.upper = std::exp(beta + zcrit * c.se);
   out.status = converged ? CoxStatus::converged : CoxStatus::not_converged;

@@ -60,12 +60,16 @@ struct CoxOptions {
 };
 
 struct CoxCoefficient {
-  double beta, se, hr, lower, upper, z;
+  double beta, se, hr, lower, upper;
   bool infinite;
   bool aliased;  // not estimable (coxph: NA): no information given the columns before it
 
-  // Wald p-value, two-sided (NaN with z). Derived when asked for, as LogRankResult's.
-  double p_value() const { return chisq1_upper_tail(z * z); }
+  // Derived when asked for, as LogRankResult's: the designs read beta, hr and the interval.
+  double z() const { return beta / se; }  // Wald z (NaN when se is)
+  double p_value() const {                // Wald p-value, two-sided (NaN with z)
+    const double wald = z();
+    return chisq1_upper_tail(wald * wald);
+  }
 };
 
 struct CoxFit {

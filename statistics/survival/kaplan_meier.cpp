@@ -86,13 +86,14 @@ Interval pointwise_ci(double p, double var_log, CiType type, double z) {
     }
     case CiType::log: {
       if (p == 0.0 || std::isnan(se)) return {NaN, NaN};
-      const double se2 = z * se;
-      return {std::exp(std::log(p) - se2), std::min(std::exp(std::log(p) + se2), 1.0)};
+      const double se2 = z * se, log_p = std::log(p);  // one log: calls are not merged (errno)
+      return {std::exp(log_p - se2), std::min(std::exp(log_p + se2), 1.0)};
     }
     case CiType::log_log: {
       if (p == 0.0 || p == 1.0 || std::isnan(se)) return {NaN, NaN};
-      const double se2 = z * se / std::log(p);
-      const double ll = std::log(-std::log(p));
+      const double log_p = std::log(p);
+      const double se2 = z * se / log_p;
+      const double ll = std::log(-log_p);
       return {std::exp(-std::exp(ll - se2)), std::exp(-std::exp(ll + se2))};
     }
   }

@@ -10,10 +10,9 @@ namespace trialsim {
 void finish_logrank(LogRankResult& r) {
   const double diff = r.observed[1] - r.expected[1];
   if (r.variance > 0.0) {
-    r.chisq = diff * diff / r.variance;
     r.z = diff / std::sqrt(r.variance);
   } else {
-    r.chisq = r.z = std::numeric_limits<double>::quiet_NaN();
+    r.z = std::numeric_limits<double>::quiet_NaN();
   }
 }
 
@@ -28,7 +27,7 @@ LogRankResult log_rank(const SurvivalData& data, SurvivalWorkspace& ws, bool str
   }
   sort_subjects(data, ws, stratified);
   const std::size_t n = ws.order.size();
-  LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, 0};
+  LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0};
 
   for (std::size_t begin = 0; begin < n;) {
     // One stratum: [begin, end).
@@ -64,7 +63,7 @@ LogRankResult log_rank(const SurvivalData& data, SurvivalWorkspace& ws, bool str
 LogRankResult log_rank(std::span<const SortedSubject> cohort) {
   // The loop above for one stratum, on contiguous records (same arithmetic, same order).
   const std::size_t n = cohort.size();
-  LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, n > 0 ? 1 : 0};
+  LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, n > 0 ? 1 : 0};
   double at_risk = static_cast<double>(n), at_risk1 = 0.0;
   for (const SortedSubject& s : cohort) at_risk1 += s.arm;
   for (std::size_t k = 0; k < n;) {
@@ -95,7 +94,7 @@ LogRankResult log_rank(const CohortRuns& runs) {
   const std::size_t analysed = runs.size();
 
   // log_rank(cohort)'s sums over the distinct event times, in time order.
-  LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, analysed > 0 ? 1 : 0};
+  LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, analysed > 0 ? 1 : 0};
   double at_risk = static_cast<double>(analysed), at_risk1 = static_cast<double>(runs.arm1);
   std::size_t i0 = 0, i1 = 0, c = 0;
   for (;;) {

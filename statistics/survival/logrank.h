@@ -8,6 +8,7 @@
 // One-sided statistic: z = (O1 - E1) / sqrt(V). z < 0 when arm 1 has fewer events than
 // expected under H0, i.e. benefit for arm 1 (experimental); the one-sided p-value for benefit
 // is Phi(z). Times in months.
+#include <limits>
 #include <span>
 
 #include "statistics/survival/survival_data.h"
@@ -18,13 +19,18 @@ struct LogRankResult {
   double observed[2];  // events per arm
   double expected[2];  // expected events per arm under H0 (summed over strata)
   double variance;     // Var(O1 - E1)
-  double chisq;        // (O1 - E1)^2 / variance; NaN if variance == 0
-  double z;            // (O1 - E1) / sqrt(variance); < 0 favours arm 1
+  double z;            // (O1 - E1) / sqrt(variance); < 0 favours arm 1 (NaN if variance == 0)
   int n_strata;        // strata used (1 if unstratified)
 
-  // Two-sided, chi-square 1 df (NaN with chisq). Derived when asked for: the designs decide on
-  // z, and an erfc per simulated cohort was a tenth of a small cohort's fixed cost.
-  double p_value() const { return chisq1_upper_tail(chisq); }
+  // Derived when asked for: the designs decide on z, and in a simulated cohort of 30 patients a
+  // division and an erfc that nothing reads cost more than 5 %.
+  // (O1 - E1)^2 / variance; NaN if variance == 0.
+  double chisq() const {
+    const double diff = observed[1] - expected[1];
+    return variance > 0.0 ? diff * diff / variance : std::numeric_limits<double>::quiet_NaN();
+  }
+  // Two-sided, chi-square 1 df (NaN with chisq).
+  double p_value() const { return chisq1_upper_tail(chisq()); }
 };
 
 // One distinct time with `events` deaths (`events_arm1` in arm 1) among `at_risk` subjects

@@ -56,7 +56,7 @@ void walk_nph(std::span<const SortedSubject> cohort, const NphPlan& plan, NphAna
   const std::span<const double> milestones = plan.milestones();
   // The sums are local: a store through `out` might alias the cohort's times (both double), so
   // the walk would reload them after every store.
-  LogRankResult log_rank{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, size > 0 ? 1 : 0};
+  LogRankResult log_rank{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, size > 0 ? 1 : 0};
   WeightedLogRankSet fh;
   fh.size = plan.fh().size();
   for (std::size_t k = 0; k < fh.size; ++k) fh.weight[k] = plan.fh()[k];

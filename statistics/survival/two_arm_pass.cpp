@@ -245,7 +245,7 @@ LogRankResult walk_two_arm(std::span<const SortedSubject> cohort,
   rows.resize(size);
   const WalkEnd end = walk_groups(cohort, capture_times, summary, rows.data());
   // log_rank(cohort)'s sums, with the same expressions, over the times with events.
-  LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, 0.0, size > 0 ? 1 : 0};
+  LogRankResult r{{0.0, 0.0}, {0.0, 0.0}, 0.0, 0.0, size > 0 ? 1 : 0};
   add_logrank_rows(rows.data(), end.kept_rows, r);
   finish_logrank(r);
   finish_arms(end.final_state, end.next_capture, summary);
