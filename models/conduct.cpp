@@ -48,23 +48,27 @@ void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double>
 
 namespace {
 
+// The bucket sort and selections count into 16-bit integers: up to 65 535 values.
+constexpr std::size_t BUCKETED_MAX = 65535;
+
 // The value of rank `rank` (from 0) of `values`, which may be reordered: what nth_element would
-// leave at values[rank]. Up to 1024 values: a bucket selection (count values into equal-width
-// buckets over [lo, hi], the values' range, found by the pass that wrote them; then select
-// within the one bucket holding the rank), expected O(n) with few unpredictable branches; above
-// that, nth_element.
+// leave at values[rank]. From 16 to 65 535 values: a bucket selection (count values into
+// equal-width buckets over [lo, hi], the values' range, found by the pass that wrote them; as
+// many as values, at most 1024; then select within the one bucket holding the rank), expected
+// O(n) with few unpredictable branches; otherwise nth_element.
 double kth_smallest(std::vector<double>& values, std::size_t rank, double lo, double hi) {
   constexpr std::size_t MAX_BUCKETS = 1024;
   const std::size_t n = values.size();
-  if (n > MAX_BUCKETS || n < 16) {
+  if (n > BUCKETED_MAX || n < 16) {
     std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank),
                      values.end());
     return values[rank];
   }
-  const double scale = equal_width_scale(n, lo, hi);
-  const auto bucket_of = [&](double v) { return equal_width_bucket(v, lo, scale, n - 1); };
-  std::array<std::uint16_t, MAX_BUCKETS> count;
-  std::fill_n(count.begin(), n, std::uint16_t{0});
+  const std::size_t buckets = std::min(n, MAX_BUCKETS);
+  const double scale = equal_width_scale(buckets, lo, hi);
+  const auto bucket_of = [&](double v) { return equal_width_bucket(v, lo, scale, buckets - 1); };
+  std::array<std::uint16_t, MAX_BUCKETS> count;  // counts up to n <= 65 535
+  std::fill_n(count.begin(), buckets, std::uint16_t{0});
   for (const double v : values) ++count[bucket_of(v)];
   std::size_t bucket = 0, below = 0;
   while (below + count[bucket] <= rank) below += count[bucket++];
@@ -81,23 +85,25 @@ double kth_smallest(std::vector<double>& values, std::size_t rank, double lo, do
   return values[rank - below];
 }
 
-// Sorts `values`, every one of them in [lo, hi], ascending: up to 1024 values by a bucket sort
-// over [lo, hi] (2n buckets) through `scratch` (expected O(n) for spread-out values such as uniform
-// entry times; crowded buckets by std::sort), above that by std::sort. The bounds are the caller's
-// (the range the values were drawn from), so no pass looks for them.
+// Sorts `values`, every one of them in [lo, hi], ascending: from 16 to 4096 values by a bucket
+// sort over [lo, hi] (2n buckets, at most 2048) through `scratch` (expected O(n) for spread-out
+// values such as uniform entry times; crowded buckets by std::sort), otherwise by std::sort. The
+// bounds are the caller's (the range the values were drawn from), so no pass looks for them.
 void sort_values(std::span<double> values, double lo, double hi, std::vector<double>& scratch) {
-  constexpr std::size_t MAX_VALUES = 1024;
+  constexpr std::size_t MAX_BUCKETS = 2048;
   const std::size_t n = values.size();
-  if (n > MAX_VALUES || n < 16) {
+  if (n > 2 * MAX_BUCKETS || n < 16) {
     std::sort(values.begin(), values.end());
     return;
   }
   // Twice as many buckets as values, as sort_cohort_records has (fewer values share a bucket with
-  // an earlier one, and the insertion pass below mispredicts less on them).
-  const std::size_t buckets = 2 * n;
+  // an earlier one, and the insertion pass below mispredicts less on them). Beyond 1024 values,
+  // 2048 buckets (an array on the stack): up to two values each on average, which the insertion
+  // pass still orders in O(n).
+  const std::size_t buckets = std::min(2 * n, MAX_BUCKETS);
   const double scale = equal_width_scale(buckets, lo, hi);
   const auto bucket_of = [&](double v) { return equal_width_bucket(v, lo, scale, buckets - 1); };
-  std::array<std::uint16_t, 2 * MAX_VALUES + 1> offset;
+  std::array<std::uint16_t, MAX_BUCKETS + 1> offset;  // offsets up to n <= 4096
   std::fill_n(offset.begin(), buckets + 1, std::uint16_t{0});
   for (const double v : values) ++offset[bucket_of(v) + 1];
   for (std::size_t b = 0; b < buckets; ++b)
@@ -236,7 +242,7 @@ void EventCutoffs::prepare(const AnalysisTiming& timing, std::span<const double>
   end_of_all_follow_up_ = scan.end_of_all_follow_up;
   // kth_smallest's buckets, counted once: equal-width over [min, max], as many as values.
   const std::size_t n = times_.size();
-  bucketed_ = n >= 16 && n <= MAX_BUCKETS;
+  bucketed_ = n >= 16 && n <= MAX_BUCKETED;
   if (!bucketed_) return;
   lo_ = scan.least;
   scale_ = equal_width_scale(n, scan.least, scan.greatest);
@@ -258,7 +264,7 @@ void EventCutoffs::prepare_no_dropout(const AnalysisTiming& timing, std::span<co
   // [entry[0], fl(entry[n - 1] + longest)] when 0 <= t <= longest.
   const double lo = n > 0 ? entry[0] : 0.0;
   const double hi = n > 0 ? entry[n - 1] + longest_event_time : 0.0;
-  if (timing.trigger != AnalysisTiming::Trigger::events || n < 16 || n > MAX_BUCKETS ||
+  if (timing.trigger != AnalysisTiming::Trigger::events || n < 16 || n > MAX_BUCKETED ||
       !std::isfinite(hi) || !(lo >= 0.0)) {
     prepare(timing, entry, event_time, dropout_time);
     return;

@@ -95,6 +95,30 @@ TEST_CASE("uniform accrual: sorted entries inside the period, mean D/2", "[condu
   REQUIRE(std::abs(sum / draws - 9.0) < 4.0 * 18.0 / std::sqrt(12.0) / std::sqrt(draws));
 }
 
+TEST_CASE("uniform accrual: the bucket sort gives std::sort's order at every size", "[conduct]") {
+  // sample_entry_times with a scratch buffer sorts by buckets (16 to 4096 entries, 2n buckets up
+  // to 2048); without one, by std::sort. The same stream gives the same entries in the same
+  // order, at sizes either side of each threshold and over a period of 0.001 months as well.
+  AccrualModel accrual;
+  accrual.kind = AccrualModel::Kind::uniform;
+  std::vector<double> scratch;
+  for (const double duration : {18.0, 0.001}) {
+    accrual.duration = duration;
+    for (const std::size_t n :
+         {std::size_t{15}, std::size_t{16}, std::size_t{1024}, std::size_t{1025}, std::size_t{3000},
+          std::size_t{4096}, std::size_t{4097}}) {
+      std::vector<double> bucketed(n), reference(n);
+      for (std::uint64_t r = 0; r < 20; ++r) {
+        Rng a = make_stream(9, r, StreamPurpose::enrolment), b = a;
+        sample_entry_times(accrual, a, bucketed, scratch);
+        sample_entry_times(accrual, b, reference);
+        INFO("n " << n << ", duration " << duration << ", replicate " << r);
+        REQUIRE(bucketed == reference);
+      }
+    }
+  }
+}
+
 TEST_CASE("piecewise accrual: a ramp-up enrols at the stated rates", "[conduct][statistical]") {
   // 2 patients/month for 6 months, then 6/month: the expected entry time of the 12th patient is
   // near month 6, and the number entering in the first 6 months is Poisson(12) unless n is
@@ -137,13 +161,15 @@ TEST_CASE("piecewise accrual that ends too early is an error", "[conduct]") {
 
 TEST_CASE("EventCutoffs: every look's cut-off equals analysis_cutoff's, asked in any order",
           "[conduct]") {
-  // Cohorts of 5 (nth_element), 120 (bucket selection) and 3000 (nth_element) patients, with and
-  // without dropout and a minimum follow-up, with tied calendar event times (event times rounded
-  // to whole months), every target from 0 to n + 1, asked from the last look back.
+  // Cohorts of 5 (nth_element), 120, 3000 and 20 000 (bucket selections) and 70 000 (nth_element)
+  // patients, with and without dropout and a minimum follow-up, with tied calendar event times
+  // (event times rounded to whole months), every target from 0 to n + 1 (about 30 of them above
+  // 3000), asked from the last look back. Both against the observed calendar times sorted.
   Rng rng = make_stream(17, 0, StreamPurpose::outcomes);
   EventCutoffs cutoffs;
-  std::vector<double> scratch;
-  for (const std::size_t n : {std::size_t{5}, std::size_t{120}, std::size_t{3000}}) {
+  std::vector<double> scratch, sorted;
+  for (const std::size_t n : {std::size_t{5}, std::size_t{120}, std::size_t{3000},
+                              std::size_t{20000}, std::size_t{70000}}) {
     for (int variant = 0; variant < 4; ++variant) {
       std::vector<double> entry(n), event(n), dropout(n, NEVER);
       for (std::size_t i = 0; i < n; ++i) {
@@ -157,13 +183,24 @@ TEST_CASE("EventCutoffs: every look's cut-off equals analysis_cutoff's, asked in
       AnalysisTiming timing;
       timing.minimum_follow_up = variant == 3 ? 6.0 : 0.0;
       cutoffs.prepare(timing, entry, event, dropout);
-      for (int k = static_cast<int>(n) + 1; k >= 0; --k) {
+      sorted.clear();
+      for (std::size_t i = 0; i < n; ++i)
+        if (event[i] <= dropout[i]) sorted.push_back(entry[i] + event[i]);
+      std::sort(sorted.begin(), sorted.end());
+      const double earliest = timing.minimum_follow_up > 0.0 ? entry.back() + 6.0 : 0.0;
+      const int step = n > 3000 ? static_cast<int>(n / 29) : 1;
+      for (int k = static_cast<int>(n) + 1; k >= 0; k -= step) {
         timing.target_events = k;
         const CutoffResult expected = analysis_cutoff(timing, entry, event, dropout, scratch);
         const CutoffResult got = cutoffs.cutoff(timing);
         INFO("n " << n << ", variant " << variant << ", target " << k);
         REQUIRE(got.calendar_time == expected.calendar_time);
         REQUIRE(got.target_reached == expected.target_reached);
+        if (k >= 1 && static_cast<std::size_t>(k) <= sorted.size()) {
+          REQUIRE(expected.target_reached);
+          REQUIRE(expected.calendar_time ==
+                  std::max(sorted[static_cast<std::size_t>(k) - 1], earliest));
+        }
       }
     }
   }
