@@ -361,6 +361,43 @@ TEST_CASE(
   CHECK(reached <= 1000);
 }
 
+TEST_CASE("each arm's first and last time, when an arm keeps to one end of the cohort",
+          "[fast_paths][survival]") {
+  // The one-pass analysis reads the arms of the 32 subjects at each end without branches and
+  // searches beyond them only for an arm absent there: cohorts of 1 to 100 subjects (times
+  // 1, 2, ...) whose `few` first or last subjects alone are in one arm, so that its other end
+  // lies beyond a window, or whose arms alternate, against a plain search.
+  SurvivalWorkspace ws;
+  TwoArmSummary summary;
+  for (std::size_t n = 1; n <= 100; ++n) {
+    for (std::size_t few = 0; few <= n; few += (n > 40 ? 7 : 1)) {
+      for (int layout = 0; layout < 3; ++layout) {
+        std::vector<double> time(n);
+        std::vector<int> status(n, 1), arm(n);
+        for (std::size_t i = 0; i < n; ++i) {
+          time[i] = static_cast<double>(i + 1);
+          arm[i] = layout == 0   ? (i < few ? 1 : 0)
+                   : layout == 1 ? (i + few >= n ? 1 : 0)
+                                 : static_cast<int>(i % 2);
+        }
+        sort_cohort(SurvivalData{time, status, arm}, ws);
+        analyse_two_arm(ws.sorted, {}, ws, summary);
+        for (int a = 0; a < 2; ++a) {
+          double first = std::numeric_limits<double>::quiet_NaN(), last = first;
+          for (std::size_t i = 0; i < n; ++i) {
+            if (arm[i] != a) continue;
+            if (std::isnan(first)) first = time[i];
+            last = time[i];
+          }
+          INFO("n " << n << ", few " << few << ", layout " << layout << ", arm " << a);
+          CHECK(identical(summary.arm[a].first_time, first));
+          CHECK(identical(summary.arm[a].last_time, last));
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("the one-pass medians of curves that end flat at one half, or cross it on a tie",
           "[fast_paths][survival]") {
   // findq's special case: S ends at exactly 0.5, so the median is the midpoint of the time S

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -89,17 +90,41 @@ void add_logrank_rows(const ArmRiskRow* rows, std::size_t count, LogRankResult& 
 }
 
 // Each arm's first and last observed time, and its size (arm 1 has `arm1` subjects), of a
-// sorted cohort.
+// sorted cohort. Both arms almost always appear within a few subjects of each end, but a search
+// from the end mispredicts its exit, whose place is random: the arms of the 32 subjects at each
+// end are read into a bit mask without branches, and each arm's first subject there found by
+// counting zeros. An arm absent from a window (a small arm, or none) is searched for beyond it.
 void arm_extents(std::span<const SortedSubject> cohort, std::size_t arm1, TwoArmSummary& summary) {
+  const std::size_t n = cohort.size();
   summary.arm[1].n = arm1;
-  summary.arm[0].n = cohort.size() - arm1;
+  summary.arm[0].n = n - arm1;
+  constexpr std::size_t WINDOW = 32;
+  const std::size_t window = std::min(n, WINDOW);
+  std::uint32_t front = 0, back = 0;  // bit i: the arm of subject i; of subject n - 1 - i
+  for (std::size_t i = 0; i < window; ++i) {
+    front |= std::uint32_t{cohort[i].arm} << i;
+    back |= std::uint32_t{cohort[n - 1 - i].arm} << i;
+  }
+  const std::uint32_t in_window = window == WINDOW ? ~0u : (1u << window) - 1u;
+  const auto window_start = static_cast<std::ptrdiff_t>(window);
   for (int a = 0; a < 2; ++a) {
-    summary.arm[a].first_time = summary.arm[a].last_time = NaN;
+    ArmCurveSummary& arm = summary.arm[a];
+    arm.first_time = arm.last_time = NaN;
+    const std::uint32_t first = a == 1 ? front : ~front & in_window;
+    const std::uint32_t last = a == 1 ? back : ~back & in_window;
     const auto in_arm = [a](const SortedSubject& s) { return s.arm == a; };
-    const auto it = std::find_if(cohort.begin(), cohort.end(), in_arm);
-    if (it != cohort.end()) summary.arm[a].first_time = it->time;
-    const auto rit = std::find_if(cohort.rbegin(), cohort.rend(), in_arm);
-    if (rit != cohort.rend()) summary.arm[a].last_time = rit->time;
+    if (first != 0) {
+      arm.first_time = cohort[static_cast<std::size_t>(std::countr_zero(first))].time;
+    } else if (const auto it = std::find_if(cohort.begin() + window_start, cohort.end(), in_arm);
+               it != cohort.end()) {
+      arm.first_time = it->time;
+    }
+    if (last != 0) {
+      arm.last_time = cohort[n - 1 - static_cast<std::size_t>(std::countr_zero(last))].time;
+    } else if (const auto it = std::find_if(cohort.rbegin() + window_start, cohort.rend(), in_arm);
+               it != cohort.rend()) {
+      arm.last_time = it->time;
+    }
   }
 }
 
