@@ -1,5 +1,6 @@
 // Kaplan-Meier curve, pointwise CIs, landmarks, median and RMST against R's survival package
 // (fixtures from scripts/r/survival-fixtures.R), plus unit tests.
+#include <boost/math/distributions/normal.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <string>
@@ -173,6 +174,32 @@ TEST_CASE("Kaplan-Meier edge cases and input checks", "[survival][km]") {
   const std::vector<int> short_status{0, 1};
   CHECK_THROWS_AS(kaplan_meier({time, short_status}, ws, km), std::invalid_argument);
   CHECK_THROWS_AS(normal_critical_value(1.0), std::invalid_argument);
+}
+
+TEST_CASE("normal critical values: each level its own quantile, in any order", "[survival][km]") {
+  // normal_critical_value remembers the last four levels: asked in turn for up to six levels
+  // (more than it remembers), each answer is R's qnorm(1 - (1 - level) / 2) for that level,
+  // bit for bit (the same expression through Boost), never a remembered neighbour's.
+  // R: qnorm(0.975) = 1.959963984540054, qnorm(0.95) = 1.644853626951472,
+  // qnorm(0.9) = 1.281551565544601, qnorm(0.995) = 2.575829303548901.
+  const std::vector<std::pair<double, double>> levels = {{0.95, 1.959963984540054},
+                                                         {0.9, 1.644853626951472},
+                                                         {0.8, 1.281551565544601},
+                                                         {0.99, 2.575829303548901}};
+  const auto exact = [](double level) {
+    return boost::math::quantile(boost::math::normal_distribution<double>(),
+                                 1.0 - (1.0 - level) / 2.0);
+  };
+  for (const double extra : {0.5, 0.75}) {
+    for (int round = 0; round < 3; ++round) {
+      for (const auto& [level, r_value] : levels) {
+        INFO("level " << level << ", round " << round);
+        CHECK(normal_critical_value(level) == exact(level));
+        CHECK(normal_critical_value(level) == Approx(r_value).epsilon(1e-14));
+      }
+      CHECK(normal_critical_value(extra) == exact(extra));  // a fifth level evicts one
+    }
+  }
 }
 
 TEST_CASE("Workspace reuse gives identical curves", "[survival][km]") {
