@@ -48,7 +48,8 @@ void sample_entry_times(const AccrualModel& accrual, Rng& rng, std::span<double>
 
 namespace {
 
-// The bucket sort and selections count into 16-bit integers: up to 65 535 values.
+// The bucket sort and selections (here and EventCutoffs', as many buckets as times) count into
+// 16-bit integers: up to 65 535 values.
 constexpr std::size_t BUCKETED_MAX = 65535;
 
 // The value of rank `rank` (from 0) of `values`, which may be reordered: what nth_element would
@@ -242,7 +243,7 @@ void EventCutoffs::prepare(const AnalysisTiming& timing, std::span<const double>
   end_of_all_follow_up_ = scan.end_of_all_follow_up;
   // kth_smallest's buckets, counted once: equal-width over [min, max], as many as values.
   const std::size_t n = times_.size();
-  bucketed_ = n >= 16 && n <= MAX_BUCKETED;
+  bucketed_ = n >= 16 && n <= BUCKETED_MAX;
   if (!bucketed_) return;
   lo_ = scan.least;
   scale_ = equal_width_scale(n, scan.least, scan.greatest);
@@ -264,7 +265,7 @@ void EventCutoffs::prepare_no_dropout(const AnalysisTiming& timing, std::span<co
   // [entry[0], fl(entry[n - 1] + longest)] when 0 <= t <= longest.
   const double lo = n > 0 ? entry[0] : 0.0;
   const double hi = n > 0 ? entry[n - 1] + longest_event_time : 0.0;
-  if (timing.trigger != AnalysisTiming::Trigger::events || n < 16 || n > MAX_BUCKETED ||
+  if (timing.trigger != AnalysisTiming::Trigger::events || n < 16 || n > BUCKETED_MAX ||
       !std::isfinite(hi) || !(lo >= 0.0)) {
     prepare(timing, entry, event_time, dropout_time);
     return;

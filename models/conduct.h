@@ -92,8 +92,6 @@ class EventCutoffs {
   CutoffResult cutoff(const AnalysisTiming& timing);
 
  private:
-  // Bucketed: as many buckets as times, counted in 16-bit integers (up to 65 535 times).
-  static constexpr std::size_t MAX_BUCKETED = 65535;
   std::vector<double> times_, bucket_values_;  // observed event times (calendar); one bucket's
   std::vector<std::uint16_t> counts_;          // values per bucket (times_.size() buckets)
   std::vector<std::uint16_t> buckets_;         // each time's bucket (index as in times_)

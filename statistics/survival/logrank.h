@@ -24,7 +24,7 @@ struct LogRankResult {
 
   // Derived when asked for: the designs decide on z, and in a simulated cohort of 30 patients a
   // division and an erfc that nothing reads cost more than 5 %.
-  // (O1 - E1)^2 / variance; NaN if variance == 0.
+  // (O1 - E1)^2 / variance (NaN if variance == 0).
   double chisq() const {
     const double diff = observed[1] - expected[1];
     return variance > 0.0 ? diff * diff / variance : std::numeric_limits<double>::quiet_NaN();
@@ -49,7 +49,8 @@ inline void add_logrank_time(LogRankResult& r, double events, double events_arm1
   }
 }
 
-// chisq, z and p from the observed, expected and variance sums (NaN when the variance is 0).
+// z from the observed, expected and variance sums (NaN when the variance is 0); chisq() and
+// p_value() derive the rest when asked for.
 void finish_logrank(LogRankResult& r);
 
 // Requires data.arm; `stratified` requires data.stratum. Throws std::invalid_argument.
