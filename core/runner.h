@@ -2,14 +2,15 @@
 // Deterministic parallel runner over replicates (oneTBB).
 //
 // Replicates are cut into fixed-size blocks (`REPLICATE_BLOCK_SIZE`, independent of thread
-// count). Each block is simulated by one task into its own result object; after each wave of
-// blocks the results are handed to `consume` strictly in block order. Merging in block order
-// with a block size that never depends on the machine makes every output bit-identical for any
-// thread count. Memory is bounded by one wave of block results, whatever the replicate count.
+// count). Each block is simulated by one task into its own result object, and the results are
+// handed to `consume` strictly in block order. Merging in block order with a block size that
+// never depends on the machine makes every output bit-identical for any thread count. Memory is
+// bounded by one wave of block results (the blocks in flight), whatever the replicate count.
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_pipeline.h>
 #include <tbb/partitioner.h>
 #include <tbb/task_arena.h>
 
@@ -39,13 +40,16 @@ struct RunShape {
   std::uint64_t block_size = REPLICATE_BLOCK_SIZE;
 };
 
-// Called after each finished wave with the number of replicates done so far.
+// Called after each wave of consumed blocks (and after the last block) with the number of
+// replicates done so far.
 using ProgressCallback = std::function<void(std::uint64_t replicates_done)>;
 
 // BlockResult: default-constructible, with `reset()`. Workspace: per-thread scratch buffers,
 // default-constructible, reused across replicates (no per-replicate heap allocation).
 // simulate_block(const ReplicateBlock&, BlockResult&, Workspace&) fills one block's result.
-// consume(const ReplicateBlock&, const BlockResult&) runs on the calling thread in block order.
+// consume(const ReplicateBlock&, const BlockResult&) runs for one block at a time, in block
+// order, while later blocks are being simulated (on any of the run's threads): it must not write
+// what simulate_block reads.
 // An arena of exactly `threads` threads, honoured even above the core count (TBB otherwise caps
 // its workers), for as long as the object lives.
 class ThreadArena {
@@ -75,34 +79,50 @@ void run_replicate_blocks(const RunShape& shape, SimulateBlock&& simulate_block,
   const std::uint64_t end_block = (end_replicate + block_size - 1) / block_size;
 
   const unsigned threads = std::max(1u, shape.threads);
+  // Blocks in flight at most: the result slots. A pipeline, not waves separated by barriers: at
+  // each barrier a thread idled until the wave's last block finished and while the calling
+  // thread consumed the wave (5 % of a 2-thread run's time, bench/README.md, stop 33).
   const std::uint64_t wave_blocks = std::max<std::uint64_t>(16, 8 * threads);
   std::vector<BlockResult> results(wave_blocks);
   std::vector<ReplicateBlock> blocks(wave_blocks);
   tbb::enumerable_thread_specific<Workspace> workspaces;
   ThreadArena arena(threads);
 
-  std::uint64_t done = 0;
-  for (std::uint64_t wave_start = first_block; wave_start < end_block; wave_start += wave_blocks) {
-    const std::uint64_t wave_end = std::min(end_block, wave_start + wave_blocks);
-    const std::size_t wave_size = static_cast<std::size_t>(wave_end - wave_start);
-    for (std::size_t i = 0; i < wave_size; ++i) {
-      const std::uint64_t b = wave_start + i;
-      const std::uint64_t lo = std::max(shape.first_replicate, b * block_size);
-      const std::uint64_t hi = std::min(end_replicate, (b + 1) * block_size);
-      blocks[i] = ReplicateBlock{b, lo, hi - lo};
+  // Block b's slot: (b - first_block) mod wave_blocks. The blocks in flight are consecutive (issued
+  // in order, retired in order by the last stage) and at most wave_blocks, so no two share a slot.
+  std::uint64_t next_block = first_block, done = 0, consumed_in_wave = 0;
+  const auto issue = [&](tbb::flow_control& control) -> std::size_t {
+    if (next_block == end_block) {
+      control.stop();
+      return 0;
     }
-    arena.execute([&] {
-      tbb::parallel_for(std::size_t{0}, wave_size, [&](std::size_t i) {
-        results[i].reset();
-        simulate_block(blocks[i], results[i], workspaces.local());
-      });
-    });
-    for (std::size_t i = 0; i < wave_size; ++i) {
-      consume(blocks[i], results[i]);
-      done += blocks[i].replicate_count;
+    const std::uint64_t b = next_block++;
+    const auto slot = static_cast<std::size_t>((b - first_block) % wave_blocks);
+    const std::uint64_t lo = std::max(shape.first_replicate, b * block_size);
+    const std::uint64_t hi = std::min(end_replicate, (b + 1) * block_size);
+    blocks[slot] = ReplicateBlock{b, lo, hi - lo};
+    return slot;
+  };
+  const auto simulate = [&](std::size_t slot) {
+    results[slot].reset();
+    simulate_block(blocks[slot], results[slot], workspaces.local());
+    return slot;
+  };
+  const auto take = [&](std::size_t slot) {
+    consume(blocks[slot], results[slot]);
+    done += blocks[slot].replicate_count;
+    if (++consumed_in_wave == wave_blocks || blocks[slot].index + 1 == end_block) {
+      consumed_in_wave = 0;
+      if (progress) progress(done);
     }
-    if (progress) progress(done);
-  }
+  };
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        static_cast<std::size_t>(wave_blocks),
+        tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order, issue) &
+            tbb::make_filter<std::size_t, std::size_t>(tbb::filter_mode::parallel, simulate) &
+            tbb::make_filter<std::size_t, void>(tbb::filter_mode::serial_in_order, take));
+  });
 }
 
 // f(i) for every i in [0, n) on up to `threads` threads, in any order: for set-up work that is

@@ -117,3 +117,72 @@ TEST_CASE("for_each_index passes an item's exception to the caller", "[runner]")
   REQUIRE_THROWS_AS(for_each_index(2, 6, throwing), std::invalid_argument);
   REQUIRE_THROWS_AS(for_each_index(1, 6, throwing), std::invalid_argument);
 }
+
+TEST_CASE("progress after every wave of consumed blocks and after the last", "[runner]") {
+  // One thread: waves of 16 blocks. 40 blocks and 5 replicates: reports at 16, 32 and 40 blocks.
+  const std::uint64_t n = 39 * REPLICATE_BLOCK_SIZE + 5;
+  for (const unsigned threads : {1u, 2u}) {
+    std::vector<std::uint64_t> reports;
+    std::uint64_t consumed = 0;
+    run_replicate_blocks<Block, Workspace>(
+        RunShape{0, n, threads},
+        [](const ReplicateBlock& block, Block& result, Workspace&) {
+          result.seen.assign(1, block.replicate_count);
+        },
+        [&](const ReplicateBlock&, const Block& result) { consumed += result.seen[0]; },
+        [&](std::uint64_t done) {
+          REQUIRE(done == consumed);  // every block before the report consumed, none after
+          reports.push_back(done);
+        });
+    const std::uint64_t wave = std::max<std::uint64_t>(16, 8 * threads) * REPLICATE_BLOCK_SIZE;
+    std::vector<std::uint64_t> expected;
+    for (std::uint64_t d = wave; d < n; d += wave) expected.push_back(d);
+    expected.push_back(n);
+    REQUIRE(reports == expected);
+  }
+}
+
+TEST_CASE("a stop thrown by the progress report ends the run, nothing consumed after it",
+          "[runner]") {
+  // A stop request (ScenarioLoop::after_wave throws RunInterrupted) with blocks still in flight.
+  struct Stop {};
+  for (const unsigned threads : {1u, 2u, 4u}) {
+    std::vector<std::uint64_t> order;
+    REQUIRE_THROWS_AS(
+        (run_replicate_blocks<Block, Workspace>(
+            RunShape{0, 200 * REPLICATE_BLOCK_SIZE, threads},
+            [](const ReplicateBlock& block, Block& result, Workspace&) {
+              result.seen.assign(1, block.index);
+            },
+            [&](const ReplicateBlock&, const Block& result) { order.push_back(result.seen[0]); },
+            [](std::uint64_t) { throw Stop{}; })),
+        Stop);
+    const std::uint64_t wave = std::max<std::uint64_t>(16, 8 * threads);
+    REQUIRE(order.size() == wave);
+    for (std::uint64_t i = 0; i < order.size(); ++i) REQUIRE(order[i] == i);
+  }
+}
+
+TEST_CASE("blocks in flight never share a result slot", "[runner]") {
+  // Blocks of uneven cost on 8 threads, so later blocks finish before earlier ones: each result
+  // must still be its own block's when consumed (a shared slot would hand over another's).
+  for (const unsigned threads : {3u, 8u}) {
+    std::vector<std::uint64_t> order;
+    run_replicate_blocks<Block, Workspace>(
+        RunShape{0, 300 * 64, threads, 64},
+        [](const ReplicateBlock& block, Block& result, Workspace&) {
+          Rng rng = make_stream(5, block.index, StreamPurpose::outcomes);
+          double sink = 0.0;
+          const int work = block.index % 7 == 0 ? 200000 : 2000;
+          for (int k = 0; k < work; ++k) sink += uniform01(rng);
+          result.seen.assign({block.index, block.first_replicate, sink > 0.0 ? 1u : 0u});
+        },
+        [&](const ReplicateBlock& block, const Block& result) {
+          REQUIRE(result.seen[0] == block.index);
+          REQUIRE(result.seen[1] == block.first_replicate);
+          order.push_back(block.index);
+        });
+    REQUIRE(order.size() == 300);
+    for (std::uint64_t i = 0; i < order.size(); ++i) REQUIRE(order[i] == i);
+  }
+}
