@@ -67,6 +67,12 @@ class ThreadArena {
   tbb::task_arena arena_;
 };
 
+// Blocks in flight at most (the result slots), and the blocks between progress reports: enough
+// per thread that each thread stays busy, few enough to bound memory.
+inline std::uint64_t wave_blocks_for(unsigned threads) {
+  return std::max<std::uint64_t>(16, 8 * std::uint64_t{std::max(1u, threads)});
+}
+
 template <class BlockResult, class Workspace, class SimulateBlock, class Consume>
 void run_replicate_blocks(const RunShape& shape, SimulateBlock&& simulate_block, Consume&& consume,
                           const ProgressCallback& progress = {}) {
@@ -79,10 +85,10 @@ void run_replicate_blocks(const RunShape& shape, SimulateBlock&& simulate_block,
   const std::uint64_t end_block = (end_replicate + block_size - 1) / block_size;
 
   const unsigned threads = std::max(1u, shape.threads);
-  // Blocks in flight at most: the result slots. A pipeline, not waves separated by barriers: at
-  // each barrier a thread idled until the wave's last block finished and while the calling
-  // thread consumed the wave (5 % of a 2-thread run's time, bench/README.md, stop 33).
-  const std::uint64_t wave_blocks = std::max<std::uint64_t>(16, 8 * threads);
+  // A pipeline, not waves separated by barriers: at each barrier a thread idled until the wave's
+  // last block finished and while the calling thread consumed the wave (5 % of a 2-thread run's
+  // time, bench/README.md, stop 33).
+  const std::uint64_t wave_blocks = wave_blocks_for(threads);
   std::vector<BlockResult> results(wave_blocks);
   std::vector<ReplicateBlock> blocks(wave_blocks);
   tbb::enumerable_thread_specific<Workspace> workspaces;

@@ -119,8 +119,12 @@ TEST_CASE("for_each_index passes an item's exception to the caller", "[runner]")
 }
 
 TEST_CASE("progress after every wave of consumed blocks and after the last", "[runner]") {
-  // One thread: waves of 16 blocks. 40 blocks and 5 replicates: reports at 16, 32 and 40 blocks.
+  // Waves of 16 blocks at 1 and 2 threads. 40 blocks and 5 replicates: reports at 16, 32 and 40
+  // blocks.
   const std::uint64_t n = 39 * REPLICATE_BLOCK_SIZE + 5;
+  REQUIRE(wave_blocks_for(1) == 16);
+  REQUIRE(wave_blocks_for(2) == 16);
+  REQUIRE(wave_blocks_for(4) == 32);
   for (const unsigned threads : {1u, 2u}) {
     std::vector<std::uint64_t> reports;
     std::uint64_t consumed = 0;
@@ -134,7 +138,7 @@ TEST_CASE("progress after every wave of consumed blocks and after the last", "[r
           REQUIRE(done == consumed);  // every block before the report consumed, none after
           reports.push_back(done);
         });
-    const std::uint64_t wave = std::max<std::uint64_t>(16, 8 * threads) * REPLICATE_BLOCK_SIZE;
+    const std::uint64_t wave = wave_blocks_for(threads) * REPLICATE_BLOCK_SIZE;
     std::vector<std::uint64_t> expected;
     for (std::uint64_t d = wave; d < n; d += wave) expected.push_back(d);
     expected.push_back(n);
@@ -157,7 +161,7 @@ TEST_CASE("a stop thrown by the progress report ends the run, nothing consumed a
             [&](const ReplicateBlock&, const Block& result) { order.push_back(result.seen[0]); },
             [](std::uint64_t) { throw Stop{}; })),
         Stop);
-    const std::uint64_t wave = std::max<std::uint64_t>(16, 8 * threads);
+    const std::uint64_t wave = wave_blocks_for(threads);
     REQUIRE(order.size() == wave);
     for (std::uint64_t i = 0; i < order.size(); ++i) REQUIRE(order[i] == i);
   }
