@@ -508,6 +508,7 @@ void TwoArmSurvivalTally::add_cox_estimate(const TwoArmSurvivalDesign& design,
   cox_options.ties = design.ties;
   cox_options.level = design.confidence_level;
   cox_options.stratified = design.stratified;
+  cox_options.loglik = false;  // the tally reads the coefficient alone
   if (design.stratified) {
     cox_ph_arm(stratified_data(ws, m), ws.survival, ws.cox, cox_options);
   } else {

@@ -1,7 +1,9 @@
 #include "statistics/survival/cox.h"
 
 #include <algorithm>
+#include <bit>
 #include <boost/math/distributions/normal.hpp>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <numbers>
@@ -214,6 +216,7 @@ NewtonOutcome newton_raphson(const SurvivalData& data, Eigen::Index p, SurvivalW
   auto& newbeta = ws.cox_new_beta;
   beta.setZero(p);
   out.loglik_null = cox_iteration(data, ws, beta, opt.ties);
+  out.loglik_evaluations = 1;
   double best = out.loglik_null, newlk = best;
   const Eigen::Index aliased = mark_aliased_columns(data, ws, opt.toler_chol);
   if (aliased > 0) return {false, false, 0, newlk, aliased};
@@ -225,6 +228,7 @@ NewtonOutcome newton_raphson(const SurvivalData& data, Eigen::Index p, SurvivalW
     newbeta = beta + ws.cox_step;
     for (iter = 1; iter <= opt.max_iter; ++iter) {
       newlk = cox_iteration(data, ws, newbeta, opt.ties);
+      ++out.loglik_evaluations;
       ok = factorise(ws, opt.toler_chol);
       const bool finite = std::isfinite(newlk) && ws.cox_u.allFinite() && ws.cox_imat.allFinite();
       if (finite && ok && std::abs(1.0 - best / newlk) <= opt.eps) {
@@ -246,6 +250,7 @@ NewtonOutcome newton_raphson(const SurvivalData& data, Eigen::Index p, SurvivalW
     if (!converged) {
       iter = opt.max_iter;
       newlk = cox_iteration(data, ws, beta, opt.ties);  // last good beta
+      ++out.loglik_evaluations;
       ok = factorise(ws, opt.toler_chol);
     }
   }
@@ -505,7 +510,26 @@ bool in_range(Double2 product) noexcept {
 
 // Log partial likelihood at beta with score u, information imat and e^beta (coxfit6's sums for
 // x = arm). Events run two per register in two registers (four independent dependency chains);
-// the log-denominators are a running product per lane, rescaled by powers of two.
+// the log-denominators are a running product per lane, rescaled by powers of two. The mode:
+// exact, the log-likelihood as coxph's fit is compared with (five logs); none, the same score
+// and information (the same operations, so the same bits) without it (NaN: no products, no
+// logs); one_log, the log-likelihood from one log of the lanes' product (newton_arm_bounded's
+// estimate of L(0), which differs from the exact one in the last bits).
+enum class Loglik { exact, none, one_log };
+
+// log(x) for a normal x > 0 as log(m) + e ln 2, x = m 2^e with m in [1, 2): the exponent apart.
+struct SplitLog {
+  double mantissa_product = 1.0;
+  int exponent = 0;
+  void add(double x) {
+    const auto bits = std::bit_cast<std::uint64_t>(x);
+    exponent += static_cast<int>((bits >> 52) & 0x7ff) - 1023;
+    mantissa_product *=
+        std::bit_cast<double>((bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+  }
+};
+
+template <Loglik MODE>
 double arm_iteration(const ArmEventTerms& terms, double beta, double& u, double& imat, double& eb) {
   eb = beta == 0.0 ? 1.0 : std::exp(beta);  // exp(0) = 1 exactly: the null model's iteration
   Double2 score[2] = {{0.0, 0.0}, {0.0, 0.0}}, information[2] = {{0.0, 0.0}, {0.0, 0.0}};
@@ -521,11 +545,13 @@ double arm_iteration(const ArmEventTerms& terms, double beta, double& u, double&
       const Double2 risk1 = b * eb;
       const Double2 denom = a + risk1;
       const Double2 r = risk1 / denom;  // weighted mean of x over the (Efron-reduced) risk set
-      product[half] *= denom;
       score[half] -= r;
       information[half] += r * (1.0 - r);
-      if (!in_range(product[half])) [[unlikely]]
-        rescale(product[half], exponent);
+      if constexpr (MODE != Loglik::none) {
+        product[half] *= denom;
+        if (!in_range(product[half])) [[unlikely]]
+          rescale(product[half], exponent);
+      }
     }
   }
   double rest_score = 0.0, rest_information = 0.0;  // the last n % 4 events
@@ -534,44 +560,73 @@ double arm_iteration(const ArmEventTerms& terms, double beta, double& u, double&
     const double risk1 = terms.b[i] * eb;
     const double denom = terms.a[i] + risk1;
     const double r = risk1 / denom;
-    rest_log_denominators.add(denom);
+    if constexpr (MODE != Loglik::none) rest_log_denominators.add(denom);
     rest_score -= r;
     rest_information += r * (1.0 - r);
   }
   const Double2 s = score[0] + score[1], info = information[0] + information[1];
   u = terms.events1 + ((s[0] + s[1]) + rest_score);
   imat = (info[0] + info[1]) + rest_information;
+  if constexpr (MODE == Loglik::none) return NaN;
+  if constexpr (MODE == Loglik::one_log) {
+    // Four lanes in [2^-500, 2^500] and the rest's renormalised product: five mantissas in
+    // [1, 2), whose product is below 32.
+    SplitLog all;
+    for (const Double2& lanes : product) {
+      all.add(lanes[0]);
+      all.add(lanes[1]);
+    }
+    all.add(rest_log_denominators.product);
+    const double log_product =
+        std::log(all.mantissa_product) +
+        (all.exponent + exponent + rest_log_denominators.exponent) * std::numbers::ln2;
+    return terms.events1 * beta - log_product;
+  }
   const double log_product = (std::log(product[0][0]) + std::log(product[0][1])) +
                              (std::log(product[1][0]) + std::log(product[1][1])) +
                              exponent * std::numbers::ln2;
   return terms.events1 * beta - (log_product + rest_log_denominators.value());
 }
 
-// fit_cox for the arm table: Newton-Raphson with step halving, 1 x 1 "factorisation" (the
-// information must be finite and positive, which is fit_cox's toler_chol test for p = 1).
-void fit_arm(const std::vector<ArmRiskRow>& rows, SurvivalWorkspace& ws, CoxFit& out,
-             const CoxOptions& opt) {
-  const ArmEventTerms terms = arm_event_terms(rows, opt.ties, ws);
-  const auto usable = [](double imat) { return std::isfinite(imat) && imat > 0.0; };
-  double u = 0.0, imat = 0.0, beta = 0.0;
-  double eb = 1.0;  // e^beta of the last iteration's beta
-  out.loglik_null = arm_iteration(terms, beta, u, imat, eb);
-  double best = out.loglik_null, newlk = best;
-  bool ok = usable(imat), converged = false;
+// Where fit_arm's Newton-Raphson ends: the final beta with the score, information and e^beta
+// at it, the log-likelihood there (NaN when not computed), the iterations, and whether the
+// information is usable and the iteration converged.
+struct ArmNewton {
+  double beta = 0.0, u = 0.0, imat = 0.0, eb = 1.0, loglik = NaN;
+  int iterations = 0;
+  int loglik_evaluations = 0;
+  bool ok = false, converged = false;
+};
+
+bool usable_information(double imat) { return std::isfinite(imat) && imat > 0.0; }
+
+// coxfit6's iteration for the arm table: Newton-Raphson with step halving, 1 x 1
+// "factorisation" (the information must be finite and positive, which is fit_cox's toler_chol
+// test for p = 1). The null log-likelihood into loglik_null.
+ArmNewton newton_arm(const ArmEventTerms& terms, const CoxOptions& opt, double& loglik_null) {
+  ArmNewton end;
+  double& u = end.u;
+  double& imat = end.imat;
+  double& beta = end.beta;
+  loglik_null = arm_iteration<Loglik::exact>(terms, beta, u, imat, end.eb);
+  end.loglik_evaluations = 1;
+  double best = loglik_null, newlk = best;
+  end.ok = usable_information(imat);
   int iter = 0, halving = 0;
-  if (ok) {
+  if (end.ok) {
     double step = u / imat;
     double newbeta = beta + step;
     for (iter = 1; iter <= opt.max_iter; ++iter) {
-      newlk = arm_iteration(terms, newbeta, u, imat, eb);
-      ok = usable(imat);
+      newlk = arm_iteration<Loglik::exact>(terms, newbeta, u, imat, end.eb);
+      ++end.loglik_evaluations;
+      end.ok = usable_information(imat);
       const bool finite = std::isfinite(newlk) && std::isfinite(u);
-      if (finite && ok && std::abs(1.0 - best / newlk) <= opt.eps) {
+      if (finite && end.ok && std::abs(1.0 - best / newlk) <= opt.eps) {
         beta = newbeta;
-        converged = true;
+        end.converged = true;
         break;
       }
-      if (!finite || !ok || newlk < best) {
+      if (!finite || !end.ok || newlk < best) {
         ++halving;
         newbeta = (newbeta + halving * beta) / (halving + 1.0);
       } else {
@@ -582,24 +637,203 @@ void fit_arm(const std::vector<ArmRiskRow>& rows, SurvivalWorkspace& ws, CoxFit&
         newbeta = beta + step;
       }
     }
-    if (!converged) {
+    if (!end.converged) {
       iter = opt.max_iter;
-      newlk = arm_iteration(terms, beta, u, imat, eb);  // last good beta
-      ok = usable(imat);
+      newlk = arm_iteration<Loglik::exact>(terms, beta, u, imat, end.eb);  // last good beta
+      ++end.loglik_evaluations;
+      end.ok = usable_information(imat);
     }
   }
-  out.iterations = iter;
-  out.loglik = newlk;
+  end.iterations = iter;
+  end.loglik = newlk;
+  return end;
+}
+
+// The change of the log partial likelihood over a step, D = L(to) - L(from), bounded without
+// computing L. With Delta = to - from, h = |Delta|, U and I = -U' the score and information:
+//   D = U(to) Delta + int_0^h x I(to - x sgn Delta) dx = U(from) Delta - int_0^h x I(from + x sgn
+//   Delta) dx
+// (integrating U' = -I twice), and along the step |I'| <= I, since I' = sum r(1 - r)(1 - 2r)
+// over the events (r, an event's weighted mean of x, is in [0, 1]; I = sum r(1 - r)), so
+// I(s) >= I(to) e^-|to - s| and I(s) >= I(from) e^-|s - from|. Integrated, with
+// g1(h) = h - 1 + e^-h and g2(h) = 1 - (1 + h) e^-h:
+//   D >= U(to) Delta + max(I(to) g1, I(from) g2),   D <= U(from) Delta - max(I(from) g1, I(to) g2).
+// `slack` bounds the rounding of the computed log-likelihoods (fit_arm's, at both ends) and of
+// these bounds, so that a decision the bounds settle is the one computed log-likelihoods make.
+struct StepChange {
+  double lower, upper, slack;
+};
+
+StepChange bound_step_change(const ArmEventTerms& terms, double from, double to, double u_from,
+                             double imat_from, double u_to, double imat_to, double loglik_size) {
+  const double delta = to - from, h = std::abs(delta);
+  double g1 = 0.0, g2 = 0.0;  // lower bounds of g1(h), g2(h)
+  if (h <= 1.0) {
+    // e^-h between its Taylor polynomials of degrees 5 (below) and 4 (above), whose terms
+    // decrease for h <= 1 (no cancellation, no exp):
+    //   g1 >= h^2/2 - h^3/6 + h^4/24 - h^5/120,  g2 >= h^2/2 - h^3/3 + h^4/8 - h^5/24.
+    g1 = h * h * (1.0 / 2 - h * (1.0 / 6 - h * (1.0 / 24 - h / 120)));
+    g2 = h * h * (1.0 / 2 - h * (1.0 / 3 - h * (1.0 / 8 - h / 24)));
+  } else {
+    const double e = std::exp(-h);
+    g1 = h - 1.0 + e;
+    g2 = 1.0 - (1.0 + h) * e;
+  }
+  // (1 - 1e-9): the rounding of g1, g2 and of the informations (relative, ~events x 2^-53).
+  const double safe = 1.0 - 1e-9;
+  const double lower = u_to * delta + safe * std::max(imat_to * g1, imat_from * g2);
+  const double upper = u_from * delta - safe * std::max(imat_from * g1, imat_to * g2);
+  // Each computed log-likelihood is within ~(4 events + 8 |L| + 8 |events1 beta|) 2^-53 of its
+  // exact value (a rounding per denominator and product, one per log); each score within
+  // ~4 events 2^-53. 1e-14 is 45 x 2^-53: room to spare.
+  const auto events = static_cast<double>(terms.events);
+  const double slack =
+      1e-14 * (events * (1.0 + h) + loglik_size + terms.events1 * (std::abs(from) + std::abs(to)) +
+               std::abs(u_to * delta) + std::abs(u_from * delta) + 8.0);
+  return {lower, upper, slack};
+}
+
+// What the bounds settle about a step whose change is d and whose L(newbeta) lies in
+// [low, high]: converged (the largest |D| they allow passes |1 - L(beta) / L(newbeta)| <= eps),
+// ascent (the smallest D fails it and is positive: no step halving), or open. The computed test
+// is |D / L(newbeta)| within the slacks and the division's rounding (2^-53 on a ratio near 1;
+// 2.3e-16 covers it); multiplied out, (1 -/+ 1e-6) covers the products' rounding.
+enum class StepDecision { converged, ascent, open };
+
+StepDecision decide_by_bounds(const StepChange& d, double low, double high, double eps) {
+  if (!(high < -d.slack)) return StepDecision::open;  // L(newbeta) may be near 0
+  const double size_min = -high - d.slack, size_max = -low + d.slack;
+  const double change_max = std::max(std::abs(d.lower), std::abs(d.upper)) + 2.0 * d.slack;
+  if (change_max <= ((eps - 2.3e-16) * (1.0 - 1e-6)) * size_min) return StepDecision::converged;
+  const double change_min = d.lower - 2.0 * d.slack;
+  if (change_min > ((eps + 2.3e-16) * (1.0 + 1e-6)) * size_max) return StepDecision::ascent;
+  return StepDecision::open;
+}
+
+// L(0) from one log (Loglik::one_log) as an interval that holds the exact value (the slack as
+// bound_step_change's); the score, information and e^0 at beta = 0 into `end`.
+std::pair<double, double> null_loglik_interval(const ArmEventTerms& terms, ArmNewton& end) {
+  const double estimate = arm_iteration<Loglik::one_log>(terms, 0.0, end.u, end.imat, end.eb);
+  const double slack = 1e-14 * (static_cast<double>(terms.events) + std::abs(estimate) + 8.0);
+  end.loglik_evaluations = 1;
+  return {estimate - slack, estimate + slack};
+}
+
+// newton_arm's iterates, decisions and result, bit for bit, without computing the
+// log-likelihood where the bounds of bound_step_change settle a decision. Each step's decision
+// compares L(newbeta) with L(beta): converged when |1 - L(beta) / L(newbeta)| <= eps, else a
+// step halving when L(newbeta) < L(beta). An interval holding L(beta) is carried from an
+// estimate of L(0) (one log instead of five); the bounds settle "converged" when even the
+// largest |D| they allow passes the test, and "not converged, no halving" when even the
+// smallest D fails it, each beyond the rounding slack; otherwise both log-likelihoods are
+// computed as newton_arm computes them and its rule decides. On ordinary data every decision is
+// settled (one log a fit instead of about 25): the curvature term keeps the bounds tight on
+// the last steps, where |D| nears eps |L|. Large overshooting steps (hazard ratios far from 1)
+// need the log-likelihoods, as do monotone likelihoods whose L nears 0. loglik_null and the
+// final log-likelihood are not reported (NaN). |beta| <= 50 keeps every denominator
+// a + b e^beta finite and positive (so L is finite).
+ArmNewton newton_arm_bounded(const ArmEventTerms& terms, const CoxOptions& opt) {
+  ArmNewton end;
+  double& u = end.u;
+  double& imat = end.imat;
+  double& beta = end.beta;
+  // L(beta) lies in [best_low, best_high]; once best_exact, `best` is L(beta) as newton_arm
+  // computes it.
+  auto [best_low, best_high] = null_loglik_interval(terms, end);
+  double best = NaN;
+  bool best_exact = false;
+  double u_best = u, imat_best = imat;  // at beta
+  end.ok = usable_information(imat);
+  int iter = 0, halving = 0;
+  if (end.ok) {
+    double newbeta = beta + u / imat;
+    const auto accept = [&](double low, double high) {
+      halving = 0;
+      best_low = low;
+      best_high = high;
+      u_best = u;
+      imat_best = imat;
+      beta = newbeta;
+      newbeta = beta + u / imat;
+    };
+    for (iter = 1; iter <= opt.max_iter; ++iter) {
+      if (std::abs(newbeta) <= 50.0 && best_high < 0.0) {
+        arm_iteration<Loglik::none>(terms, newbeta, u, imat, end.eb);
+        end.ok = usable_information(imat);
+        if (end.ok && std::isfinite(u)) {
+          const StepChange d =
+              bound_step_change(terms, beta, newbeta, u_best, imat_best, u, imat, -best_low);
+          const double low = best_low + d.lower, high = best_high + d.upper;  // L(newbeta)
+          const StepDecision decision = decide_by_bounds(d, low, high, opt.eps);
+          if (decision == StepDecision::converged) {
+            beta = newbeta;
+            end.converged = true;
+            break;
+          }
+          if (decision == StepDecision::ascent) {
+            best_exact = false;
+            accept(low, high);
+            continue;
+          }
+        }
+      }
+      // Not settled by the bounds: the log-likelihoods as newton_arm computes them.
+      if (!best_exact) {
+        double u_at, imat_at, eb_at;
+        best = arm_iteration<Loglik::exact>(terms, beta, u_at, imat_at, eb_at);
+        best_exact = true;
+        ++end.loglik_evaluations;
+      }
+      const double newlk = arm_iteration<Loglik::exact>(terms, newbeta, u, imat, end.eb);
+      ++end.loglik_evaluations;
+      end.ok = usable_information(imat);
+      const bool finite = std::isfinite(newlk) && std::isfinite(u);
+      if (finite && end.ok && std::abs(1.0 - best / newlk) <= opt.eps) {
+        beta = newbeta;
+        end.converged = true;
+        break;
+      }
+      if (!finite || !end.ok || newlk < best) {
+        ++halving;
+        newbeta = (newbeta + halving * beta) / (halving + 1.0);
+        best_low = best_high = best;
+      } else {
+        best = newlk;
+        accept(best, best);
+      }
+    }
+    if (!end.converged) {
+      iter = opt.max_iter;
+      arm_iteration<Loglik::none>(terms, beta, u, imat, end.eb);  // last good beta
+      end.ok = usable_information(imat);
+    }
+  }
+  end.iterations = iter;
+  return end;
+}
+
+// fit_cox for the arm table: the Newton-Raphson of newton_arm (newton_arm_bounded when the
+// log-likelihood is not asked for), then the Wald coefficient.
+void fit_arm(const std::vector<ArmRiskRow>& rows, SurvivalWorkspace& ws, CoxFit& out,
+             const CoxOptions& opt) {
+  const ArmEventTerms terms = arm_event_terms(rows, opt.ties, ws);
+  out.loglik_null = NaN;  // newton_arm_bounded does not compute it
+  const ArmNewton end =
+      opt.loglik ? newton_arm(terms, opt, out.loglik_null) : newton_arm_bounded(terms, opt);
+  const double beta = end.beta, u = end.u;
+  out.iterations = end.iterations;
+  out.loglik = end.loglik;
+  out.loglik_evaluations = end.loglik_evaluations;
   out.coef.resize(1);
   out.variance.resize(1, 1);
   CoxCoefficient& c = out.coef[0];
-  if (!ok) {
+  if (!end.ok) {
     out.status = CoxStatus::singular;
     out.variance.setConstant(NaN);
     c = NOT_ESTIMABLE;
     return;
   }
-  const double variance = 1.0 / imat;
+  const double variance = 1.0 / end.imat;
   out.variance(0, 0) = variance;
   const double step = std::abs(variance * u);  // the next Newton step (coxph's `infs`)
   c.aliased = false;
@@ -614,10 +848,10 @@ void fit_arm(const std::vector<ArmRiskRow>& rows, SurvivalWorkspace& ws, CoxFit&
   const double zcrit = wald_critical_value(opt.level);
   c.beta = beta;
   c.se = std::sqrt(variance);
-  c.hr = eb;  // exp(beta): the last iteration's beta is beta, converged or not
+  c.hr = end.eb;  // exp(beta): the last iteration's beta is beta, converged or not
   c.lower = std::exp(beta - zcrit * c.se);
   c.upper = std::exp(beta + zcrit * c.se);
-  out.status = converged ? CoxStatus::converged : CoxStatus::not_converged;
+  out.status = end.converged ? CoxStatus::converged : CoxStatus::not_converged;
 }
 
 }  // namespace

@@ -57,6 +57,11 @@ struct CoxOptions {
   double eps = 1e-9;                           // coxph.control(eps)
   double toler_inf = 3.1622776601683795e-05;   // coxph.control(toler.inf) = sqrt(eps)
   double toler_chol = 1.8189894035458617e-12;  // coxph.control(toler.chol) = eps_mach^0.75
+  // cox_ph_arm only: false when the caller reads the coefficient alone. The iteration then
+  // settles its convergence and step-halving decisions from bounds on the log-likelihood's
+  // change where they suffice (the same iterates, decisions and estimates, bit for bit; see
+  // newton_arm_bounded in cox.cpp), and CoxFit::loglik_null and loglik are NaN.
+  bool loglik = true;
 };
 
 struct CoxCoefficient {
@@ -75,8 +80,9 @@ struct CoxCoefficient {
 struct CoxFit {
   CoxStatus status = CoxStatus::singular;
   int iterations = 0;
-  double loglik_null = 0.0;          // log partial likelihood at beta = 0
-  double loglik = 0.0;               // at the final beta
+  double loglik_null = 0.0;    // log partial likelihood at beta = 0
+  double loglik = 0.0;         // at the final beta (NaN: not computed, CoxOptions::loglik)
+  int loglik_evaluations = 0;  // log-likelihoods computed, loglik_null's (or its estimate) included
   std::vector<CoxCoefficient> coef;  // one per covariate column (reused between calls)
   Eigen::MatrixXd variance;          // inverse observed information, original scale
 };
