@@ -209,19 +209,41 @@ SurvivalReplicateSummary TwoArmSurvivalTally::simulate_and_add(const TwoArmSurvi
     std::fill(ws.dropout_time.begin(), ws.dropout_time.begin() + static_cast<std::ptrdiff_t>(n),
               NEVER);
   }
-  return analyse(
-      design, scenario.hazard_ratio, [&](int arm, double t) { return std::exp(-hazard[arm] * t); },
-      ws,
-      ws.event_order_ready && !design.stratified && dropout_rate[0] == 0.0 &&
-          dropout_rate[1] == 0.0,
-      nph_truth);
+  // The truth depends on the scenario alone: computed for its first replicate, then reused.
+  if (!(truth_scenario_[0] == scenario.control_hazard &&
+        truth_scenario_[1] == scenario.hazard_ratio)) {
+    truth_from(design, scenario.hazard_ratio,
+               [&](int arm, double t) { return std::exp(-hazard[arm] * t); });
+    truth_scenario_[0] = scenario.control_hazard;
+    truth_scenario_[1] = scenario.hazard_ratio;
+  }
+  return analyse(design, {scenario.hazard_ratio, log_true_hazard_ratio_, landmark_truth_}, ws,
+                 ws.event_order_ready && !design.stratified && dropout_rate[0] == 0.0 &&
+                     dropout_rate[1] == 0.0,
+                 nph_truth);
+}
+
+TwoArmSurvivalTally::Truth TwoArmSurvivalTally::truth_from(
+    const TwoArmSurvivalDesign& design, double true_hazard_ratio,
+    const std::function<double(int, double)>& true_survival) {
+  const std::size_t landmark_count = design.landmarks.size();
+  landmark_truth_.resize(2 * landmark_count);
+  for (int a = 0; a < 2; ++a)
+    for (std::size_t k = 0; k < landmark_count; ++k)
+      landmark_truth_[static_cast<std::size_t>(a) * landmark_count + k] =
+          true_survival(a, design.landmarks[k]);
+  log_true_hazard_ratio_ = std::isfinite(true_hazard_ratio)
+                               ? std::log(true_hazard_ratio)
+                               : std::numeric_limits<double>::quiet_NaN();
+  return {true_hazard_ratio, log_true_hazard_ratio_, landmark_truth_};
 }
 
 SurvivalReplicateSummary TwoArmSurvivalTally::analyse_and_add(
     const TwoArmSurvivalDesign& design, double true_hazard_ratio,
     const std::function<double(int, double)>& true_survival, TwoArmSurvivalWorkspace& ws,
     const NphTruth& nph_truth) {
-  return analyse(design, true_hazard_ratio, true_survival, ws, false, nph_truth);
+  return analyse(design, truth_from(design, true_hazard_ratio, true_survival), ws, false,
+                 nph_truth);
 }
 
 namespace {
@@ -387,10 +409,10 @@ TwoArmSurvivalTally::Trial TwoArmSurvivalTally::test_looks(const TwoArmSurvivalD
 // (test_looks: did the trial reject, and where did it stop?), the stop tallies, the test and the
 // conduct facts, then, with design.estimates, one step per family of estimates read off the
 // final look's one-pass analysis (Cox, Kaplan–Meier landmarks and medians, follow-up).
-SurvivalReplicateSummary TwoArmSurvivalTally::analyse(
-    const TwoArmSurvivalDesign& design, double true_hazard_ratio,
-    const std::function<double(int, double)>& true_survival, TwoArmSurvivalWorkspace& ws,
-    bool presorted, const NphTruth& nph_truth) {
+SurvivalReplicateSummary TwoArmSurvivalTally::analyse(const TwoArmSurvivalDesign& design,
+                                                      const Truth& truth,
+                                                      TwoArmSurvivalWorkspace& ws, bool presorted,
+                                                      const NphTruth& nph_truth) {
   // The event times are collected once for the cut-offs of all looks (models/conduct.h).
   if (presorted) {
     // Each arm's longest event time is that of its last patient in event order.
@@ -437,8 +459,8 @@ SurvivalReplicateSummary TwoArmSurvivalTally::analyse(
 
   add_test_and_conduct(look.cutoff, look.logrank, trial.rejected, m,
                        static_cast<std::size_t>(events));
-  add_cox_estimate(design, true_hazard_ratio, m, ws);
-  add_landmarks(design, true_survival, ws);
+  add_cox_estimate(design, truth, m, ws);
+  add_landmarks(design, truth, ws);
   add_follow_up(m, ws);
   return {look.cutoff.calendar_time,
           static_cast<int>(m),
@@ -501,9 +523,8 @@ void TwoArmSurvivalTally::add_sequential_nph(const TwoArmSurvivalDesign& design,
 }
 
 // Cox HR (experimental vs control) with Wald CI, and its bias and coverage of the truth.
-void TwoArmSurvivalTally::add_cox_estimate(const TwoArmSurvivalDesign& design,
-                                           double true_hazard_ratio, std::size_t m,
-                                           TwoArmSurvivalWorkspace& ws) {
+void TwoArmSurvivalTally::add_cox_estimate(const TwoArmSurvivalDesign& design, const Truth& truth,
+                                           std::size_t m, TwoArmSurvivalWorkspace& ws) {
   CoxOptions cox_options;
   cox_options.ties = design.ties;
   cox_options.level = design.confidence_level;
@@ -523,17 +544,16 @@ void TwoArmSurvivalTally::add_cox_estimate(const TwoArmSurvivalDesign& design,
     hr_.add(c.hr);
     // Without a true hazard ratio (arms whose hazards are not proportional) there is no bias or
     // coverage of one to tally.
-    if (std::isfinite(true_hazard_ratio)) {
-      log_hr_error_.add(c.beta - std::log(true_hazard_ratio));
-      hr_coverage_.add(c.lower <= true_hazard_ratio && true_hazard_ratio <= c.upper ? 1.0 : 0.0);
+    if (std::isfinite(truth.hazard_ratio)) {
+      log_hr_error_.add(c.beta - truth.log_hazard_ratio);
+      hr_coverage_.add(c.lower <= truth.hazard_ratio && truth.hazard_ratio <= c.upper ? 1.0 : 0.0);
     }
   }
 }
 
 // Kaplan–Meier per arm (ws.summary): landmarks with their CIs against the truth, and whether
 // the median is reached.
-void TwoArmSurvivalTally::add_landmarks(const TwoArmSurvivalDesign& design,
-                                        const std::function<double(int, double)>& true_survival,
+void TwoArmSurvivalTally::add_landmarks(const TwoArmSurvivalDesign& design, const Truth& truth,
                                         const TwoArmSurvivalWorkspace& ws) {
   const std::size_t landmark_count = design.landmarks.size();
   const double z = normal_critical_value(design.confidence_level);
@@ -541,11 +561,10 @@ void TwoArmSurvivalTally::add_landmarks(const TwoArmSurvivalDesign& design,
     const ArmCurveSummary& curve = ws.summary.arm[a];
     for (std::size_t k = 0; k < landmark_count; ++k) {
       const double t = design.landmarks[k];
-      const double truth = true_survival(a, t);
+      const std::size_t index = static_cast<std::size_t>(a) * landmark_count + k;
       const LandmarkEstimate est = curve.landmark(landmark_capture_[k], t, design.landmark_ci, z);
       const bool usable = est.estimable && std::isfinite(est.lower) && std::isfinite(est.upper);
-      landmarks_[static_cast<std::size_t>(a) * landmark_count + k].add(usable, est.surv, est.lower,
-                                                                       est.upper, truth);
+      landmarks_[index].add(usable, est.surv, est.lower, est.upper, truth.landmark_survival[index]);
     }
     median_reached_[a].add(curve.median_reached ? 1.0 : 0.0);
     // The curve on the band grid (not estimable beyond the arm's follow-up: not tallied; the

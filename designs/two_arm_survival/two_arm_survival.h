@@ -18,6 +18,8 @@
 // false: the log-rank test and the conduct facts but the median follow-up.
 #include <cstdint>
 #include <functional>
+#include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -215,6 +217,13 @@ class TwoArmSurvivalTally {
   // the landmarks and the band grid, ascending without repeats, and where each one is.
   std::vector<double> capture_times_;
   std::vector<std::size_t> landmark_capture_, band_capture_;
+  // The truth at the landmarks and log(true HR) of the last truth_from. simulate_and_add
+  // computes them once per scenario (not per replicate): they are those of the scenario whose
+  // (control hazard, hazard ratio) is truth_scenario_ (NaN: none yet). Not tallied state.
+  std::vector<double> landmark_truth_;
+  double log_true_hazard_ratio_ = 0.0;
+  double truth_scenario_[2] = {std::numeric_limits<double>::quiet_NaN(),
+                               std::numeric_limits<double>::quiet_NaN()};
   // One look's cut and test (test_look).
   struct Look {
     CutoffResult cutoff{};
@@ -235,10 +244,19 @@ class TwoArmSurvivalTally {
   LogRankResult analyse_final_runs(Look& look, TwoArmSurvivalWorkspace& ws) const;
   Trial test_looks(const TwoArmSurvivalDesign& design, TwoArmSurvivalWorkspace& ws,
                    bool presorted) const;
+  // What the estimates are compared with: the true hazard ratio and its log (NaN: none), and
+  // the true S(t) at each landmark, [arm * landmarks + k] (NaN: unknown).
+  struct Truth {
+    double hazard_ratio = 0.0, log_hazard_ratio = 0.0;
+    std::span<const double> landmark_survival;
+  };
+  // Truth from the true hazard ratio and S(arm, t), held in landmark_truth_ and
+  // log_true_hazard_ratio_.
+  Truth truth_from(const TwoArmSurvivalDesign& design, double true_hazard_ratio,
+                   const std::function<double(int, double)>& true_survival);
   // analyse_and_add; `presorted`: ws.event_order lists each arm's patients by event time and
   // nobody drops out (simulate_and_add after draw_cohort).
-  SurvivalReplicateSummary analyse(const TwoArmSurvivalDesign& design, double true_hazard_ratio,
-                                   const std::function<double(int, double)>& true_survival,
+  SurvivalReplicateSummary analyse(const TwoArmSurvivalDesign& design, const Truth& truth,
                                    TwoArmSurvivalWorkspace& ws, bool presorted,
                                    const NphTruth& nph_truth);
   // design.nph: the NPH analyses of the final look's cut cohort (ws.survival.sorted, built here
@@ -249,10 +267,9 @@ class TwoArmSurvivalTally {
   void add_sequential_nph(const TwoArmSurvivalDesign& design, TwoArmSurvivalWorkspace& ws);
   void add_test_and_conduct(const CutoffResult& cutoff, const LogRankResult& logrank, bool rejected,
                             std::size_t m, std::size_t events);
-  void add_cox_estimate(const TwoArmSurvivalDesign& design, double true_hazard_ratio, std::size_t m,
+  void add_cox_estimate(const TwoArmSurvivalDesign& design, const Truth& truth, std::size_t m,
                         TwoArmSurvivalWorkspace& ws);
-  void add_landmarks(const TwoArmSurvivalDesign& design,
-                     const std::function<double(int, double)>& true_survival,
+  void add_landmarks(const TwoArmSurvivalDesign& design, const Truth& truth,
                      const TwoArmSurvivalWorkspace& ws);
   void add_follow_up(std::size_t m, const TwoArmSurvivalWorkspace& ws);
   // design.estimates false: tallies the test and the conduct facts but follow-up.
