@@ -650,9 +650,9 @@ ArmNewton newton_arm(const ArmEventTerms& terms, const CoxOptions& opt, double& 
 }
 
 // The change of the log partial likelihood over a step, D = L(to) - L(from), bounded without
-// computing L. With Delta = to - from, h = |Delta|, U and I = -U' the score and information:
-//   D = U(to) Delta + int_0^h x I(to - x sgn Delta) dx = U(from) Delta - int_0^h x I(from + x sgn
-//   Delta) dx
+// computing L. With Delta = to - from, h = |Delta|, sg = sgn Delta, U and I = -U' the score and
+// information:
+//   D = U(to) Delta + int_0^h x I(to - x sg) dx = U(from) Delta - int_0^h x I(from + x sg) dx
 // (integrating U' = -I twice), and along the step |I'| <= I, since I' = sum r(1 - r)(1 - 2r)
 // over the events (r, an event's weighted mean of x, is in [0, 1]; I = sum r(1 - r)), so
 // I(s) >= I(to) e^-|to - s| and I(s) >= I(from) e^-|s - from|. Integrated, with
