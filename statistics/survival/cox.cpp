@@ -8,6 +8,7 @@
 #include <limits>
 #include <numbers>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -600,53 +601,21 @@ struct ArmNewton {
 
 bool usable_information(double imat) { return std::isfinite(imat) && imat > 0.0; }
 
-// coxfit6's iteration for the arm table: Newton-Raphson with step halving, 1 x 1
-// "factorisation" (the information must be finite and positive, which is fit_cox's toler_chol
-// test for p = 1). The null log-likelihood into loglik_null.
-ArmNewton newton_arm(const ArmEventTerms& terms, const CoxOptions& opt, double& loglik_null) {
-  ArmNewton end;
-  double& u = end.u;
-  double& imat = end.imat;
-  double& beta = end.beta;
-  loglik_null = arm_iteration<Loglik::exact>(terms, beta, u, imat, end.eb);
-  end.loglik_evaluations = 1;
-  double best = loglik_null, newlk = best;
-  end.ok = usable_information(imat);
-  int iter = 0, halving = 0;
-  if (end.ok) {
-    double step = u / imat;
-    double newbeta = beta + step;
-    for (iter = 1; iter <= opt.max_iter; ++iter) {
-      newlk = arm_iteration<Loglik::exact>(terms, newbeta, u, imat, end.eb);
-      ++end.loglik_evaluations;
-      end.ok = usable_information(imat);
-      const bool finite = std::isfinite(newlk) && std::isfinite(u);
-      if (finite && end.ok && std::abs(1.0 - best / newlk) <= opt.eps) {
-        beta = newbeta;
-        end.converged = true;
-        break;
-      }
-      if (!finite || !end.ok || newlk < best) {
-        ++halving;
-        newbeta = (newbeta + halving * beta) / (halving + 1.0);
-      } else {
-        halving = 0;
-        best = newlk;
-        step = u / imat;
-        beta = newbeta;
-        newbeta = beta + step;
-      }
-    }
-    if (!end.converged) {
-      iter = opt.max_iter;
-      newlk = arm_iteration<Loglik::exact>(terms, beta, u, imat, end.eb);  // last good beta
-      ++end.loglik_evaluations;
-      end.ok = usable_information(imat);
-    }
-  }
-  end.iterations = iter;
-  end.loglik = newlk;
-  return end;
+// coxfit6's rule for one Newton step to newbeta from a beta whose log-likelihood is `best`: the
+// score, information and e^beta at newbeta into `end` (and whether the information is usable),
+// its log-likelihood into newlk; converged when |1 - best / newlk| <= eps, else the step is
+// halved when newlk < best (or anything is not finite or usable), else accepted.
+enum class StepOutcome { converged, halve, accept };
+
+StepOutcome coxph_step(const ArmEventTerms& terms, double newbeta, double best,
+                       const CoxOptions& opt, ArmNewton& end, double& newlk) {
+  newlk = arm_iteration<Loglik::exact>(terms, newbeta, end.u, end.imat, end.eb);
+  ++end.loglik_evaluations;
+  end.ok = usable_information(end.imat);
+  const bool finite = std::isfinite(newlk) && std::isfinite(end.u);
+  if (finite && end.ok && std::abs(1.0 - best / newlk) <= opt.eps) return StepOutcome::converged;
+  if (!finite || !end.ok || newlk < best) return StepOutcome::halve;
+  return StepOutcome::accept;
 }
 
 // The change of the log partial likelihood over a step, D = L(to) - L(from), bounded without
@@ -719,107 +688,123 @@ std::pair<double, double> null_loglik_interval(const ArmEventTerms& terms, ArmNe
   return {estimate - slack, estimate + slack};
 }
 
-// newton_arm's iterates, decisions and result, bit for bit, without computing the
-// log-likelihood where the bounds of bound_step_change settle a decision. Each step's decision
-// compares L(newbeta) with L(beta): converged when |1 - L(beta) / L(newbeta)| <= eps, else a
-// step halving when L(newbeta) < L(beta). An interval holding L(beta) is carried from an
-// estimate of L(0) (one log instead of five); the bounds settle "converged" when even the
-// largest |D| they allow passes the test, and "not converged, no halving" when even the
-// smallest D fails it, each beyond the rounding slack; otherwise both log-likelihoods are
-// computed as newton_arm computes them and its rule decides. On ordinary data every decision is
-// settled (one log a fit instead of about 25): the curvature term keeps the bounds tight on
-// the last steps, where |D| nears eps |L|. Large overshooting steps (hazard ratios far from 1)
-// need the log-likelihoods, as do monotone likelihoods whose L nears 0. loglik_null and the
-// final log-likelihood are not reported (NaN). |beta| <= 50 keeps every denominator
-// a + b e^beta finite and positive (so L is finite).
-ArmNewton newton_arm_bounded(const ArmEventTerms& terms, const CoxOptions& opt) {
+// The step to newbeta settled by the bounds, if they can: the score, information and e^beta at
+// newbeta into `end` (no log-likelihood), and the interval [low, high] that holds L(newbeta).
+// Open when |newbeta| > 50 (beyond, a denominator a + b e^beta may overflow or vanish and L
+// not be finite), when L(beta) may be near 0, or when the information is not usable.
+StepDecision settle_by_bounds(const ArmEventTerms& terms, const CoxOptions& opt, double beta,
+                              double newbeta, double u_best, double imat_best, double best_low,
+                              double best_high, ArmNewton& end, double& low, double& high) {
+  if (!(std::abs(newbeta) <= 50.0 && best_high < 0.0)) return StepDecision::open;
+  arm_iteration<Loglik::none>(terms, newbeta, end.u, end.imat, end.eb);
+  end.ok = usable_information(end.imat);
+  if (!end.ok || !std::isfinite(end.u)) return StepDecision::open;
+  const StepChange d =
+      bound_step_change(terms, beta, newbeta, u_best, imat_best, end.u, end.imat, -best_low);
+  low = best_low + d.lower;
+  high = best_high + d.upper;
+  return decide_by_bounds(d, low, high, opt.eps);
+}
+
+// coxfit6's iteration for the arm table: Newton-Raphson from beta = 0 with step halving and a
+// 1 x 1 "factorisation" (the information must be finite and positive, which is fit_cox's
+// toler_chol test for p = 1). Each step's decision compares L(newbeta) with L(beta): converged
+// when |1 - L(beta) / L(newbeta)| <= eps, else a step halving when L(newbeta) < L(beta).
+// With opt.loglik false the same iterates, decisions and result, bit for bit, without the
+// log-likelihoods where the bounds settle a decision (settle_by_bounds): an interval holding
+// L(beta) is carried from an estimate of L(0) (one log instead of five); "converged" is settled
+// when even the largest |D| the bounds allow passes the test, "not converged, no halving" when
+// even the smallest D fails it, each beyond the rounding slack; otherwise both log-likelihoods
+// are computed as the full iteration computes them and its rule decides. On ordinary data every
+// decision is settled (one log a fit instead of about 25): the curvature term keeps the bounds
+// tight on the last steps, where |D| nears eps |L|. Large overshooting steps (hazard ratios far
+// from 1) need the log-likelihoods, as do monotone likelihoods whose L nears 0. Then
+// loglik_null and the final log-likelihood are NaN (not computed).
+ArmNewton newton_arm(const ArmEventTerms& terms, const CoxOptions& opt, double& loglik_null) {
+  const bool bounded = !opt.loglik;
   ArmNewton end;
-  double& u = end.u;
-  double& imat = end.imat;
   double& beta = end.beta;
-  // L(beta) lies in [best_low, best_high]; once best_exact, `best` is L(beta) as newton_arm
-  // computes it.
-  auto [best_low, best_high] = null_loglik_interval(terms, end);
-  double best = NaN;
-  bool best_exact = false;
-  double u_best = u, imat_best = imat;  // at beta
-  end.ok = usable_information(imat);
+  // L(beta) lies in [best_low, best_high]; once best_exact, `best` is L(beta) as computed.
+  double best = NaN, best_low = NaN, best_high = NaN;
+  bool best_exact = !bounded;
+  if (bounded) {
+    std::tie(best_low, best_high) = null_loglik_interval(terms, end);
+  } else {
+    best = best_low = best_high =
+        arm_iteration<Loglik::exact>(terms, beta, end.u, end.imat, end.eb);
+    end.loglik_evaluations = 1;
+  }
+  loglik_null = best;
+  double newlk = best, u_best = end.u, imat_best = end.imat;  // at beta
+  end.ok = usable_information(end.imat);
   int iter = 0, halving = 0;
   if (end.ok) {
-    double newbeta = beta + u / imat;
+    double newbeta = beta + end.u / end.imat;
     const auto accept = [&](double low, double high) {
       halving = 0;
       best_low = low;
       best_high = high;
-      u_best = u;
-      imat_best = imat;
+      u_best = end.u;
+      imat_best = end.imat;
       beta = newbeta;
-      newbeta = beta + u / imat;
+      newbeta = beta + end.u / end.imat;
     };
     for (iter = 1; iter <= opt.max_iter; ++iter) {
-      if (std::abs(newbeta) <= 50.0 && best_high < 0.0) {
-        arm_iteration<Loglik::none>(terms, newbeta, u, imat, end.eb);
-        end.ok = usable_information(imat);
-        if (end.ok && std::isfinite(u)) {
-          const StepChange d =
-              bound_step_change(terms, beta, newbeta, u_best, imat_best, u, imat, -best_low);
-          const double low = best_low + d.lower, high = best_high + d.upper;  // L(newbeta)
-          const StepDecision decision = decide_by_bounds(d, low, high, opt.eps);
-          if (decision == StepDecision::converged) {
-            beta = newbeta;
-            end.converged = true;
-            break;
-          }
-          if (decision == StepDecision::ascent) {
-            best_exact = false;
-            accept(low, high);
-            continue;
-          }
+      double low = NaN, high = NaN;
+      const StepDecision decision =
+          bounded ? settle_by_bounds(terms, opt, beta, newbeta, u_best, imat_best, best_low,
+                                     best_high, end, low, high)
+                  : StepDecision::open;
+      if (decision == StepDecision::ascent) {
+        best_exact = false;
+        accept(low, high);
+        continue;
+      }
+      StepOutcome outcome = StepOutcome::converged;
+      if (decision == StepDecision::open) {
+        if (!best_exact) {  // L(beta) as the full iteration has it
+          double u_at, imat_at, eb_at;
+          best = best_low = best_high =
+              arm_iteration<Loglik::exact>(terms, beta, u_at, imat_at, eb_at);
+          best_exact = true;
+          ++end.loglik_evaluations;
         }
+        outcome = coxph_step(terms, newbeta, best, opt, end, newlk);
       }
-      // Not settled by the bounds: the log-likelihoods as newton_arm computes them.
-      if (!best_exact) {
-        double u_at, imat_at, eb_at;
-        best = arm_iteration<Loglik::exact>(terms, beta, u_at, imat_at, eb_at);
-        best_exact = true;
-        ++end.loglik_evaluations;
-      }
-      const double newlk = arm_iteration<Loglik::exact>(terms, newbeta, u, imat, end.eb);
-      ++end.loglik_evaluations;
-      end.ok = usable_information(imat);
-      const bool finite = std::isfinite(newlk) && std::isfinite(u);
-      if (finite && end.ok && std::abs(1.0 - best / newlk) <= opt.eps) {
+      if (outcome == StepOutcome::converged) {
         beta = newbeta;
         end.converged = true;
         break;
       }
-      if (!finite || !end.ok || newlk < best) {
+      if (outcome == StepOutcome::halve) {
         ++halving;
         newbeta = (newbeta + halving * beta) / (halving + 1.0);
-        best_low = best_high = best;
       } else {
         best = newlk;
         accept(best, best);
       }
     }
     if (!end.converged) {
-      iter = opt.max_iter;
-      arm_iteration<Loglik::none>(terms, beta, u, imat, end.eb);  // last good beta
-      end.ok = usable_information(imat);
+      iter = opt.max_iter;  // the last good beta
+      if (bounded) {
+        arm_iteration<Loglik::none>(terms, beta, end.u, end.imat, end.eb);
+      } else {
+        newlk = arm_iteration<Loglik::exact>(terms, beta, end.u, end.imat, end.eb);
+        ++end.loglik_evaluations;
+      }
+      end.ok = usable_information(end.imat);
     }
   }
   end.iterations = iter;
+  end.loglik = bounded ? NaN : newlk;
   return end;
 }
 
-// fit_cox for the arm table: the Newton-Raphson of newton_arm (newton_arm_bounded when the
-// log-likelihood is not asked for), then the Wald coefficient.
+// fit_cox for the arm table: the Newton-Raphson of newton_arm, then the Wald coefficient.
 void fit_arm(const std::vector<ArmRiskRow>& rows, SurvivalWorkspace& ws, CoxFit& out,
              const CoxOptions& opt) {
   const ArmEventTerms terms = arm_event_terms(rows, opt.ties, ws);
-  out.loglik_null = NaN;  // newton_arm_bounded does not compute it
-  const ArmNewton end =
-      opt.loglik ? newton_arm(terms, opt, out.loglik_null) : newton_arm_bounded(terms, opt);
+  const ArmNewton end = newton_arm(terms, opt, out.loglik_null);
   const double beta = end.beta, u = end.u;
   out.iterations = end.iterations;
   out.loglik = end.loglik;
