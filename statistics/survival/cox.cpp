@@ -1,9 +1,7 @@
 #include "statistics/survival/cox.h"
 
 #include <algorithm>
-#include <bit>
 #include <boost/math/distributions/normal.hpp>
-#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <numbers>
@@ -514,21 +512,9 @@ bool in_range(Double2 product) noexcept {
 // the log-denominators are a running product per lane, rescaled by powers of two. The mode:
 // exact, the log-likelihood as coxph's fit is compared with (five logs); none, the same score
 // and information (the same operations, so the same bits) without it (NaN: no products, no
-// logs); one_log, the log-likelihood from one log of the lanes' product (newton_arm_bounded's
+// logs); one_log, the log-likelihood from one log of the lanes' product (the bounded iteration's
 // estimate of L(0), which differs from the exact one in the last bits).
 enum class Loglik { exact, none, one_log };
-
-// log(x) for a normal x > 0 as log(m) + e ln 2, x = m 2^e with m in [1, 2): the exponent apart.
-struct SplitLog {
-  double mantissa_product = 1.0;
-  int exponent = 0;
-  void add(double x) {
-    const auto bits = std::bit_cast<std::uint64_t>(x);
-    exponent += static_cast<int>((bits >> 52) & 0x7ff) - 1023;
-    mantissa_product *=
-        std::bit_cast<double>((bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
-  }
-};
 
 template <Loglik MODE>
 double arm_iteration(const ArmEventTerms& terms, double beta, double& u, double& imat, double& eb) {
@@ -570,18 +556,12 @@ double arm_iteration(const ArmEventTerms& terms, double beta, double& u, double&
   imat = (info[0] + info[1]) + rest_information;
   if constexpr (MODE == Loglik::none) return NaN;
   if constexpr (MODE == Loglik::one_log) {
-    // Four lanes in [2^-500, 2^500] and the rest's renormalised product: five mantissas in
-    // [1, 2), whose product is below 32.
-    SplitLog all;
+    // The four lanes, each in [2^-500, 2^500], into the rest's running product: one log.
     for (const Double2& lanes : product) {
-      all.add(lanes[0]);
-      all.add(lanes[1]);
+      rest_log_denominators.add(lanes[0]);
+      rest_log_denominators.add(lanes[1]);
     }
-    all.add(rest_log_denominators.product);
-    const double log_product =
-        std::log(all.mantissa_product) +
-        (all.exponent + exponent + rest_log_denominators.exponent) * std::numbers::ln2;
-    return terms.events1 * beta - log_product;
+    return terms.events1 * beta - (rest_log_denominators.value() + exponent * std::numbers::ln2);
   }
   const double log_product = (std::log(product[0][0]) + std::log(product[0][1])) +
                              (std::log(product[1][0]) + std::log(product[1][1])) +

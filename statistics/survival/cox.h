@@ -60,7 +60,7 @@ struct CoxOptions {
   // cox_ph_arm only: false when the caller reads the coefficient alone. The iteration then
   // settles its convergence and step-halving decisions from bounds on the log-likelihood's
   // change where they suffice (the same iterates, decisions and estimates, bit for bit; see
-  // newton_arm_bounded in cox.cpp), and CoxFit::loglik_null and loglik are NaN.
+  // newton_arm in cox.cpp), and CoxFit::loglik_null and loglik are NaN.
   bool loglik = true;
 };
 
