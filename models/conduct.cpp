@@ -307,19 +307,8 @@ double EventCutoffs::kth_smallest(std::size_t rank) {
   }
   std::size_t bucket = 0, below = 0;
   while (below + counts_[bucket] <= rank) below += counts_[bucket++];
-  const std::size_t n = times_.size();
-  if (counts_[bucket] <= 2) {
-    // One or two values in the bucket (most often, with as many buckets as values): the rank is
-    // the least or the greatest of them, found in one pass without stores or branches.
-    double least = std::numeric_limits<double>::infinity(), greatest = -least;
-    for (std::size_t i = 0; i < n; ++i) {
-      const bool in_bucket = buckets_[i] == bucket;
-      least = std::min(least, in_bucket ? times_[i] : least);
-      greatest = std::max(greatest, in_bucket ? times_[i] : greatest);
-    }
-    return rank == below ? least : greatest;
-  }
   // The bucket's values, copied out (written always, kept by arithmetic).
+  const std::size_t n = times_.size();
   bucket_values_.resize(n);
   std::size_t kept = 0;
   for (std::size_t i = 0; i < n; ++i) {
